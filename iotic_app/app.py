@@ -1,0 +1,497 @@
+"""App: an agent written as plain functions, run by a ThingRunner subclass made from them."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+
+import attrs
+
+from iotic_app.runner import (
+    ExcInfo,
+    RetryingThingRunner,
+    RunContext,
+    SupportsStartStop,
+    ThingRunner,
+    check_retry_timeout,
+    is_network_failure,
+)
+
+if TYPE_CHECKING:
+    from iotic_app._config import ConfigLike
+
+__all__ = ["App"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The parameters each kind of handler may declare, by name.
+_RUN_PARAMS = frozenset({"runner", "client", "app"})
+_PARAMS: Mapping[str, frozenset[str]] = {
+    "startup": _RUN_PARAMS,
+    "main": _RUN_PARAMS,
+    "shutdown": _RUN_PARAMS | {"exc_info"},
+    "on_exception": _RUN_PARAMS | {"ctx", "exc_info"},
+}
+
+
+@attrs.frozen
+class _Handler:
+    """A registered function and how to call it with the values it asked for."""
+
+    func: Callable[..., Any]
+    positional: tuple[str, ...]
+    keywords: tuple[str, ...]
+    contexts: frozenset[RunContext] = frozenset(RunContext)
+
+    @classmethod
+    def from_function(
+        cls, hook: str, func: object, contexts: frozenset[RunContext] = frozenset(RunContext)
+    ) -> _Handler:
+        """Check *func*'s parameters against what *hook* supplies.
+
+        Raises:
+            TypeError: *func* is not callable, or asks for a parameter the App cannot supply.
+        """
+        if not callable(func):
+            raise TypeError(f"app.{hook} needs a function, got {func!r}")
+        allowed = _PARAMS[hook]
+        positional: list[str] = []
+        keywords: list[str] = []
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError):  # some builtins have no signature: call them bare
+            return cls(func, (), (), contexts)
+        for param in signature.parameters.values():
+            if param.kind is param.VAR_POSITIONAL:
+                continue
+            if param.kind is param.VAR_KEYWORD:
+                keywords.extend(sorted(allowed - set(positional) - set(keywords)))
+                continue
+            if param.name not in allowed:
+                if param.default is not param.empty:
+                    continue
+                raise TypeError(
+                    f"{hook} handler {_name_of(func)}() has a parameter {param.name!r} that the "
+                    f"App cannot supply; {hook} handlers may declare any of "
+                    f"{', '.join(sorted(allowed))}"
+                )
+            (positional if param.kind is param.POSITIONAL_ONLY else keywords).append(param.name)
+        return cls(func, tuple(positional), tuple(keywords), contexts)
+
+    @property
+    def key(self) -> tuple[str, str] | None:
+        """What identifies the function across notebook cell re-runs; None for lambdas."""
+        qualname = getattr(self.func, "__qualname__", None)
+        if qualname is None or "<lambda>" in qualname:
+            return None
+        return (getattr(self.func, "__module__", None) or "", qualname)
+
+    def __call__(self, values: Mapping[str, Any]) -> Any:
+        return self.func(
+            *[values[name] for name in self.positional],
+            **{name: values[name] for name in self.keywords},
+        )
+
+
+def _name_of(func: object) -> str:
+    return str(getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or func)
+
+
+def _replace_or_append(handlers: list[_Handler], new: _Handler) -> None:
+    key = new.key
+    if key is not None:
+        for i, old in enumerate(handlers):
+            if old.key == key:
+                handlers[i] = new
+                return
+    handlers.append(new)
+
+
+def _check_contexts(contexts: Iterable[object]) -> frozenset[RunContext]:
+    checked = []
+    for ctx in contexts:
+        if not isinstance(ctx, RunContext):
+            raise TypeError(
+                "app.on_exception contexts must be RunContext members "
+                f"(RunContext.ON_STARTUP, RunContext.MAIN), got {ctx!r}"
+            )
+        checked.append(ctx)
+    return frozenset(checked or RunContext)
+
+
+@attrs.frozen
+class _Hooks:
+    """What one run of an App runs: a snapshot taken when its runner class is made."""
+
+    app: App
+    startup: tuple[_Handler, ...]
+    main: _Handler | None
+    shutdown: tuple[_Handler, ...]
+    on_exception: tuple[_Handler, ...]
+    retrying: bool
+
+
+class _AppRunner(ThingRunner):
+    """Calls an App's handlers from the ThingRunner methods; mixed in before the base class."""
+
+    _hooks: ClassVar[_Hooks]
+
+    def _values(self, **extra: Any) -> dict[str, Any]:
+        return {"runner": self, "client": self.client, "app": self._hooks.app, **extra}
+
+    def on_startup(self) -> Any:
+        super().on_startup()
+        values = self._values()
+        for handler in self._hooks.startup:
+            handler(values)
+
+    def main(self) -> Any:
+        main = self._hooks.main
+        if main is not None:
+            return main(self._values())
+        if _base_main(type(self)) is ThingRunner.main:
+            # No main anywhere: an agent that only reacts to callbacks runs until stopped.
+            self.wait_for_shutdown()
+            return None
+        return super().main()
+
+    def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
+        values = self._values(ctx=ctx, exc_info=exc_info)
+        for handler in self._hooks.on_exception:
+            if ctx in handler.contexts:
+                decision = handler(values)
+                if decision is not None:
+                    return decision
+        if self._hooks.retrying and is_network_failure(exc_info[1]):
+            return True
+        return super().on_exception(ctx, exc_info)
+
+    def on_shutdown(self, exc_info: ExcInfo | None) -> Any:
+        values = self._values(exc_info=exc_info)
+        swallow = False
+        errors: list[Exception] = []
+        for handler in reversed(self._hooks.shutdown):
+            try:
+                swallow = bool(handler(values)) or swallow
+            except Exception as exc:  # every handler runs; the first failure is raised below
+                errors.append(exc)
+        try:
+            swallow = bool(super().on_shutdown(exc_info)) or swallow
+        except Exception as exc:
+            errors.append(exc)
+        if errors:
+            first, *others = errors
+            for other in others:
+                _log_extra_failure(other)
+            raise first
+        return swallow
+
+
+def _base_main(cls: type) -> Callable[..., Any]:
+    """The ``main`` that the class after ``_AppRunner`` in *cls*'s MRO provides."""
+    mro = cls.__mro__
+    for klass in mro[mro.index(_AppRunner) + 1 :]:
+        if "main" in vars(klass):
+            return vars(klass)["main"]  # type: ignore[no-any-return]
+    return ThingRunner.main
+
+
+def _log_extra_failure(exc: Exception) -> None:
+    from iotic_app.runner import logger
+
+    logger.error("a shutdown handler raised %r", exc, exc_info=exc)
+
+
+def _check_base(instance: App, attribute: attrs.Attribute[Any], base: object) -> None:
+    if base is not None and not (isinstance(base, type) and issubclass(base, ThingRunner)):
+        raise TypeError(
+            f"base must be a ThingRunner subclass (the class the app's runner is built on), "
+            f"got {base!r}"
+        )
+
+
+def _check_client(instance: App, attribute: attrs.Attribute[Any], client: object) -> None:
+    if client is not None and not isinstance(client, SupportsStartStop):
+        raise TypeError(f"client must be an object with start() and stop() methods, got {client!r}")
+
+
+def _check_retry_timeout(instance: App, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_retry_timeout(value)
+
+
+@attrs.define(eq=False)
+class App:
+    """An agent written as plain functions, run by a ThingRunner subclass made from them.
+
+    Example::
+
+        app = App(retrying=True)
+
+        @app.main
+        def loop(runner):
+            while not runner.wait_for_shutdown(5):
+                print("tick")
+
+        app.run()                      # foreground; app.run(background=True) in a notebook
+
+    Args:
+        config: Where and as whom to connect, passed to the runner (see ``iotic_app.Client``).
+        retry_timeout: Seconds to wait before a retry; a non-negative int or float.
+        retrying: Retry network and timeout failures, as ``RetryingThingRunner`` does.
+        client: A client to use instead of making one from *config*.
+        base: The ThingRunner subclass to build on (default ``ThingRunner``, or
+            ``RetryingThingRunner`` with *retrying*). Its ``__init__`` must accept the
+            ``config``, ``retry_timeout`` and ``client`` keywords.
+        name: A name for logs and the background thread.
+
+    Raises:
+        TypeError: *base* is not a ThingRunner subclass, or *client* has no start()/stop().
+        ValueError: *retry_timeout* is not a non-negative number.
+    """
+
+    config: ConfigLike = None
+    retry_timeout: float = attrs.field(default=15, validator=_check_retry_timeout)
+    retrying: bool = attrs.field(default=False, kw_only=True)
+    client: SupportsStartStop | None = attrs.field(
+        default=None, kw_only=True, validator=_check_client
+    )
+    base: type[ThingRunner] | None = attrs.field(default=None, kw_only=True, validator=_check_base)
+    name: str | None = attrs.field(default=None, kw_only=True)
+
+    _startup: list[_Handler] = attrs.field(init=False, factory=list, repr=False)
+    _main: _Handler | None = attrs.field(init=False, default=None, repr=False)
+    _shutdown: list[_Handler] = attrs.field(init=False, factory=list, repr=False)
+    _on_exception: list[_Handler] = attrs.field(init=False, factory=list, repr=False)
+    _runner_class: type[ThingRunner] | None = attrs.field(init=False, default=None, repr=False)
+    _runner: ThingRunner | None = attrs.field(init=False, default=None, repr=False)
+    _busy: bool = attrs.field(init=False, default=False, repr=False)
+    _lock: threading.RLock = attrs.field(init=False, factory=threading.RLock, repr=False)
+    _stop_requested: threading.Event = attrs.field(init=False, factory=threading.Event, repr=False)
+
+    # -- registering handlers -------------------------------------------------------------------
+
+    @overload
+    def startup(self, func: F, /) -> F: ...
+    @overload
+    def startup(self, /) -> Callable[[F], F]: ...
+    def startup(self, func: Callable[..., Any] | None = None, /) -> Any:
+        """Register a start-up handler; several run in registration order.
+
+        The handler may declare ``runner``, ``client`` and ``app`` parameters. One that raises
+        fails the attempt, and a retry runs them all again. Use as ``@app.startup``::
+
+            @app.startup
+            def setup(client):
+                client.create_thing("sensor")
+        """
+        return self._decorate(self.register_startup, func)
+
+    def register_startup(self, func: Callable[..., Any]) -> None:
+        """Register *func* as a start-up handler; the twin of ``@app.startup``."""
+        self._register(self._startup, _Handler.from_function("startup", func))
+
+    @overload
+    def main(self, func: F, /) -> F: ...
+    @overload
+    def main(self, /) -> Callable[[F], F]: ...
+    def main(self, func: Callable[..., Any] | None = None, /) -> Any:
+        """Register the app's one main function; the run ends when it returns.
+
+        It may declare ``runner``, ``client`` and ``app``, and should return soon after
+        ``runner.wait_for_shutdown()`` says so. Without a main the app runs until stopped::
+
+            @app.main
+            def loop(runner):
+                while not runner.wait_for_shutdown(5):
+                    ...
+
+        Raises:
+            TypeError: The app already has a different main.
+        """
+        return self._decorate(self.register_main, func)
+
+    def register_main(self, func: Callable[..., Any]) -> None:
+        """Register *func* as the main function; the twin of ``@app.main``."""
+        handler = _Handler.from_function("main", func)
+        with self._lock:
+            current = self._main
+            if current is not None and (current.key is None or current.key != handler.key):
+                raise TypeError(
+                    f"app already has a main, {_name_of(current.func)}(); an app has exactly "
+                    f"one main, so {_name_of(func)}() cannot be registered too"
+                )
+            self._main = handler
+            self._runner_class = None
+
+    @overload
+    def shutdown(self, func: F, /) -> F: ...
+    @overload
+    def shutdown(self, /) -> Callable[[F], F]: ...
+    def shutdown(self, func: Callable[..., Any] | None = None, /) -> Any:
+        """Register a shutdown handler; all of them run, last registered first, even if one raises.
+
+        It may declare ``runner``, ``client``, ``app`` and ``exc_info`` (None when the run ended
+        gracefully). The run's exception is re-raised unless a handler returns truthy::
+
+            @app.shutdown
+            def bye(exc_info):
+                print("failed" if exc_info else "done")
+        """
+        return self._decorate(self.register_shutdown, func)
+
+    def register_shutdown(self, func: Callable[..., Any]) -> None:
+        """Register *func* as a shutdown handler; the twin of ``@app.shutdown``."""
+        self._register(self._shutdown, _Handler.from_function("shutdown", func))
+
+    @overload
+    def on_exception(self, func: F, /) -> F: ...
+    @overload
+    def on_exception(self, *contexts: RunContext) -> Callable[[F], F]: ...
+    def on_exception(self, *args: Any) -> Any:
+        """Register a handler that decides whether to retry after an exception.
+
+        Give the contexts it handles, or none for every context. Handlers for the failing
+        context are asked in registration order; the first that returns something other than
+        None decides (truthy: retry after ``retry_timeout``). The handler may declare
+        ``runner``, ``client``, ``app``, ``ctx`` and ``exc_info``::
+
+            @app.on_exception(RunContext.MAIN)
+            def sensor_glitch(exc_info):
+                return issubclass(exc_info[0], OSError)
+
+        Raises:
+            TypeError: A context is not a ``RunContext``.
+        """
+        if len(args) == 1 and callable(args[0]) and not isinstance(args[0], type):
+            self.register_on_exception(args[0])
+            return args[0]
+        contexts = _check_contexts(args)
+
+        def decorator(func: F) -> F:
+            self._register(
+                self._on_exception, _Handler.from_function("on_exception", func, contexts)
+            )
+            return func
+
+        return decorator
+
+    def register_on_exception(self, func: Callable[..., Any], *contexts: RunContext) -> None:
+        """Register *func* as an exception handler for *contexts* (default: all).
+
+        The twin of ``@app.on_exception(*contexts)``.
+        """
+        handler = _Handler.from_function("on_exception", func, _check_contexts(contexts))
+        self._register(self._on_exception, handler)
+
+    def _decorate(
+        self, register: Callable[[Callable[..., Any]], None], func: Callable[..., Any] | None
+    ) -> Any:
+        if func is None:
+
+            def decorator(func: F) -> F:
+                register(func)
+                return func
+
+            return decorator
+        register(func)
+        return func
+
+    def _register(self, handlers: list[_Handler], handler: _Handler) -> None:
+        with self._lock:
+            _replace_or_append(handlers, handler)
+            self._runner_class = None
+
+    # -- running ------------------------------------------------------------------------------
+
+    @property
+    def runner_class(self) -> type[ThingRunner]:
+        """The ThingRunner subclass that runs the handlers registered so far."""
+        with self._lock:
+            if self._runner_class is None:
+                base = self.base or (RetryingThingRunner if self.retrying else ThingRunner)
+                hooks = _Hooks(
+                    app=self,
+                    startup=tuple(self._startup),
+                    main=self._main,
+                    shutdown=tuple(self._shutdown),
+                    on_exception=tuple(self._on_exception),
+                    retrying=self.retrying,
+                )
+                name = f"{self.name or 'App'}Runner".replace(" ", "_")
+                self._runner_class = type(
+                    name, (_AppRunner, base), {"_hooks": hooks, "__module__": __name__}
+                )
+            return self._runner_class
+
+    @property
+    def runner(self) -> ThingRunner | None:
+        """The runner of the current or last run, or None before the first run."""
+        return self._runner
+
+    def run(self, background: bool = False) -> None:
+        """Make a fresh runner from the registered handlers and run it.
+
+        Args:
+            background: Return at once and run in a daemon thread (for notebooks); ``stop()``
+                ends it and ``exception`` keeps a failure.
+
+        Raises:
+            RuntimeError: A run of this app is still going.
+            BaseException: In the foreground, whatever ended the run (see ``ThingRunner.run``).
+        """
+        with self._lock:
+            current = self._runner
+            if self._busy or (current is not None and current.is_running()):
+                raise RuntimeError(
+                    f"{self!r} is already running; call app.stop() first, "
+                    "or wait for the run to end"
+                )
+            kwargs: dict[str, Any] = {"config": self.config, "retry_timeout": self.retry_timeout}
+            if self.client is not None:
+                kwargs["client"] = self.client
+            runner = self.runner_class(**kwargs)
+            self._runner = runner
+            self._stop_requested.clear()
+            if background:
+                runner.run(background=True)
+                return
+            self._busy = True
+        try:
+            runner.run()
+        finally:
+            self._busy = False
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Request the run to stop, waiting at most *timeout* seconds; see ``ThingRunner.stop``.
+
+        Returns:
+            True if the run has ended (or none was going), False if it is still ending.
+        """
+        runner = self._runner
+        if runner is None:
+            self._stop_requested.set()
+            return True
+        return runner.stop(timeout)
+
+    def wait_for_shutdown(self, timeout: float | None = None) -> bool:
+        """Block until shutdown is requested or *timeout* seconds pass; True if requested."""
+        runner = self._runner
+        if runner is None:
+            return self._stop_requested.wait(timeout)
+        return runner.wait_for_shutdown(timeout)
+
+    @property
+    def shutdown_requested(self) -> bool:
+        """Whether ``stop()`` was called, the run failed for good, or main has finished."""
+        runner = self._runner
+        if runner is None:
+            return self._stop_requested.is_set()
+        return runner.shutdown_requested
+
+    @property
+    def exception(self) -> BaseException | None:
+        """The exception that ended the last run, else None (also for background runs)."""
+        runner = self._runner
+        return None if runner is None else runner.exception

@@ -1,0 +1,39 @@
+"""Shared fixtures: a client that records what the runner does with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+
+class RecordingClient:
+    """A stand-in for a client: records start()/stop() into a shared call log.
+
+    *fail_start* is called on every start() and may raise to simulate a broker that is down.
+    """
+
+    def __init__(self, log: list[str], fail_start: Callable[[], None] | None = None) -> None:
+        self.log = log
+        self.started = False
+        self.fail_start = fail_start
+
+    def start(self) -> None:
+        self.log.append("client.start")
+        if self.fail_start is not None:
+            self.fail_start()
+        self.started = True
+
+    def stop(self) -> None:
+        self.log.append("client.stop")
+        self.started = False
+
+
+@pytest.fixture
+def log() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def client(log: list[str]) -> RecordingClient:
+    return RecordingClient(log)

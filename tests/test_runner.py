@@ -1,0 +1,559 @@
+"""ThingRunner and RetryingThingRunner: the documented semantics and the fixed defects."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+import pytest
+
+from iotic_app import IOTSyncTimeout, LinkException, RetryingThingRunner, RunContext, ThingRunner
+from iotic_app.runner import ExcInfo
+from tests.conftest import RecordingClient
+
+Step = Callable[["Scripted"], Any]
+
+
+def raise_(exc: BaseException) -> Step:
+    def step(runner: Scripted) -> Any:
+        raise exc
+
+    return step
+
+
+def returns(value: Any) -> Step:
+    return lambda runner: value
+
+
+class Scripted(ThingRunner):
+    """Records every hook call in the client's log; each hook plays its script, step by step."""
+
+    def __init__(
+        self,
+        client: RecordingClient,
+        *,
+        startup: list[Step] | None = None,
+        main: list[Step] | None = None,
+        on_exception: list[Step] | None = None,
+        on_shutdown: list[Step] | None = None,
+        retry_timeout: float = 0,
+    ) -> None:
+        super().__init__(retry_timeout=retry_timeout, client=client)
+        self.log = client.log
+        self.fake = client
+        self.scripts: dict[str, Iterator[Step]] = {
+            name: iter(steps or [])
+            for name, steps in [
+                ("on_startup", startup),
+                ("main", main),
+                ("on_exception", on_exception),
+                ("on_shutdown", on_shutdown),
+            ]
+        }
+        self.exc_infos: list[ExcInfo | None] = []
+
+    def _play(self, name: str) -> Any:
+        step = next(self.scripts[name], None)
+        return None if step is None else step(self)
+
+    def on_startup(self) -> Any:
+        self.log.append(f"on_startup client_started={self.fake.started}")
+        return self._play("on_startup")
+
+    def main(self) -> Any:
+        self.log.append("main")
+        return self._play("main")
+
+    def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
+        self.log.append(f"on_exception {ctx.value} {exc_info[0].__name__}")
+        return self._play("on_exception")
+
+    def on_shutdown(self, exc_info: ExcInfo | None) -> Any:
+        self.exc_infos.append(exc_info)
+        name = None if exc_info is None else exc_info[0].__name__
+        self.log.append(f"on_shutdown {name} client_started={self.fake.started}")
+        return self._play("on_shutdown")
+
+
+def test_run_context_has_exactly_the_documented_members() -> None:
+    assert [(m.name, m.value) for m in RunContext] == [
+        ("MAIN", "main"),
+        ("ON_STARTUP", "on_startup"),
+    ]
+
+
+def test_base_main_returns_at_once_and_client_is_started_then_stopped(
+    client: RecordingClient,
+) -> None:
+    runner = ThingRunner(client=client)
+    assert runner.client is client
+    runner.run()
+    assert client.log == ["client.start", "client.stop"]
+    assert runner.shutdown_requested
+
+
+def test_graceful_run_calls_on_shutdown_before_the_client_stops(client: RecordingClient) -> None:
+    runner = Scripted(client)
+    runner.run()
+    assert runner.log == [
+        "client.start",
+        "on_startup client_started=True",
+        "main",
+        "on_shutdown None client_started=True",
+        "client.stop",
+    ]
+    assert runner.exc_infos == [None]
+    assert runner.exception is None
+
+
+def test_failure_for_good_runs_on_shutdown_with_client_started_then_reraises(
+    client: RecordingClient,
+) -> None:
+    boom = ValueError("boom")
+    runner = Scripted(client, main=[raise_(boom)])
+    with pytest.raises(ValueError, match="boom") as info:
+        runner.run()
+    assert info.value is boom
+    assert runner.log == [
+        "client.start",
+        "on_startup client_started=True",
+        "main",
+        "on_exception main ValueError",
+        "on_shutdown ValueError client_started=True",
+        "client.stop",
+    ]
+    exc_info = runner.exc_infos[0]
+    assert exc_info is not None and exc_info[1] is boom and exc_info[2] is not None
+    assert runner.exception is boom
+    assert runner.shutdown_requested
+
+
+def test_truthy_on_shutdown_swallows_the_exception(client: RecordingClient) -> None:
+    runner = Scripted(client, main=[raise_(ValueError("x"))], on_shutdown=[returns(True)])
+    runner.run()
+    assert runner.log[-1] == "client.stop"
+    assert runner.exception is None
+
+
+def test_retry_of_main_reconnects_and_does_not_rerun_startup(client: RecordingClient) -> None:
+    runner = Scripted(client, main=[raise_(ValueError("once"))], on_exception=[returns(True)])
+    runner.run()
+    assert runner.log == [
+        "client.start",
+        "on_startup client_started=True",
+        "main",
+        "on_exception main ValueError",
+        "client.stop",
+        "client.start",
+        "main",
+        "on_shutdown None client_started=True",
+        "client.stop",
+    ]
+
+
+def test_retry_of_startup_runs_startup_again(client: RecordingClient) -> None:
+    runner = Scripted(client, startup=[raise_(OSError("no"))], on_exception=[returns(1)])
+    runner.run()
+    assert runner.log == [
+        "client.start",
+        "on_startup client_started=True",
+        "on_exception on_startup OSError",
+        "client.stop",
+        "client.start",
+        "on_startup client_started=True",
+        "main",
+        "on_shutdown None client_started=True",
+        "client.stop",
+    ]
+
+
+def test_startup_failure_for_good_skips_on_shutdown(client: RecordingClient) -> None:
+    runner = Scripted(client, startup=[raise_(KeyError("k"))])
+    with pytest.raises(KeyError):
+        runner.run()
+    assert runner.log == [
+        "client.start",
+        "on_startup client_started=True",
+        "on_exception on_startup KeyError",
+        "client.stop",
+    ]
+    assert runner.exc_infos == []
+
+
+def test_client_start_failure_counts_in_the_attempts_context(log: list[str]) -> None:
+    failures = iter([LinkException("down"), None, LinkException("down again")])
+
+    def fail_start() -> None:
+        exc = next(failures, None)
+        if exc is not None:
+            raise exc
+
+    client = RecordingClient(log, fail_start)
+    runner = Scripted(
+        client,
+        main=[raise_(ValueError("retry me"))],
+        on_exception=[returns(True), returns(True), returns(True)],
+    )
+    runner.run()
+    assert log == [
+        "client.start",
+        "on_exception on_startup LinkException",
+        "client.start",
+        "on_startup client_started=True",
+        "main",
+        "on_exception main ValueError",
+        "client.stop",
+        "client.start",
+        "on_exception main LinkException",
+        "client.start",
+        "main",
+        "on_shutdown None client_started=True",
+        "client.stop",
+    ]
+
+
+@pytest.mark.parametrize("started_up", [True, False])
+def test_keyboard_interrupt_is_a_graceful_shutdown(
+    client: RecordingClient, started_up: bool
+) -> None:
+    if started_up:
+        runner = Scripted(client, main=[raise_(KeyboardInterrupt())])
+    else:
+        runner = Scripted(client, startup=[raise_(KeyboardInterrupt())])
+    runner.run()  # does not raise
+    assert not any(line.startswith("on_exception") for line in runner.log)
+    assert runner.exc_infos == ([None] if started_up else [])
+    assert runner.log[-1] == "client.stop"
+    assert runner.exception is None
+
+
+def test_exception_in_on_exception_is_logged_and_never_hides_the_original(
+    client: RecordingClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    original = ValueError("original")
+    runner = Scripted(client, main=[raise_(original)], on_exception=[raise_(RuntimeError("bad"))])
+    with pytest.raises(ValueError) as info:
+        runner.run()
+    assert info.value is original
+    record = next(r for r in caplog.records if "on_exception raised" in r.getMessage())
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None and isinstance(record.exc_info[1], RuntimeError)
+    assert "on_shutdown ValueError client_started=True" in runner.log
+
+
+def test_exception_in_on_shutdown_is_logged_and_never_hides_the_original(
+    client: RecordingClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    original = ValueError("original")
+    runner = Scripted(client, main=[raise_(original)], on_shutdown=[raise_(RuntimeError("bad"))])
+    with pytest.raises(ValueError) as info:
+        runner.run()
+    assert info.value is original
+    record = next(r for r in caplog.records if "on_shutdown raised" in r.getMessage())
+    assert record.exc_info is not None and isinstance(record.exc_info[1], RuntimeError)
+    assert runner.log[-1] == "client.stop"
+
+
+def test_exception_in_on_shutdown_after_a_graceful_run_propagates(
+    client: RecordingClient,
+) -> None:
+    runner = Scripted(client, on_shutdown=[raise_(RuntimeError("bad"))])
+    with pytest.raises(RuntimeError, match="bad"):
+        runner.run()
+    assert runner.log[-1] == "client.stop"
+
+
+NETWORK = [
+    LinkException("link"),
+    IOTSyncTimeout("sync"),
+    ConnectionError("conn"),
+    ConnectionRefusedError("refused"),
+    ConnectionResetError("reset"),
+    TimeoutError("timeout"),
+    TimeoutError("socket timeout"),
+]
+OTHER = [ValueError("v"), OSError("os"), KeyError("k"), RuntimeError("r")]
+
+
+@pytest.mark.parametrize("exc", NETWORK, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("where", ["startup", "main"])
+def test_retrying_runner_retries_network_and_timeout_failures(
+    client: RecordingClient, exc: BaseException, where: str
+) -> None:
+    class Retrying(RetryingThingRunner):
+        failed = False
+
+        def _fail_once(self, name: str) -> None:
+            if name == where and not self.failed:
+                self.failed = True
+                raise exc
+
+        def on_startup(self) -> None:
+            self._fail_once("startup")
+
+        def main(self) -> None:
+            self._fail_once("main")
+
+    runner = Retrying(client=client, retry_timeout=0)
+    runner.run()
+    assert client.log == ["client.start", "client.stop"] * 2
+
+
+@pytest.mark.parametrize("exc", OTHER, ids=lambda e: type(e).__name__)
+def test_retrying_runner_reraises_everything_else(
+    client: RecordingClient, exc: BaseException
+) -> None:
+    class Retrying(RetryingThingRunner):
+        def main(self) -> None:
+            raise exc
+
+    with pytest.raises(type(exc)):
+        Retrying(client=client, retry_timeout=0).run()
+    assert client.log == ["client.start", "client.stop"]
+
+
+@pytest.mark.parametrize("value", [-1, -0.5, math.nan, math.inf, "5", None, True, [1]])
+def test_bad_retry_timeout_is_a_value_error_naming_it(value: object) -> None:
+    with pytest.raises(
+        ValueError, match=r"retry_timeout must be .* got " + repr(value).replace("[", r"\[")
+    ):
+        ThingRunner(retry_timeout=value, client=RecordingClient([]))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [0, 0.25, 3, 15.0])
+def test_good_retry_timeout_is_accepted(value: float) -> None:
+    assert ThingRunner(retry_timeout=value, client=RecordingClient([])).retry_timeout == value
+
+
+def test_retry_waits_retry_timeout(client: RecordingClient) -> None:
+    runner = Scripted(
+        client, main=[raise_(ValueError("x"))], on_exception=[returns(True)], retry_timeout=0.2
+    )
+    started = time.monotonic()
+    runner.run()
+    assert time.monotonic() - started >= 0.2
+
+
+def test_client_without_start_and_stop_is_rejected() -> None:
+    with pytest.raises(TypeError, match=r"client must be an object with start\(\) and stop\(\)"):
+        ThingRunner(client=object())  # type: ignore[arg-type]
+
+
+def test_stop_without_a_run_sets_the_flag_and_run_clears_it(client: RecordingClient) -> None:
+    runner = Scripted(client)
+    assert not runner.shutdown_requested
+    assert runner.stop() is True
+    assert runner.shutdown_requested
+    seen: list[bool] = []
+    runner.scripts["main"] = iter([lambda r: seen.append(r.shutdown_requested)])
+    runner.run()
+    assert seen == [False]
+    assert runner.shutdown_requested  # main finished
+
+
+def test_wait_for_shutdown_times_out_then_sees_stop(client: RecordingClient) -> None:
+    runner = ThingRunner(client=client)
+    assert runner.wait_for_shutdown(0.01) is False
+    runner.stop()
+    assert runner.wait_for_shutdown(0) is True
+    assert runner.wait_for_shutdown() is True
+
+
+class Waiter(ThingRunner):
+    """The documented shape of a main loop: wait on the runner between iterations."""
+
+    def __init__(self, client: RecordingClient) -> None:
+        super().__init__(client=client)
+        self.in_main = threading.Event()
+        self.shutdowns: list[ExcInfo | None] = []
+
+    def main(self) -> None:
+        self.in_main.set()
+        while True:
+            if self.wait_for_shutdown(1):
+                break
+
+    def on_shutdown(self, exc_info: ExcInfo | None) -> None:
+        self.shutdowns.append(exc_info)
+
+
+def test_background_run_returns_at_once_and_stop_ends_it(client: RecordingClient) -> None:
+    runner = Waiter(client)
+    runner.run(background=True)
+    assert runner.in_main.wait(5)
+    assert runner.is_running()
+    assert runner.stop(timeout=5) is True
+    assert not runner.is_running()
+    assert runner.shutdowns == [None]
+    assert client.log == ["client.start", "client.stop"]
+    assert runner.stop() is True  # idempotent
+
+
+def test_stop_with_short_timeout_reports_a_run_still_ending(client: RecordingClient) -> None:
+    release = threading.Event()
+
+    class Slow(Waiter):
+        def on_shutdown(self, exc_info: ExcInfo | None) -> None:
+            release.wait(5)
+
+    runner = Slow(client)
+    runner.run(background=True)
+    assert runner.in_main.wait(5)
+    assert runner.stop(timeout=0.01) is False
+    release.set()
+    assert runner.stop(timeout=5) is True
+
+
+def test_stop_interrupts_a_retry_wait_and_on_shutdown_gets_the_failure(
+    client: RecordingClient,
+) -> None:
+    """Defect 2: on_shutdown runs once, with the waiting failure, and nothing is re-raised."""
+    waiting = threading.Event()
+    failure = ConnectionError("link down")
+
+    class Failing(RetryingThingRunner):
+        shutdowns: ClassVar[list[ExcInfo | None]] = []
+
+        def main(self) -> None:
+            raise failure
+
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
+            waiting.set()
+            return super().on_exception(ctx, exc_info)
+
+        def on_shutdown(self, exc_info: ExcInfo | None) -> None:
+            self.shutdowns.append(exc_info)
+
+    runner = Failing(client=client, retry_timeout=60)
+    runner.run(background=True)
+    assert waiting.wait(5)
+    started = time.monotonic()
+    assert runner.stop(timeout=5) is True
+    assert time.monotonic() - started < 1
+    assert len(runner.shutdowns) == 1
+    shutdown_exc_info = runner.shutdowns[0]
+    assert shutdown_exc_info is not None and shutdown_exc_info[1] is failure
+    assert runner.exception is None
+    assert client.log == ["client.start", "client.stop"]
+
+
+def test_stop_from_another_thread_never_makes_a_foreground_run_raise(
+    client: RecordingClient,
+) -> None:
+    waiting = threading.Event()
+
+    class Failing(ThingRunner):
+        def main(self) -> None:
+            raise TimeoutError("slow")
+
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> bool:
+            waiting.set()
+            return True
+
+    runner = Failing(client=client, retry_timeout=60)
+    stopper = threading.Thread(target=lambda: waiting.wait(5) and runner.stop())
+    stopper.start()
+    runner.run()  # returns normally
+    stopper.join(5)
+    assert runner.exception is None
+
+
+def test_background_failure_is_kept_and_logged(
+    client: RecordingClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Defect 3: the exception of a background run is never lost with the thread."""
+    boom = ValueError("lost?")
+    runner = Scripted(client, main=[raise_(boom)])
+    runner.run(background=True)
+    assert runner.stop(timeout=5) is True
+    assert runner.exception is boom
+    record = next(r for r in caplog.records if "background run ended" in r.getMessage())
+    assert record.levelno == logging.ERROR and record.exc_info is not None
+    assert record.exc_info[1] is boom
+
+
+def test_background_run_that_ended_can_run_again_without_stop(client: RecordingClient) -> None:
+    """Defect 4: a finished background run needs no stop() before the next run."""
+    runner = Scripted(client)
+    for _ in range(3):
+        runner.run(background=True)
+        assert runner.wait_for_shutdown(5)
+        deadline = time.monotonic() + 5
+        while runner.is_running() and time.monotonic() < deadline:
+            runner.stop(timeout=0.1)
+    assert runner.log.count("main") == 3
+
+
+def test_run_while_running_is_a_runtime_error(client: RecordingClient) -> None:
+    runner = Waiter(client)
+    runner.run(background=True)
+    try:
+        assert runner.in_main.wait(5)
+        with pytest.raises(RuntimeError, match="already running; call stop"):
+            runner.run(background=True)
+        with pytest.raises(RuntimeError, match="already running"):
+            runner.run()
+    finally:
+        assert runner.stop(5)
+
+
+@pytest.mark.parametrize("where", ["main", "on_startup", "on_shutdown", "on_exception"])
+@pytest.mark.parametrize("background", [False, True])
+def test_stop_from_the_runners_own_thread_returns_at_once(
+    client: RecordingClient, where: str, background: bool
+) -> None:
+    """Defect 5: stop() inside main or a handler neither deadlocks nor raises."""
+    results: list[bool] = []
+
+    class SelfStopping(ThingRunner):
+        def _maybe_stop(self, name: str) -> None:
+            if name == where:
+                results.append(self.stop(timeout=30))
+
+        def on_startup(self) -> None:
+            self._maybe_stop("on_startup")
+
+        def main(self) -> None:
+            self._maybe_stop("main")
+            if where == "on_exception":
+                raise ConnectionError("so that on_exception runs")
+            if where != "on_shutdown":
+                self.wait_for_shutdown(30)
+
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> bool:
+            self._maybe_stop("on_exception")
+            return True
+
+        def on_shutdown(self, exc_info: ExcInfo | None) -> None:
+            self._maybe_stop("on_shutdown")
+
+    runner = SelfStopping(client=client, retry_timeout=30)
+    started = time.monotonic()
+    runner.run(background=background)
+    assert runner.stop(timeout=10) is True
+    assert time.monotonic() - started < 5
+    assert results == [False]  # the run was still going when stop() returned
+    assert runner.exception is None
+
+
+def test_seed_document_example_runs_in_background_and_stops(client: RecordingClient) -> None:
+    class MyRunner(ThingRunner):
+        def __init__(self, other: str, arguments: str, config: Any = None) -> None:
+            super().__init__(config=config, client=client)
+            self.args = (other, arguments)
+            self.loops = 0
+
+        def main(self) -> None:
+            while True:
+                self.loops += 1
+                if self.wait_for_shutdown(1):
+                    break
+
+    runner = MyRunner("other", "arguments")
+    runner.run(background=True)
+    assert runner.stop(timeout=5)
+    assert runner.loops >= 1
