@@ -1,0 +1,410 @@
+"""Client: the agent's connection to a space, and the entry point of the client API."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+from iotic_app._config import AgentConfig, ConfigLike
+from iotic_app.client._check import check_callback, check_guid, check_id
+from iotic_app.client._dispatch import DEFAULT_QUEUE_LIMIT, Dispatcher
+from iotic_app.client._thing import Thing
+from iotic_app.client._transport import Transport
+from iotic_app.exceptions import LinkException
+
+__all__ = ["Client"]
+
+Callback = Callable[[dict[str, Any]], Any]
+
+# scheme -> "module:class" of its transport, imported only when a client of that scheme is made
+# (so the MQTT library is not imported for local:// clients). Issue 4 adds "mqtt" and "mqtts".
+TRANSPORTS: dict[str, str] = {
+    "local": "iotic_app.client._local:LocalTransport",
+}
+
+
+def _make_transport(config: AgentConfig) -> Transport:
+    spec = TRANSPORTS.get(config.scheme)
+    if spec is None:
+        raise ValueError(f"config {config.url!r}: no transport for scheme {config.scheme!r}")
+    module_name, _, class_name = spec.partition(":")
+    factory = getattr(importlib.import_module(module_name), class_name)
+    transport: Transport = factory(config)
+    return transport
+
+
+class Client:
+    """An agent's connection to a space: things, feeds, controls, follows and search.
+
+    ``Client(config)`` parses *config* at once (errors surface here) and connects on
+    :meth:`start`. ``start()`` and ``stop()`` are idempotent, and a stopped client can be
+    started again: its things, follows and controls keep working, and data shared to its follows
+    while it was stopped is delivered after the restart (on ``local://`` up to ``queue_limit``
+    items, default 100,000; beyond that the oldest are dropped with a warning in the log). While
+    stopped, no callbacks run and every call that uses the space raises ``LinkException``.
+
+    Callbacks (follows, controls, catchalls) run on the client's own worker thread, one at a
+    time, in arrival order; one that raises is logged and delivery goes on.
+
+    Example::
+
+        with Client("local://demo?agent=sensor") as client:
+            thing = client.create_thing("boiler")
+            thing.create_feed("temp").share({"celsius": 61.5})
+
+    Args:
+        config: None (``$IOTIC_APP_CONFIG``, else ``local://``), a URL such as
+            ``local://NAME?agent=AGENT``, a path to an .ini file with an ``[agent]`` section, or
+            an ``AgentConfig``.
+
+    Raises:
+        TypeError, ValueError, FileNotFoundError: *config* is not valid.
+    """
+
+    def __init__(self, config: ConfigLike = None) -> None:
+        """Parse *config*; nothing connects until :meth:`start`."""
+        self.config = AgentConfig.parse(config)
+        self._transport = _make_transport(self.config)
+        limit = (
+            self.config.option_int("queue_limit", DEFAULT_QUEUE_LIMIT)
+            if "queue_limit" in self.config.options
+            else DEFAULT_QUEUE_LIMIT
+        )
+        self._dispatcher = Dispatcher(f"iotic_app-{self.config.agent_id}", limit)
+        self._t: Transport | None = None
+        self._state_lock = threading.RLock()
+        self._catchall_feed: Callback | None = None
+        self._catchall_feed_parsed: Callback | None = None
+        self._catchall_control: Callback | None = None
+        self._catchall_control_parsed: Callback | None = None
+        # subscription id -> this client's RemoteFeed/RemoteControl, to silence it on unfollow
+        self._remotes: dict[str, Any] = {}
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def agent_id(self) -> str:
+        """The agent's name: owner of its things (from ``?agent=`` or the script's name)."""
+        return self.config.agent_id
+
+    def start(self) -> None:
+        """Connect and start delivering callbacks (idempotent).
+
+        Raises:
+            LinkException: the space cannot be reached.
+        """
+        with self._state_lock:
+            if self._t is not None:
+                return
+            self._dispatcher.start()
+            try:
+                self._transport.start(self._dispatcher)
+            except BaseException:
+                self._dispatcher.stop()
+                raise
+            self._t = self._transport
+
+    def stop(self) -> None:
+        """Disconnect and stop callbacks (idempotent; safe from a callback).
+
+        When it returns, no callback is running (unless it was called from one) and none will
+        run until the next :meth:`start`.
+        """
+        with self._state_lock:
+            if self._t is None:
+                return
+            self._t = None
+            try:
+                self._transport.stop()
+            finally:
+                self._dispatcher.stop()
+
+    def is_connected(self) -> bool:
+        """Whether the client is started and its link is up.
+
+        Returns:
+            True when connected.
+        """
+        transport = self._t
+        return transport is not None and transport.is_connected()
+
+    def __enter__(self) -> Client:
+        """Start the client."""
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the client."""
+        self.stop()
+
+    def __repr__(self) -> str:
+        """Show the URL and whether the client is started."""
+        state = "started" if self._t is not None else "stopped"
+        return f"Client({self.config.url!r}, {state})"
+
+    def _link(self) -> Transport:
+        transport = self._t
+        if transport is None:
+            raise LinkException(
+                f"client of agent {self.agent_id!r} is not started: call client.start() first "
+                "(or use it inside a ThingRunner/App run)"
+            )
+        return transport
+
+    def _remember(self, remote: Any) -> None:
+        old = self._remotes.get(remote.subid)
+        if old is not None and old is not remote:
+            old._active = False
+        self._remotes[remote.subid] = remote
+
+    def _forget(self, sub_id: str) -> None:
+        old = self._remotes.pop(sub_id, None)
+        if old is not None:
+            old._active = False
+
+    def _confirm(self, request_id: str, success: bool) -> None:
+        transport = self._t
+        if transport is not None:
+            transport.confirm_tell(request_id, success)
+
+    # --- things -----------------------------------------------------------------------------
+
+    def create_thing(self, lid: str) -> Thing:
+        """Create a thing owned by this agent, or return the existing one with that lid.
+
+        Args:
+            lid: The thing's local id (1-64 printable characters).
+
+        Returns:
+            The thing (private until ``set_public()``).
+
+        Raises:
+            LinkException: the client is stopped.
+            TypeError, ValueError: *lid* is not valid.
+        """
+        check_id("lid", lid)
+        return Thing(self, self._link().create_thing(lid))
+
+    def get_thing(self, lid: str) -> Thing:
+        """Return the agent's existing thing *lid*.
+
+        Args:
+            lid: The thing's local id.
+
+        Returns:
+            The thing.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the agent has no such thing.
+        """
+        check_id("lid", lid)
+        return Thing(self, self._link().get_thing(lid))
+
+    def delete_thing(self, lid: str) -> None:
+        """Delete the agent's thing *lid* with its points, follows and attaches.
+
+        Args:
+            lid: The thing's local id.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the agent has no such thing.
+        """
+        check_id("lid", lid)
+        transport = self._link()
+        transport.delete_thing(transport.get_thing(lid))
+
+    def list(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, Any]]:
+        """List the agent's things, in creation order.
+
+        Args:
+            limit: At most this many.
+            offset: Skip this many first.
+
+        Returns:
+            ``{lid: {'guid': ..., 'public': bool}}``.
+
+        Raises:
+            LinkException: the client is stopped.
+            TypeError, ValueError: *limit* or *offset* is not valid.
+        """
+        _check_page(limit, offset)
+        transport = self._link()
+        result: dict[str, dict[str, Any]] = {}
+        for lid in transport.list_things()[offset : offset + limit]:
+            ref = transport.get_thing(lid)
+            result[lid] = {"guid": ref.guid, "public": transport.read_meta(ref).public}
+        return result
+
+    # --- search and describe ----------------------------------------------------------------
+
+    def search(
+        self,
+        text: str | None = None,
+        location: Mapping[str, float] | tuple[float, float, float] | None = None,
+        unit: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """Search the public things of every agent in the space.
+
+        A thing matches when it matches every criterion given: each word of *text* appears in
+        its (or one of its points') label, description or tags, case-insensitively; it lies
+        within *location*'s radius; one of its points declares a value with *unit*.
+
+        Args:
+            text: Words to look for.
+            location: ``{'lat': .., 'long': .., 'radius': km}`` or ``(lat, lon, radius_km)``.
+            unit: A unit URI (see :class:`~iotic_app.datatypes.Units`).
+            limit: At most this many things (1-1000).
+            offset: Skip this many first.
+
+        Returns:
+            ``{thing_guid: {'label', 'lat', 'long', 'points': {point_guid: {'label', 'type'}}}}``
+            with ``'type'`` ``'Feed'`` or ``'Control'``; labels in English, else None.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTSyncTimeout: the space did not answer in time (remote transports).
+            TypeError, ValueError: no criterion given, or one is not valid.
+        """
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise ValueError(f"text must be a non-empty str or None, got {text!r}")
+        where = _check_location(location)
+        if unit is not None and (not isinstance(unit, str) or ":" not in unit):
+            raise ValueError(f"unit must be a unit URI (see iotic_app.Units) or None, got {unit!r}")
+        if text is None and where is None and unit is None:
+            raise ValueError("search needs at least one of text, location or unit, got none")
+        _check_page(limit, offset, max_limit=1000)
+        return self._link().search(text, where, unit, limit, offset)
+
+    def describe(self, guid_or_resource: object) -> dict[str, Any] | None:
+        """Describe a thing or point: the agent's own, or a public one.
+
+        Args:
+            guid_or_resource: A guid, or a Thing, Feed, Control, RemoteFeed or RemoteControl.
+
+        Returns:
+            For a thing ``{'type': 'Thing', 'guid', 'lid', 'agent', 'public', 'label',
+            'labels', 'description', 'descriptions', 'location', 'tags', 'points'}``; for a
+            point ``{'type': 'Feed' or 'Control', 'guid', 'pid', 'thing', 'label', 'labels',
+            'description', 'descriptions', 'tags', 'values', 'recent'}``; None when the guid is
+            unknown or not visible to this agent.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTSyncTimeout: the space did not answer in time (remote transports).
+            TypeError, ValueError: *guid_or_resource* is not a guid or resource.
+        """
+        guid = getattr(guid_or_resource, "guid", guid_or_resource)
+        if not isinstance(guid, str):
+            raise TypeError(
+                f"guid_or_resource must be a guid or a Thing/Feed/Control/RemoteFeed/"
+                f"RemoteControl, got {guid_or_resource!r}"
+            )
+        return self._link().describe(check_guid("guid_or_resource", guid))
+
+    # --- tells and catchalls ----------------------------------------------------------------
+
+    def confirm_tell(self, args: Mapping[str, Any], success: bool) -> None:
+        """Confirm a tell received by a control callback: the teller's ``tell`` returns.
+
+        Args:
+            args: The request dict the callback got.
+            success: True: the teller gets True; False: it gets ``'failed'``.
+
+        Raises:
+            LinkException: the client is stopped.
+            TypeError, ValueError: *args* is not a request dict or *success* not a bool.
+        """
+        if not isinstance(args, Mapping) or not isinstance(args.get("requestId"), str):
+            raise TypeError(
+                f"args must be the request dict given to a control callback, got {args!r}"
+            )
+        if not isinstance(success, bool):
+            raise TypeError(f"success must be a bool, got {success!r}")
+        transport = self._link()
+        if not args.get("confirm", False):
+            raise ValueError(
+                f"args is an ask (confirm is False), which takes no confirmation: {args!r}"
+            )
+        transport.confirm_tell(args["requestId"], success)
+
+    def register_catchall_feeddata(
+        self, callback: Callback | None, callback_parsed: Callback | None = None
+    ) -> None:
+        """Receive data of this client's follows that have no callback of their own.
+
+        Allowed while stopped (it only sets up this client). None removes it.
+
+        Args:
+            callback: Called with ``{'data', 'mime', 'pid', 'time'}``.
+            callback_parsed: Called with the same plus ``'parsed'``, when the data parses.
+
+        Raises:
+            TypeError: a callback is not callable.
+        """
+        self._catchall_feed = check_callback("callback", callback)
+        self._catchall_feed_parsed = check_callback("callback_parsed", callback_parsed)
+
+    def register_catchall_controlreq(
+        self, callback: Callback | None, callback_parsed: Callback | None = None
+    ) -> None:
+        """Receive requests for this client's controls that have no callback of their own.
+
+        Allowed while stopped (it only sets up this client). None removes it.
+
+        Args:
+            callback: Called with the request dict.
+            callback_parsed: Called with the request dict plus ``'parsed'``.
+
+        Raises:
+            TypeError: a callback is not callable.
+        """
+        self._catchall_control = check_callback("callback", callback)
+        self._catchall_control_parsed = check_callback("callback_parsed", callback_parsed)
+
+
+def _check_page(limit: object, offset: object, max_limit: int = 10_000) -> None:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= max_limit:
+        raise ValueError(f"limit must be an int from 1 to {max_limit}, got {limit!r}")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise ValueError(f"offset must be a non-negative int, got {offset!r}")
+
+
+def _check_location(location: object) -> tuple[float, float, float] | None:
+    if location is None:
+        return None
+    if isinstance(location, Mapping):
+        try:
+            values = (location["lat"], location["long"], location["radius"])
+        except KeyError:
+            raise ValueError(
+                f"location must have 'lat', 'long' and 'radius' (km), got {location!r}"
+            ) from None
+    elif isinstance(location, tuple | list) and len(location) == 3:
+        values = tuple(location)
+    else:
+        raise TypeError(
+            "location must be {'lat': .., 'long': .., 'radius': km} or (lat, lon, radius_km), "
+            f"got {location!r}"
+        )
+    for value in values:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise TypeError(f"location values must be numbers, got {location!r}")
+    lat, lon, radius = (float(v) for v in values)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and radius > 0):
+        raise ValueError(
+            f"location must have -90 <= lat <= 90, -180 <= long <= 180 and radius > 0 km, "
+            f"got {location!r}"
+        )
+    return (lat, lon, radius)

@@ -1,0 +1,177 @@
+"""The client's dispatcher: one FIFO and one worker thread that runs all user callbacks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from typing import Any
+
+from iotic_app.client._transport import Delivery
+
+__all__ = ["Dispatcher"]
+
+logger = logging.getLogger("iotic_app.client")
+
+DEFAULT_QUEUE_LIMIT = 100_000
+
+
+class Dispatcher:
+    """Queues ``(token, item)`` pairs and calls ``token._deliver(item)`` on a worker thread.
+
+    One FIFO per client keeps each follower's data in order. ``push`` is cheap and lock-free
+    (``deque.append`` is atomic) and wakes the worker only when it is idle; the worker drains the
+    queue in a tight loop. Callbacks run on the worker, never under a lock; an exception from one
+    is logged and delivery goes on.
+
+    While stopped, items are kept (to be delivered after the next ``start``), at most
+    *queue_limit* of them: beyond that the oldest are dropped, with a warning in the log and a
+    count in :attr:`dropped`.
+    """
+
+    __slots__ = (
+        "_gen",
+        "_lock",
+        "_running",
+        "_thread",
+        "_wake",
+        "dropped",
+        "idle",
+        "name",
+        "queue",
+        "queue_limit",
+    )
+
+    def __init__(self, name: str, queue_limit: int = DEFAULT_QUEUE_LIMIT) -> None:
+        """Make a stopped dispatcher.
+
+        Args:
+            name: The worker thread's name.
+            queue_limit: How many items to keep at most while stopped.
+        """
+        self.name = name
+        self.queue: deque[tuple[Delivery, Any]] = deque()
+        self.queue_limit = queue_limit
+        self.idle = False
+        self.dropped = 0
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._running = False
+        self._gen = 0
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker is delivering."""
+        return self._running
+
+    def push(self, token: Delivery, item: Any) -> None:
+        """Queue *item* for *token*; never blocks, never runs user code.
+
+        Args:
+            token: The receiver; its ``_deliver(item)`` runs on the worker.
+            item: The data.
+        """
+        self.queue.append((token, item))
+        if self.idle:
+            self._wake.set()
+        elif not self._running:
+            self._trim()
+
+    def _trim(self) -> None:
+        queue = self.queue
+        excess = len(queue) - self.queue_limit
+        if excess <= 0:
+            return
+        with self._lock:
+            if self._running:
+                return
+            excess = len(queue) - self.queue_limit
+            for _ in range(max(0, excess)):
+                try:
+                    queue.popleft()
+                except IndexError:  # pragma: no cover - drained concurrently
+                    break
+                if self.dropped == 0:
+                    logger.warning(
+                        "%s: client is stopped and holds %d undelivered items (queue_limit); "
+                        "dropping the oldest",
+                        self.name,
+                        self.queue_limit,
+                    )
+                self.dropped += 1
+
+    def start(self) -> None:
+        """Start the worker (idempotent); items queued meanwhile are delivered first."""
+        with self._lock:
+            if self._running:
+                return
+            if self.dropped:
+                logger.warning(
+                    "%s: %d items were dropped while the client was stopped",
+                    self.name,
+                    self.dropped,
+                )
+                self.dropped = 0
+            self._running = True
+            self._gen += 1
+            self.idle = False
+            self._wake.clear()
+            thread = threading.Thread(
+                target=self._run, args=(self._gen,), name=self.name, daemon=True
+            )
+            self._thread = thread
+        thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        """Stop the worker (idempotent); undelivered items stay queued for the next start.
+
+        Waits for a callback that is running to return (at most *timeout* seconds), except when
+        called from a callback itself.
+
+        Args:
+            timeout: How long to wait for a running callback.
+        """
+        with self._lock:
+            if not self._running:
+                return
+            self._running = False
+            self._gen += 1
+            thread = self._thread
+            self._thread = None
+            self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                logger.warning(
+                    "%s: a callback is still running %.1f s after stop()", self.name, timeout or 0
+                )
+
+    def in_worker(self) -> bool:
+        """Whether the calling thread is this dispatcher's worker.
+
+        Returns:
+            True on the worker thread.
+        """
+        return self._thread is threading.current_thread()
+
+    def _run(self, gen: int) -> None:
+        queue = self.queue
+        popleft = queue.popleft
+        wake = self._wake
+        while self._gen == gen:
+            try:
+                token, item = popleft()
+            except IndexError:
+                wake.clear()
+                self.idle = True
+                if queue or self._gen != gen:
+                    self.idle = False
+                    continue
+                wake.wait()
+                self.idle = False
+                continue
+            try:
+                token._deliver(item)
+            except Exception:
+                logger.exception("%s: a callback raised; delivery goes on", self.name)

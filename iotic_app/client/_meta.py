@@ -1,0 +1,189 @@
+"""Metadata editors returned by ``get_meta()``: change in a ``with`` block, applied on exit."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from iotic_app.client._transport import Meta
+
+__all__ = ["PointMeta", "ThingMeta"]
+
+DEFAULT_LANG = "en"
+
+Apply = Callable[[dict[str, str], dict[str, str], "tuple[float, float] | None"], None]
+
+
+def _text(what: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, got {value!r}")
+    if not value.strip():
+        raise ValueError(f"{what} must not be empty, got {value!r}")
+    return value
+
+
+def _lang(lang: object) -> str:
+    if lang is None:
+        return DEFAULT_LANG
+    if not isinstance(lang, str) or not (2 <= len(lang) <= 8) or not lang.isalpha():
+        raise ValueError(f"lang must be a language code such as 'en', got {lang!r}")
+    return lang.lower()
+
+
+class _BaseMeta:
+    """Labels and descriptions per language, applied by ``set()`` or on leaving ``with``."""
+
+    __slots__ = ("_apply", "_descriptions", "_labels", "_location")
+
+    def __init__(self, meta: Meta, apply: Apply) -> None:
+        self._labels = dict(meta.labels)
+        self._descriptions = dict(meta.descriptions)
+        self._location = meta.location
+        self._apply = apply
+
+    def set_label(self, label: str, lang: str | None = None) -> None:
+        """Set the label in *lang* (default ``'en'``).
+
+        Args:
+            label: The label.
+            lang: A language code, or None.
+
+        Raises:
+            TypeError: *label* is not a str.
+            ValueError: *label* is empty or *lang* is not a language code.
+        """
+        self._labels[_lang(lang)] = _text("label", label)
+
+    def get_label(self, lang: str | None = None) -> str | None:
+        """Return the label in *lang* (default ``'en'``), or None.
+
+        Args:
+            lang: A language code, or None.
+
+        Returns:
+            The label or None.
+        """
+        return self._labels.get(_lang(lang))
+
+    def delete_label(self, lang: str | None = None) -> None:
+        """Remove the label in *lang* (default ``'en'``), if any.
+
+        Args:
+            lang: A language code, or None.
+        """
+        self._labels.pop(_lang(lang), None)
+
+    def set_description(self, description: str, lang: str | None = None) -> None:
+        """Set the description in *lang* (default ``'en'``).
+
+        Args:
+            description: The description.
+            lang: A language code, or None.
+
+        Raises:
+            TypeError: *description* is not a str.
+            ValueError: *description* is empty or *lang* is not a language code.
+        """
+        self._descriptions[_lang(lang)] = _text("description", description)
+
+    def get_description(self, lang: str | None = None) -> str | None:
+        """Return the description in *lang* (default ``'en'``), or None.
+
+        Args:
+            lang: A language code, or None.
+
+        Returns:
+            The description or None.
+        """
+        return self._descriptions.get(_lang(lang))
+
+    def delete_description(self, lang: str | None = None) -> None:
+        """Remove the description in *lang* (default ``'en'``), if any.
+
+        Args:
+            lang: A language code, or None.
+        """
+        self._descriptions.pop(_lang(lang), None)
+
+    def set(self) -> None:
+        """Apply the changes now (``with`` does this on a clean exit).
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        self._apply(dict(self._labels), dict(self._descriptions), self._location)
+
+    def __enter__(self) -> Any:
+        """Return self, to change in the block."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Apply the changes unless the block raised."""
+        if exc_type is None:
+            self.set()
+
+
+class ThingMeta(_BaseMeta):
+    """A thing's metadata: label, description (per language) and location.
+
+    Use as ``with thing.get_meta() as meta: meta.set_label('Boiler')``; the changes are applied
+    when the block ends without an exception (or by :meth:`set`).
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> ThingMeta:
+        """Return self, to change in the block."""
+        return self
+
+    def set_location(self, lat: float, lon: float) -> None:
+        """Set the thing's location (WGS84 degrees).
+
+        Args:
+            lat: Latitude, -90 to 90.
+            lon: Longitude, -180 to 180.
+
+        Raises:
+            TypeError: *lat* or *lon* is not a number.
+            ValueError: *lat* or *lon* is out of range.
+        """
+        for name, value, bound in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise TypeError(f"{name} must be a number of degrees, got {value!r}")
+            if not (math.isfinite(value) and -bound <= value <= bound):
+                raise ValueError(f"{name} must be between -{bound:g} and {bound:g}, got {value!r}")
+        self._location = (float(lat), float(lon))
+
+    def get_location(self) -> tuple[float | None, float | None]:
+        """Return ``(lat, lon)``, or ``(None, None)`` when no location is set.
+
+        Returns:
+            The location.
+        """
+        if self._location is None:
+            return (None, None)
+        return self._location
+
+    def delete_location(self) -> None:
+        """Remove the location."""
+        self._location = None
+
+
+class PointMeta(_BaseMeta):
+    """A feed's or control's metadata: label and description (per language).
+
+    Use as ``with feed.get_meta() as meta: meta.set_label('Temperature')``.
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> PointMeta:
+        """Return self, to change in the block."""
+        return self

@@ -1,0 +1,476 @@
+"""Points: own feeds and controls, and followed or attached remote ones."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from iotic_app.client._check import (
+    check_callback,
+    check_id,
+    check_tags,
+    check_time,
+    check_timeout,
+    encode_payload,
+)
+from iotic_app.client._meta import PointMeta
+from iotic_app.client._transport import (
+    ControlRequest,
+    PointRef,
+    Sample,
+    TellResult,
+    ValueSpec,
+    copy_data,
+)
+from iotic_app.client._values import PointDataObject
+from iotic_app.datatypes import check_vtype
+from iotic_app.exceptions import LinkException
+
+if TYPE_CHECKING:
+    from iotic_app.client._client import Client
+    from iotic_app.client._thing import Thing
+
+__all__ = ["Control", "Feed", "RemoteControl", "RemoteFeed"]
+
+logger = logging.getLogger("iotic_app.client")
+
+Callback = Callable[[dict[str, Any]], Any]
+
+_UTC = timezone.utc
+_now = datetime.now
+_MUTABLE = (dict, list)
+
+
+def _stopped(client: Client) -> LinkException:
+    return LinkException(
+        f"client of agent {client.agent_id!r} is not started: call client.start() first "
+        "(or use it inside a ThingRunner/App run)"
+    )
+
+
+def _parse(client: Client, guid: str, data: Any, mime: str | None) -> PointDataObject | None:
+    if mime is not None or not isinstance(data, dict):
+        return None
+    transport = client._t
+    if transport is None:
+        return None
+    return PointDataObject(transport.values(guid), data)
+
+
+class _OwnPoint:
+    """What feeds and controls have in common: ids, metadata, tags and values."""
+
+    __slots__ = ("_client", "_ref", "thing")
+
+    def __init__(self, client: Client, thing: Thing, ref: PointRef) -> None:
+        self._client = client
+        self._ref = ref
+        self.thing = thing
+
+    @property
+    def pid(self) -> str:
+        """The point's id, unique per kind within its thing."""
+        return self._ref.pid
+
+    @property
+    def guid(self) -> str:
+        """The point's guid: how other agents follow or attach to it."""
+        return self._ref.guid
+
+    @property
+    def lid(self) -> str:
+        """The lid of the point's thing."""
+        return self.thing.lid
+
+    def get_meta(self) -> PointMeta:
+        """Return an editor for the label and description; applied on leaving ``with``.
+
+        Returns:
+            The editor.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the point was deleted.
+        """
+        transport = self._client._link()
+        ref = self._ref
+
+        def apply(
+            labels: dict[str, str],
+            descriptions: dict[str, str],
+            location: tuple[float, float] | None,
+        ) -> None:
+            self._client._link().write_meta(ref, labels, descriptions, None)
+
+        return PointMeta(transport.read_meta(ref), apply)
+
+    def create_tag(self, tags: str | Iterable[str]) -> None:
+        """Add one tag or several.
+
+        Args:
+            tags: A tag or a list of tags (no spaces).
+
+        Raises:
+            LinkException: the client is stopped.
+            TypeError, ValueError: a tag is not valid.
+        """
+        checked = check_tags("tags", tags)
+        self._client._link().change_tags(self._ref, checked, ())
+
+    def delete_tag(self, tags: str | Iterable[str]) -> None:
+        """Remove one tag or several (absent ones are ignored).
+
+        Args:
+            tags: A tag or a list of tags.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        checked = check_tags("tags", tags)
+        self._client._link().change_tags(self._ref, (), checked)
+
+    def list_tag(self) -> list[str]:
+        """Return the point's tags, sorted.
+
+        Returns:
+            The tags.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return list(self._client._link().read_meta(self._ref).tags)
+
+    def create_value(
+        self,
+        label: str,
+        vtype: str,
+        lang: str | None = None,
+        description: str | None = None,
+        unit: str | None = None,
+    ) -> None:
+        """Declare a value the point's data holds (replacing one with the same label).
+
+        Args:
+            label: The value's key in shared data.
+            vtype: A :class:`~iotic_app.datatypes.Datatypes` constant.
+            lang: The language of *description*.
+            description: What the value means.
+            unit: A unit URI (see :class:`~iotic_app.datatypes.Units`).
+
+        Raises:
+            LinkException: the client is stopped.
+            TypeError, ValueError: an argument is not valid.
+        """
+        check_id("label", label)
+        check_vtype(vtype)
+        if lang is not None and (not isinstance(lang, str) or not lang.isalpha()):
+            raise ValueError(f"lang must be a language code such as 'en', got {lang!r}")
+        if description is not None and not isinstance(description, str):
+            raise TypeError(f"description must be a str or None, got {description!r}")
+        if unit is not None and (not isinstance(unit, str) or ":" not in unit):
+            raise ValueError(f"unit must be a unit URI (see iotic_app.Units) or None, got {unit!r}")
+        spec = ValueSpec(label, vtype, lang, description, unit)
+        self._client._link().add_value(self._ref, spec)
+
+    def get_template(self) -> PointDataObject:
+        """Return an empty template of the declared values: set ``.values.<label>``, then share.
+
+        Returns:
+            The template.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return PointDataObject(self._client._link().values(self._ref.guid))
+
+    def __repr__(self) -> str:
+        """Show kind, thing lid, pid and guid."""
+        return f"{type(self).__name__}(lid={self.lid!r}, pid={self.pid!r}, guid={self.guid!r})"
+
+
+class Feed(_OwnPoint):
+    """A feed of one of the agent's things: share values on it."""
+
+    __slots__ = ()
+
+    def share(self, data: Any, mime: str | None = None, time: datetime | None = None) -> None:
+        """Share one sample with every follower.
+
+        Args:
+            data: A dict, list, str, number, bool or None (followers get an equal copy); bytes
+                (with *mime*, or ``application/octet-stream``); or a template from
+                :meth:`get_template`.
+            mime: The mime type of bytes (or str, sent as UTF-8) data.
+            time: When the sample was taken (a naive datetime is taken as UTC); default now.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the feed was deleted.
+            TypeError, ValueError: *data*, *mime* or *time* is not valid.
+        """
+        transport = self._client._t
+        if transport is None:
+            raise _stopped(self._client)
+        if mime is None and type(data) is dict:
+            payload: Any = copy_data(data)
+        else:
+            payload, mime = encode_payload(data, mime)
+        transport.share(self._ref, payload, mime, _now(_UTC) if time is None else check_time(time))
+
+
+class Control(_OwnPoint):
+    """A control of one of the agent's things: other agents ask or tell it."""
+
+    __slots__ = ("_callback", "_callback_parsed")
+
+    def __init__(
+        self,
+        client: Client,
+        thing: Thing,
+        ref: PointRef,
+        callback: Callback | None = None,
+        callback_parsed: Callback | None = None,
+    ) -> None:
+        """Wrap a control; *callback*/*callback_parsed* receive its requests.
+
+        Args:
+            client: The client.
+            thing: The control's thing.
+            ref: The transport's handle.
+            callback: Called with the request dict.
+            callback_parsed: Called with the request dict plus ``'parsed'``.
+        """
+        super().__init__(client, thing, ref)
+        self._callback = check_callback("callback", callback)
+        self._callback_parsed = check_callback("callback_parsed", callback_parsed)
+
+    def _deliver(self, request: ControlRequest) -> None:
+        client = self._client
+        data = request.data
+        if type(data) in _MUTABLE:
+            data = copy_data(data)
+        args: dict[str, Any] = {
+            "data": data,
+            "mime": request.mime,
+            "subId": request.sub_id,
+            "entityLid": request.thing_lid,
+            "lid": request.pid,
+            "confirm": request.confirm,
+            "requestId": request.request_id,
+        }
+        callback, parsed_cb = self._callback, self._callback_parsed
+        if callback is None and parsed_cb is None:
+            callback, parsed_cb = client._catchall_control, client._catchall_control_parsed
+        try:
+            if parsed_cb is not None:
+                parsed = _parse(client, self._ref.guid, data, request.mime)
+                if parsed is not None:
+                    args["parsed"] = parsed
+                    parsed_cb(args)
+                    return
+            if callback is None:
+                logger.warning(
+                    "control %r of thing %r got a request but has no callback that takes it",
+                    self.pid,
+                    self.lid,
+                )
+                if request.confirm:
+                    client._confirm(request.request_id, False)
+                return
+            callback(args)
+        except Exception:
+            if request.confirm:
+                client._confirm(request.request_id, False)
+            raise
+
+
+def _remote_repr(obj: RemoteFeed | RemoteControl) -> str:
+    return f"{type(obj).__name__}(guid={obj.guid!r}, subid={obj.subid!r})"
+
+
+class RemoteFeed:
+    """A feed this agent's thing follows: data arrives at the follow's callback."""
+
+    __slots__ = ("_active", "_callback", "_callback_parsed", "_client", "guid", "subid", "thing")
+
+    def __init__(
+        self,
+        client: Client,
+        thing: Thing,
+        callback: Callback | None,
+        callback_parsed: Callback | None,
+    ) -> None:
+        """Make the follow's receiver (the transport fills in *guid* and *subid*).
+
+        Args:
+            client: The client.
+            thing: The following thing.
+            callback: Called with ``{'data', 'mime', 'pid', 'time'}``.
+            callback_parsed: Called with the same plus ``'parsed'``.
+        """
+        self._client = client
+        self.thing = thing
+        self._callback = callback
+        self._callback_parsed = callback_parsed
+        self._active = True
+        self.guid = ""
+        self.subid = ""
+
+    def _deliver(self, sample: Sample) -> None:
+        if not self._active:
+            return
+        data, mime, time = sample
+        if type(data) in _MUTABLE:
+            data = copy_data(data)
+        callback, parsed_cb = self._callback, self._callback_parsed
+        if callback is None and parsed_cb is None:
+            client = self._client
+            callback, parsed_cb = client._catchall_feed, client._catchall_feed_parsed
+        args = {"data": data, "mime": mime, "pid": self.guid, "time": time}
+        if parsed_cb is not None:
+            parsed = _parse(self._client, self.guid, data, mime)
+            if parsed is not None:
+                args["parsed"] = parsed
+                parsed_cb(args)
+                return
+            if callback is None:
+                logger.warning(
+                    "feed %s: data (mime %r) cannot be parsed and no plain callback is set",
+                    self.guid,
+                    mime,
+                )
+                return
+        if callback is not None:
+            callback(args)
+
+    def get_recent(self, count: int) -> list[dict[str, Any]]:
+        """Return up to *count* of the feed's latest samples, oldest first.
+
+        The feed keeps as many as its ``save_recent`` says (the last one always).
+
+        Args:
+            count: How many, at least 1.
+
+        Returns:
+            ``[{'data', 'mime', 'time'}, ...]``.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the feed is gone.
+            TypeError, ValueError: *count* is not a positive int.
+        """
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise TypeError(f"count must be a positive int, got {count!r}")
+        if count < 1:
+            raise ValueError(f"count must be a positive int, got {count!r}")
+        samples = self._client._link().recent(self.guid, count)
+        return [
+            {"data": copy_data(data) if type(data) in _MUTABLE else data, "mime": mime, "time": t}
+            for data, mime, t in samples
+        ]
+
+    def get_last(self) -> dict[str, Any] | None:
+        """Return the feed's last sample, or None when nothing was shared yet.
+
+        Returns:
+            ``{'data', 'mime', 'time'}`` or None.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the feed is gone.
+        """
+        recent = self.get_recent(1)
+        return recent[-1] if recent else None
+
+    def get_template(self) -> PointDataObject:
+        """Return a template of the feed's declared values (to parse data by hand).
+
+        Returns:
+            The template.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return PointDataObject(self._client._link().values(self.guid))
+
+    def __repr__(self) -> str:
+        """Show guid and subscription id."""
+        return _remote_repr(self)
+
+
+class RemoteControl:
+    """A control this agent's thing is attached to: ask or tell it."""
+
+    __slots__ = ("_active", "_client", "guid", "subid", "thing")
+
+    def __init__(self, client: Client, thing: Thing) -> None:
+        """Make the attachment (the transport fills in *guid* and *subid*).
+
+        Args:
+            client: The client.
+            thing: The attached thing.
+        """
+        self._client = client
+        self.thing = thing
+        self._active = True
+        self.guid = ""
+        self.subid = ""
+
+    def _deliver(self, item: Any) -> None:
+        """Attachments receive nothing; present so the object can be a transport token."""
+
+    def get_template(self) -> PointDataObject:
+        """Return a template of the control's declared values: set them, then ask or tell.
+
+        Returns:
+            The template.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return PointDataObject(self._client._link().values(self.guid))
+
+    def ask(self, data: Any, mime: str | None = None) -> None:
+        """Send a request and do not wait for any answer (fire and forget).
+
+        Args:
+            data: As for ``Feed.share``: JSON-like data, bytes with *mime*, or a template.
+            mime: The mime type of bytes data.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the control is gone.
+            TypeError, ValueError: *data* or *mime* is not valid.
+        """
+        transport = self._client._link()
+        payload, mime = encode_payload(data, mime)
+        transport.ask(self.guid, self.subid, payload, mime)
+
+    def tell(self, data: Any, timeout: float = 10, mime: str | None = None) -> TellResult:
+        """Send a request and wait for the control's owner to confirm it.
+
+        Args:
+            data: As for ``Feed.share``: JSON-like data, bytes with *mime*, or a template.
+            timeout: How long to wait for the confirmation, in seconds.
+            mime: The mime type of bytes data.
+
+        Returns:
+            True when the control confirmed success; ``'failed'`` when it reported failure (or
+            its callback raised), ``'timeout'`` when no confirmation came in *timeout*,
+            ``'unreachable'`` when the control's agent is not connected.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the control is gone.
+            TypeError, ValueError: an argument is not valid.
+        """
+        seconds = check_timeout("timeout", timeout)
+        transport = self._client._link()
+        payload, mime = encode_payload(data, mime)
+        return transport.tell(self.guid, self.subid, payload, mime, seconds)
+
+    def __repr__(self) -> str:
+        """Show guid and subscription id."""
+        return _remote_repr(self)

@@ -1,0 +1,412 @@
+"""Thing: one of the agent's things, with its feeds, controls, follows and metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from iotic_app.client._check import check_callback, check_id, check_tags, check_target
+from iotic_app.client._meta import ThingMeta
+from iotic_app.client._points import Callback, Control, Feed, RemoteControl, RemoteFeed
+from iotic_app.client._transport import CONTROL, FEED, ThingRef
+from iotic_app.exceptions import IOTUnknown
+
+if TYPE_CHECKING:
+    from iotic_app.client._client import Client
+
+__all__ = ["Thing"]
+
+
+class Thing:
+    """One of the agent's things: made by ``client.create_thing(lid)``."""
+
+    __slots__ = ("_client", "_ref")
+
+    def __init__(self, client: Client, ref: ThingRef) -> None:
+        """Wrap the transport's handle *ref* (use ``client.create_thing`` instead).
+
+        Args:
+            client: The client.
+            ref: The transport's handle.
+        """
+        self._client = client
+        self._ref = ref
+
+    @property
+    def lid(self) -> str:
+        """The thing's local id, unique among the agent's things."""
+        return self._ref.lid
+
+    @property
+    def guid(self) -> str:
+        """The thing's guid."""
+        return self._ref.guid
+
+    @property
+    def agent_id(self) -> str:
+        """The agent that owns the thing."""
+        return self._client.agent_id
+
+    def __repr__(self) -> str:
+        """Show lid and guid."""
+        return f"Thing(lid={self.lid!r}, guid={self.guid!r})"
+
+    def __eq__(self, other: object) -> bool:
+        """Things are equal when they have the same guid."""
+        return isinstance(other, Thing) and other.guid == self.guid
+
+    def __hash__(self) -> int:
+        """Hash of the guid."""
+        return hash(self.guid)
+
+    # --- points -----------------------------------------------------------------------------
+
+    def create_feed(self, pid: str, save_recent: int = 0) -> Feed:
+        """Create a feed, or return the existing one with that pid.
+
+        Args:
+            pid: The feed's id within the thing.
+            save_recent: How many recent samples to keep for ``get_recent`` (0: only the last).
+
+        Returns:
+            The feed.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the thing was deleted.
+            TypeError, ValueError: an argument is not valid.
+        """
+        check_id("pid", pid)
+        if not isinstance(save_recent, int) or isinstance(save_recent, bool):
+            raise TypeError(f"save_recent must be an int from 0 to 1000, got {save_recent!r}")
+        if not 0 <= save_recent <= 1000:
+            raise ValueError(f"save_recent must be an int from 0 to 1000, got {save_recent!r}")
+        ref = self._client._link().create_point(self._ref, FEED, pid, save_recent, None)
+        return Feed(self._client, self, ref)
+
+    def create_control(
+        self,
+        pid: str,
+        callback: Callback | None = None,
+        callback_parsed: Callback | None = None,
+    ) -> Control:
+        """Create a control (or take over the existing one); requests go to the callbacks.
+
+        Request dicts hold ``'data', 'mime', 'subId', 'entityLid', 'lid', 'confirm',
+        'requestId'``; ``callback_parsed`` gets ``'parsed'`` too and is preferred when the data
+        parses, ``callback`` otherwise. Without either, the client's catchall gets them. A tell
+        (``confirm`` True) waits for ``client.confirm_tell(args, success)``; a callback that
+        raises confirms failure.
+
+        Args:
+            pid: The control's id within the thing.
+            callback: Called with the request dict.
+            callback_parsed: Called with the request dict plus ``'parsed'``.
+
+        Returns:
+            The control.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the thing was deleted.
+            TypeError, ValueError: an argument is not valid.
+        """
+        check_id("pid", pid)
+        check_callback("callback", callback)
+        check_callback("callback_parsed", callback_parsed)
+        transport = self._client._link()
+        control = Control.__new__(Control)
+        # the Control is the transport's token for requests, so it exists before its ref
+        control._client = self._client
+        control.thing = self
+        control._callback = callback
+        control._callback_parsed = callback_parsed
+        control._ref = transport.create_point(self._ref, CONTROL, pid, 0, control)
+        return control
+
+    def get_feed(self, pid: str) -> Feed:
+        """Return the existing feed *pid*.
+
+        Args:
+            pid: The feed's id.
+
+        Returns:
+            The feed.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: there is no such feed.
+        """
+        check_id("pid", pid)
+        return Feed(self._client, self, self._client._link().get_point(self._ref, FEED, pid))
+
+    def get_control(self, pid: str) -> Control:
+        """Return the existing control *pid* (its callbacks stay as they were).
+
+        Args:
+            pid: The control's id.
+
+        Returns:
+            The control.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: there is no such control.
+        """
+        check_id("pid", pid)
+        return Control(self._client, self, self._client._link().get_point(self._ref, CONTROL, pid))
+
+    def delete_feed(self, pid: str) -> None:
+        """Delete the feed *pid*; its followers get nothing more.
+
+        Args:
+            pid: The feed's id.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: there is no such feed.
+        """
+        check_id("pid", pid)
+        transport = self._client._link()
+        transport.delete_point(transport.get_point(self._ref, FEED, pid))
+
+    def delete_control(self, pid: str) -> None:
+        """Delete the control *pid*.
+
+        Args:
+            pid: The control's id.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: there is no such control.
+        """
+        check_id("pid", pid)
+        transport = self._client._link()
+        transport.delete_point(transport.get_point(self._ref, CONTROL, pid))
+
+    # --- follows and attaches ---------------------------------------------------------------
+
+    def follow(
+        self,
+        gpid_or_lid_pid: object,
+        callback: Callback | None = None,
+        callback_parsed: Callback | None = None,
+    ) -> RemoteFeed:
+        """Follow a feed: its data arrives at the callbacks, in order, on the client's worker.
+
+        Feed data dicts hold ``'data', 'mime', 'pid'`` (the feed's guid) and ``'time'`` (an
+        aware UTC datetime); ``callback_parsed`` gets ``'parsed'`` too and is preferred when the
+        data parses, ``callback`` otherwise. Without either, the client's catchall gets them.
+        Following again replaces the callbacks.
+
+        Args:
+            gpid_or_lid_pid: A feed guid (a public feed, or one of the agent's own), or a
+                ``(thing_lid, pid)`` tuple naming one of the agent's own feeds.
+            callback: Called with each sample.
+            callback_parsed: Called with each sample plus ``'parsed'``.
+
+        Returns:
+            The followed feed.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: there is no such feed.
+            IOTAccessDenied: the feed belongs to another agent and is not public.
+            TypeError, ValueError: an argument is not valid.
+        """
+        target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
+        remote = RemoteFeed(
+            self._client,
+            self,
+            check_callback("callback", callback),
+            check_callback("callback_parsed", callback_parsed),
+        )
+        remote.subid, remote.guid = self._client._link().subscribe(self._ref, FEED, target, remote)
+        self._client._remember(remote)
+        return remote
+
+    def attach(self, gpid_or_lid_pid: object) -> RemoteControl:
+        """Attach to a control, to ask or tell it.
+
+        Args:
+            gpid_or_lid_pid: A control guid, or a ``(thing_lid, pid)`` tuple naming one of the
+                agent's own controls.
+
+        Returns:
+            The attached control.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: there is no such control.
+            IOTAccessDenied: the control belongs to another agent and is not public.
+            TypeError, ValueError: an argument is not valid.
+        """
+        target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
+        remote = RemoteControl(self._client, self)
+        remote.subid, remote.guid = self._client._link().subscribe(
+            self._ref, CONTROL, target, remote
+        )
+        self._client._remember(remote)
+        return remote
+
+    def _unsubscribe(self, what: object, remote_type: type[RemoteFeed | RemoteControl]) -> None:
+        transport = self._client._link()
+        kind = FEED if remote_type is RemoteFeed else CONTROL
+        connections = transport.list_connections(self._ref)
+        if isinstance(what, remote_type):
+            sub_id = what.subid
+        elif isinstance(what, str) and what in connections:
+            sub_id = what
+        else:
+            target = check_target("subid", what)
+            if isinstance(target, tuple):
+                owner = transport.get_thing(target[0])
+                target = transport.get_point(owner, kind, target[1]).guid
+            matches = [
+                sub
+                for sub, info in connections.items()
+                if info["guid"] == target and info["type"] == kind
+            ]
+            if not matches:
+                raise IOTUnknown(
+                    f"thing {self.lid!r} has no {kind.lower()} subscription to {what!r}"
+                )
+            sub_id = matches[0]
+        transport.unsubscribe(self._ref, sub_id)
+        self._client._forget(sub_id)
+
+    def unfollow(self, subid: object) -> None:
+        """Stop following a feed: nothing more reaches the follow's callbacks.
+
+        Args:
+            subid: The RemoteFeed, its ``subid``, the feed's guid or a ``(thing_lid, pid)``.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the thing does not follow that feed.
+        """
+        self._unsubscribe(subid, RemoteFeed)
+
+    def unattach(self, subid: object) -> None:
+        """Detach from a control.
+
+        Args:
+            subid: The RemoteControl, its ``subid``, the control's guid or a
+                ``(thing_lid, pid)``.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the thing is not attached to that control.
+        """
+        self._unsubscribe(subid, RemoteControl)
+
+    def list_connections(self) -> dict[str, dict[str, str]]:
+        """Return the thing's follows and attaches.
+
+        Returns:
+            ``{subid: {'type': 'Feed' or 'Control', 'guid': the remote point's guid}}``.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return self._client._link().list_connections(self._ref)
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    def get_meta(self) -> ThingMeta:
+        """Return an editor for label, description and location; applied on leaving ``with``.
+
+        Example::
+
+            with thing.get_meta() as meta:
+                meta.set_label("Boiler")
+                meta.set_location(51.5, -0.12)
+
+        Returns:
+            The editor.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the thing was deleted.
+        """
+        transport = self._client._link()
+        ref = self._ref
+
+        def apply(
+            labels: dict[str, str],
+            descriptions: dict[str, str],
+            location: tuple[float, float] | None,
+        ) -> None:
+            self._client._link().write_meta(ref, labels, descriptions, location)
+
+        return ThingMeta(transport.read_meta(ref), apply)
+
+    def create_tag(self, tags: str | Iterable[str]) -> None:
+        """Add one tag or several (search matches them).
+
+        Args:
+            tags: A tag or a list of tags (no spaces).
+
+        Raises:
+            LinkException: the client is stopped.
+            TypeError, ValueError: a tag is not valid.
+        """
+        checked = check_tags("tags", tags)
+        self._client._link().change_tags(self._ref, checked, ())
+
+    def delete_tag(self, tags: str | Iterable[str]) -> None:
+        """Remove one tag or several (absent ones are ignored).
+
+        Args:
+            tags: A tag or a list of tags.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        checked = check_tags("tags", tags)
+        self._client._link().change_tags(self._ref, (), checked)
+
+    def list_tag(self) -> list[str]:
+        """Return the thing's tags, sorted.
+
+        Returns:
+            The tags.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return list(self._client._link().read_meta(self._ref).tags)
+
+    def set_public(self, public: bool = True) -> None:
+        """Make the thing public (search finds it, other agents follow it) or private.
+
+        Args:
+            public: True for public.
+
+        Raises:
+            LinkException: the client is stopped.
+            TypeError: *public* is not a bool.
+        """
+        if not isinstance(public, bool):
+            raise TypeError(f"public must be a bool, got {public!r}")
+        self._client._link().set_public(self._ref, public)
+
+    @property
+    def public(self) -> bool:
+        """Whether the thing is public.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return self._client._link().read_meta(self._ref).public
+
+    def describe(self) -> dict[str, Any] | None:
+        """Return ``client.describe(self)``.
+
+        Returns:
+            The description.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return self._client.describe(self)

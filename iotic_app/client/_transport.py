@@ -1,0 +1,383 @@
+"""The boundary between the client API layer and a transport (local space, MQTT, ...)."""
+
+# Design note
+# -----------
+# The API layer (``Client``, ``Thing``, ``Feed``, ``Control``, ``RemoteFeed``, ``RemoteControl``,
+# metadata, templates, parsing, argument checking, the "stopped client raises LinkException" rule)
+# is the same for every transport. A transport only moves data and keeps the space's state; it
+# implements :class:`Transport` below and never calls user code.
+#
+# * Identity: the transport is made from an :class:`~iotic_app._config.AgentConfig`; every thing
+#   it creates belongs to ``config.agent_id``. Guids are stable names derived with
+#   :func:`thing_guid` / :func:`point_guid`, so an agent restarted in another process (MQTT) keeps
+#   its guids and followers keep following.
+# * Handles: ``create_thing`` / ``create_point`` return opaque references (:class:`ThingRef`,
+#   :class:`PointRef`; anything with ``lid``/``guid`` or ``pid``/``kind``/``guid``) that the API
+#   layer hands back on later calls. An MQTT transport can keep prebuilt topic names in them;
+#   the share path then does no lookups.
+# * Deliveries: the API layer owns one :class:`Sink` per client (a dispatcher with a worker
+#   thread). The transport gives incoming data to ``sink.push(token, item)``, where *token* is the
+#   object the API layer passed to ``follow``/``attach``/``create_point`` and *item* is a
+#   :data:`Sample` for feed data or a :class:`ControlRequest`. ``push`` never blocks and never runs
+#   user code, so it is safe on a network thread (paho's loop) or on a sharer's thread. User
+#   callbacks run only on the sink's worker, never on the transport's threads, never under a lock.
+# * Requests that need an answer (``tell``, ``search``, ``describe``, ``recent``) are synchronous
+#   calls on the transport: the MQTT transport does request/response with a correlation id and
+#   raises :class:`~iotic_app.exceptions.IOTSyncTimeout` when no answer comes in its sync timeout,
+#   and :class:`~iotic_app.exceptions.LinkException` while the link is down. ``tell`` itself maps a
+#   missing confirmation to ``'timeout'`` (as the original did) instead of raising.
+# * Errors: unknown thing/point -> ``IOTUnknown``; another agent's private point or a change to
+#   another agent's thing -> ``IOTAccessDenied``; link down -> ``LinkException``. Argument checking
+#   is done by the API layer before the transport is called.
+# * Lifecycle: ``start(sink)`` connects (raises ``LinkException`` if it cannot), ``stop()``
+#   disconnects; a stopped transport can be started again and must keep the agent's follows and
+#   controls (persistent session): data shared to a stopped follower is queued by the space (local)
+#   or the broker (MQTT QoS 1 session) and delivered after the next ``start``.
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal, Protocol, TypeAlias
+
+import attrs
+
+__all__ = [
+    "CONTROL",
+    "FEED",
+    "ControlRequest",
+    "Delivery",
+    "Meta",
+    "PointKind",
+    "PointRef",
+    "Sample",
+    "Sink",
+    "Target",
+    "TellResult",
+    "ThingRef",
+    "Transport",
+    "ValueSpec",
+    "copy_data",
+    "point_guid",
+    "thing_guid",
+]
+
+FEED: Literal["Feed"] = "Feed"
+CONTROL: Literal["Control"] = "Control"
+PointKind: TypeAlias = Literal["Feed", "Control"]
+TellResult: TypeAlias = "Literal[True, 'timeout', 'unreachable', 'failed']"
+Target: TypeAlias = "str | tuple[str, str]"
+"""A point named by its guid, or by ``(thing_lid, pid)`` among the agent's own things."""
+
+Sample: TypeAlias = "tuple[Any, str | None, datetime]"
+"""One feed value as it travels: ``(data, mime, time)``; time is an aware UTC datetime."""
+
+_NAMESPACE = uuid.UUID("5b0d6f3e-8a8f-4c55-9a52-3c1e0f6b1a10")
+
+
+def thing_guid(agent_id: str, lid: str) -> str:
+    """Return the stable guid of agent *agent_id*'s thing *lid* (32 lowercase hex digits).
+
+    Args:
+        agent_id: The owning agent.
+        lid: The thing's local id.
+
+    Returns:
+        The guid.
+    """
+    return uuid.uuid5(_NAMESPACE, f"{agent_id}\x00{lid}").hex
+
+
+def point_guid(thing: str, kind: PointKind, pid: str) -> str:
+    """Return the stable guid of the feed or control *pid* of the thing with guid *thing*.
+
+    Args:
+        thing: The thing's guid.
+        kind: ``'Feed'`` or ``'Control'``.
+        pid: The point's id.
+
+    Returns:
+        The guid.
+    """
+    return uuid.uuid5(_NAMESPACE, f"{thing}\x00{kind}\x00{pid}").hex
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def copy_data(value: Any, what: str = "data") -> Any:
+    """Return a private copy of JSON-like *value* (dict, list, str, int, float, bool, None).
+
+    Tuples become lists, as they would through JSON. Immutable values are returned as they are.
+
+    Args:
+        value: The value to copy.
+        what: The argument's name, for the error message.
+
+    Returns:
+        The copy.
+
+    Raises:
+        TypeError: *value* holds something that is not JSON-like, or a dict key is not a str.
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"{what} must have str keys, got key {key!r}")
+            out[key] = item if type(item) in _SCALARS else copy_data(item, what)
+        return out
+    if kind is list or kind is tuple:
+        return [item if type(item) in _SCALARS else copy_data(item, what) for item in value]
+    if isinstance(value, Mapping):
+        return copy_data(dict(value), what)
+    if isinstance(value, str | int | float):
+        return value
+    raise TypeError(
+        f"{what} without a mime type must be a dict, list, str, int, float, bool or None "
+        f"(or give mime= with bytes), got {type(value).__name__}: {value!r:.80}"
+    )
+
+
+@attrs.frozen
+class ValueSpec:
+    """A value a point declares: what ``create_value`` records.
+
+    Attributes:
+        label: The value's label (its key in shared data).
+        vtype: A :class:`~iotic_app.datatypes.Datatypes` constant.
+        lang: The language of *description*, or None.
+        description: A description, or None.
+        unit: A unit URI (see :class:`~iotic_app.datatypes.Units`), or None.
+    """
+
+    label: str
+    vtype: str
+    lang: str | None = None
+    description: str | None = None
+    unit: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the value as a plain dict (as ``describe`` shows it).
+
+        Returns:
+            ``{'label', 'type', 'lang', 'description', 'unit'}``.
+        """
+        return {
+            "label": self.label,
+            "type": self.vtype,
+            "lang": self.lang,
+            "description": self.description,
+            "unit": self.unit,
+        }
+
+
+@attrs.frozen
+class Meta:
+    """A snapshot of a thing's or point's metadata.
+
+    Attributes:
+        labels: Label per language.
+        descriptions: Description per language.
+        location: ``(lat, lon)`` of a thing, or None.
+        tags: The tags, sorted.
+        public: Whether a thing is public (points: their thing's flag).
+    """
+
+    labels: Mapping[str, str] = attrs.field(factory=dict)
+    descriptions: Mapping[str, str] = attrs.field(factory=dict)
+    location: tuple[float, float] | None = None
+    tags: tuple[str, ...] = ()
+    public: bool = False
+
+
+@attrs.frozen
+class ControlRequest:
+    """A request (ask or tell) that arrived for a control.
+
+    Attributes:
+        data: The request's data.
+        mime: Its mime type, or None.
+        sub_id: The asking agent's attach subscription id.
+        thing_lid: The lid of the control's thing.
+        pid: The control's pid.
+        request_id: Id to pass to ``confirm_tell``.
+        confirm: True for a tell (it waits for a confirmation), False for an ask.
+    """
+
+    data: Any
+    mime: str | None
+    sub_id: str
+    thing_lid: str
+    pid: str
+    request_id: str
+    confirm: bool
+
+
+class ThingRef(Protocol):
+    """A transport's handle on one of the agent's things."""
+
+    @property
+    def lid(self) -> str:
+        """The thing's local id."""
+
+    @property
+    def guid(self) -> str:
+        """The thing's guid."""
+
+
+class PointRef(Protocol):
+    """A transport's handle on a feed or control of one of the agent's things."""
+
+    @property
+    def pid(self) -> str:
+        """The point's id."""
+
+    @property
+    def guid(self) -> str:
+        """The point's guid."""
+
+    @property
+    def kind(self) -> PointKind:
+        """``'Feed'`` or ``'Control'``."""
+
+
+class Delivery(Protocol):
+    """What the API layer gives the transport as a token: the sink calls ``_deliver``."""
+
+    def _deliver(self, item: Any) -> None:
+        """Hand *item* to user code; runs on the sink's worker thread."""
+
+
+class Sink(Protocol):
+    """Where a transport puts incoming data: the client's dispatcher."""
+
+    def push(self, token: Delivery, item: Any) -> None:
+        """Queue *item* for *token*; never blocks, never runs user code."""
+
+
+class Transport(Protocol):
+    """What a transport implements; see the module's design note.
+
+    Every method but ``start``, ``stop`` and ``is_connected`` may raise ``LinkException`` when
+    the link is down.
+    """
+
+    agent_id: str
+
+    def start(self, sink: Sink) -> None:
+        """Connect and (re)start delivering to *sink*; raise ``LinkException`` on failure."""
+
+    def stop(self) -> None:
+        """Disconnect; keep follows and controls for the next ``start``. Idempotent."""
+
+    def is_connected(self) -> bool:
+        """Whether the link is up."""
+
+    def create_thing(self, lid: str) -> ThingRef:
+        """Create the agent's thing *lid*, or return the existing one."""
+
+    def get_thing(self, lid: str) -> ThingRef:
+        """Return the agent's thing *lid*; ``IOTUnknown`` if there is none."""
+
+    def delete_thing(self, thing: ThingRef) -> None:
+        """Delete the thing, its points and its follows/attaches."""
+
+    def list_things(self) -> list[str]:
+        """Return the lids of the agent's things, in creation order."""
+
+    def create_point(
+        self, thing: ThingRef, kind: PointKind, pid: str, save_recent: int, token: Delivery | None
+    ) -> PointRef:
+        """Create (or return) a feed or control; a control's requests go to *token*.
+
+        For an existing point, a *save_recent* > 0 updates how many samples are kept, and a
+        *token* replaces the control's request handler.
+        """
+
+    def get_point(self, thing: ThingRef, kind: PointKind, pid: str) -> PointRef:
+        """Return an existing feed or control; ``IOTUnknown`` if there is none."""
+
+    def delete_point(self, point: PointRef) -> None:
+        """Delete a feed or control and its followers' subscriptions."""
+
+    def read_meta(self, ref: ThingRef | PointRef) -> Meta:
+        """Return the current metadata of a thing or point."""
+
+    def write_meta(
+        self,
+        ref: ThingRef | PointRef,
+        labels: Mapping[str, str],
+        descriptions: Mapping[str, str],
+        location: tuple[float, float] | None,
+    ) -> None:
+        """Replace the labels, descriptions and (things only) location."""
+
+    def change_tags(
+        self, ref: ThingRef | PointRef, add: Sequence[str], remove: Sequence[str]
+    ) -> None:
+        """Add and remove tags."""
+
+    def set_public(self, thing: ThingRef, public: bool) -> None:
+        """Make a thing public (found by search, followed by others) or private."""
+
+    def add_value(self, point: PointRef, spec: ValueSpec) -> None:
+        """Declare a value on a point (replacing one with the same label)."""
+
+    def values(self, guid: str) -> tuple[ValueSpec, ...]:
+        """Return the values the point *guid* declares (own or visible remote point)."""
+
+    def share(self, point: PointRef, data: Any, mime: str | None, time: datetime) -> None:
+        """Share one sample on a feed: to its followers, and to its last/recent store.
+
+        *data* is already a private copy (or immutable) and checked by the API layer.
+        """
+
+    def subscribe(
+        self, thing: ThingRef, kind: PointKind, target: Target, token: Delivery
+    ) -> tuple[str, str]:
+        """Follow a feed or attach to a control on behalf of *thing*.
+
+        Feed samples go to ``sink.push(token, sample)`` from the moment this returns. Doing it
+        again for the same thing and target replaces the token.
+
+        Returns:
+            ``(subscription id, target point guid)``.
+        """
+
+    def unsubscribe(self, thing: ThingRef, sub_id: str) -> None:
+        """Remove a follow or attach; nothing more reaches its token. Unknown ids: IOTUnknown."""
+
+    def list_connections(self, thing: ThingRef) -> dict[str, dict[str, str]]:
+        """Return ``{sub_id: {'type': 'Feed'|'Control', 'guid': target guid}}``."""
+
+    def recent(self, guid: str, count: int) -> list[Sample]:
+        """Return up to *count* of the latest samples of feed *guid*, oldest first."""
+
+    def ask(self, guid: str, sub_id: str, data: Any, mime: str | None) -> None:
+        """Send a request to control *guid*, expecting no answer."""
+
+    def tell(
+        self, guid: str, sub_id: str, data: Any, mime: str | None, timeout: float
+    ) -> TellResult:
+        """Send a request to control *guid* and wait up to *timeout* s for its confirmation."""
+
+    def confirm_tell(self, request_id: str, success: bool) -> None:
+        """Answer a tell this agent received (unknown or expired ids are ignored)."""
+
+    def search(
+        self,
+        text: str | None,
+        location: tuple[float, float, float] | None,
+        unit: str | None,
+        limit: int,
+        offset: int,
+    ) -> dict[str, Any]:
+        """Search public things; see ``Client.search`` for the result's shape."""
+
+    def describe(self, guid: str) -> dict[str, Any] | None:
+        """Describe a thing or point visible to this agent, or return None."""
