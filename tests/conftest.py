@@ -37,3 +37,13 @@ def log() -> list[str]:
 @pytest.fixture
 def client(log: list[str]) -> RecordingClient:
     return RecordingClient(log)
+
+
+# MQTT broker fixtures (a Mosquitto per session or per test), for tests/mqtt and the contract suite.
+from conftest_mqtt import (  # noqa: E402, F401
+    broker_url,
+    own_broker,
+    session_broker,
+    tls_files,
+    unique_name,
+)

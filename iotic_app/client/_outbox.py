@@ -1,0 +1,222 @@
+"""The MQTT agent's durable outbox and delivery ledger: one sqlite file per agent."""
+
+# Design note
+# -----------
+# * One file per agent, ``<folder>/<agent_id>.sqlite`` (WAL journal, synchronous=NORMAL): every
+#   ``append`` is its own committed transaction, written to the WAL file before it returns, so a
+#   share() that returned survives a kill -9 of the process (not a power cut: there is no fsync
+#   per share, see docs/mqtt.md).
+# * Rows get increasing sequence numbers (AUTOINCREMENT: never reused, also after deletes and
+#   restarts). Together with the file's random ``epoch`` they are the sharer's sequence numbers
+#   that followers use to drop redelivered duplicates.
+# * Bound: at most ``limit`` rows wait. When a share finds the outbox full, the oldest waiting row
+#   is dropped, a warning is logged (once per 1,000 drops) and ``dropped`` counts it; share()
+#   itself never fails because the link is down. The default bound is 1,000,000 rows.
+# * The ledger (``seen``) keeps, per followed feed, the last sequence number delivered to user
+#   code, so a follower restarted after a kill -9 does not deliver a value twice.
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import sys
+import threading
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["DEFAULT_LIMIT", "Outbox", "default_folder"]
+
+logger = logging.getLogger("iotic_app.mqtt")
+
+DEFAULT_LIMIT = 1_000_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL,
+    body BLOB NOT NULL,
+    retain INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (
+    source TEXT PRIMARY KEY,
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+"""
+
+
+def default_folder() -> Path:
+    """Return the per-user default outbox folder.
+
+    ``$XDG_STATE_HOME/iotic_app/outbox`` (``~/.local/state/iotic_app/outbox``) on Linux and
+    other POSIX systems, ``%LOCALAPPDATA%\\iotic_app\\outbox`` on Windows.
+
+    Returns:
+        The folder (not created here).
+    """
+    if sys.platform == "win32":  # pragma: no cover - not tested on Windows
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        state = os.environ.get("XDG_STATE_HOME")
+        base = Path(state) if state else Path.home() / ".local" / "state"
+    return base / "iotic_app" / "outbox"
+
+
+class Outbox:
+    """Values waiting for the broker's PUBACK, in order, on disk; see the module's design note.
+
+    Thread-safe: one connection, guarded by a lock.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> None:
+        """Open (or create) the outbox file *path*.
+
+        Args:
+            path: The sqlite file.
+            limit: How many rows may wait at most (a positive int).
+
+        Raises:
+            ValueError: *limit* is not a positive int.
+            OSError: the file cannot be created or opened (the message names it).
+        """
+        if type(limit) is not int or limit <= 0:
+            raise ValueError(f"outbox limit must be a positive int, got {limit!r}")
+        self.path = Path(path)
+        self.limit = limit
+        self.dropped = 0
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(self.path), check_same_thread=False, isolation_level=None
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise OSError(f"cannot open the outbox file {str(self.path)!r}: {exc}") from None
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
+        if row is None:
+            epoch = uuid.uuid4().hex[:16]
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?)", (epoch,))
+        else:
+            epoch = row[0]
+        self.epoch: str = epoch
+        self._depth: int = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+        self.last_seq: int = 0 if last is None else int(last[0])
+
+    @classmethod
+    def for_agent(
+        cls,
+        agent_id: str,
+        folder: str | os.PathLike[str] | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Outbox:
+        """Open the outbox of agent *agent_id* in *folder* (default: :func:`default_folder`).
+
+        Args:
+            agent_id: The agent's name (a valid file name, as config checks).
+            folder: The outbox folder.
+            limit: The bound; see :class:`Outbox`.
+
+        Returns:
+            The outbox.
+        """
+        where = default_folder() if folder is None else Path(folder)
+        return cls(where / f"{agent_id}.sqlite", limit)
+
+    @property
+    def depth(self) -> int:
+        """How many values wait for the broker's acknowledgement."""
+        return self._depth
+
+    def append(self, topic: str, body: bytes, retain: bool = False) -> int:
+        """Store one message at the end; committed when this returns.
+
+        When the outbox is full the oldest row is dropped first (see the module note).
+
+        Args:
+            topic: The MQTT topic.
+            body: The payload.
+            retain: Whether to publish it retained.
+
+        Returns:
+            The message's sequence number.
+        """
+        with self._lock:
+            db = self._db
+            if self._depth >= self.limit:
+                db.execute("DELETE FROM outbox WHERE seq = (SELECT MIN(seq) FROM outbox)")
+                self._depth -= 1
+                self.dropped += 1
+                if self.dropped % 1000 == 1:
+                    logger.warning(
+                        "outbox %s is full (%d values wait for the broker): dropped the oldest; "
+                        "%d dropped so far",
+                        self.path,
+                        self.limit,
+                        self.dropped,
+                    )
+            cursor = db.execute(
+                "INSERT INTO outbox (topic, body, retain) VALUES (?, ?, ?)",
+                (topic, body, int(retain)),
+            )
+            seq = cursor.lastrowid
+            assert seq is not None
+            self._depth += 1
+            self.last_seq = seq
+            return seq
+
+    def after(self, seq: int, count: int) -> list[tuple[int, str, bytes, bool]]:
+        """Return up to *count* waiting messages with a sequence number above *seq*, in order.
+
+        Returns:
+            ``[(seq, topic, body, retain), ...]``.
+        """
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, topic, body, retain FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, count),
+            ).fetchall()
+        return [(int(s), str(t), bytes(b), bool(r)) for s, t, b, r in rows]
+
+    def ack(self, seqs: Iterable[int]) -> None:
+        """Forget the messages *seqs*: the broker acknowledged them."""
+        batch = [(s,) for s in seqs]
+        if not batch:
+            return
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                before = db.total_changes
+                db.executemany("DELETE FROM outbox WHERE seq = ?", batch)
+                self._depth -= db.total_changes - before
+            finally:
+                db.execute("COMMIT")
+
+    def last_seen(self, source: str) -> tuple[str, int] | None:
+        """Return ``(epoch, seq)`` last delivered from *source*, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT epoch, seq FROM seen WHERE source = ?", (source,)
+            ).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]))
+
+    def mark_seen(self, source: str, epoch: str, seq: int) -> None:
+        """Record that *seq* of *source* (of the sharer's *epoch*) reached user code."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO seen (source, epoch, seq) VALUES (?, ?, ?) "
+                "ON CONFLICT(source) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq",
+                (source, epoch, seq),
+            )
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,106 @@
+"""The durable outbox: order, acks, the bound's policy, and surviving a kill -9."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from iotic_app.client._outbox import Outbox, default_folder
+
+
+def test_append_reads_back_in_order_and_ack_removes(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "a.sqlite")
+    seqs = [box.append(f"t/{i}", f"v{i}".encode()) for i in range(5)]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 5
+    assert box.depth == 5
+    assert [(s, t, b) for s, t, b, _ in box.after(0, 10)] == [
+        (s, f"t/{i}", f"v{i}".encode()) for i, s in enumerate(seqs)
+    ]
+    assert [row[0] for row in box.after(seqs[1], 2)] == seqs[2:4]
+    box.ack(seqs[:3])
+    assert box.depth == 2
+    assert [row[0] for row in box.after(0, 10)] == seqs[3:]
+    box.ack([seqs[0]])  # acking twice changes nothing
+    assert box.depth == 2
+    box.close()
+
+
+def test_sequence_numbers_never_reused_and_epoch_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    first = box.append("t", b"1")
+    box.ack([first])
+    epoch = box.epoch
+    box.close()
+    again = Outbox(path)
+    assert again.epoch == epoch
+    assert again.depth == 0
+    assert again.append("t", b"2") > first
+    again.close()
+    other = Outbox(tmp_path / "b.sqlite")
+    assert other.epoch != epoch
+    other.close()
+
+
+def test_full_outbox_drops_oldest_with_warning_and_count(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    box = Outbox(tmp_path / "a.sqlite", limit=3)
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+        seqs = [box.append("t", str(i).encode()) for i in range(5)]
+    assert box.depth == 3
+    assert box.dropped == 2
+    assert [row[2] for row in box.after(0, 10)] == [b"2", b"3", b"4"]
+    assert [row[0] for row in box.after(0, 10)] == seqs[2:]
+    assert "is full" in caplog.text and "dropped the oldest" in caplog.text
+    box.close()
+
+
+def test_ledger_remembers_last_seen(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    assert box.last_seen("feed") is None
+    box.mark_seen("feed", "e1", 7)
+    box.mark_seen("feed", "e1", 9)
+    box.close()
+    assert Outbox(path).last_seen("feed") == ("e1", 9)
+
+
+def test_append_that_returned_survives_kill_9(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    script = (
+        "import os, signal, sys\n"
+        "from iotic_app.client._outbox import Outbox\n"
+        "box = Outbox(sys.argv[1])\n"
+        "for i in range(500):\n"
+        "    box.append('t', str(i).encode())\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(path)], timeout=30)
+    assert done.returncode == -9
+    box = Outbox(path)
+    assert [row[2] for row in box.after(0, 1000)] == [str(i).encode() for i in range(500)]
+    box.close()
+
+
+def test_bad_limit_and_unopenable_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"outbox limit must be a positive int, got 0"):
+        Outbox(tmp_path / "a.sqlite", limit=0)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OSError, match=r"cannot open the outbox file .*file/x/a.sqlite"):
+        Outbox(blocker / "x" / "a.sqlite")
+
+
+def test_default_folder_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert default_folder() == tmp_path / "iotic_app" / "outbox"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    assert default_folder() == Path.home() / ".local" / "state" / "iotic_app" / "outbox"
+    assert Outbox.for_agent("a1", tmp_path).path == tmp_path / "a1.sqlite"
+    assert os.path.exists(tmp_path / "a1.sqlite")
