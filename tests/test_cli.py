@@ -1,0 +1,294 @@
+"""The ``iotic-app`` command line, run as users run it: in a subprocess."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from _agentproc import run_to_end
+
+pytestmark = pytest.mark.timeout(30)
+
+#: An agent that reports what the command line set up, then ends by itself.
+AGENT = """
+import sys
+from iotic_app import App
+
+import helper  # a sibling module: the file's directory must be importable
+
+app = App(config="local://cli-test")
+
+@app.main
+def report(app, runner):
+    print("name", __name__)
+    print("argv0", sys.argv[0])
+    print("config", app.config)
+    print("retry_timeout", repr(app.retry_timeout), repr(runner.retry_timeout))
+    print("helper", helper.VALUE)
+
+@app.shutdown
+def bye(exc_info):
+    print("shutdown", exc_info)
+
+if __name__ == "__main__":
+    print("the __main__ block ran")
+    app.run()
+"""
+
+#: One compact line per log record: date, time, level, logger, message.
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: "
+)
+
+
+@pytest.fixture
+def agent(tmp_path: Path) -> Path:
+    """An agent file in its own directory, with a sibling module it imports."""
+    directory = tmp_path / "agents"
+    directory.mkdir()
+    (directory / "helper.py").write_text("VALUE = 42\n")
+    path = directory / "agent.py"
+    path.write_text(AGENT)
+    return path
+
+
+def _write(path: Path, source: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def _lines(text: str) -> dict[str, str]:
+    return dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
+
+
+def test_run_a_file_finds_its_app_and_imports_it_not_as_main(agent: Path, tmp_path: Path) -> None:
+    code, out, err = run_to_end(["-m", "iotic_app", "run", str(agent)], cwd=tmp_path)
+    assert code == 0, err
+    assert "the __main__ block ran" not in out
+    seen = _lines(out)
+    assert seen["name"] != "__main__"
+    assert Path(seen["argv0"]) == agent
+    assert seen["config"] == "local://cli-test"
+    assert seen["retry_timeout"] == "15 15.0"
+    assert seen["helper"] == "42"
+    assert seen["shutdown"] == "None"
+
+
+def test_log_lines_are_compact_and_info_by_default(agent: Path, tmp_path: Path) -> None:
+    code, _, err = run_to_end(["-m", "iotic_app", "run", str(agent)], cwd=tmp_path)
+    assert code == 0, err
+    records = [line for line in err.splitlines() if line.strip()]
+    assert records, "the runner logs at least one INFO line when it starts"
+    assert all(LOG_LINE.match(line) for line in records), err
+    assert any(" INFO iotic_app.runner: " in line for line in records), err
+    assert not any(" DEBUG " in line for line in records), err
+
+
+def test_log_level_warning_hides_info(agent: Path, tmp_path: Path) -> None:
+    code, _, err = run_to_end(
+        ["-m", "iotic_app", "run", str(agent), "--log-level", "warning"], cwd=tmp_path
+    )
+    assert code == 0, err
+    assert " INFO " not in err
+
+
+def test_options_set_the_app(agent: Path, tmp_path: Path) -> None:
+    code, out, err = run_to_end(
+        [
+            "-m",
+            "iotic_app",
+            "run",
+            f"{agent}:app",
+            "--config",
+            "local://other?agent=bob",
+            "--retry-timeout",
+            "0.5",
+        ],
+        cwd=tmp_path,
+    )
+    assert code == 0, err
+    seen = _lines(out)
+    assert seen["config"] == "local://other?agent=bob"
+    assert seen["retry_timeout"] == "0.5 0.5"
+
+
+def test_relative_path_from_the_current_directory(agent: Path) -> None:
+    code, out, err = run_to_end(
+        ["-m", "iotic_app", "run", "agents/agent.py"], cwd=agent.parent.parent
+    )
+    assert code == 0, err
+    assert _lines(out)["helper"] == "42"
+
+
+def test_path_name_chooses_among_several_apps(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "two.py",
+        """
+        from iotic_app import App
+        first = App(config="local://cli-two")
+        second = App(config="local://cli-two")
+
+        @first.main
+        def one():
+            print("first ran")
+
+        @second.main
+        def two():
+            print("second ran")
+        """,
+    )
+    code, out, err = run_to_end(["-m", "iotic_app", "run", f"{path}:second"], cwd=tmp_path)
+    assert (code, out) == (0, "second ran\n"), err
+
+    code, out, err = run_to_end(["-m", "iotic_app", "run", str(path)], cwd=tmp_path)
+    assert code == 2
+    assert out == ""
+    assert "several App objects" in err
+    assert f"{path}:first" in err and f"{path}:second" in err
+
+
+def test_one_app_under_two_names_is_one_app(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "alias.py",
+        """
+        from iotic_app import App
+        app = App(config="local://cli-alias")
+        application = app
+
+        @app.main
+        def hello():
+            print("hello")
+        """,
+    )
+    code, out, err = run_to_end(["-m", "iotic_app", "run", str(path)], cwd=tmp_path)
+    assert (code, out) == (0, "hello\n"), err
+
+
+def test_package_module_name(tmp_path: Path) -> None:
+    _write(tmp_path / "mypkg" / "__init__.py", "")
+    _write(
+        tmp_path / "mypkg" / "agent.py",
+        """
+        from iotic_app import App
+        app = App(config="local://cli-pkg")
+
+        @app.main
+        def hello():
+            print("hello from", __name__)
+        """,
+    )
+    for target in ("mypkg.agent:app", "mypkg.agent"):
+        code, out, err = run_to_end(["-m", "iotic_app", "run", target], cwd=tmp_path)
+        assert (code, out) == (0, "hello from mypkg.agent\n"), err
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("none.py", "no App found at module level in 'none.py'"),
+        ("none.py:app", "'none.py' has no attribute 'app'"),
+        ("notapp.py:app", "notapp.py:app must be an iotic_app.App, got int 3"),
+        ("missing.py", "no such file: 'missing.py'"),
+        ("no_such_pkg.agent:app", "no module named 'no_such_pkg.agent'"),
+    ],
+)
+def test_bad_targets_are_usage_errors(tmp_path: Path, target: str, message: str) -> None:
+    _write(tmp_path / "none.py", "x = 1\n")
+    _write(tmp_path / "notapp.py", "app = 3\n")
+    code, out, err = run_to_end(["-m", "iotic_app", "run", target], cwd=tmp_path)
+    assert code == 2
+    assert out == ""
+    assert "usage:" in err
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--retry-timeout", "-1"], "argument --retry-timeout: must be a non-negative number"),
+        (["--retry-timeout", "soon"], "got 'soon'"),
+        (["--retry-timeout", "nan"], "got 'nan'"),
+        (["--log-level", "loud"], "argument --log-level: must be one of DEBUG, INFO"),
+        (["--config", "bogus://x"], "argument --config: config 'bogus://x' has unknown scheme"),
+        (["--config", "missing.ini"], "argument --config: config file 'missing.ini'"),
+    ],
+)
+def test_bad_options_are_usage_errors(
+    agent: Path, tmp_path: Path, options: list[str], message: str
+) -> None:
+    code, out, err = run_to_end(["-m", "iotic_app", "run", str(agent), *options], cwd=tmp_path)
+    assert code == 2
+    assert out == ""
+    assert message in err
+
+
+def test_no_command_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run_to_end(["-m", "iotic_app"], cwd=tmp_path)
+    assert code == 2
+    assert "usage: python -m iotic_app" in err
+
+
+def test_a_failing_main_exits_1_with_the_error_logged(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "failing.py",
+        """
+        from iotic_app import App
+        app = App(config="local://cli-fail")
+
+        @app.main
+        def broken():
+            raise RuntimeError("sensor on fire")
+
+        @app.shutdown
+        def bye(exc_info):
+            print("shutdown saw", exc_info[0].__name__)
+        """,
+    )
+    code, out, err = run_to_end(["-m", "iotic_app", "run", str(path)], cwd=tmp_path)
+    assert code == 1
+    assert out == "shutdown saw RuntimeError\n"
+    assert re.search(r" ERROR iotic_app\.cli: .*RuntimeError: sensor on fire", err), err
+    assert "Traceback" in err
+
+
+def test_an_agent_that_fails_to_import_exits_1(tmp_path: Path) -> None:
+    path = _write(tmp_path / "broken.py", "import no_such_module_anywhere\n")
+    code, out, err = run_to_end(["-m", "iotic_app", "run", str(path)], cwd=tmp_path)
+    assert code == 1
+    assert out == ""
+    assert "ERROR iotic_app.cli: cannot load" in err
+    assert "no_such_module_anywhere" in err
+
+
+def test_help(tmp_path: Path) -> None:
+    code, out, _ = run_to_end(["-m", "iotic_app", "--help"], cwd=tmp_path)
+    assert code == 0
+    assert out.startswith("usage: python -m iotic_app")
+    assert "run" in out
+
+    code, out, _ = run_to_end(["-m", "iotic_app", "run", "--help"], cwd=tmp_path)
+    assert code == 0
+    for option in ("TARGET", "--config", "--log-level", "--retry-timeout", "path:NAME"):
+        assert option.replace("path:NAME", "agent.py:NAME") in out
+
+
+def _console_script() -> str | None:
+    beside = Path(sys.executable).parent / "iotic-app"
+    return str(beside) if beside.exists() else shutil.which("iotic-app")
+
+
+@pytest.mark.skipif(_console_script() is None, reason="iotic-app is not installed (pip install .)")
+def test_console_script(agent: Path, tmp_path: Path) -> None:
+    script = _console_script()
+    assert script is not None
+    code, out, _ = run_to_end([script, "--help"], cwd=tmp_path)
+    assert code == 0
+    assert out.startswith("usage: iotic-app")
+    code, out, err = run_to_end([script, "run", str(agent)], cwd=tmp_path)
+    assert code == 0, err
+    assert _lines(out)["helper"] == "42"
