@@ -30,11 +30,11 @@ class Dispatcher:
     """
 
     __slots__ = (
+        "_bell",
         "_gen",
         "_lock",
         "_running",
         "_thread",
-        "_wake",
         "dropped",
         "idle",
         "name",
@@ -54,7 +54,10 @@ class Dispatcher:
         self.queue_limit = queue_limit
         self.idle = False
         self.dropped = 0
-        self._wake = threading.Event()
+        # A lock used as a doorbell: locked while nobody rang. The worker blocks acquiring it when
+        # idle; push() releases it (C calls only, much cheaper than an Event on the hot path).
+        self._bell = threading.Lock()
+        self._bell.acquire()
         self._lock = threading.Lock()
         self._running = False
         self._gen = 0
@@ -74,9 +77,17 @@ class Dispatcher:
         """
         self.queue.append((token, item))
         if self.idle:
-            self._wake.set()
+            self.ring()
         elif not self._running:
             self._trim()
+
+    def ring(self) -> None:
+        """Wake the idle worker (called by ``push`` when :attr:`idle` is set)."""
+        self.idle = False
+        try:
+            self._bell.release()
+        except RuntimeError:  # already rung
+            pass
 
     def _trim(self) -> None:
         queue = self.queue
@@ -116,7 +127,6 @@ class Dispatcher:
             self._running = True
             self._gen += 1
             self.idle = False
-            self._wake.clear()
             thread = threading.Thread(
                 target=self._run, args=(self._gen,), name=self.name, daemon=True
             )
@@ -139,7 +149,7 @@ class Dispatcher:
             self._gen += 1
             thread = self._thread
             self._thread = None
-            self._wake.set()
+        self.ring()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
             if thread.is_alive():
@@ -158,17 +168,18 @@ class Dispatcher:
     def _run(self, gen: int) -> None:
         queue = self.queue
         popleft = queue.popleft
-        wake = self._wake
+        bell = self._bell
         while self._gen == gen:
             try:
                 token, item = popleft()
             except IndexError:
-                wake.clear()
+                # idle: announce it, look once more (a push may have come in between), then wait
+                # for the bell; a ring that came early only makes the next wait return at once
                 self.idle = True
                 if queue or self._gen != gen:
                     self.idle = False
                     continue
-                wake.wait()
+                bell.acquire()
                 self.idle = False
                 continue
             try:

@@ -420,7 +420,12 @@ class LocalTransport:
         if recent is not None:
             recent.append(sample)
         for sink, token in point.followers:
-            sink.push(token, sample)
+            # Dispatcher.push, inlined: this loop is the hot path of every share
+            sink.queue.append((token, sample))
+            if sink.idle:
+                sink.ring()
+            elif not sink._running:
+                sink._trim()
 
     def subscribe(
         self, thing: Any, kind: PointKind, target: Target, token: Delivery

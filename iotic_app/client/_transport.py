@@ -104,6 +104,7 @@ def point_guid(thing: str, kind: PointKind, pid: str) -> str:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
 
 
 def copy_data(value: Any, what: str = "data") -> Any:
@@ -125,6 +126,9 @@ def copy_data(value: Any, what: str = "data") -> Any:
     if kind in _SCALARS:
         return value
     if kind is dict:
+        # fast path, looping in C: a flat dict of str keys and scalar values
+        if _STR.issuperset(map(type, value)) and _SCALARS.issuperset(map(type, value.values())):
+            return value.copy()
         out = {}
         for key, item in value.items():
             if type(key) is not str:
