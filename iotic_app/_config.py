@@ -39,6 +39,8 @@ def default_agent_id() -> str:
     """
     argv0 = sys.argv[0] if sys.argv else ""
     stem = os.path.splitext(os.path.basename(argv0))[0]
+    if stem in {"-c", "-m", "-"}:
+        return "agent"
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", stem).strip("_.-")
     if stem and _NAME_RE.fullmatch(stem) and stem not in {"pytest", "__main__", "-c", "ipykernel"}:
         return stem
