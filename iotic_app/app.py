@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 import attrs
 
+from iotic_app._periodic import ScheduleThread, run_schedule
+from iotic_app.retry import RetryPolicy
 from iotic_app.runner import (
     ExcInfo,
     RetryingThingRunner,
@@ -16,6 +20,7 @@ from iotic_app.runner import (
     SupportsStartStop,
     ThingRunner,
     check_retry_timeout,
+    describe,
     is_network_failure,
 )
 
@@ -31,6 +36,7 @@ _RUN_PARAMS = frozenset({"runner", "client", "app"})
 _PARAMS: Mapping[str, frozenset[str]] = {
     "startup": _RUN_PARAMS,
     "main": _RUN_PARAMS,
+    "every": _RUN_PARAMS,
     "shutdown": _RUN_PARAMS | {"exc_info"},
     "on_exception": _RUN_PARAMS | {"ctx", "exc_info"},
 }
@@ -130,6 +136,7 @@ class _Hooks:
     main: _Handler | None
     shutdown: tuple[_Handler, ...]
     on_exception: tuple[_Handler, ...]
+    every: tuple[tuple[_Handler, float], ...]
     retrying: bool
 
 
@@ -142,31 +149,48 @@ class _AppRunner(ThingRunner):
         return {"runner": self, "client": self.client, "app": self._hooks.app, **extra}
 
     def on_startup(self) -> Any:
-        super().on_startup()
+        self._resolve(super().on_startup())
         values = self._values()
         for handler in self._hooks.startup:
-            handler(values)
+            self._resolve(handler(values))
 
     def main(self) -> Any:
-        main = self._hooks.main
-        if main is not None:
-            return main(self._values())
-        if _base_main(type(self)) is ThingRunner.main:
-            # No main anywhere: an agent that only reacts to callbacks runs until stopped.
-            self.wait_for_shutdown()
+        hooks = self._hooks
+        values = self._values()
+        call_main: Callable[[], Any] | None = None
+        if hooks.main is not None:
+            call_main = functools.partial(hooks.main, values)
+        elif _base_main(type(self)) is not ThingRunner.main:
+            call_main = super().main
+        if not hooks.every:
+            if call_main is None:
+                # No main anywhere: an agent that only reacts to callbacks runs until stopped.
+                self.wait_for_shutdown()
+                return None
+            return call_main()  # a coroutine is awaited by the runner, cancellably
+        if call_main is None:
+            run_schedule(hooks.every, values, self, self._resolve)
             return None
-        return super().main()
+        schedule = ScheduleThread(hooks.every, values, self)
+        schedule.start()
+        try:
+            result = self._resolve(call_main(), main=True)
+        finally:
+            schedule.stop()
+        if schedule.failure is not None:
+            raise schedule.failure
+        return result
 
     def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
         values = self._values(ctx=ctx, exc_info=exc_info)
         for handler in self._hooks.on_exception:
             if ctx in handler.contexts:
-                decision = handler(values)
+                decision = self._resolve(handler(values))
                 if decision is not None:
                     return decision
         if self._hooks.retrying and is_network_failure(exc_info[1]):
             return True
-        return super().on_exception(ctx, exc_info)
+        return self._resolve(super().on_exception(ctx, exc_info))
 
     def on_shutdown(self, exc_info: ExcInfo | None) -> Any:
         values = self._values(exc_info=exc_info)
@@ -174,11 +198,11 @@ class _AppRunner(ThingRunner):
         errors: list[Exception] = []
         for handler in reversed(self._hooks.shutdown):
             try:
-                swallow = bool(handler(values)) or swallow
+                swallow = bool(self._resolve(handler(values))) or swallow
             except Exception as exc:  # every handler runs; the first failure is raised below
                 errors.append(exc)
         try:
-            swallow = bool(super().on_shutdown(exc_info)) or swallow
+            swallow = bool(self._resolve(super().on_shutdown(exc_info))) or swallow
         except Exception as exc:
             errors.append(exc)
         if errors:
@@ -201,7 +225,20 @@ def _base_main(cls: type) -> Callable[..., Any]:
 def _log_extra_failure(exc: Exception) -> None:
     from iotic_app.runner import logger
 
-    logger.error("a shutdown handler raised %r", exc, exc_info=exc)
+    logger.error("a shutdown handler raised %s", describe(exc), exc_info=exc)
+
+
+def _check_interval(seconds: object) -> float:
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or seconds <= 0
+    ):
+        raise ValueError(
+            f"app.every(seconds) needs a positive, finite number of seconds, got {seconds!r}"
+        )
+    return float(seconds)
 
 
 def _check_base(instance: App, attribute: attrs.Attribute[Any], base: object) -> None:
@@ -221,7 +258,45 @@ def _check_retry_timeout(instance: App, attribute: attrs.Attribute[Any], value: 
     check_retry_timeout(value)
 
 
-@attrs.define(eq=False)
+@attrs.frozen
+class AppStatus:
+    """What ``App.status`` reports: the state of the current or last run.
+
+    Attributes:
+        state: ``'not started'``, ``'running'``, ``'stopping'``, ``'stopped'`` or ``'failed'``.
+        reason: Why it failed (``'TypeName: message'``), else None.
+        attempts: Attempts made by the current or last run (1 when nothing was retried).
+        connected: Whether the client is connected, or None where the client cannot tell.
+        outbox_depth: Shares waiting to be delivered, or None where the client has no outbox.
+    """
+
+    state: str
+    reason: str | None = None
+    attempts: int = 0
+    connected: bool | None = None
+    outbox_depth: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.state if self.reason is None else f"{self.state} ({self.reason})"]
+        if self.state != "not started":
+            parts.append(f"attempts={self.attempts}")
+        if self.connected is not None:
+            parts.append(f"connected={self.connected}")
+        if self.outbox_depth is not None:
+            parts.append(f"outbox_depth={self.outbox_depth}")
+        return ", ".join(parts)
+
+
+def _client_probe(client: Any, name: str) -> Any:
+    """The value of *client*'s attribute or no-argument method *name*, or None."""
+    try:
+        value = getattr(client, name, None)
+        return value() if callable(value) else value
+    except Exception:  # a status query never fails because the client cannot answer
+        return None
+
+
+@attrs.define(eq=False, repr=False)
 class App:
     """An agent written as plain functions, run by a ThingRunner subclass made from them.
 
@@ -252,7 +327,7 @@ class App:
     """
 
     config: ConfigLike = None
-    retry_timeout: float = attrs.field(default=15, validator=_check_retry_timeout)
+    retry_timeout: float | RetryPolicy = attrs.field(default=15, validator=_check_retry_timeout)
     retrying: bool = attrs.field(default=False, kw_only=True)
     client: SupportsStartStop | None = attrs.field(
         default=None, kw_only=True, validator=_check_client
@@ -264,6 +339,7 @@ class App:
     _main: _Handler | None = attrs.field(init=False, default=None, repr=False)
     _shutdown: list[_Handler] = attrs.field(init=False, factory=list, repr=False)
     _on_exception: list[_Handler] = attrs.field(init=False, factory=list, repr=False)
+    _every: list[tuple[_Handler, float]] = attrs.field(init=False, factory=list, repr=False)
     _runner_class: type[ThingRunner] | None = attrs.field(init=False, default=None, repr=False)
     _runner: ThingRunner | None = attrs.field(init=False, default=None, repr=False)
     _busy: bool = attrs.field(init=False, default=False, repr=False)
@@ -385,6 +461,42 @@ class App:
         handler = _Handler.from_function("on_exception", func, _check_contexts(contexts))
         self._register(self._on_exception, handler)
 
+    def every(self, seconds: float) -> Callable[[F], F]:
+        """Register a function to run every *seconds* while the app runs.
+
+        It runs once at the start of main, then on a monotonic, drift-free schedule (a call
+        that overruns skips the ticks it missed). It may declare ``runner``, ``client`` and
+        ``app``, and may be an ``async def``. A failure in it is a failure of main: the same
+        ``on_exception`` and retry rules apply. Several may coexist, with or without a main::
+
+            @app.every(10)
+            def read_sensor(client):
+                feed.share(sensor.read())
+
+        Raises:
+            ValueError: *seconds* is not a positive, finite number.
+        """
+        interval = _check_interval(seconds)
+
+        def decorator(func: F) -> F:
+            self.register_every(func, interval)
+            return func
+
+        return decorator
+
+    def register_every(self, func: Callable[..., Any], seconds: float) -> None:
+        """Register *func* to run every *seconds*; the twin of ``@app.every(seconds)``."""
+        interval = _check_interval(seconds)
+        handler = _Handler.from_function("every", func)
+        with self._lock:
+            for i, (old, _) in enumerate(self._every):
+                if handler.key is not None and old.key == handler.key:
+                    self._every[i] = (handler, interval)
+                    break
+            else:
+                self._every.append((handler, interval))
+            self._runner_class = None
+
     def _decorate(
         self, register: Callable[[Callable[..., Any]], None], func: Callable[..., Any] | None
     ) -> Any:
@@ -417,6 +529,7 @@ class App:
                     main=self._main,
                     shutdown=tuple(self._shutdown),
                     on_exception=tuple(self._on_exception),
+                    every=tuple(self._every),
                     retrying=self.retrying,
                 )
                 name = f"{self.name or 'App'}Runner".replace(" ", "_")
@@ -495,3 +608,42 @@ class App:
         """The exception that ended the last run, else None (also for background runs)."""
         runner = self._runner
         return None if runner is None else runner.exception
+
+    def restart(self, timeout: float | None = None) -> None:
+        """Stop the current run (if any) and start a fresh one in the background.
+
+        For a notebook cell run again: ``app.restart()`` instead of ``app.run(background=True)``.
+
+        Raises:
+            RuntimeError: The current run did not end within *timeout* seconds.
+        """
+        if not self.stop(timeout):
+            raise RuntimeError(f"{self!r} did not stop within {timeout} s, so it was not restarted")
+        self.run(background=True)
+
+    @property
+    def status(self) -> AppStatus:
+        """The state of the current or last run: running, stopped, failed and why, and more."""
+        runner = self._runner
+        if runner is None:
+            return AppStatus("not started")
+        running = runner.is_running()
+        exception = runner.exception
+        if running:
+            state = "stopping" if runner.shutdown_requested else "running"
+        else:
+            state = "failed" if exception is not None else "stopped"
+        client = runner.client
+        connected = _client_probe(client, "is_connected")
+        depth = _client_probe(client, "outbox_depth")
+        return AppStatus(
+            state=state,
+            reason=None if exception is None else describe(exception),
+            attempts=runner._attempts,
+            connected=connected if isinstance(connected, bool) else None,
+            outbox_depth=depth if isinstance(depth, int) else None,
+        )
+
+    def __repr__(self) -> str:
+        name = "" if self.name is None else f" {self.name!r}"
+        return f"<App{name}: {self.status}>"

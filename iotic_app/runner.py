@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import enum
+import inspect
 import logging
-import math
+import signal
 import sys
 import threading
-from types import TracebackType
+import time
+import weakref
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from iotic_app.exceptions import IOTSyncTimeout, LinkException
+from iotic_app.retry import RetryPolicy, as_policy
 
 if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Awaitable
+
+    from iotic_app._aio import LoopOwner
     from iotic_app._config import ConfigLike
 
 __all__ = ["ExcInfo", "RetryingThingRunner", "RunContext", "SupportsStartStop", "ThingRunner"]
@@ -29,6 +38,9 @@ NETWORK_FAILURES: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+#: How long interpreter exit waits for each background run to shut down gracefully.
+EXIT_STOP_TIMEOUT = 10.0
 
 
 class RunContext(enum.Enum):
@@ -49,23 +61,14 @@ class SupportsStartStop(Protocol):
         """Disconnect; safe to call more than once."""
 
 
-def check_retry_timeout(retry_timeout: object) -> float:
-    """Return *retry_timeout* as seconds, or raise ``ValueError`` saying what is allowed.
+def check_retry_timeout(retry_timeout: object) -> RetryPolicy:
+    """Return the retry policy *retry_timeout* stands for, or raise ``ValueError``.
 
     Raises:
-        ValueError: unless *retry_timeout* is a non-negative, finite int or float.
+        ValueError: *retry_timeout* is neither a non-negative, finite int or float, nor a
+            policy from ``iotic_app.retry``.
     """
-    if (
-        isinstance(retry_timeout, bool)
-        or not isinstance(retry_timeout, (int, float))
-        or not math.isfinite(retry_timeout)
-        or retry_timeout < 0
-    ):
-        raise ValueError(
-            f"retry_timeout must be a non-negative number of seconds (int or float), "
-            f"got {retry_timeout!r}"
-        )
-    return float(retry_timeout)
+    return as_policy(retry_timeout)
 
 
 def is_network_failure(exc: BaseException) -> bool:
@@ -73,7 +76,8 @@ def is_network_failure(exc: BaseException) -> bool:
     return isinstance(exc, NETWORK_FAILURES)
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
+    """``'TypeName: message'`` for logs."""
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
@@ -94,12 +98,18 @@ class ThingRunner:
     ``main()``. When either raises, ``on_exception()`` decides: truthy waits ``retry_timeout``
     seconds (``stop()`` interrupts the wait) and tries again with a fresh connection; falsy ends
     the run. ``on_shutdown()`` runs once at the end of every run whose start-up succeeded, while
-    the client is still started, and the client is stopped last.
+    the client is still started, and the client is stopped last. Any of the four may be an
+    ``async def``: it then runs on an event loop owned by the runner's thread.
+
+    In the foreground in the main thread, SIGTERM shuts down gracefully as Ctrl+C does, and a
+    second Ctrl+C (or SIGTERM) while shutting down lets ``KeyboardInterrupt`` out at once.
+    Background runs still going at interpreter exit are stopped gracefully.
 
     Args:
         config: Where and as whom to connect; see ``iotic_app.Client``. Ignored when *client*
             is given.
-        retry_timeout: Seconds to wait before a retry; a non-negative int or float.
+        retry_timeout: Seconds to wait before a retry (a non-negative int or float), or a
+            policy from ``iotic_app.retry`` (backoff, attempt and time limits).
         client: Any object with ``start()`` and ``stop()``; by default a ``Client(config)``.
 
     Raises:
@@ -110,11 +120,12 @@ class ThingRunner:
     def __init__(
         self,
         config: ConfigLike = None,
-        retry_timeout: float = 15,
+        retry_timeout: float | RetryPolicy = 15,
         *,
         client: SupportsStartStop | None = None,
     ) -> None:
-        self.__retry_timeout = check_retry_timeout(retry_timeout)
+        self.__policy = check_retry_timeout(retry_timeout)
+        self.__retry_timeout = retry_timeout
         if client is None:
             from iotic_app.client import Client  # imported here: `import iotic_app` stays light
 
@@ -124,13 +135,18 @@ class ThingRunner:
                 f"client must be an object with start() and stop() methods, got {client!r}"
             )
         self.__client = client
-        self.__shutdown = threading.Event()
+        self.__shutdown = threading.Event()  # stop() was called, or the run is ending
+        self.__wake = threading.Event()  # what wait_for_shutdown() waits on: also attempt ends
         self.__lock = threading.Lock()
         self.__done = threading.Event()
         self.__done.set()
-        self.__thread: threading.Thread | None = None
         self.__run_thread_id: int | None = None
         self.__exception: BaseException | None = None
+        self.__attempts = 0
+        self.__loop: LoopOwner | None = None
+        self.__waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = set()
+        self.__main_task: tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]] | None = None
+        self.__main_cancelled = False
 
     # -- the documented API -------------------------------------------------------------------
 
@@ -140,8 +156,8 @@ class ThingRunner:
         return self.__client
 
     @property
-    def retry_timeout(self) -> float:
-        """Seconds waited before a retry."""
+    def retry_timeout(self) -> float | RetryPolicy:
+        """What waits before a retry: seconds, or a policy from ``iotic_app.retry``."""
         return self.__retry_timeout
 
     @property
@@ -160,6 +176,11 @@ class ThingRunner:
     def is_running(self) -> bool:
         """Whether a run (foreground or background) is in progress."""
         return not self.__done.is_set()
+
+    @property
+    def _attempts(self) -> int:
+        """How many attempts the current or last run has made (1 when nothing was retried)."""
+        return self.__attempts
 
     def on_startup(self) -> Any:
         """One-off tasks to perform straight after the client has started."""
@@ -209,7 +230,8 @@ class ThingRunner:
         Raises:
             RuntimeError: A run of this runner is still going.
             BaseException: In the foreground, whatever ended the run, unless ``on_shutdown()``
-                returned truthy. ``KeyboardInterrupt`` and ``stop()`` end it gracefully.
+                returned truthy. ``KeyboardInterrupt``, SIGTERM and ``stop()`` end it
+                gracefully.
         """
         with self.__lock:
             if not self.__done.is_set():
@@ -219,20 +241,20 @@ class ThingRunner:
                 )
             self.__done.clear()
             self.__shutdown.clear()
+            self.__wake.clear()
             self.__exception = None
+            self.__attempts = 0
             if background:
-                thread = threading.Thread(
+                _exit_stopper.add(self)
+                threading.Thread(
                     target=self.__run_in_background,
                     name=f"iotic-app-{type(self).__name__}",
                     daemon=True,
-                )
-                self.__thread = thread
-                self.__run_thread_id = None
-                thread.start()
+                ).start()
                 return
-            self.__thread = None
         try:
-            self.__run()
+            with _SigtermAsKeyboardInterrupt():
+                self.__run()
         except BaseException as exc:
             self.__exception = exc
             raise
@@ -244,11 +266,13 @@ class ThingRunner:
 
         Safe from any thread, including the runner's own (from ``main()`` or a handler it
         returns at once), and idempotent. Without a run it only sets ``shutdown_requested``.
+        An async main waiting on anything but the runner is cancelled.
 
         Returns:
             True if the run has ended (or none was going), False if it is still ending.
         """
         self.__shutdown.set()
+        self.__interrupt(cancel_main=True)
         if self.__done.is_set():
             return True
         if threading.get_ident() == self.__run_thread_id:
@@ -261,7 +285,34 @@ class ThingRunner:
         Returns:
             True if shutdown was requested, False on timeout.
         """
-        return self.__shutdown.wait(timeout)
+        return self.__wake.wait(timeout)
+
+    async def wait_for_shutdown_async(self, timeout: float | None = None) -> bool:
+        """Wait, without blocking the event loop, until shutdown is requested or *timeout* passes.
+
+        For ``async def`` handlers: ``while not await runner.wait_for_shutdown_async(5): ...``
+
+        Returns:
+            True if shutdown was requested, False on timeout.
+        """
+        from iotic_app._aio import wait_event
+
+        return await wait_event(self.__add_waiter, self.__remove_waiter, timeout)
+
+    # -- for App and subclasses ---------------------------------------------------------------
+
+    def _end_attempt(self) -> None:
+        """Wake ``main()`` so this attempt ends, without requesting shutdown.
+
+        ``App`` uses it when a periodic function fails: the failure then counts as main's.
+        """
+        self.__interrupt(cancel_main=False)
+
+    def _resolve(self, result: Any, *, main: bool = False) -> Any:
+        """Return *result*, or what it resolves to when it is awaitable (run on our loop)."""
+        if not inspect.isawaitable(result):
+            return result
+        return self.__await(result, main=main)
 
     # -- the lifecycle --------------------------------------------------------------------------
 
@@ -271,42 +322,70 @@ class ThingRunner:
         except BaseException as exc:
             self.__exception = exc
             logger.error(
-                "%s background run ended with %s", type(self).__name__, _describe(exc), exc_info=exc
+                "%s background run ended with %s", type(self).__name__, describe(exc), exc_info=exc
             )
         finally:
             self.__done.set()
+            _exit_stopper.discard(self)
 
     def __run(self) -> None:
         self.__run_thread_id = threading.get_ident()
+        name = type(self).__name__
+        logger.info("%s starting", name)
+        try:
+            self.__lifecycle(name)
+        finally:
+            if self.__loop is not None:
+                self.__loop.close()
+                self.__loop = None
+
+    def __lifecycle(self, name: str) -> None:
         client = self.__client
         started_up = False
         failure: ExcInfo | None = None  # what ends the run, if anything
         interrupted = False  # stop() or Ctrl+C ended a retry wait: never re-raise
+        streak = 0  # attempts failed in a row, for the retry policy
+        streak_started = 0.0
+        last_ctx: RunContext | None = None
         while True:
             ctx = RunContext.MAIN if started_up else RunContext.ON_STARTUP
             client_started = False
+            self.__attempts += 1
+            attempt_started = time.monotonic()
+            self.__wake.clear()
+            if self.__shutdown.is_set():  # stop() may have raced with the clear
+                self.__wake.set()
             try:
                 client.start()
                 client_started = True
+                logger.info("%s connected", name)
                 if not started_up:
-                    self.on_startup()
+                    self.__call(self.on_startup)
                     started_up = True
                     ctx = RunContext.MAIN
-                self.main()
+                self.__call(self.main, main=True)
             except KeyboardInterrupt:
-                logger.info("KeyboardInterrupt: shutting down")
+                logger.info("%s: KeyboardInterrupt, shutting down", name)
             except BaseException as exc:
+                if self.__main_cancelled and not isinstance(exc, Exception):
+                    logger.info("%s: async main cancelled by stop()", name)
+                    break
                 failure = (type(exc), exc, exc.__traceback__)
-                if isinstance(exc, Exception) and self.__ask_on_exception(ctx, failure):
+                if not isinstance(exc, Exception):  # SystemExit and the like: never retried
+                    break
+                now = time.monotonic()
+                if ctx is not last_ctx or now - attempt_started >= self.__policy.reset_after:
+                    streak, streak_started = 0, attempt_started
+                streak += 1
+                last_ctx = ctx
+                delay = self.__retry_delay(ctx, failure, streak, now - streak_started)
+                if delay is not None:
                     self.__stop_client(client, client_started, retrying=True)
                     logger.info(
-                        "retrying %s in %g s after %s",
-                        ctx.value,
-                        self.__retry_timeout,
-                        _describe(exc),
+                        "%s retrying %s in %.3g s after %s", name, ctx.value, delay, describe(exc)
                     )
                     try:
-                        interrupted = self.__shutdown.wait(self.__retry_timeout)
+                        interrupted = self.__shutdown.wait(delay)
                     except KeyboardInterrupt:
                         interrupted = True
                     if not interrupted:
@@ -315,32 +394,52 @@ class ThingRunner:
                     client_started = False
             break
         self.__shutdown.set()
-        self.__finish(client, client_started, started_up, failure, interrupted)
+        self.__wake.set()
+        self.__finish(name, client, client_started, started_up, failure, interrupted)
+
+    def __retry_delay(
+        self, ctx: RunContext, failure: ExcInfo, streak: int, elapsed: float
+    ) -> float | None:
+        if not self.__ask_on_exception(ctx, failure):
+            return None
+        delay = self.__policy.delay(streak, elapsed)
+        if delay is None:
+            logger.warning(
+                "%s giving up on %s after %d attempt(s) in a row in %.3g s: %s",
+                type(self).__name__,
+                ctx.value,
+                streak,
+                elapsed,
+                describe(failure[1]),
+            )
+        return delay
 
     def __finish(
         self,
+        name: str,
         client: SupportsStartStop,
         client_started: bool,
         started_up: bool,
         failure: ExcInfo | None,
         interrupted: bool,
     ) -> None:
+        # A KeyboardInterrupt from here on (a second Ctrl+C or SIGTERM) escapes at once.
         swallow = interrupted
         shutdown_error: BaseException | None = None
         if started_up:
             try:
-                swallow = bool(self.on_shutdown(failure)) or swallow
-            except KeyboardInterrupt:
-                logger.info("KeyboardInterrupt during on_shutdown: shutting down")
+                swallow = bool(self.__call(self.on_shutdown, failure)) or swallow
             except Exception as exc:
                 shutdown_error = exc
-                logger.error("on_shutdown raised %s", _describe(exc), exc_info=exc)
+                logger.error("%s: on_shutdown raised %s", name, describe(exc), exc_info=exc)
         stop_error = self.__stop_client(client, client_started, retrying=False)
         if failure is not None and not swallow:
             original = failure[1]
             if shutdown_error is not None:
-                _add_note(original, f"on_shutdown raised {_describe(shutdown_error)} (logged)")
+                _add_note(original, f"on_shutdown raised {describe(shutdown_error)} (logged)")
+            logger.info("%s shut down after %s", name, describe(original))
             raise original
+        logger.info("%s shut down", name)
         if shutdown_error is not None:
             raise shutdown_error
         if stop_error is not None:
@@ -348,15 +447,15 @@ class ThingRunner:
 
     def __ask_on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> bool:
         try:
-            return bool(self.on_exception(ctx, exc_info))
+            return bool(self.__call(self.on_exception, ctx, exc_info))
         except Exception as exc:
             logger.error(
                 "on_exception raised %s while handling %s; not retrying",
-                _describe(exc),
-                _describe(exc_info[1]),
+                describe(exc),
+                describe(exc_info[1]),
                 exc_info=exc,
             )
-            _add_note(exc_info[1], f"on_exception raised {_describe(exc)} (logged)")
+            _add_note(exc_info[1], f"on_exception raised {describe(exc)} (logged)")
             return False
 
     def __stop_client(
@@ -367,9 +466,63 @@ class ThingRunner:
         try:
             client.stop()
         except Exception as exc:
-            logger.error("client.stop() raised %s", _describe(exc), exc_info=exc)
+            logger.error("client.stop() raised %s", describe(exc), exc_info=exc)
             return None if retrying else exc
         return None
+
+    # -- async support --------------------------------------------------------------------------
+
+    def __call(self, method: Any, *args: Any, main: bool = False) -> Any:
+        return self._resolve(method(*args), main=main)
+
+    def __await(self, awaitable: Awaitable[Any], *, main: bool) -> Any:
+        if self.__loop is None:
+            from iotic_app._aio import LoopOwner
+
+            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}")
+        if not main:
+            return self.__loop.run(awaitable)
+        self.__main_cancelled = False
+        try:
+            return self.__loop.run(awaitable, self.__set_main_task)
+        finally:
+            with self.__lock:
+                self.__main_task = None
+
+    def __set_main_task(self, loop: asyncio.AbstractEventLoop, task: asyncio.Future[Any]) -> None:
+        with self.__lock:
+            self.__main_task = (loop, task)
+        if self.__wake.is_set():  # stop() came before the task existed
+            self.__interrupt(cancel_main=self.__shutdown.is_set())
+
+    def __add_waiter(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> bool:
+        with self.__lock:
+            if self.__wake.is_set():
+                return True
+            self.__waiters.add((loop, future))
+            return False
+
+    def __remove_waiter(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
+        with self.__lock:
+            self.__waiters.discard((loop, future))
+
+    def __interrupt(self, *, cancel_main: bool) -> None:
+        """Wake every waiter; with *cancel_main*, cancel an async main not waiting on us."""
+        self.__wake.set()
+        with self.__lock:
+            waiters = list(self.__waiters)
+            main_task = self.__main_task
+        if not waiters and main_task is None:
+            return
+        from iotic_app._aio import cancel, resolve
+
+        for loop, future in waiters:
+            resolve(loop, future)
+        if cancel_main and main_task is not None:
+            loop, task = main_task
+            if not any(waiter_loop is loop for waiter_loop, _ in waiters):
+                self.__main_cancelled = True
+                cancel(loop, task)
 
 
 class RetryingThingRunner(ThingRunner):
@@ -382,6 +535,62 @@ class RetryingThingRunner(ThingRunner):
     def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
         """Retry network and timeout failures; re-raise everything else."""
         return is_network_failure(exc_info[1])
+
+
+class _SigtermAsKeyboardInterrupt:
+    """In the main thread, make SIGTERM raise ``KeyboardInterrupt`` as Ctrl+C does."""
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+                self._installed = True
+            except ValueError:  # an embedded interpreter may refuse
+                pass
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGTERM, self._previous)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
+class _ExitStopper:
+    """Stops background runs gracefully at interpreter exit, so their on_shutdown runs."""
+
+    def __init__(self) -> None:
+        self._runners: weakref.WeakSet[ThingRunner] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._registered = False
+
+    def add(self, runner: ThingRunner) -> None:
+        with self._lock:
+            self._runners.add(runner)
+            if not self._registered:
+                atexit.register(self.stop_all)
+                self._registered = True
+
+    def discard(self, runner: ThingRunner) -> None:
+        with self._lock:
+            self._runners.discard(runner)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            runners = list(self._runners)
+        for runner in runners:  # ask them all first, so they shut down side by side
+            runner.stop(0)
+        for runner in runners:
+            if not runner.stop(EXIT_STOP_TIMEOUT):
+                logger.warning("%s did not stop within %g s at exit", runner, EXIT_STOP_TIMEOUT)
+
+
+_exit_stopper = _ExitStopper()
 
 
 def _add_note(exc: BaseException, note: str) -> None:

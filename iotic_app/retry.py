@@ -1,0 +1,155 @@
+"""Retry policies: how long a runner waits before each retry, and when it gives up."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+__all__ = ["Backoff", "Fixed", "RetryPolicy", "as_policy"]
+
+
+@runtime_checkable
+class RetryPolicy(Protocol):
+    """What a runner asks before each retry; give one as ``retry_timeout``."""
+
+    def delay(self, attempt: int, elapsed: float) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up.
+
+        Args:
+            attempt: How many attempts have failed in a row, the one just failed included
+                (1 after the first failure).
+            elapsed: Seconds since the first of those failures.
+        """
+
+    @property
+    def reset_after(self) -> float:
+        """An attempt that ran this many seconds before failing starts a new count."""
+
+
+def _seconds(name: str, *, allow_none: bool = False, positive: bool = False) -> Any:
+    """An attrs validator: a finite, non-negative (or positive) int or float."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and allow_none:
+            return
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value < 0
+            or (positive and value == 0)
+        ):
+            kind = "a positive" if positive else "a non-negative"
+            extra = " or None" if allow_none else ""
+            raise ValueError(f"{name} must be {kind} number of seconds{extra}, got {value!r}")
+
+    return check
+
+
+def _max_attempts(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_attempts must be a whole number >= 1 or None, got {value!r}")
+
+
+def _gives_up(policy: Fixed | Backoff, attempt: int, elapsed: float) -> bool:
+    if policy.max_attempts is not None and attempt >= policy.max_attempts:
+        return True
+    return policy.max_time is not None and elapsed >= policy.max_time
+
+
+@attrs.frozen
+class Fixed:
+    """Wait the same number of seconds before every retry; what a plain ``retry_timeout`` means.
+
+    Args:
+        seconds: The wait before each retry.
+        max_attempts: Give up once this many attempts in a row have failed (None: never).
+        max_time: Give up once this many seconds have passed since the first failure.
+        reset_after: An attempt that ran this long before failing starts a new count.
+
+    Example::
+
+        App(retry_timeout=Fixed(5, max_attempts=3))
+    """
+
+    seconds: float = attrs.field(default=15, validator=_seconds("seconds"))
+    max_attempts: int | None = attrs.field(default=None, kw_only=True, validator=_max_attempts)
+    max_time: float | None = attrs.field(
+        default=None, kw_only=True, validator=_seconds("max_time", allow_none=True)
+    )
+    reset_after: float = attrs.field(default=60, kw_only=True, validator=_seconds("reset_after"))
+
+    def delay(self, attempt: int, elapsed: float) -> float | None:
+        """``seconds``, or None once a limit is reached."""
+        return None if _gives_up(self, attempt, elapsed) else float(self.seconds)
+
+
+@attrs.frozen
+class Backoff:
+    """Exponential backoff with jitter and a cap (as tenacity's ``wait_exponential_jitter``).
+
+    The wait before retry *n* is ``min(maximum, initial * multiplier ** (n - 1) + U(0, jitter))``.
+
+    Args:
+        initial: The wait before the first retry, jitter aside.
+        maximum: The cap on any wait.
+        multiplier: The factor between one wait and the next.
+        jitter: Up to this many random seconds are added to each wait, so that many agents
+            do not reconnect in step.
+        max_attempts: Give up once this many attempts in a row have failed (None: never).
+        max_time: Give up once this many seconds have passed since the first failure.
+        reset_after: An attempt that ran this long before failing starts a new count.
+
+    Example::
+
+        App(retrying=True, retry_timeout=Backoff(initial=1, maximum=60, max_time=3600))
+    """
+
+    initial: float = attrs.field(default=1, validator=_seconds("initial"))
+    maximum: float = attrs.field(default=60, validator=_seconds("maximum"))
+    multiplier: float = attrs.field(default=2, validator=_seconds("multiplier", positive=True))
+    jitter: float = attrs.field(default=1, validator=_seconds("jitter"))
+    max_attempts: int | None = attrs.field(default=None, kw_only=True, validator=_max_attempts)
+    max_time: float | None = attrs.field(
+        default=None, kw_only=True, validator=_seconds("max_time", allow_none=True)
+    )
+    reset_after: float = attrs.field(default=60, kw_only=True, validator=_seconds("reset_after"))
+
+    def delay(self, attempt: int, elapsed: float) -> float | None:
+        """The next wait, or None once a limit is reached."""
+        if _gives_up(self, attempt, elapsed):
+            return None
+        import random  # here, not at the top: `import iotic_app` stays cheap
+
+        try:
+            base = float(self.initial) * float(self.multiplier) ** (attempt - 1)
+        except OverflowError:
+            base = math.inf
+        return float(min(self.maximum, base + random.uniform(0, self.jitter)))
+
+
+def as_policy(retry_timeout: object) -> RetryPolicy:
+    """Turn a ``retry_timeout`` argument into a policy, or raise ``ValueError`` saying why.
+
+    A number means ``Fixed(retry_timeout)``; a policy object is used as it is.
+
+    Raises:
+        ValueError: *retry_timeout* is neither a non-negative, finite number nor a policy.
+    """
+    if isinstance(retry_timeout, RetryPolicy) and not isinstance(retry_timeout, type):
+        return retry_timeout
+    if (
+        isinstance(retry_timeout, bool)
+        or not isinstance(retry_timeout, (int, float))
+        or not math.isfinite(retry_timeout)
+        or retry_timeout < 0
+    ):
+        raise ValueError(
+            "retry_timeout must be a non-negative, finite number of seconds (int or float) "
+            f"or a retry policy such as iotic_app.retry.Backoff(), got {retry_timeout!r}"
+        )
+    return Fixed(retry_timeout)
