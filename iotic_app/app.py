@@ -254,6 +254,12 @@ def _check_client(instance: App, attribute: attrs.Attribute[Any], client: object
         raise TypeError(f"client must be an object with start() and stop() methods, got {client!r}")
 
 
+def _check_config(instance: App, attribute: attrs.Attribute[Any], config: object) -> None:
+    from iotic_app._config import parse_config  # here: `import iotic_app` stays light
+
+    parse_config(config)  # type: ignore[arg-type]  # it raises the clear error for bad input
+
+
 def _check_retry_timeout(instance: App, attribute: attrs.Attribute[Any], value: object) -> None:
     check_retry_timeout(value)
 
@@ -322,11 +328,14 @@ class App:
         name: A name for logs and the background thread.
 
     Raises:
-        TypeError: *base* is not a ThingRunner subclass, or *client* has no start()/stop().
-        ValueError: *retry_timeout* is not a non-negative number.
+        TypeError: *base* is not a ThingRunner subclass, *client* has no start()/stop(), or
+            *config* has the wrong type.
+        ValueError: *retry_timeout* is not a non-negative number or policy, or *config* is
+            not valid (an unknown scheme, a bad option).
+        FileNotFoundError: *config* names an .ini file that does not exist.
     """
 
-    config: ConfigLike = None
+    config: ConfigLike = attrs.field(default=None, validator=_check_config)
     retry_timeout: float | RetryPolicy = attrs.field(default=15, validator=_check_retry_timeout)
     retrying: bool = attrs.field(default=False, kw_only=True)
     client: SupportsStartStop | None = attrs.field(

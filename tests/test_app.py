@@ -518,3 +518,29 @@ def test_keyboard_interrupt_in_main_runs_shutdown_with_none(app: App, log: list[
     app.register_shutdown(lambda exc_info: log.append(f"shutdown {exc_info}"))
     app.run()
     assert log == ["client.start", "shutdown None", "client.stop"]
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [("bogus://x", ValueError), ("/nonexistent/agent.ini", FileNotFoundError), (42, TypeError)],
+)
+def test_bad_config_is_rejected_where_the_app_is_made(config: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match="config"):
+        App(config=config)
+
+
+def test_config_is_checked_on_assignment_too(app: App) -> None:
+    app.config = "local://elsewhere"
+    with pytest.raises(ValueError, match="bogus"):
+        app.config = "bogus://x"
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [("bogus://x", ValueError), ("/nonexistent/agent.ini", FileNotFoundError), (42, TypeError)],
+)
+def test_bad_config_is_rejected_where_the_runner_is_made(
+    config: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="config"):
+        ThingRunner(config=config)
