@@ -116,6 +116,22 @@ class AgentConfig:
         value = self.options.get(name)
         return default if value is None else int(value)
 
+    def with_agent(self, agent_id: str) -> AgentConfig:
+        """Return the same config for another agent (e.g. a demo peer in the same space).
+
+        Args:
+            agent_id: The other agent's name.
+
+        Returns:
+            The new config.
+
+        Raises:
+            ValueError: *agent_id* is not a valid agent name.
+        """
+        _check_name("the agent name", agent_id, self.url)
+        url = re.sub(r"([?&])agent=[^&]*", rf"\g<1>agent={agent_id}", self.url, count=1)
+        return attrs.evolve(self, url=url, agent_id=agent_id)
+
     @classmethod
     def parse(cls, config: ConfigLike) -> AgentConfig:
         """Parse any accepted form of ``config``.

@@ -67,7 +67,6 @@ def test_option_int() -> None:
 @pytest.mark.parametrize(
     ("config", "exc", "words"),
     [
-        ("mqtt://127.0.0.1:1883", ValueError, "not available"),
         ("gopher://x", ValueError, "unknown scheme 'gopher'"),
         ("local://bad name", ValueError, "space name"),
         ("local://x?agent=", ValueError, "agent name"),
@@ -112,7 +111,6 @@ def test_ini_agent_in_url_wins_over_nothing(tmp_path: Path) -> None:
         ("[agent]\nagent = a\n", "needs a url"),
         ("[agent]\nurl = local://\ncolour = red\n", "unknown option 'colour'"),
         ("not an ini file", "not a valid .ini"),
-        ("[agent]\nurl = mqtt://host\n", "not available"),
     ],
 )
 def test_bad_ini_file(tmp_path: Path, text: str, words: str) -> None:
@@ -139,3 +137,12 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_default_agent_id(monkeypatch: pytest.MonkeyPatch, argv0: str, expected: str) -> None:
     monkeypatch.setattr(sys, "argv", [argv0])
     assert default_agent_id() == expected
+
+
+def test_with_agent() -> None:
+    config = AgentConfig.parse("local://plant?agent=a&queue_limit=4")
+    other = config.with_agent("bob")
+    assert (other.agent_id, other.space, other.options) == ("bob", "plant", {"queue_limit": "4"})
+    assert AgentConfig.parse(other.url) == other
+    with pytest.raises(ValueError, match="agent name"):
+        config.with_agent("no way")
