@@ -7,12 +7,11 @@ import inspect
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, overload
 
 import attrs
 
-from iotic_app._periodic import ScheduleThread, run_schedule
-from iotic_app.retry import RetryPolicy
+from iotic_app._log import runner_logger
 from iotic_app.runner import (
     ExcInfo,
     RetryingThingRunner,
@@ -26,6 +25,7 @@ from iotic_app.runner import (
 
 if TYPE_CHECKING:
     from iotic_app._config import ConfigLike
+    from iotic_app.retry import RetryPolicy
 
 __all__ = ["App"]
 
@@ -42,14 +42,22 @@ _PARAMS: Mapping[str, frozenset[str]] = {
 }
 
 
-@attrs.frozen
 class _Handler:
     """A registered function and how to call it with the values it asked for."""
 
-    func: Callable[..., Any]
-    positional: tuple[str, ...]
-    keywords: tuple[str, ...]
-    contexts: frozenset[RunContext] = frozenset(RunContext)
+    __slots__ = ("contexts", "func", "keywords", "positional")
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        positional: tuple[str, ...],
+        keywords: tuple[str, ...],
+        contexts: frozenset[RunContext] = frozenset(RunContext),
+    ) -> None:
+        self.func = func
+        self.positional = positional
+        self.keywords = keywords
+        self.contexts = contexts
 
     @classmethod
     def from_function(
@@ -127,8 +135,7 @@ def _check_contexts(contexts: Iterable[object]) -> frozenset[RunContext]:
     return frozenset(checked or RunContext)
 
 
-@attrs.frozen
-class _Hooks:
+class _Hooks(NamedTuple):
     """What one run of an App runs: a snapshot taken when its runner class is made."""
 
     app: App
@@ -168,6 +175,8 @@ class _AppRunner(ThingRunner):
                 self.wait_for_shutdown()
                 return None
             return call_main()  # a coroutine is awaited by the runner, cancellably
+        from iotic_app._periodic import ScheduleThread, run_schedule
+
         if call_main is None:
             run_schedule(hooks.every, values, self, self._resolve)
             return None
@@ -223,9 +232,7 @@ def _base_main(cls: type) -> Callable[..., Any]:
 
 
 def _log_extra_failure(exc: Exception) -> None:
-    from iotic_app.runner import logger
-
-    logger.error("a shutdown handler raised %s", describe(exc), exc_info=exc)
+    runner_logger().error("a shutdown handler raised %s", describe(exc), exc_info=exc)
 
 
 def _check_interval(seconds: object) -> float:

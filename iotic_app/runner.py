@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-import atexit
 import enum
 import inspect
-import logging
-import signal
 import sys
 import threading
 import time
-import weakref
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from iotic_app._log import runner_logger as _log
 from iotic_app.exceptions import IOTSyncTimeout, LinkException
-from iotic_app.retry import RetryPolicy, as_policy
 
 if TYPE_CHECKING:
     import asyncio
+    import weakref
     from collections.abc import Awaitable
 
     from iotic_app._aio import LoopOwner
     from iotic_app._config import ConfigLike
+    from iotic_app.retry import RetryPolicy
 
 __all__ = ["ExcInfo", "RetryingThingRunner", "RunContext", "SupportsStartStop", "ThingRunner"]
-
-logger = logging.getLogger("iotic_app.runner")
 
 #: The ``(type, value, traceback)`` triple of ``sys.exc_info()`` for a raised exception.
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -68,6 +64,8 @@ def check_retry_timeout(retry_timeout: object) -> RetryPolicy:
         ValueError: *retry_timeout* is neither a non-negative, finite int or float, nor a
             policy from ``iotic_app.retry``.
     """
+    from iotic_app.retry import as_policy  # here: `import iotic_app` stays light
+
     return as_policy(retry_timeout)
 
 
@@ -321,7 +319,7 @@ class ThingRunner:
             self.__run()
         except BaseException as exc:
             self.__exception = exc
-            logger.error(
+            _log().error(
                 "%s background run ended with %s", type(self).__name__, describe(exc), exc_info=exc
             )
         finally:
@@ -331,7 +329,7 @@ class ThingRunner:
     def __run(self) -> None:
         self.__run_thread_id = threading.get_ident()
         name = type(self).__name__
-        logger.info("%s starting", name)
+        _log().info("%s starting", name)
         try:
             self.__lifecycle(name)
         finally:
@@ -358,17 +356,17 @@ class ThingRunner:
             try:
                 client.start()
                 client_started = True
-                logger.info("%s connected", name)
+                _log().info("%s connected", name)
                 if not started_up:
                     self.__call(self.on_startup)
                     started_up = True
                     ctx = RunContext.MAIN
                 self.__call(self.main, main=True)
             except KeyboardInterrupt:
-                logger.info("%s: KeyboardInterrupt, shutting down", name)
+                _log().info("%s: KeyboardInterrupt, shutting down", name)
             except BaseException as exc:
                 if self.__main_cancelled and not isinstance(exc, Exception):
-                    logger.info("%s: async main cancelled by stop()", name)
+                    _log().info("%s: async main cancelled by stop()", name)
                     break
                 failure = (type(exc), exc, exc.__traceback__)
                 if not isinstance(exc, Exception):  # SystemExit and the like: never retried
@@ -381,7 +379,7 @@ class ThingRunner:
                 delay = self.__retry_delay(ctx, failure, streak, now - streak_started)
                 if delay is not None:
                     self.__stop_client(client, client_started, retrying=True)
-                    logger.info(
+                    _log().info(
                         "%s retrying %s in %.3g s after %s", name, ctx.value, delay, describe(exc)
                     )
                     try:
@@ -404,7 +402,7 @@ class ThingRunner:
             return None
         delay = self.__policy.delay(streak, elapsed)
         if delay is None:
-            logger.warning(
+            _log().warning(
                 "%s giving up on %s after %d attempt(s) in a row in %.3g s: %s",
                 type(self).__name__,
                 ctx.value,
@@ -431,15 +429,15 @@ class ThingRunner:
                 swallow = bool(self.__call(self.on_shutdown, failure)) or swallow
             except Exception as exc:
                 shutdown_error = exc
-                logger.error("%s: on_shutdown raised %s", name, describe(exc), exc_info=exc)
+                _log().error("%s: on_shutdown raised %s", name, describe(exc), exc_info=exc)
         stop_error = self.__stop_client(client, client_started, retrying=False)
         if failure is not None and not swallow:
             original = failure[1]
             if shutdown_error is not None:
                 _add_note(original, f"on_shutdown raised {describe(shutdown_error)} (logged)")
-            logger.info("%s shut down after %s", name, describe(original))
+            _log().info("%s shut down after %s", name, describe(original))
             raise original
-        logger.info("%s shut down", name)
+        _log().info("%s shut down", name)
         if shutdown_error is not None:
             raise shutdown_error
         if stop_error is not None:
@@ -449,7 +447,7 @@ class ThingRunner:
         try:
             return bool(self.__call(self.on_exception, ctx, exc_info))
         except Exception as exc:
-            logger.error(
+            _log().error(
                 "on_exception raised %s while handling %s; not retrying",
                 describe(exc),
                 describe(exc_info[1]),
@@ -466,7 +464,7 @@ class ThingRunner:
         try:
             client.stop()
         except Exception as exc:
-            logger.error("client.stop() raised %s", describe(exc), exc_info=exc)
+            _log().error("client.stop() raised %s", describe(exc), exc_info=exc)
             return None if retrying else exc
         return None
 
@@ -546,6 +544,8 @@ class _SigtermAsKeyboardInterrupt:
 
     def __enter__(self) -> None:
         if threading.current_thread() is threading.main_thread():
+            import signal
+
             try:
                 self._previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
                 self._installed = True
@@ -554,10 +554,14 @@ class _SigtermAsKeyboardInterrupt:
 
     def __exit__(self, *exc: object) -> None:
         if self._installed:
+            import signal
+
             signal.signal(signal.SIGTERM, self._previous)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    import signal
+
     raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
 
@@ -565,29 +569,32 @@ class _ExitStopper:
     """Stops background runs gracefully at interpreter exit, so their on_shutdown runs."""
 
     def __init__(self) -> None:
-        self._runners: weakref.WeakSet[ThingRunner] = weakref.WeakSet()
+        self._runners: weakref.WeakSet[ThingRunner] | None = None  # made on first use
         self._lock = threading.Lock()
-        self._registered = False
 
     def add(self, runner: ThingRunner) -> None:
         with self._lock:
-            self._runners.add(runner)
-            if not self._registered:
+            if self._runners is None:
+                import atexit
+                import weakref
+
+                self._runners = weakref.WeakSet()
                 atexit.register(self.stop_all)
-                self._registered = True
+            self._runners.add(runner)
 
     def discard(self, runner: ThingRunner) -> None:
         with self._lock:
-            self._runners.discard(runner)
+            if self._runners is not None:
+                self._runners.discard(runner)
 
     def stop_all(self) -> None:
         with self._lock:
-            runners = list(self._runners)
+            runners = list(self._runners or ())
         for runner in runners:  # ask them all first, so they shut down side by side
             runner.stop(0)
         for runner in runners:
             if not runner.stop(EXIT_STOP_TIMEOUT):
-                logger.warning("%s did not stop within %g s at exit", runner, EXIT_STOP_TIMEOUT)
+                _log().warning("%s did not stop within %g s at exit", runner, EXIT_STOP_TIMEOUT)
 
 
 _exit_stopper = _ExitStopper()

@@ -1,0 +1,17 @@
+"""The runner's logger, made on first use so that ``import iotic_app`` stays cheap."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
+
+
+@functools.cache
+def runner_logger() -> logging.Logger:
+    """``logging.getLogger("iotic_app.runner")``; the library never configures handlers."""
+    import logging
+
+    return logging.getLogger("iotic_app.runner")
