@@ -1,0 +1,494 @@
+"""Test an App in a few lines: run it on a private embedded space, share into it, read its shares.
+
+Example, for an agent that follows a feed tagged ``numbers`` and shares each number doubled on its
+``doubler``/``out`` feed::
+
+    from iotic_app.testing import PrivateSpace
+
+    from myagent import app
+
+    def test_doubles_what_it_follows():
+        with PrivateSpace() as space:
+            numbers = space.feed("numbers", "n", tags=["numbers"])  # before the app starts
+            with space.run(app) as agent:
+                agent.share_into({"n": 21})
+                assert agent.wait_shared("doubler", "out") == [{"n": 42}]
+
+``run_app(app)`` is the short form when the test needs no feeds of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from iotic_app._config import ConfigLike
+from iotic_app.app import App
+from iotic_app.client import Client, Feed, RemoteFeed
+from iotic_app.exceptions import IOTUnknown, LinkException
+
+__all__ = ["PrivateSpace", "RunningApp", "run_app"]
+
+#: The thing through which a RunningApp follows the app's own feeds (in the app's agent).
+OBSERVER_LID = "iotic-app-testing-observer"
+
+#: The agent name of a PrivateSpace's own client (``space.peer``).
+PEER_AGENT = "tester"
+
+# The RunningApp of each app in a ``with`` block; read by the start-up hook below.
+_ACTIVE: weakref.WeakKeyDictionary[App, RunningApp] = weakref.WeakKeyDictionary()
+
+
+def _iotic_app_testing_started(app: App, client: Any) -> None:
+    """Start-up handler registered on apps run by ``PrivateSpace.run``; idle outside of it."""
+    running = _ACTIVE.get(app)
+    if running is not None:
+        running._started_up(client)
+
+
+class PrivateSpace:
+    """A fresh embedded space (``local://iotic-app-test-…``) for the length of a ``with`` block.
+
+    Nothing outside the block shares it, so tests do not see each other's things. ``peer`` is a
+    started client of another agent (``tester``) in the space, for the test's own things.
+
+    Example::
+
+        with PrivateSpace() as space:
+            sensor = space.feed("sensor", "temp", tags=["temperature"])
+            with space.run(app) as agent:
+                agent.share_into({"celsius": 21.5}, feed=sensor)
+
+    Args:
+        name: The space's name; by default a new unique one.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        """Choose the space's name; nothing starts until the ``with`` block."""
+        self.name = name if name is not None else f"iotic-app-test-{uuid.uuid4().hex[:12]}"
+        self.url = f"local://{self.name}"
+        self._peer: Client | None = None
+
+    def config(self, agent: str) -> str:
+        """Return the config URL of agent *agent* in this space.
+
+        Args:
+            agent: The agent's name.
+
+        Returns:
+            ``local://NAME?agent=AGENT``.
+        """
+        return f"{self.url}?agent={agent}"
+
+    @property
+    def peer(self) -> Client:
+        """The test's own client (agent ``tester``), started for the length of the block.
+
+        Raises:
+            RuntimeError: Used outside the ``with`` block.
+        """
+        if self._peer is None:
+            raise RuntimeError("PrivateSpace.peer is only available inside its with block")
+        return self._peer
+
+    def feed(
+        self,
+        lid: str,
+        pid: str,
+        *,
+        tags: Iterable[str] = (),
+        label: str | None = None,
+        public: bool = True,
+        save_recent: int = 0,
+    ) -> Feed:
+        """Create (or return) a feed of the peer's thing *lid*, for the app to find and follow.
+
+        Create it before ``run()`` when the app looks for it during its start-up.
+
+        Args:
+            lid: The peer's thing.
+            pid: The feed's id.
+            tags: Tags for the thing, so that the app's search finds it.
+            label: A label for the thing.
+            public: Make the thing public (other agents can only follow public feeds).
+            save_recent: How many recent samples the feed keeps.
+
+        Returns:
+            The feed; ``share()`` on it, or pass it to ``RunningApp.share_into``.
+        """
+        thing = self.peer.create_thing(lid)
+        tags = [tags] if isinstance(tags, str) else list(tags)
+        if tags:
+            thing.create_tag(tags)
+        if label is not None:
+            with thing.get_meta() as meta:
+                meta.set_label(label)
+        if public:
+            thing.set_public(True)
+        return thing.create_feed(pid, save_recent=save_recent)
+
+    @contextmanager
+    def run(self, app: App, *, agent: str = "app", timeout: float = 10.0) -> Iterator[RunningApp]:
+        """Run *app* in the background in this space, as agent *agent*, for a ``with`` block.
+
+        The block starts once the app's start-up handlers have finished. On leaving it the app
+        is stopped (its shutdown handlers run) and its config is put back; if the app failed
+        meanwhile, its exception is raised there. The first run registers one more start-up
+        handler on *app*, which does nothing outside these blocks.
+
+        Args:
+            app: The app. It must not have a ``client`` of its own (it runs on this space).
+            agent: The app's agent name in the space.
+            timeout: Seconds to wait for start-up, and for the app to stop.
+
+        Yields:
+            The running app.
+
+        Raises:
+            ValueError: *app* has a ``client`` of its own.
+            TimeoutError: Start-up or stop took longer than *timeout*.
+            RuntimeError: *app* is already running.
+            BaseException: What the app failed with.
+        """
+        if app.client is not None:
+            raise ValueError(
+                f"app.client must be None to run the app on a private space, got {app.client!r}"
+            )
+        running = RunningApp(self, app, agent, timeout)
+        with running:
+            yield running
+
+    def __enter__(self) -> PrivateSpace:
+        """Start the peer client."""
+        peer = Client(self.config(PEER_AGENT))
+        peer.start()
+        self._peer = peer
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the peer client."""
+        peer, self._peer = self._peer, None
+        if peer is not None:
+            peer.stop()
+
+
+class RunningApp:
+    """An app running on a ``PrivateSpace``: share into its follows, read what it shared.
+
+    Made by ``PrivateSpace.run`` or ``run_app``; use it only inside their ``with`` block.
+    """
+
+    def __init__(self, space: PrivateSpace, app: App, agent: str, timeout: float) -> None:
+        """Remember what to run; ``__enter__`` runs it."""
+        self.space = space
+        self.app = app
+        self.agent = agent
+        self.timeout = timeout
+        self._config: ConfigLike = None
+        self._started = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._observer: Client | None = None
+        self._lock = threading.Condition()
+        self._shared: dict[tuple[str, str], list[Any]] = {}
+        self._follows: dict[tuple[str, str], RemoteFeed] = {}
+        self._tick = threading.Event()  # never set: the pause between checks in _wait_until
+
+    # -- what the test uses ---------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The app's client in the current run."""
+        runner = self.app.runner
+        if runner is None:  # pragma: no cover - the with block always has a run
+            raise RuntimeError("the app has not run")
+        return runner.client
+
+    def follows(self) -> list[str]:
+        """Return the guids of the feeds the app's things follow, sorted."""
+        client = self.client
+        guids = set()
+        for lid in client.list():
+            if lid == OBSERVER_LID:
+                continue
+            for connection in client.get_thing(lid).list_connections().values():
+                if connection["type"] == "Feed":
+                    guids.add(connection["guid"])
+        return sorted(guids)
+
+    def share_into(
+        self,
+        data: Any,
+        *,
+        feed: Feed | None = None,
+        mime: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """Share *data* on a peer feed that the app follows, once the app follows it.
+
+        Args:
+            data: What to share (dict, str, bytes with a *mime*, or a template).
+            feed: One of the peer's feeds (``space.feed(...)``); by default the one peer feed
+                the app follows.
+            mime: The data's mime type.
+            timeout: Seconds to wait for the app to follow *feed* (default: the run's timeout).
+
+        Raises:
+            ValueError: *feed* is None and the app follows no peer feed, or several.
+            TimeoutError: The app did not follow *feed* in time.
+        """
+        timeout = self.timeout if timeout is None else timeout
+        if feed is None:
+            feed = self._only_peer_feed()
+        elif not isinstance(feed, Feed):
+            raise TypeError(f"feed must be a Feed made by space.feed(...), got {feed!r}")
+        guid = feed.guid
+        if not self._wait_until(lambda: guid in self.follows(), timeout):
+            raise TimeoutError(
+                f"the app did not follow feed {guid!r} within {timeout} s; it follows "
+                f"{self.follows()!r} (status: {self.app.status})"
+            )
+        feed.share(data, mime=mime)
+
+    def shared(self, lid: str, pid: str) -> list[Any]:
+        """Return the data the app has shared on its feed *pid* of thing *lid*, oldest first.
+
+        Feeds that exist when start-up ends are watched from then on, with the value shared
+        during start-up (the last one) first. A feed made later is watched from the first call
+        naming it, starting with its last value.
+
+        Raises:
+            IOTUnknown: The app has no such feed.
+        """
+        self._observe(lid, pid)
+        with self._lock:
+            return list(self._shared[(lid, pid)])
+
+    def wait_shared(
+        self, lid: str, pid: str, count: int = 1, timeout: float | None = None
+    ) -> list[Any]:
+        """Wait until the app has shared at least *count* values on *lid*/*pid*; return them all.
+
+        Args:
+            lid: The app's thing.
+            pid: Its feed.
+            count: How many values to wait for.
+            timeout: Seconds to wait (default: the run's timeout).
+
+        Returns:
+            ``shared(lid, pid)`` once it holds *count* values.
+
+        Raises:
+            TimeoutError: Fewer values arrived in time (the message lists them).
+            IOTUnknown: The app did not create the feed in time.
+            BaseException: The app failed while waiting.
+        """
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        if not self._wait_until(lambda: self._has_feed(lid, pid), timeout):
+            raise IOTUnknown(f"the app has no feed {pid!r} on thing {lid!r} after {timeout} s")
+        self._observe(lid, pid)
+        key = (lid, pid)
+        with self._lock:
+            while len(self._shared[key]) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"the app shared {len(self._shared[key])} of {count} values on "
+                        f"{lid!r}/{pid!r} within {timeout} s: {self._shared[key]!r}"
+                    )
+                self._raise_if_failed()
+                self._lock.wait(min(remaining, 0.05))
+            return list(self._shared[key])
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def __enter__(self) -> RunningApp:
+        """Point the app at the space, run it, and wait for its start-up to finish."""
+        app = self.app
+        if app in _ACTIVE:
+            raise RuntimeError(f"{app!r} is already running in a PrivateSpace")
+        self._config = app.config
+        app.config = self.space.config(self.agent)
+        observer = Client(self.space.config(self.agent))
+        observer.start()
+        self._observer = observer
+        _ACTIVE[app] = self
+        app.register_startup(_iotic_app_testing_started)
+        try:
+            app.run(background=True)
+            if not self._wait_until(self._started.is_set, self.timeout):
+                raise TimeoutError(
+                    f"the app did not finish start-up within {self.timeout} s "
+                    f"(status: {app.status})"
+                )
+            if self._startup_error is not None:
+                raise self._startup_error
+        except BaseException:
+            self._close(stop=True)
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the app and put its config back; raise what it failed with, if anything."""
+        stopped = self._close(stop=True)
+        if exc is not None:
+            return
+        if not stopped:
+            raise TimeoutError(
+                f"the app did not stop within {self.timeout} s (status: {self.app.status})"
+            )
+        failure = self.app.exception
+        if failure is not None:
+            raise failure
+
+    def _close(self, *, stop: bool) -> bool:
+        stopped = self.app.stop(self.timeout) if stop else True
+        _ACTIVE.pop(self.app, None)
+        self.app.config = self._config
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+        with self._lock:
+            self._lock.notify_all()
+        return stopped
+
+    def _started_up(self, client: Any) -> None:
+        """In the app's run thread, after its start-up handlers: watch every feed it has."""
+        try:
+            for lid, pid in _feeds_of(client).values():
+                self._observe(lid, pid)
+        except BaseException as exc:  # reported by __enter__, never a failure of the app
+            self._startup_error = exc
+        finally:
+            self._started.set()
+
+    def _observe(self, lid: str, pid: str) -> None:
+        key = (lid, pid)
+        with self._lock:
+            if key in self._follows:
+                return
+            observer = self._observer
+            if observer is None:
+                raise RuntimeError("RunningApp is only usable inside its with block")
+            records: list[Any] = []
+
+            def record(args: dict[str, Any]) -> None:
+                with self._lock:
+                    records.append(args["data"])
+                    self._lock.notify_all()
+
+            thing = observer.create_thing(OBSERVER_LID)
+            remote = thing.follow((lid, pid), callback=record)
+            last = remote.get_last()
+            if last is not None:
+                records.append(last["data"])
+            self._shared[key] = records
+            self._follows[key] = remote
+
+    def _has_feed(self, lid: str, pid: str) -> bool:
+        try:
+            self.client.get_thing(lid).get_feed(pid)
+        except IOTUnknown:
+            return False
+        return True
+
+    def _only_peer_feed(self) -> Feed:
+        peer = self.space.peer
+        mine = _feeds_of(peer)
+        followed: list[str] = []
+
+        def found() -> bool:
+            followed[:] = [guid for guid in self.follows() if guid in mine]
+            return bool(followed)
+
+        self._wait_until(found, self.timeout)
+        if len(followed) != 1:
+            raise ValueError(
+                f"feed=None needs the app to follow exactly one of the peer's feeds, but it "
+                f"follows {len(followed)} of them ({followed!r}); pass feed=space.feed(...)"
+            )
+        lid, pid = mine[followed[0]]
+        return peer.get_thing(lid).get_feed(pid)
+
+    def _raise_if_failed(self) -> None:
+        runner = self.app.runner
+        if runner is not None and not runner.is_running() and runner.exception is not None:
+            raise runner.exception
+
+    def _wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Check *condition* until it holds, the app ends, or *timeout* passes.
+
+        The app has no event for "start-up finished" or "now follows X", so this checks every
+        few milliseconds; a failure of the app is raised at once.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            self._raise_if_failed()
+            if _holds(condition):
+                return True
+            runner = self.app.runner
+            if runner is not None and not runner.is_running():
+                return _holds(condition)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._tick.wait(min(remaining, 0.005))
+
+
+def _holds(condition: Callable[[], bool]) -> bool:
+    """Whether *condition* holds; False while the app's client is down (between attempts)."""
+    try:
+        return condition()
+    except LinkException:
+        return False
+
+
+def _feeds_of(client: Any) -> dict[str, tuple[str, str]]:
+    """The feeds of *client*'s agent (but the observer's): ``{guid: (thing lid, pid)}``."""
+    feeds: dict[str, tuple[str, str]] = {}
+    for lid, info in client.list().items():
+        if lid == OBSERVER_LID:
+            continue
+        described = client.describe(info["guid"]) or {}
+        for point in described.get("points", ()):
+            if point["type"] == "Feed":
+                feeds[point["guid"]] = (lid, point["pid"])
+    return feeds
+
+
+@contextmanager
+def run_app(app: App, *, agent: str = "app", timeout: float = 10.0) -> Iterator[RunningApp]:
+    """Run *app* on a fresh ``PrivateSpace`` for the length of a ``with`` block.
+
+    Example::
+
+        def test_shares_a_reading():
+            with run_app(app) as agent:
+                assert agent.wait_shared("sensor", "temp") == [{"celsius": 21.5}]
+
+    Args:
+        app: The app (without a ``client`` of its own).
+        agent: The app's agent name.
+        timeout: Seconds to wait for start-up, and for the app to stop.
+
+    Yields:
+        The running app; ``running.space.peer`` is the test's own client.
+    """
+    with PrivateSpace() as space, space.run(app, agent=agent, timeout=timeout) as running:
+        yield running
