@@ -281,9 +281,12 @@ class Control(_OwnPoint):
                 return
             callback(args)
         except Exception:
+            # logged before the teller learns of the failure, so its log is complete by then
+            logger.exception(
+                "control %r of thing %r: a callback raised; delivery goes on", self.pid, self.lid
+            )
             if request.confirm:
                 client._confirm(request.request_id, False)
-            raise
 
 
 def _remote_repr(obj: RemoteFeed | RemoteControl) -> str:
