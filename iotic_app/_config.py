@@ -21,11 +21,70 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 # Which options each scheme accepts (URL query or .ini [agent] keys other than url/agent), and a
 # validator per option. The MQTT transport (issue 4) adds its scheme and options here.
+_MQTT_OPTIONS: dict[str, type] = {
+    "queue_limit": int,
+    "keepalive": int,
+    "connect_timeout": int,
+    "outbox_limit": int,
+    "protocol": str,
+    "outbox": str,
+    "root": str,
+    "username": str,
+    "password": str,
+    "password_file": str,
+    "ca_file": str,
+    "cert_file": str,
+    "key_file": str,
+}
 _SCHEMES: dict[str, dict[str, type]] = {
     "local": {"queue_limit": int},
+    "mqtt": _MQTT_OPTIONS,
+    "mqtts": _MQTT_OPTIONS,
 }
 # Schemes that are planned but not available in this version: a clear error, not "unknown".
-_PLANNED = {"mqtt": "the MQTT transport", "mqtts": "the MQTT transport (TLS)"}
+_PLANNED: dict[str, str] = {}
+# Options never shown in the normalised URL nor in reprs (the MQTT password).
+_SECRET_OPTIONS = frozenset({"password"})
+_PASSWORD_IN_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:)[^@/?#]*@")
+
+
+class Secret(str):
+    """A str whose repr hides it: passwords in ``AgentConfig.options`` never reach logs."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+def _split_netloc(scheme: str, where: str, shown: str) -> tuple[str, dict[str, str]]:
+    """Split ``[user[:password]@]host[:port]`` of an MQTT URL into ``host:port`` and options."""
+    from urllib.parse import unquote
+
+    userinfo, at, hostport = where.rpartition("@")
+    options: dict[str, str] = {}
+    if at:
+        user, colon, password = userinfo.partition(":")
+        if not user:
+            raise ValueError(f"config {shown!r}: the user name before '@' is empty")
+        options["username"] = unquote(user)
+        if colon:
+            options["password"] = unquote(password)
+    host, colon, port_text = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
+    if hostport.startswith("[") and hostport.endswith("]"):
+        host, port_text = hostport, ""
+    if not host or "/" in host:
+        raise ValueError(
+            f"config {shown!r} must name a broker: {scheme}://[user[:password]@]host[:port]"
+        )
+    default = 8883 if scheme == "mqtts" else 1883
+    try:
+        port = int(port_text) if colon else default
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise ValueError(f"config {shown!r}: the port must be 1-65535, got {port_text!r}")
+    return f"{host}:{port}", options
 
 
 def default_agent_id() -> str:
@@ -88,7 +147,7 @@ class AgentConfig:
 
     Attributes:
         url: The URL, normalised (``local://NAME?agent=AGENT``).
-        scheme: ``'local'`` (later also ``'mqtt'``/``'mqtts'``).
+        scheme: ``'local'``, ``'mqtt'`` or ``'mqtts'``.
         space: The space's name: for ``local://`` the in-process space's name (``''`` is the
             default space); for MQTT the broker's ``host:port``.
         agent_id: The agent's name: owner of its things, and its identity on the transport.
@@ -192,7 +251,7 @@ class AgentConfig:
         """
         if not isinstance(url, str):
             raise TypeError(f"config URL must be a str, got {url!r}")
-        shown = source if source is not None else url
+        shown = source if source is not None else _PASSWORD_IN_URL.sub(r"\1***@", url)
         scheme, sep, rest = url.partition("://")
         scheme = scheme.lower()
         if not sep or not scheme:
@@ -211,9 +270,12 @@ class AgentConfig:
         if "#" in query or "#" in where:
             raise ValueError(f"config {shown!r} must not contain a '#' fragment")
         space = where.rstrip("/")
-        if space:
-            _check_name("the space name", space, shown)
         options: dict[str, str] = dict(extra or {})
+        if scheme in ("mqtt", "mqtts"):
+            space, from_netloc = _split_netloc(scheme, space, shown)
+            options.update(from_netloc)
+        elif space:
+            _check_name("the space name", space, shown)
         try:
             pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
         except ValueError:
@@ -226,9 +288,12 @@ class AgentConfig:
             else:
                 options[key] = value
         options = _check_options(scheme, options, shown)
+        for key in _SECRET_OPTIONS.intersection(options):
+            options[key] = Secret(options[key])
         agent = default_agent_id() if agent_id is None else agent_id
         _check_name("the agent name", agent, shown)
-        query_out = "&".join([f"agent={agent}", *(f"{k}={v}" for k, v in sorted(options.items()))])
+        shown_options = sorted((k, v) for k, v in options.items() if k not in _SECRET_OPTIONS)
+        query_out = "&".join([f"agent={agent}", *(f"{k}={v}" for k, v in shown_options)])
         return cls(
             url=f"{scheme}://{space}?{query_out}",
             scheme=scheme,

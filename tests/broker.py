@@ -197,6 +197,7 @@ class Broker:
             "log_type error",
             "log_type warning",
             "log_type notice",
+            "set_tcp_nodelay true",
             "max_queued_messages 0",
             "max_inflight_messages 0",
             "persistent_client_expiration 1h",

@@ -7,7 +7,10 @@ kill, restart or reconfigure a broker skip). Without a mosquitto binary they ski
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ from broker import Broker, TlsFiles, find_mosquitto, make_test_ca
 
 __all__ = [
     "EXTERNAL_BROKER_VAR",
+    "MqttSpace",
     "broker_url",
     "mqtt_broker",
     "own_broker",
@@ -49,31 +53,52 @@ def need_own_broker() -> str:
     return need_mosquitto()
 
 
-@pytest.fixture(scope="session")
-def session_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker | None]:
-    """One Mosquitto for the whole session (None when an external broker is configured)."""
-    if external_broker() is not None:
-        yield None
-        return
-    binary = need_mosquitto()
-    broker = Broker(tmp_path_factory.mktemp("mosquitto"), binary=binary)
-    try:
+_SHARED: list[Broker] = []
+
+
+def shared_broker_url() -> str:
+    """Return the URL of the session's broker: ``$IOTIC_APP_TEST_BROKER``, else a Mosquitto
+    started on first use (and killed at exit). Skips the test when there is neither."""
+    url = external_broker()
+    if url is not None:
+        return url
+    if not _SHARED:
+        binary = need_mosquitto()
+        broker = Broker(Path(tempfile.mkdtemp(prefix="iotic-mosquitto-")), binary=binary)
         broker.start()
-        yield broker
-    finally:
-        broker.close()
+        _SHARED.append(broker)
+        atexit.register(broker.close)
+    broker = _SHARED[0]
+    if not broker.running:
+        broker.start()
+    return broker.url
+
+
+class MqttSpace:
+    """A fresh space on the session's broker for one contract test: its own topic root (so
+    retained things of other tests are invisible) and its own outbox folder."""
+
+    def __init__(self) -> None:
+        self.broker = shared_broker_url()
+        self.root = f"test-{uuid.uuid4().hex[:12]}"
+        self.outbox = tempfile.mkdtemp(prefix="iotic-outbox-")
+        atexit.register(shutil.rmtree, self.outbox, True)
+
+    def url(self, agent: str) -> str:
+        return f"{self.broker}?agent={agent}&root={self.root}&outbox={self.outbox}"
+
+
+@pytest.fixture(scope="session")
+def session_broker() -> Iterator[Broker | None]:
+    """One Mosquitto for the whole session (None when an external broker is configured)."""
+    shared_broker_url()
+    yield _SHARED[0] if _SHARED else None
 
 
 @pytest.fixture
 def broker_url(session_broker: Broker | None) -> str:
     """``mqtt://host:port`` of the session's broker (or of ``$IOTIC_APP_TEST_BROKER``)."""
-    if session_broker is None:
-        url = external_broker()
-        assert url is not None
-        return url
-    if not session_broker.running:
-        session_broker.start()
-    return session_broker.url
+    return shared_broker_url()
 
 
 @pytest.fixture

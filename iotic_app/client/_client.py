@@ -23,6 +23,8 @@ Callback = Callable[[dict[str, Any]], Any]
 # (so the MQTT library is not imported for local:// clients). Issue 4 adds "mqtt" and "mqtts".
 TRANSPORTS: dict[str, str] = {
     "local": "iotic_app.client._local:LocalTransport",
+    "mqtt": "iotic_app.client._mqtt:MqttTransport",
+    "mqtts": "iotic_app.client._mqtt:MqttTransport",
 }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from conftest_mqtt import MqttSpace
 
 from iotic_app.client import Client
 
@@ -23,7 +24,7 @@ class LocalSpace:
 
 
 # Transport name -> factory of an object with .url(agent). Issue 4 adds "mqtt" (a broker fixture).
-SPACES: dict[str, Callable[[], Any]] = {"local": LocalSpace}
+SPACES: dict[str, Callable[[], Any]] = {"local": LocalSpace, "mqtt": MqttSpace}
 
 
 @pytest.fixture(params=sorted(SPACES))

@@ -1,0 +1,1626 @@
+"""The ``mqtt://`` / ``mqtts://`` transport: the client API on an MQTT broker, with paho-mqtt."""
+
+# Design note (the user-facing version is docs/mqtt.md)
+# -----------------------------------------------------
+# Topics (``ROOT`` is ``iotic`` unless the ``root`` option says otherwise; lids and pids are
+# percent-encoded so that '/', '+', '#' and '%' cannot break the layout):
+#
+#   ROOT/AGENT/LID/meta              retained JSON: the thing, its points and their values
+#   ROOT/AGENT/LID/feed/PID          a feed's values (QoS 1, retained: the last value)
+#   ROOT/AGENT/LID/feed/PID/recent   retained JSON list of the last save_recent values
+#   ROOT/AGENT/LID/control/PID       requests to a control (QoS 1)
+#   ROOT/AGENT/_status               retained "online" / "offline" (also the will)
+#   ROOT/_reply/CLIENT_ID            tell confirmations and this client's sync markers
+#
+# Every client keeps a catalogue of all things from the retained ``meta`` topics: search,
+# describe, values and guid -> topic lookups are local reads. A "sync" (a marker published to
+# the client's own reply topic and waited for) makes sure the catalogue holds everything the
+# broker had when the call began.
+#
+# Shares go through the durable outbox (``_outbox.py``) first: share() never fails because the
+# link is down. A sender publishes outbox rows in order with at most WINDOW unacknowledged, and
+# deletes them on PUBACK (in batches). Each connection is a fresh paho client, so after a
+# reconnect the outbox alone decides what is resent, in order. Payloads carry the sharer's
+# outbox ``epoch`` and ``seq``; a follower drops any value whose seq it has already delivered
+# (kept in memory and in its own sqlite ledger), so redeliveries never reach a callback twice.
+# Followers acknowledge a value (manual PUBACK) only after its callbacks ran, so a follower
+# killed mid-way gets the rest again from its persistent session.
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import math
+import os
+import random
+import socket
+import ssl
+import threading
+import uuid
+from collections import deque
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from iotic_app._config import AgentConfig
+from iotic_app.client._outbox import DEFAULT_LIMIT, Outbox
+from iotic_app.client._transport import (
+    CONTROL,
+    FEED,
+    ControlRequest,
+    Delivery,
+    Meta,
+    PointKind,
+    Sample,
+    Sink,
+    Target,
+    TellResult,
+    ValueSpec,
+    point_guid,
+    thing_guid,
+)
+from iotic_app.exceptions import (
+    IOTAccessDenied,
+    IoticAppError,
+    IOTSyncTimeout,
+    IOTUnknown,
+    LinkException,
+)
+
+__all__ = ["MqttSettings", "MqttTransport", "SessionTakenOver"]
+
+logger = logging.getLogger("iotic_app.mqtt")
+
+DEFAULT_ROOT = "iotic"
+WINDOW = 1000
+SESSION_EXPIRY = 7 * 24 * 3600
+BACKOFF_MIN = 0.05
+BACKOFF_MAX = 30.0
+SYNC_TIMEOUT = 10.0
+_ACK_BATCH = 256
+_HELD_LIMIT = 100_000
+
+
+class SessionTakenOver(IoticAppError, RuntimeError):
+    """Another process connected with this agent's id and took its MQTT session over.
+
+    Not a ``ConnectionError``: ``RetryingThingRunner`` does not retry it (the two processes
+    would knock each other off for ever). Run one process per agent name.
+    """
+
+
+def _seg(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _parse_protocol(value: str | None, source: str) -> int:
+    if value is None or value in ("5", "5.0"):
+        return mqtt.MQTTv5
+    if value in ("3.1.1", "311", "4"):
+        return mqtt.MQTTv311
+    raise ValueError(f"option 'protocol' in config {source!r} must be 5 or 3.1.1, got {value!r}")
+
+
+def _readable(option: str, value: str, source: str) -> str:
+    path = os.path.expanduser(value)
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise ValueError(
+            f"option {option!r} in config {source!r}: cannot read {value!r} ({exc.strerror})"
+        ) from None
+    return path
+
+
+@attrs.frozen
+class MqttSettings:
+    """The connection settings of an MQTT agent, from its :class:`AgentConfig`.
+
+    Build one with :meth:`from_config`; the password is never shown in the repr.
+    """
+
+    host: str
+    port: int
+    client_id: str
+    agent_id: str
+    tls: bool = False
+    username: str | None = None
+    password: str | None = attrs.field(default=None, repr=False)
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    keepalive: int = 30
+    connect_timeout: float = 5.0
+    protocol: int = mqtt.MQTTv5
+    outbox: str | None = None
+    outbox_limit: int = DEFAULT_LIMIT
+    root: str = DEFAULT_ROOT
+
+    @classmethod
+    def from_config(cls, config: AgentConfig, client_id: str | None = None) -> MqttSettings:
+        """Check the MQTT options of *config* (files readable, protocol known).
+
+        Args:
+            config: A parsed ``mqtt://`` or ``mqtts://`` config.
+            client_id: The MQTT client id (default: the agent id).
+
+        Returns:
+            The settings.
+
+        Raises:
+            ValueError: an option is not valid or a file it names cannot be read.
+        """
+        opts = config.options
+        source = config.source or config.url
+        host, _, port = config.space.rpartition(":")
+        password = opts.get("password")
+        if "password_file" in opts:
+            if password is not None:
+                raise ValueError(
+                    f"config {source!r} gives both 'password' and 'password_file'; keep one"
+                )
+            path = _readable("password_file", opts["password_file"], source)
+            with open(path, encoding="utf-8") as handle:
+                password = handle.read().strip()
+        ca_file = opts.get("ca_file")
+        cert_file = opts.get("cert_file")
+        key_file = opts.get("key_file")
+        if (cert_file is None) != (key_file is None):
+            raise ValueError(f"config {source!r}: cert_file and key_file go together")
+        root = opts.get("root", DEFAULT_ROOT)
+        if not root or any(c in root for c in "+#\x00") or root.startswith(("$", "/")):
+            raise ValueError(
+                f"option 'root' in config {source!r} must be a topic prefix without '+', '#', "
+                f"a leading '$' or '/', got {root!r}"
+            )
+        return cls(
+            host=host.strip("[]"),
+            port=int(port),
+            client_id=client_id or config.agent_id,
+            agent_id=config.agent_id,
+            tls=config.scheme == "mqtts" or ca_file is not None,
+            username=opts.get("username"),
+            password=None if password is None else str(password),
+            ca_file=None if ca_file is None else _readable("ca_file", ca_file, source),
+            cert_file=None if cert_file is None else _readable("cert_file", cert_file, source),
+            key_file=None if key_file is None else _readable("key_file", key_file, source),
+            keepalive=config.option_int("keepalive", 30),
+            connect_timeout=float(config.option_int("connect_timeout", 5)),
+            protocol=_parse_protocol(opts.get("protocol"), source),
+            outbox=opts.get("outbox"),
+            outbox_limit=config.option_int("outbox_limit", DEFAULT_LIMIT),
+            root=root.rstrip("/"),
+        )
+
+
+# --- the agent's own things -----------------------------------------------------------------
+
+
+class _Thing:
+    """One of the agent's things (the transport's ThingRef)."""
+
+    __slots__ = (
+        "base",
+        "deleted",
+        "descriptions",
+        "guid",
+        "labels",
+        "lid",
+        "location",
+        "points",
+        "public",
+        "subs",
+        "tags",
+    )
+
+    def __init__(self, lid: str, guid: str, base: str) -> None:
+        self.lid = lid
+        self.guid = guid
+        self.base = base
+        self.labels: dict[str, str] = {}
+        self.descriptions: dict[str, str] = {}
+        self.location: tuple[float, float] | None = None
+        self.tags: frozenset[str] = frozenset()
+        self.public = False
+        self.points: dict[tuple[str, str], _Point] = {}
+        self.subs: dict[str, _Sub] = {}
+        self.deleted = False
+
+    def doc(self, agent: str) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "agent": agent,
+            "lid": self.lid,
+            "guid": self.guid,
+            "public": self.public,
+            "labels": self.labels,
+            "descriptions": self.descriptions,
+            "location": None if self.location is None else list(self.location),
+            "tags": sorted(self.tags),
+            "points": [p.doc() for p in self.points.values()],
+        }
+
+
+class _Point:
+    """A feed or control of one of the agent's things (the transport's PointRef)."""
+
+    __slots__ = (
+        "deleted",
+        "descriptions",
+        "guid",
+        "kind",
+        "labels",
+        "last",
+        "pid",
+        "recent",
+        "save_recent",
+        "tags",
+        "thing",
+        "token",
+        "topic",
+        "values",
+    )
+
+    def __init__(self, thing: _Thing, kind: PointKind, pid: str, guid: str) -> None:
+        self.thing = thing
+        self.kind: PointKind = kind
+        self.pid = pid
+        self.guid = guid
+        self.topic = f"{thing.base}/{'feed' if kind == FEED else 'control'}/{_seg(pid)}"
+        self.labels: dict[str, str] = {}
+        self.descriptions: dict[str, str] = {}
+        self.tags: frozenset[str] = frozenset()
+        self.values: tuple[ValueSpec, ...] = ()
+        self.save_recent = 0
+        self.recent: deque[bytes] | None = None
+        self.last: Sample | None = None
+        self.token: Delivery | None = None
+        self.deleted = False
+
+    def doc(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "pid": self.pid,
+            "guid": self.guid,
+            "labels": self.labels,
+            "descriptions": self.descriptions,
+            "tags": sorted(self.tags),
+            "values": [v.as_dict() for v in self.values],
+            "save_recent": self.save_recent,
+        }
+
+
+class _Sub:
+    """A follow or attach of one of the agent's things."""
+
+    __slots__ = ("guid", "kind", "route", "subid", "thing", "token")
+
+    def __init__(
+        self,
+        subid: str,
+        thing: _Thing,
+        kind: PointKind,
+        guid: str,
+        route: _Route | None,
+        token: Delivery,
+    ) -> None:
+        self.subid = subid
+        self.thing = thing
+        self.kind: PointKind = kind
+        self.guid = guid
+        self.route = route
+        self.token = token
+
+
+class _Route:
+    """One followed feed topic (the MQTT subscription) and the follows it feeds.
+
+    It is the token the sink delivers to: ``_deliver`` runs every follow's callback, records the
+    value in the ledger, then acknowledges it to the broker.
+    """
+
+    __slots__ = ("filter", "held", "tokens", "topic", "transport")
+
+    def __init__(self, transport: MqttTransport, topic: str, group: str | None) -> None:
+        self.transport = transport
+        self.topic = topic
+        self.filter = topic if group is None else f"$share/{group}/{topic}"
+        self.tokens: tuple[Delivery, ...] = ()
+        self.held: list[tuple[Any, ...]] = []
+
+    def _deliver(self, item: tuple[Any, ...]) -> None:
+        sample, epoch, seq, client, mid = item
+        for token in self.tokens:
+            token._deliver(sample)
+        self.transport._delivered(self.topic, epoch, seq, client, mid)
+
+
+@attrs.define
+class _Doc:
+    """A thing as the catalogue knows it (from a retained meta message)."""
+
+    agent: str
+    lid: str
+    guid: str
+    base: str
+    public: bool
+    labels: dict[str, str]
+    descriptions: dict[str, str]
+    location: tuple[float, float] | None
+    tags: list[str]
+    points: list[dict[str, Any]]
+
+
+def _encode_sample(data: Any, mime: str | None, time: datetime) -> bytes:
+    body: dict[str, Any] = {"time": time.isoformat(), "mime": mime}
+    if isinstance(data, bytes | bytearray | memoryview):
+        body["data"] = base64.b64encode(bytes(data)).decode("ascii")
+        body["encoding"] = "base64"
+    else:
+        body["data"] = data
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _decode_sample(payload: Any) -> Sample:
+    """Return ``(data, mime, time)`` of a decoded feed payload; raise ValueError if invalid."""
+    if not isinstance(payload, dict) or "data" not in payload:
+        raise ValueError("not a JSON object with a 'data' key")
+    data = payload["data"]
+    mime = payload.get("mime")
+    if mime is not None and not isinstance(mime, str):
+        raise ValueError(f"'mime' must be a string or null, got {mime!r:.40}")
+    if payload.get("encoding") == "base64":
+        if not isinstance(data, str):
+            raise ValueError("base64 'data' must be a string")
+        data = base64.b64decode(data, validate=True)
+    stamp = payload.get("time")
+    if stamp is None:
+        when = datetime.now(timezone.utc)
+    else:
+        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+    return data, mime, when
+
+
+def _label(labels: Mapping[str, str]) -> str | None:
+    if not labels:
+        return None
+    return labels.get("en") or next(iter(labels.values()))
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+_DENIED = {0x87, 0x86, 0x8C, 0x97, 0x9A}  # not authorized, bad credentials, bad auth, quota, ...
+_IN_USE_LOCK = threading.Lock()
+
+
+_IN_USE_IDS: set[tuple[str, int, str]] = set()
+
+
+def _take_client_id(host: str, port: int, agent: str) -> str:
+    """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT.N``
+    for a second (third, ...) client of the same agent started in this process."""
+    with _IN_USE_LOCK:
+        n = 1
+        while (host, port, f"{agent}.{n}" if n > 1 else agent) in _IN_USE_IDS:
+            n += 1
+        cid = agent if n == 1 else f"{agent}.{n}"
+        _IN_USE_IDS.add((host, port, cid))
+        return cid
+
+
+def _release_client_id(host: str, port: int, cid: str) -> None:
+    with _IN_USE_LOCK:
+        _IN_USE_IDS.discard((host, port, cid))
+
+
+class _Conn:
+    """One MQTT connection (a fresh paho client) and its acknowledgement bookkeeping."""
+
+    def __init__(self, paho: mqtt.Client) -> None:
+        self.paho = paho
+        self.cond = threading.Condition()
+        self.acked: dict[int, int] = {}  # mid -> reason code value (PUBACK/SUBACK/UNSUBACK)
+        self.connack: int | None = None
+        self.connected = threading.Event()
+        self.closed = threading.Event()
+        self.disconnect_reason: int | None = None
+        self.receive_max = WINDOW
+
+    def result(self, mid: int, timeout: float) -> int | None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: mid in self.acked or self.closed.is_set(), timeout):
+                return None
+            return self.acked.pop(mid, None)
+
+
+class MqttTransport:
+    """The MQTT transport; see the module's design note and docs/mqtt.md."""
+
+    def __init__(self, config: AgentConfig) -> None:
+        """Check *config*'s MQTT settings; nothing connects until :meth:`start`.
+
+        Args:
+            config: A parsed ``mqtt://`` or ``mqtts://`` config.
+
+        Raises:
+            ValueError: an option is not valid, or a file it names cannot be read.
+        """
+        self.agent_id = config.agent_id
+        self.settings = MqttSettings.from_config(config)
+        self._root = self.settings.root
+        self._levels = self._root.count("/")
+        self._base = f"{self._root}/{_seg(self.agent_id)}"
+        self._reply_topic = ""
+        self._status_topic = f"{self._base}/_status"
+        self._outbox: Outbox | None = None
+        self._sink: Sink | None = None
+        self._conn: _Conn | None = None
+        self._lock = threading.RLock()  # own things, subs, routes
+        self._send_lock = threading.Lock()  # outbox order, inflight
+        self._inflight: dict[int, int] = {}  # mid -> outbox seq, of the current connection
+        self._handed = 0  # highest seq handed to the current connection
+        self._backlog = True
+        self._to_ack: list[int] = []
+        self._kick = threading.Event()
+        self._stopping = threading.Event()
+        self._link_thread: threading.Thread | None = None
+        self._sender_thread: threading.Thread | None = None
+        self._taken_over = False
+        self._failure: BaseException | None = None
+        self._things: dict[str, _Thing] = {}
+        self._routes: dict[str, _Route] = {}
+        self._seen: dict[str, tuple[str, int]] = {}
+        self._catalogue: dict[str, _Doc] = {}  # thing guid -> doc
+        self._by_topic: dict[str, str] = {}  # meta topic -> thing guid
+        self._point_index: dict[str, tuple[_Doc, dict[str, Any]]] = {}
+        self._status: dict[str, bool] = {}
+        self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
+        self._requests: dict[str, str] = {}  # request id of a received tell -> reply topic
+        self._syncs: dict[str, threading.Event] = {}
+        self._fetches: dict[str, list[tuple[str, bytes]]] = {}
+        self.reconnects = 0
+
+    def __repr__(self) -> str:
+        """Show where and as whom, never the password."""
+        s = self.settings
+        scheme = "mqtts" if s.tls else "mqtt"
+        return f"MqttTransport({scheme}://{s.host}:{s.port}, client_id={s.client_id!r})"
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def outbox(self) -> Outbox:
+        """The agent's outbox (opened on first start)."""
+        if self._outbox is None:
+            self._outbox = Outbox.for_agent(
+                self.settings.client_id, self.settings.outbox, self.settings.outbox_limit
+            )
+        return self._outbox
+
+    def start(self, sink: Sink) -> None:
+        """Connect, restore subscriptions, resend the outbox; raise ``LinkException`` on failure.
+
+        Args:
+            sink: Where incoming data goes (the client's dispatcher).
+
+        Raises:
+            LinkException: the broker cannot be reached within the connect timeout, or refused
+                the agent (the message says why).
+            SessionTakenOver: this client was taken over earlier; make a new Client.
+        """
+        if self._taken_over:
+            raise SessionTakenOver(
+                f"agent {self.agent_id!r}: another process took this MQTT session over; "
+                "run one process per agent name"
+            )
+        s = self.settings
+        if self._conn is not None:
+            return
+        cid = _take_client_id(s.host, s.port, self.agent_id)
+        try:
+            if cid != s.client_id:
+                self.settings = s = attrs.evolve(s, client_id=cid)
+                if self._outbox is not None:
+                    self._outbox.close()
+                    self._outbox = None
+            self._reply_topic = f"{self._root}/_reply/{_seg(cid)}"
+            self._sink = sink
+            self.outbox  # noqa: B018 - open it now: errors surface in start()
+            self._stopping.clear()
+            self._connect()
+        except BaseException:
+            _release_client_id(s.host, s.port, cid)
+            raise
+        self._link_thread = threading.Thread(
+            target=self._supervise, name=f"iotic_app-mqtt-{self.agent_id}", daemon=True
+        )
+        self._sender_thread = threading.Thread(
+            target=self._send_loop, name=f"iotic_app-mqtt-send-{self.agent_id}", daemon=True
+        )
+        self._link_thread.start()
+        self._sender_thread.start()
+
+    def stop(self) -> None:
+        """Publish "offline", disconnect and stop the threads (idempotent)."""
+        self._stopping.set()
+        self._kick.set()
+        conn = self._conn
+        if conn is not None and conn.connected.is_set():
+            try:
+                info = conn.paho.publish(self._status_topic, b"offline", qos=1, retain=True)
+                conn.result(info.mid, 1.0)
+                self._flush_acks()
+                conn.paho.disconnect()
+            except (OSError, ValueError):  # pragma: no cover - link already gone
+                pass
+        for thread in (self._link_thread, self._sender_thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(10)
+        self._link_thread = self._sender_thread = None
+        if conn is not None:
+            conn.paho.loop_stop()
+            conn.closed.set()
+            with conn.cond:
+                conn.cond.notify_all()
+        self._conn = None
+        self._flush_acks()
+        _release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
+
+    def is_connected(self) -> bool:
+        """Whether the link to the broker is up."""
+        conn = self._conn
+        return conn is not None and conn.connected.is_set() and not conn.closed.is_set()
+
+    def _link(self) -> _Conn:
+        conn = self._conn
+        if conn is None or not conn.connected.is_set() or conn.closed.is_set():
+            if self._taken_over:
+                raise SessionTakenOver(
+                    f"agent {self.agent_id!r}: another process took this MQTT session over"
+                )
+            raise LinkException(
+                f"agent {self.agent_id!r}: the link to the MQTT broker "
+                f"{self.settings.host}:{self.settings.port} is down"
+            )
+        return conn
+
+    def _new_paho(self) -> mqtt.Client:
+        s = self.settings
+        v5 = s.protocol == mqtt.MQTTv5
+        paho = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=s.client_id,
+            clean_session=None if v5 else False,
+            protocol=MQTTProtocolVersion(s.protocol),
+            reconnect_on_failure=False,
+            manual_ack=True,
+        )
+        paho.connect_timeout = s.connect_timeout
+        paho.max_inflight_messages_set(0)
+        paho.max_queued_messages_set(0)
+        if s.username is not None:
+            paho.username_pw_set(s.username, s.password)
+        if s.tls:
+            paho.tls_set(
+                ca_certs=s.ca_file,
+                certfile=s.cert_file,
+                keyfile=s.key_file,
+                cert_reqs=ssl.CERT_REQUIRED,
+            )
+        paho.will_set(self._status_topic, b"offline", qos=1, retain=True)
+        paho.suppress_exceptions = True
+        return paho
+
+    def _connect(self) -> None:
+        """Make one connection and bring it into service; raise LinkException on failure."""
+        s = self.settings
+        paho = self._new_paho()
+        conn = _Conn(paho)
+        paho.on_connect = lambda c, u, f, rc, p: self._on_connect(conn, rc, p)
+        paho.on_disconnect = lambda c, u, f, rc, p: self._on_disconnect(conn, rc)
+        paho.on_message = lambda c, u, m: self._on_message(conn, m)
+        paho.on_publish = lambda c, u, mid, rc, p: self._on_ack(conn, mid, rc)
+        paho.on_subscribe = lambda c, u, mid, rcs, p: self._on_ack(conn, mid, max(rcs))
+        paho.on_unsubscribe = lambda c, u, mid, rcs, p: self._on_ack(conn, mid, 0)
+        where = f"{s.host}:{s.port}"
+        props = None
+        if s.protocol == mqtt.MQTTv5:
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            props.SessionExpiryInterval = SESSION_EXPIRY
+        try:
+            paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
+        except ssl.SSLError as exc:
+            raise LinkException(
+                f"agent {self.agent_id!r}: TLS handshake with {where} failed: {exc}"
+            ) from exc
+        except OSError as exc:
+            raise LinkException(
+                f"agent {self.agent_id!r}: cannot connect to the MQTT broker at {where}: {exc}"
+            ) from exc
+        sock = paho.socket()
+        if sock is not None:  # small packets (PUBACKs, single values) go out at once
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        paho.loop_start()
+        if not conn.connected.wait(s.connect_timeout) and conn.connack is None:
+            paho.loop_stop()
+            raise LinkException(
+                f"agent {self.agent_id!r}: no answer from the MQTT broker at {where} within "
+                f"{s.connect_timeout:g} s"
+            )
+        if conn.connack:
+            paho.loop_stop()
+            reason = ReasonCode(PacketTypes.CONNACK, identifier=conn.connack)
+            hint = ""
+            if conn.connack in (0x86, 0x87, 4, 5):
+                hint = " (check the user name and password or certificate in the config)"
+            raise LinkException(
+                f"agent {self.agent_id!r}: the MQTT broker at {where} refused the connection: "
+                f"{reason}{hint}"
+            )
+        try:
+            self._bring_up(conn)
+        except BaseException:
+            paho.disconnect()
+            paho.loop_stop()
+            raise
+
+    def _bring_up(self, conn: _Conn) -> None:
+        """Subscribe everything, load the catalogue, resend the outbox."""
+        paho = conn.paho
+        self._catalogue.clear()
+        self._by_topic.clear()
+        self._point_index.clear()
+        self._status.clear()
+        v5 = self.settings.protocol == mqtt.MQTTv5
+        filters: list[tuple[str, int]] = [
+            (self._reply_topic, 1),
+            (f"{self._root}/+/+/meta", 0),
+            (f"{self._root}/+/_status", 0),
+        ]
+        with self._lock:
+            for thing in self._things.values():
+                for point in thing.points.values():
+                    if point.kind == CONTROL:
+                        filters.append((point.topic, 1))
+            routes = list(self._routes.values())
+        self._conn = conn
+        for topic, qos in filters:
+            self._subscribe(conn, topic, qos, retained=True)
+        for route in routes:
+            self._subscribe(conn, route.filter, 1, retained=not v5)
+        self._sync(conn)
+        self._adopt_own()
+        info = paho.publish(self._status_topic, b"online", qos=1, retain=True)
+        conn.result(info.mid, SYNC_TIMEOUT)
+        with self._send_lock:
+            self._inflight.clear()
+            self._handed = 0
+            self._backlog = True
+        self._flush_acks()
+        self._kick.set()
+
+    def _on_connect(self, conn: _Conn, rc: ReasonCode, props: Properties | None) -> None:
+        conn.connack = rc.value
+        if rc.value == 0:
+            if props is not None and hasattr(props, "ReceiveMaximum"):
+                conn.receive_max = min(WINDOW, int(props.ReceiveMaximum))
+            conn.connected.set()
+        else:
+            conn.closed.set()
+
+    def _on_disconnect(self, conn: _Conn, rc: ReasonCode) -> None:
+        conn.disconnect_reason = rc.value
+        conn.closed.set()
+        with conn.cond:
+            conn.cond.notify_all()
+        for event in list(self._syncs.values()):
+            event.set()
+        for waiter in list(self._waiters.values()):
+            waiter[0].set()
+        if rc.value == 0x8E:  # session taken over
+            self._taken_over = True
+            logger.error(
+                "agent %r: another process connected with the same agent id (%r) and took the "
+                "MQTT session over; this client stops. Run one process per agent name.",
+                self.agent_id,
+                self.settings.client_id,
+            )
+            self._stopping.set()
+        self._kick.set()
+
+    def _supervise(self) -> None:
+        """Reconnect with exponential backoff and jitter while not stopping."""
+        delay = BACKOFF_MIN
+        while not self._stopping.is_set():
+            conn = self._conn
+            if conn is not None:
+                conn.closed.wait()
+                if self._stopping.is_set():
+                    return
+                conn.paho.loop_stop()
+                logger.warning(
+                    "agent %r: lost the link to the MQTT broker; reconnecting", self.agent_id
+                )
+                self._conn = None
+            if self._stopping.wait(random.uniform(0, delay)):
+                return
+            try:
+                self._connect()
+            except LinkException as exc:
+                delay = min(BACKOFF_MAX, delay * 2)
+                logger.info(
+                    "agent %r: reconnect failed (%s); next try within %.2f s",
+                    self.agent_id,
+                    exc,
+                    delay,
+                )
+                continue
+            except Exception as exc:  # a bug: keep it for whoever asks, keep trying
+                self._failure = exc
+                logger.exception("agent %r: reconnect failed", self.agent_id)
+                delay = min(BACKOFF_MAX, delay * 2)
+                continue
+            self.reconnects += 1
+            delay = BACKOFF_MIN
+
+    # --- acknowledgements, subscriptions, sync ----------------------------------------------
+
+    def _on_ack(self, conn: _Conn, mid: int, rc: Any) -> None:
+        value = rc.value if isinstance(rc, ReasonCode) else int(rc)
+        with conn.cond:
+            conn.acked[mid] = value
+            conn.cond.notify_all()
+        self._kick.set()
+
+    def _subscribe(self, conn: _Conn, topic: str, qos: int, retained: bool) -> None:
+        if self.settings.protocol == mqtt.MQTTv5:
+            options = SubscribeOptions(qos=qos, retainHandling=0 if retained else 2)
+            rc, mid = conn.paho.subscribe(topic, options=options)
+        else:
+            rc, mid = conn.paho.subscribe(topic, qos)
+        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None:
+            raise LinkException(f"agent {self.agent_id!r}: subscribe to {topic!r} failed: {rc}")
+        self._check(conn, mid, f"subscribe to {topic!r}")
+
+    def _unsubscribe(self, conn: _Conn, topic: str) -> None:
+        rc, mid = conn.paho.unsubscribe(topic)
+        if rc == mqtt.MQTT_ERR_SUCCESS and mid is not None:
+            self._check(conn, mid, f"unsubscribe from {topic!r}")
+
+    def _publish_sync(self, conn: _Conn, topic: str, body: bytes, retain: bool, what: str) -> None:
+        info = conn.paho.publish(topic, body, qos=1, retain=retain)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise LinkException(f"agent {self.agent_id!r}: {what} failed: link down")
+        self._check(conn, info.mid, what)
+
+    def _check(self, conn: _Conn, mid: int, what: str) -> None:
+        code = conn.result(mid, SYNC_TIMEOUT)
+        if code is None:
+            if conn.closed.is_set():
+                raise LinkException(f"agent {self.agent_id!r}: {what}: the link went down")
+            raise IOTSyncTimeout(f"agent {self.agent_id!r}: {what}: no answer in {SYNC_TIMEOUT} s")
+        if code >= 0x80:
+            if code in _DENIED or code == 0x80:
+                raise IOTAccessDenied(
+                    f"agent {self.agent_id!r}: the broker denied {what} "
+                    f"(reason code 0x{code:02X}); see the broker's ACL"
+                )
+            raise LinkException(
+                f"agent {self.agent_id!r}: {what} failed (reason code 0x{code:02X})"
+            )
+
+    def _sync(self, conn: _Conn | None = None) -> None:
+        """Wait until this client has processed everything the broker sent before now."""
+        conn = conn or self._link()
+        marker = uuid.uuid4().hex
+        event = threading.Event()
+        self._syncs[marker] = event
+        try:
+            body = json.dumps({"sync": marker}).encode()
+            conn.paho.publish(self._reply_topic, body, qos=0)
+            if not event.wait(SYNC_TIMEOUT) or (marker in self._syncs and conn.closed.is_set()):
+                if conn.closed.is_set():
+                    raise LinkException(f"agent {self.agent_id!r}: the link went down")
+                raise IOTSyncTimeout(f"agent {self.agent_id!r}: no sync from the broker")
+        finally:
+            self._syncs.pop(marker, None)
+
+    # --- incoming ---------------------------------------------------------------------------
+
+    def _on_message(self, conn: _Conn, msg: mqtt.MQTTMessage) -> None:
+        topic = msg.topic
+        route = self._routes.get(topic)
+        if route is not None and not msg.retain:
+            self._on_feed(conn, route, msg)
+            return
+        try:
+            levels = topic.count("/") - self._levels
+            if topic == self._reply_topic:
+                self._on_reply(bytes(msg.payload))
+            elif levels == 3 and topic.endswith("/meta"):
+                self._on_meta(topic, bytes(msg.payload))
+            elif levels == 2 and topic.endswith("/_status"):
+                agent = topic[len(self._root) + 1 : -len("/_status")]
+                self._status[agent] = msg.payload == b"online"
+            elif "/control/" in topic and topic.startswith(self._base + "/"):
+                self._on_request(topic, bytes(msg.payload))
+            else:
+                for prefix, found in list(self._fetches.items()):
+                    if topic.startswith(prefix):
+                        found.append((topic, bytes(msg.payload)))
+        except Exception:
+            logger.warning("skipped a bad message on %r: %.120r", topic, msg.payload, exc_info=True)
+        if msg.qos:
+            conn.paho.ack(msg.mid, msg.qos)
+
+    def _on_feed(self, conn: _Conn, route: _Route, msg: mqtt.MQTTMessage) -> None:
+        try:
+            payload = json.loads(msg.payload)
+            sample = _decode_sample(payload)
+            epoch = payload.get("epoch")
+            seq = payload.get("seq")
+            if not isinstance(epoch, str) or type(seq) is not int:
+                epoch, seq = None, None
+        except (ValueError, TypeError, binascii.Error) as exc:
+            logger.warning(
+                "skipped a value on %r that is not an iotic_app feed payload (%s): %.120r",
+                msg.topic,
+                exc,
+                msg.payload,
+            )
+            conn.paho.ack(msg.mid, msg.qos)
+            return
+        if epoch is not None and seq is not None:
+            last = self._seen.get(msg.topic)
+            if last is None:
+                last = self.outbox.last_seen(msg.topic)
+            if last is not None and last[0] == epoch and seq <= last[1]:
+                conn.paho.ack(msg.mid, msg.qos)  # a redelivered duplicate
+                return
+            self._seen[msg.topic] = (epoch, seq)
+        item = (sample, epoch, seq, conn.paho, msg.mid if msg.qos else 0)
+        sink = self._sink
+        if not route.tokens or sink is None:
+            if len(route.held) < _HELD_LIMIT:
+                route.held.append(item)
+            return
+        sink.push(route, item)
+
+    def _delivered(
+        self, topic: str, epoch: str | None, seq: int | None, paho: mqtt.Client, mid: int
+    ) -> None:
+        if epoch is not None and seq is not None:
+            self.outbox.mark_seen(topic, epoch, seq)
+        if mid:
+            conn = self._conn
+            if conn is not None and conn.paho is paho:
+                paho.ack(mid, 1)
+
+    def _on_reply(self, raw: bytes) -> None:
+        payload = json.loads(raw)
+        if "sync" in payload:
+            event = self._syncs.get(payload["sync"])
+            if event is not None:
+                event.set()
+            return
+        waiter = self._waiters.get(payload.get("rid"))
+        if waiter is not None and waiter[1] is None:
+            result = payload.get("result")
+            waiter[1] = (
+                True
+                if result is True
+                else (result if result in ("failed", "unreachable") else "failed")
+            )
+            waiter[0].set()
+
+    def _on_meta(self, topic: str, raw: bytes) -> None:
+        old = self._by_topic.pop(topic, None)
+        if old is not None:
+            doc = self._catalogue.pop(old, None)
+            if doc is not None:
+                for point in doc.points:
+                    self._point_index.pop(point.get("guid", ""), None)
+        if not raw:
+            return
+        data = json.loads(raw)
+        loc = data.get("location")
+        doc = _Doc(
+            agent=str(data["agent"]),
+            lid=str(data["lid"]),
+            guid=str(data["guid"]),
+            base=topic[: -len("/meta")],
+            public=bool(data.get("public")),
+            labels=dict(data.get("labels") or {}),
+            descriptions=dict(data.get("descriptions") or {}),
+            location=None if loc is None else (float(loc[0]), float(loc[1])),
+            tags=list(data.get("tags") or []),
+            points=list(data.get("points") or []),
+        )
+        self._catalogue[doc.guid] = doc
+        self._by_topic[topic] = doc.guid
+        for point in doc.points:
+            self._point_index[str(point["guid"])] = (doc, point)
+
+    def _on_request(self, topic: str, raw: bytes) -> None:
+        point = None
+        with self._lock:
+            for thing in self._things.values():
+                for candidate in thing.points.values():
+                    if candidate.topic == topic:
+                        point = candidate
+        if point is None:
+            return
+        try:
+            payload = json.loads(raw)
+            if not isinstance(payload, dict) or "data" not in payload:
+                raise ValueError("not a JSON object with a 'data' key")
+            data, mime, _ = _decode_sample({**payload, "time": None})
+        except (ValueError, TypeError, binascii.Error) as exc:
+            logger.warning("skipped a request on %r (%s): %.120r", topic, exc, raw)
+            return
+        rid = str(payload.get("rid") or uuid.uuid4().hex)
+        confirm = bool(payload.get("confirm")) and isinstance(payload.get("reply"), str)
+        reply = payload.get("reply")
+        if point.token is None or self._sink is None:
+            if confirm:
+                self._reply(reply, rid, "unreachable")
+            return
+        if confirm and isinstance(reply, str):
+            self._requests[rid] = reply
+            if len(self._requests) > 10_000:
+                self._requests.pop(next(iter(self._requests)))
+        request = ControlRequest(
+            data, mime, str(payload.get("sub") or ""), point.thing.lid, point.pid, rid, confirm
+        )
+        self._sink.push(point.token, request)
+
+    def _reply(self, topic: Any, rid: str, result: Any) -> None:
+        conn = self._conn
+        if conn is None or not isinstance(topic, str):
+            return
+        body = json.dumps({"rid": rid, "result": result}).encode()
+        conn.paho.publish(topic, body, qos=1)
+
+    # --- the sender -------------------------------------------------------------------------
+
+    def share(self, point: Any, data: Any, mime: str | None, time: datetime) -> None:
+        """Share one sample: into the outbox (on disk when this returns), then to the broker.
+
+        Never fails because the link is down: the value waits in the outbox.
+        """
+        if point.deleted:
+            raise IOTUnknown(f"feed {point.pid!r} of thing {point.thing.lid!r} was deleted")
+        body = _encode_sample(data, mime, time)
+        point.last = (data, mime, time)
+        outbox = self.outbox
+        with self._send_lock:
+            rows = [(outbox.append(point.topic, body, True), point.topic, body, True)]
+            if point.recent is not None:
+                point.recent.append(body)
+                doc = b"[" + b",".join(point.recent) + b"]"
+                topic = point.topic + "/recent"
+                rows.append((outbox.append(topic, doc, True), topic, doc, True))
+            conn = self._conn
+            if (
+                not self._backlog
+                and conn is not None
+                and conn.connected.is_set()
+                and not conn.closed.is_set()
+                and len(self._inflight) < conn.receive_max
+            ):
+                for row in rows:
+                    self._send(conn, *row)
+                return
+            self._backlog = True
+        self._kick.set()
+
+    def _frame(self, seq: int, body: bytes) -> bytes:
+        head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)
+        return head + body[1:] if body.startswith(b"{") else body
+
+    def _send(self, conn: _Conn, seq: int, topic: str, body: bytes, retain: bool) -> None:
+        info = conn.paho.publish(topic, self._frame(seq, body), qos=1, retain=retain)
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self._inflight[info.mid] = seq
+        self._handed = seq
+
+    def _send_loop(self) -> None:
+        """Move PUBACKs to the outbox and publish the backlog, WINDOW at a time."""
+        while True:
+            self._kick.wait(0.05)
+            self._kick.clear()
+            if self._stopping.is_set():
+                return
+            conn = self._conn
+            if conn is None or not conn.connected.is_set() or conn.closed.is_set():
+                continue
+            try:
+                self._pump(conn)
+            except Exception as exc:  # keep it; the next kick tries again
+                self._failure = exc
+                logger.exception("agent %r: sending from the outbox failed", self.agent_id)
+
+    def _pump(self, conn: _Conn) -> None:
+        outbox = self.outbox
+        with self._send_lock:
+            with conn.cond:
+                done = [
+                    (mid, conn.acked.pop(mid)) for mid in list(conn.acked) if mid in self._inflight
+                ]
+            for mid, code in done:
+                seq = self._inflight.pop(mid)
+                if code >= 0x80:
+                    logger.error(
+                        "agent %r: the broker refused a shared value (reason code 0x%02X); "
+                        "dropped it (check the broker's ACL)",
+                        self.agent_id,
+                        code,
+                    )
+                self._to_ack.append(seq)
+            if len(self._to_ack) >= _ACK_BATCH or (self._to_ack and not self._inflight):
+                outbox.ack(self._to_ack)
+                self._to_ack = []
+            room = conn.receive_max - len(self._inflight)
+            if self._backlog and room > 0 and not conn.closed.is_set():
+                rows = outbox.after(self._handed, room)
+                for row in rows:
+                    self._send(conn, *row)
+                if len(rows) < room:
+                    self._backlog = False
+
+    def _flush_acks(self) -> None:
+        with self._send_lock:
+            if self._to_ack and self._outbox is not None:
+                self._outbox.ack(self._to_ack)
+                self._to_ack = []
+
+    # --- things ---------------------------------------------------------------------------
+
+    def _publish_meta(self, thing: _Thing) -> None:
+        conn = self._link()
+        body = json.dumps(thing.doc(self.agent_id), separators=(",", ":")).encode()
+        self._publish_sync(conn, f"{thing.base}/meta", body, True, f"update thing {thing.lid!r}")
+
+    def _adopt_own(self) -> None:
+        """Take the agent's things that the broker keeps (an earlier run) into memory."""
+        with self._lock:
+            for doc in list(self._catalogue.values()):
+                if doc.agent != self.agent_id or doc.lid in self._things:
+                    continue
+                thing = _Thing(doc.lid, doc.guid, doc.base)
+                thing.public = doc.public
+                thing.labels = dict(doc.labels)
+                thing.descriptions = dict(doc.descriptions)
+                thing.location = doc.location
+                thing.tags = frozenset(doc.tags)
+                for p in doc.points:
+                    kind: PointKind = CONTROL if p.get("kind") == CONTROL else FEED
+                    point = _Point(thing, kind, str(p["pid"]), str(p["guid"]))
+                    point.labels = dict(p.get("labels") or {})
+                    point.descriptions = dict(p.get("descriptions") or {})
+                    point.tags = frozenset(p.get("tags") or ())
+                    point.values = tuple(
+                        ValueSpec(
+                            v["label"],
+                            v["type"],
+                            v.get("lang"),
+                            v.get("description"),
+                            v.get("unit"),
+                        )
+                        for v in p.get("values") or ()
+                    )
+                    point.save_recent = int(p.get("save_recent") or 0)
+                    if point.save_recent > 1:
+                        point.recent = deque(maxlen=point.save_recent)
+                    thing.points[(kind, point.pid)] = point
+                self._things[doc.lid] = thing
+
+    def _own(self, ref: Any) -> _Thing:
+        thing: _Thing = ref if isinstance(ref, _Thing) else ref.thing
+        if thing.deleted or (isinstance(ref, _Point) and ref.deleted):
+            what = f"point {ref.pid!r} of thing" if isinstance(ref, _Point) else "thing"
+            raise IOTUnknown(f"{what} {thing.lid!r} was deleted")
+        return thing
+
+    def create_thing(self, lid: str) -> _Thing:
+        """Create the agent's thing *lid* (its meta is retained on the broker), or return it."""
+        self._link()
+        with self._lock:
+            thing = self._things.get(lid)
+            if thing is not None:
+                return thing
+        self._sync()
+        self._adopt_own()
+        with self._lock:
+            thing = self._things.get(lid)
+            if thing is not None:
+                return thing
+            thing = _Thing(lid, thing_guid(self.agent_id, lid), f"{self._base}/{_seg(lid)}")
+            self._things[lid] = thing
+        try:
+            self._publish_meta(thing)
+        except BaseException:
+            with self._lock:
+                self._things.pop(lid, None)
+            raise
+        return thing
+
+    def get_thing(self, lid: str) -> _Thing:
+        """Return the agent's thing *lid*; ``IOTUnknown`` if there is none."""
+        self._link()
+        thing = self._things.get(lid)
+        if thing is None:
+            self._sync()
+            self._adopt_own()
+            thing = self._things.get(lid)
+        if thing is None:
+            raise IOTUnknown(f"agent {self.agent_id!r} has no thing {lid!r}")
+        return thing
+
+    def delete_thing(self, thing: Any) -> None:
+        """Delete a thing: clear its retained meta and last values, drop its follows."""
+        conn = self._link()
+        own = self._own(thing)
+        for sub in list(own.subs.values()):
+            self._drop_sub(sub)
+        for point in list(own.points.values()):
+            self._drop_point(conn, point)
+        self._publish_sync(conn, f"{own.base}/meta", b"", True, f"delete thing {own.lid!r}")
+        with self._lock:
+            self._things.pop(own.lid, None)
+            own.deleted = True
+
+    def list_things(self) -> list[str]:
+        """Return the lids of the agent's things."""
+        self._sync()
+        self._adopt_own()
+        with self._lock:
+            return list(self._things)
+
+    # --- points ---------------------------------------------------------------------------
+
+    def create_point(
+        self, thing: Any, kind: PointKind, pid: str, save_recent: int, token: Delivery | None
+    ) -> _Point:
+        """Create (or return) a feed or control; see ``Transport.create_point``."""
+        conn = self._link()
+        own = self._own(thing)
+        with self._lock:
+            point = own.points.get((kind, pid))
+            new = point is None
+            if point is None:
+                point = _Point(own, kind, pid, point_guid(own.guid, kind, pid))
+                own.points[(kind, pid)] = point
+            changed = new
+            if save_recent > 0 and save_recent != point.save_recent:
+                point.save_recent = save_recent
+                point.recent = deque(point.recent or (), maxlen=save_recent)
+                changed = True
+            if token is not None:
+                point.token = token
+        if kind == CONTROL and (new or token is not None):
+            self._subscribe(conn, point.topic, 1, retained=True)
+        if changed:
+            self._publish_meta(own)
+        return point
+
+    def get_point(self, thing: Any, kind: PointKind, pid: str) -> _Point:
+        """Return an existing feed or control; ``IOTUnknown`` if there is none."""
+        self._link()
+        own = self._own(thing)
+        point = own.points.get((kind, pid))
+        if point is None:
+            raise IOTUnknown(f"thing {own.lid!r} has no {kind.lower()} {pid!r}")
+        return point
+
+    def delete_point(self, point: Any) -> None:
+        """Delete a feed or control: its retained values go, its meta is updated."""
+        conn = self._link()
+        own = self._own(point)
+        self._drop_point(conn, point)
+        self._publish_meta(own)
+
+    def _drop_point(self, conn: _Conn, point: _Point) -> None:
+        with self._lock:
+            point.thing.points.pop((point.kind, point.pid), None)
+            point.deleted = True
+            point.token = None
+        if point.kind == FEED:
+            conn.paho.publish(point.topic, b"", qos=1, retain=True)
+            if point.save_recent > 1:
+                conn.paho.publish(point.topic + "/recent", b"", qos=1, retain=True)
+        else:
+            self._unsubscribe(conn, point.topic)
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    def read_meta(self, ref: Any) -> Meta:
+        """Return the metadata of one of the agent's things or points."""
+        self._link()
+        own = self._own(ref)
+        return Meta(
+            labels=dict(ref.labels),
+            descriptions=dict(ref.descriptions),
+            location=own.location if ref is own else None,
+            tags=tuple(sorted(ref.tags)),
+            public=own.public,
+        )
+
+    def write_meta(
+        self,
+        ref: Any,
+        labels: Mapping[str, str],
+        descriptions: Mapping[str, str],
+        location: tuple[float, float] | None,
+    ) -> None:
+        """Replace labels, descriptions and (things) location; retained on the broker."""
+        self._link()
+        own = self._own(ref)
+        with self._lock:
+            ref.labels = dict(labels)
+            ref.descriptions = dict(descriptions)
+            if ref is own:
+                own.location = location
+        self._publish_meta(own)
+
+    def change_tags(self, ref: Any, add: Sequence[str], remove: Sequence[str]) -> None:
+        """Add and remove tags."""
+        self._link()
+        own = self._own(ref)
+        with self._lock:
+            ref.tags = (ref.tags | frozenset(add)) - frozenset(remove)
+        self._publish_meta(own)
+
+    def set_public(self, thing: Any, public: bool) -> None:
+        """Make a thing public or private."""
+        self._link()
+        own = self._own(thing)
+        with self._lock:
+            own.public = public
+        self._publish_meta(own)
+
+    def add_value(self, point: Any, spec: ValueSpec) -> None:
+        """Declare (or replace) a value on a point."""
+        self._link()
+        own = self._own(point)
+        with self._lock:
+            kept = tuple(v for v in point.values if v.label != spec.label)
+            point.values = (*kept, spec)
+        self._publish_meta(own)
+
+    def _own_point(self, guid: str) -> _Point | None:
+        with self._lock:
+            for thing in self._things.values():
+                for point in thing.points.values():
+                    if point.guid == guid:
+                        return point
+        return None
+
+    def _remote(self, guid: str, kind: PointKind | None) -> tuple[_Doc, dict[str, Any]]:
+        found = self._point_index.get(guid)
+        if found is None:
+            self._sync()
+            found = self._point_index.get(guid)
+        if found is None:
+            raise IOTUnknown(f"no point with guid {guid!r} on the broker")
+        doc, point = found
+        if kind is not None and point.get("kind") != kind:
+            hint = "attach to a control" if point.get("kind") == CONTROL else "follow a feed"
+            raise IOTUnknown(f"point {guid!r} is a {point.get('kind')}, not a {kind} ({hint})")
+        if doc.agent != self.agent_id and not doc.public:
+            raise IOTAccessDenied(
+                f"point {guid!r} belongs to agent {doc.agent!r} and its thing is not public"
+            )
+        return doc, point
+
+    def values(self, guid: str) -> tuple[ValueSpec, ...]:
+        """Return the values a point declares (own, or from the catalogue)."""
+        own = self._own_point(guid)
+        if own is not None:
+            return own.values
+        _, point = self._remote(guid, None)
+        return tuple(
+            ValueSpec(v["label"], v["type"], v.get("lang"), v.get("description"), v.get("unit"))
+            for v in point.get("values") or ()
+        )
+
+    # --- follows and attaches ---------------------------------------------------------------
+
+    def subscribe(
+        self, thing: Any, kind: PointKind, target: Target, token: Delivery, group: str | None = None
+    ) -> tuple[str, str]:
+        """Follow a feed or attach to a control; see ``Transport.subscribe``.
+
+        Args:
+            thing: The following thing.
+            kind: ``'Feed'`` or ``'Control'``.
+            target: A point guid or ``(lid, pid)`` of the agent's own.
+            token: Where the feed's values go.
+            group: Share the feed's values among the followers in this group (MQTT 5 shared
+                subscription ``$share/GROUP/...``).
+        """
+        conn = self._link()
+        own = self._own(thing)
+        if isinstance(target, tuple):
+            lid, pid = target
+            mine = self._things.get(lid)
+            point = None if mine is None else mine.points.get((kind, pid))
+            if point is None:
+                raise IOTUnknown(f"agent {self.agent_id!r} has no {kind.lower()} {target!r}")
+            guid, topic = point.guid, point.topic
+        else:
+            point = self._own_point(target)
+            if point is not None:
+                if point.kind != kind:
+                    raise IOTUnknown(f"point {target!r} is a {point.kind}, not a {kind}")
+                guid, topic = point.guid, point.topic
+            else:
+                doc, found = self._remote(target, kind)
+                guid = target
+                part = "feed" if kind == FEED else "control"
+                topic = f"{doc.base}/{part}/{_seg(str(found['pid']))}"
+        subid = uuid.uuid5(uuid.UUID(own.guid), guid).hex
+        route = None
+        if kind == FEED:
+            with self._lock:
+                route = self._routes.get(topic)
+                fresh = route is None
+                if route is None:
+                    route = _Route(self, topic, group)
+                    self._routes[topic] = route
+            if fresh:
+                try:
+                    v5 = self.settings.protocol == mqtt.MQTTv5
+                    self._subscribe(conn, route.filter, 1, retained=not v5)
+                except BaseException:
+                    with self._lock:
+                        self._routes.pop(topic, None)
+                    raise
+        with self._lock:
+            old = own.subs.get(subid)
+            if old is not None:
+                self._drop_sub(old, unsubscribe=False)
+            sub = _Sub(subid, own, kind, guid, route, token)
+            own.subs[subid] = sub
+            if route is not None:
+                route.tokens = (*route.tokens, token)
+                held, route.held = route.held, []
+        if route is not None and held and self._sink is not None:
+            for item in held:
+                self._sink.push(route, item)
+        return subid, guid
+
+    def _drop_sub(self, sub: _Sub, unsubscribe: bool = True) -> None:
+        with self._lock:
+            sub.thing.subs.pop(sub.subid, None)
+            route = sub.route
+            if route is None:
+                return
+            route.tokens = tuple(t for t in route.tokens if t is not sub.token)
+            if route.tokens or not unsubscribe:
+                return
+            self._routes.pop(route.topic, None)
+        conn = self._conn
+        if conn is not None and conn.connected.is_set() and not conn.closed.is_set():
+            self._unsubscribe(conn, route.filter)
+
+    def unsubscribe(self, thing: Any, sub_id: str) -> None:
+        """Remove a follow or attach."""
+        self._link()
+        own = self._own(thing)
+        sub = own.subs.get(sub_id)
+        if sub is None:
+            raise IOTUnknown(f"thing {own.lid!r} has no subscription {sub_id!r}")
+        self._drop_sub(sub)
+
+    def list_connections(self, thing: Any) -> dict[str, dict[str, str]]:
+        """Return a thing's follows and attaches."""
+        self._link()
+        own = self._own(thing)
+        return {s.subid: {"type": s.kind, "guid": s.guid} for s in own.subs.values()}
+
+    def recent(self, guid: str, count: int) -> list[Sample]:
+        """Return up to *count* latest samples of a feed (from the broker's retained copies)."""
+        conn = self._link()
+        own = self._own_point(guid)
+        if own is not None:
+            topic = own.topic
+        else:
+            doc, point = self._remote(guid, FEED)
+            topic = f"{doc.base}/feed/{_seg(str(point['pid']))}"
+        found: list[tuple[str, bytes]] = []
+        self._fetches[topic] = found
+        filt = topic + "/#"
+        try:
+            self._subscribe(conn, filt, 0, retained=True)
+            self._sync(conn)
+            self._unsubscribe(conn, filt)
+        finally:
+            self._fetches.pop(topic, None)
+        by_topic = dict(found)
+        raw_list = by_topic.get(topic + "/recent")
+        samples: list[Sample] = []
+        if raw_list:
+            for item in json.loads(raw_list):
+                samples.append(_decode_sample(item))
+        elif by_topic.get(topic):
+            samples.append(_decode_sample(json.loads(by_topic[topic])))
+        return samples[-count:]
+
+    # --- controls ---------------------------------------------------------------------------
+
+    def _control_topic(self, guid: str) -> tuple[str, str]:
+        own = self._own_point(guid)
+        if own is not None:
+            if own.kind != CONTROL:
+                raise IOTUnknown(f"point {guid!r} is a Feed, not a Control")
+            return own.topic, self.agent_id
+        doc, point = self._remote(guid, CONTROL)
+        return f"{doc.base}/control/{_seg(str(point['pid']))}", doc.agent
+
+    def ask(self, guid: str, sub_id: str, data: Any, mime: str | None) -> None:
+        """Send a request to a control (QoS 1), expecting no answer."""
+        conn = self._link()
+        topic, _ = self._control_topic(guid)
+        body = json.loads(_encode_sample(data, mime, datetime.now(timezone.utc)))
+        body.update(sub=sub_id, rid=uuid.uuid4().hex, confirm=False)
+        self._publish_sync(conn, topic, json.dumps(body).encode(), False, f"ask {guid!r}")
+
+    def tell(
+        self, guid: str, sub_id: str, data: Any, mime: str | None, timeout: float
+    ) -> TellResult:
+        """Send a request and wait up to *timeout* s for the control's confirmation."""
+        conn = self._link()
+        topic, owner = self._control_topic(guid)
+        self._sync(conn)
+        if owner != self.agent_id and not self._status.get(_seg(owner), False):
+            return "unreachable"
+        rid = uuid.uuid4().hex
+        body = json.loads(_encode_sample(data, mime, datetime.now(timezone.utc)))
+        body.update(sub=sub_id, rid=rid, confirm=True, reply=self._reply_topic)
+        waiter: list[Any] = [threading.Event(), None]
+        self._waiters[rid] = waiter
+        try:
+            self._publish_sync(conn, topic, json.dumps(body).encode(), False, f"tell {guid!r}")
+            waiter[0].wait(timeout)
+        finally:
+            self._waiters.pop(rid, None)
+        if waiter[1] is None and conn.closed.is_set():
+            raise LinkException(f"agent {self.agent_id!r}: the link went down during a tell")
+        result: TellResult = waiter[1] if waiter[1] is not None else "timeout"
+        return result
+
+    def confirm_tell(self, request_id: str, success: bool) -> None:
+        """Answer a tell this agent received (unknown ids are ignored)."""
+        self._link()
+        topic = self._requests.pop(request_id, None)
+        if topic is not None:
+            self._reply(topic, request_id, True if success else "failed")
+
+    # --- search and describe ----------------------------------------------------------------
+
+    def search(
+        self,
+        text: str | None,
+        location: tuple[float, float, float] | None,
+        unit: str | None,
+        limit: int,
+        offset: int,
+    ) -> dict[str, Any]:
+        """Search the public things in the catalogue."""
+        self._sync()
+        words = text.lower().split() if text else []
+        found: dict[str, Any] = {}
+        skipped = 0
+        for doc in list(self._catalogue.values()):
+            if not doc.public or not self._matches(doc, words, location, unit):
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            lat, lon = doc.location if doc.location is not None else (None, None)
+            found[doc.guid] = {
+                "label": _label(doc.labels),
+                "lat": lat,
+                "long": lon,
+                "points": {
+                    str(p["guid"]): {"label": _label(p.get("labels") or {}), "type": p["kind"]}
+                    for p in doc.points
+                },
+            }
+            if len(found) >= limit:
+                break
+        return found
+
+    @staticmethod
+    def _matches(
+        doc: _Doc, words: list[str], location: tuple[float, float, float] | None, unit: str | None
+    ) -> bool:
+        if location is not None:
+            if doc.location is None:
+                return False
+            lat, lon, radius = location
+            if _distance_km(lat, lon, *doc.location) > radius:
+                return False
+        if unit is not None and not any(
+            v.get("unit") == unit for p in doc.points for v in p.get("values") or ()
+        ):
+            return False
+        if words:
+            parts: list[str] = [*doc.tags, *doc.labels.values(), *doc.descriptions.values()]
+            for p in doc.points:
+                parts.extend((p.get("labels") or {}).values())
+                parts.extend((p.get("descriptions") or {}).values())
+                parts.extend(p.get("tags") or ())
+            hay = "\n".join(parts).lower()
+            if not all(word in hay for word in words):
+                return False
+        return True
+
+    def describe(self, guid: str) -> dict[str, Any] | None:
+        """Describe a thing or point visible to this agent, or return None."""
+        self._sync()
+        doc = self._catalogue.get(guid)
+        if doc is not None:
+            if doc.agent != self.agent_id and not doc.public:
+                return None
+            return {
+                "type": "Thing",
+                "guid": doc.guid,
+                "lid": doc.lid,
+                "agent": doc.agent,
+                "public": doc.public,
+                "label": _label(doc.labels),
+                "labels": dict(doc.labels),
+                "description": _label(doc.descriptions),
+                "descriptions": dict(doc.descriptions),
+                "location": doc.location,
+                "tags": sorted(doc.tags),
+                "points": [
+                    {
+                        "guid": p["guid"],
+                        "pid": p["pid"],
+                        "type": p["kind"],
+                        "label": _label(p.get("labels") or {}),
+                    }
+                    for p in doc.points
+                ],
+            }
+        found = self._point_index.get(guid)
+        if found is None:
+            return None
+        doc, p = found
+        if doc.agent != self.agent_id and not doc.public:
+            return None
+        return {
+            "type": p["kind"],
+            "guid": p["guid"],
+            "pid": p["pid"],
+            "thing": doc.guid,
+            "label": _label(p.get("labels") or {}),
+            "labels": dict(p.get("labels") or {}),
+            "description": _label(p.get("descriptions") or {}),
+            "descriptions": dict(p.get("descriptions") or {}),
+            "tags": sorted(p.get("tags") or ()),
+            "values": list(p.get("values") or ()),
+            "recent": int(p.get("save_recent") or 0),
+        }
