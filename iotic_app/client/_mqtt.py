@@ -657,7 +657,7 @@ class MqttTransport:
                 f"agent {self.agent_id!r}: cannot connect to the MQTT broker at {where}: {exc}"
             ) from exc
         sock = paho.socket()
-        if sock is not None:  # small packets (PUBACKs, single values) go out at once
+        if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         paho.loop_start()
         if not conn.connected.wait(s.connect_timeout) and conn.connack is None:
