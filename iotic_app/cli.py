@@ -116,7 +116,8 @@ def find_app(module: ModuleType, name: str | None, where: str) -> App:
 
     Args:
         module: The imported agent module.
-        name: The attribute to use, or None to look for the one App in the module.
+        name: The attribute to use (an App, or a function called with no arguments that
+            returns one), or None to look for the one App in the module.
         where: How the user named the module, for error messages.
 
     Returns:
@@ -138,15 +139,24 @@ def find_app(module: ModuleType, name: str | None, where: str) -> App:
             available = f"; its App objects: {', '.join(names)}" if names else ""
             raise TargetError(f"{where!r} has no attribute {name!r}{available}")
         value = getattr(module, name)
+        if callable(value) and not isinstance(value, App | type):
+            made = value()  # a factory such as build_app(): called with no arguments
+            if not isinstance(made, App):
+                raise TargetError(
+                    f"{where}:{name}() must return an iotic_app.App, "
+                    f"got {type(made).__name__} {made!r}"
+                )
+            return made
         if not isinstance(value, App):
             raise TargetError(
-                f"{where}:{name} must be an iotic_app.App, got {type(value).__name__} {value!r}"
+                f"{where}:{name} must be an iotic_app.App or a function that returns one, "
+                f"got {type(value).__name__} {value!r}"
             )
         return value
     if not apps:
         raise TargetError(
             f"no App found at module level in {where!r}; create one there "
-            "(app = App()) or name it with path:NAME"
+            "(app = App()), or name a function that returns one: path:FUNCTION"
         )
     if len(apps) > 1:
         choices = ", ".join(f"{where}:{attr}" for attr in names)
@@ -162,7 +172,8 @@ def load_app(target: str) -> App:
 
     Args:
         target: ``path/to/agent.py``, ``path/to/agent.py:NAME``, ``package.module`` or
-            ``package.module:NAME``. Without ``:NAME`` the module must hold exactly one App.
+            ``package.module:NAME``. Without ``:NAME`` the module must hold exactly one App;
+            NAME may also be a function that takes no arguments and returns the App.
 
     Returns:
         The App.
@@ -225,7 +236,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         metavar="TARGET",
         help=(
             "path/to/agent.py (the one App in the file), path/to/agent.py:NAME, "
-            "or package.module:NAME"
+            "or package.module:NAME; NAME is an App or a function returning one"
         ),
     )
     run.add_argument(

@@ -169,6 +169,30 @@ def test_one_app_under_two_names_is_one_app(tmp_path: Path) -> None:
     assert (code, out) == (0, "hello\n"), err
 
 
+def test_a_factory_function_makes_the_app(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "factory.py",
+        """
+        from iotic_app import App
+
+        def build_app(greeting="hello"):
+            app = App(config="local://cli-factory")
+
+            @app.main
+            def hello():
+                print(greeting, "from a factory")
+
+            return app
+        """,
+    )
+    code, out, err = run_to_end(["-m", "iotic_app", "run", f"{path}:build_app"], cwd=tmp_path)
+    assert (code, out) == (0, "hello from a factory\n"), err
+
+    code, out, err = run_to_end(["-m", "iotic_app", "run", str(path)], cwd=tmp_path)
+    assert code == 2
+    assert "name a function that returns one: path:FUNCTION" in err
+
+
 def test_package_module_name(tmp_path: Path) -> None:
     _write(tmp_path / "mypkg" / "__init__.py", "")
     _write(
@@ -192,14 +216,15 @@ def test_package_module_name(tmp_path: Path) -> None:
     [
         ("none.py", "no App found at module level in 'none.py'"),
         ("none.py:app", "'none.py' has no attribute 'app'"),
-        ("notapp.py:app", "notapp.py:app must be an iotic_app.App, got int 3"),
+        ("notapp.py:app", "notapp.py:app must be an iotic_app.App or a function that returns"),
+        ("notapp.py:factory", "notapp.py:factory() must return an iotic_app.App, got str 'x'"),
         ("missing.py", "no such file: 'missing.py'"),
         ("no_such_pkg.agent:app", "no module named 'no_such_pkg.agent'"),
     ],
 )
 def test_bad_targets_are_usage_errors(tmp_path: Path, target: str, message: str) -> None:
     _write(tmp_path / "none.py", "x = 1\n")
-    _write(tmp_path / "notapp.py", "app = 3\n")
+    _write(tmp_path / "notapp.py", "app = 3\ndef factory():\n    return 'x'\n")
     code, out, err = run_to_end(["-m", "iotic_app", "run", target], cwd=tmp_path)
     assert code == 2
     assert out == ""
