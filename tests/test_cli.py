@@ -317,3 +317,33 @@ def test_console_script(agent: Path, tmp_path: Path) -> None:
     code, out, err = run_to_end([script, "run", str(agent)], cwd=tmp_path)
     assert code == 0, err
     assert _lines(out)["helper"] == "42"
+
+
+def test_retry_timeout_reaches_the_runner_and_retries_are_logged(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "flaky.py",
+        """
+        from iotic_app import App
+        app = App(config="local://cli-flaky", retrying=True, retry_timeout=3600)
+        attempts = []
+
+        @app.startup
+        def connect():
+            attempts.append(1)
+            if len(attempts) < 3:
+                raise ConnectionError("broker away")
+
+        @app.main
+        def done():
+            print("started after", len(attempts), "attempts")
+        """,
+    )
+    code, out, err = run_to_end(
+        ["-m", "iotic_app", "run", str(path), "--retry-timeout", "0"], cwd=tmp_path, timeout=20
+    )
+    assert (code, out) == (0, "started after 3 attempts\n"), err
+    retries = [line for line in err.splitlines() if "retrying" in line]
+    assert len(retries) == 2, err
+    assert all(LOG_LINE.match(line) for line in retries), err
+    assert all("ConnectionError: broker away" in line for line in retries), err
+    assert all(" 0 s" in line for line in retries), err
