@@ -90,7 +90,15 @@ def _import_module(name: str) -> ModuleType:
     cwd = os.getcwd()
     if cwd not in sys.path and "" not in sys.path:
         sys.path.insert(0, cwd)
-    spec = importlib.util.find_spec(name) if _parents_importable(name) else None
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError as exc:
+        # A missing package on the way is the user's typo; a missing import inside one is not.
+        if exc.name is None or not (name == exc.name or name.startswith(f"{exc.name}.")):
+            raise
+        spec = None
+    except ValueError:  # not a module name at all, e.g. "a..b"
+        spec = None
     if spec is None:
         raise TargetError(
             f"no module named {name!r}; give a path to a .py file (path/to/agent.py) "
@@ -99,16 +107,6 @@ def _import_module(name: str) -> ModuleType:
     if spec.origin:
         sys.argv = [spec.origin]
     return importlib.import_module(name)
-
-
-def _parents_importable(name: str) -> bool:
-    parent = name.rpartition(".")[0]
-    if not parent:
-        return True
-    try:
-        return importlib.util.find_spec(parent) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def find_app(module: ModuleType, name: str | None, where: str) -> App:

@@ -281,6 +281,16 @@ def test_a_failing_main_exits_1_with_the_error_logged(tmp_path: Path) -> None:
     assert "Traceback" in err
 
 
+def test_a_package_whose_import_fails_is_not_reported_as_missing(tmp_path: Path) -> None:
+    _write(tmp_path / "brokenpkg" / "__init__.py", "import no_such_dependency\n")
+    _write(tmp_path / "brokenpkg" / "agent.py", "")
+    code, out, err = run_to_end(["-m", "iotic_app", "run", "brokenpkg.agent:app"], cwd=tmp_path)
+    assert out == ""
+    assert code == 1
+    assert "No module named 'no_such_dependency'" in err
+    assert "usage:" not in err
+
+
 def test_an_agent_that_fails_to_import_exits_1(tmp_path: Path) -> None:
     path = _write(tmp_path / "broken.py", "import no_such_module_anywhere\n")
     code, out, err = run_to_end(["-m", "iotic_app", "run", str(path)], cwd=tmp_path)
