@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import textwrap
@@ -89,7 +90,20 @@ def _text(cell: Any) -> str:
     return "".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream")
 
 
-def test_an_app_in_a_real_kernel(tmp_path: Path) -> None:
+@pytest.fixture
+def python3_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The "python3" kernel, pinned to this interpreter whatever other kernelspecs exist."""
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # searched first
+    return "python3"
+
+
+def test_an_app_in_a_real_kernel(tmp_path: Path, python3_kernel: str) -> None:
     mark = tmp_path / "shutdown.txt"
     nb = nbformat.v4.new_notebook()
     nb.cells = [
@@ -104,7 +118,7 @@ def test_an_app_in_a_real_kernel(tmp_path: Path) -> None:
     client = nbclient.NotebookClient(
         nb,
         timeout=30,
-        kernel_name="python3",
+        kernel_name=python3_kernel,
         resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute()  # raises CellExecutionError if any cell not tagged raises-exception fails
