@@ -31,8 +31,10 @@
 #   is done by the API layer before the transport is called.
 # * Lifecycle: ``start(sink)`` connects (raises ``LinkException`` if it cannot), ``stop()``
 #   disconnects; a stopped transport can be started again and must keep the agent's follows and
-#   controls (persistent session): data shared to a stopped follower is queued by the space (local)
-#   or the broker (MQTT QoS 1 session) and delivered after the next ``start``.
+#   controls (persistent session): data shared to a stopped follower is delivered after the next
+#   ``start``. Local: the space keeps pushing into the stopped client's sink, which holds up to
+#   ``queue_limit`` items (then drops the oldest, with a warning). MQTT: the broker queues them
+#   in the QoS 1 persistent session. ``Sink.push`` must therefore accept items while stopped.
 
 from __future__ import annotations
 
