@@ -45,8 +45,9 @@ def build_app(
 
     @app.startup
     def attach_lamp(client: Any, runner: Any) -> None:
-        guid = find_control(client, runner, wait if not demo_peer else 0)
-        if guid is None and demo_peer and client.config.scheme == "local":
+        demo = demo_peer and client.config.scheme == "local"
+        guid = find_control(client, runner, 0 if demo else wait)
+        if guid is None and demo:
             from offer_control import build_app as build_lamp
 
             say("[switch] no lamp on the embedded space: starting a demo lamp")

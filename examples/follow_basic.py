@@ -54,8 +54,9 @@ def build_app(
 
     @app.startup
     def follow_counter(client: Any, runner: Any) -> None:
-        guid = find_feed(client, runner, 0 if demo_peer else wait)
-        if guid is None and demo_peer and client.config.scheme == "local":
+        demo = demo_peer and client.config.scheme == "local"
+        guid = find_feed(client, runner, 0 if demo else wait)
+        if guid is None and demo:
             from share_basic import build_app as build_sharer
 
             say("[follow] no counter on the embedded space: starting a demo sharer")
