@@ -9,7 +9,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -28,10 +29,22 @@ def agent_env() -> dict[str, str]:
     return env
 
 
-def _default_sigint() -> None:
-    # A shell may start background jobs with SIGINT ignored, and Python then installs no
-    # KeyboardInterrupt handler: give the agent the disposition a terminal would.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+@contextmanager
+def _sigint_not_ignored() -> Iterator[None]:
+    """Start children with SIGINT not ignored, as from a terminal.
+
+    A shell starts background jobs with SIGINT ignored, a child inherits that across exec, and
+    Python then installs no KeyboardInterrupt handler. A Python handler, unlike SIG_IGN, is
+    reset to the default across exec, so set one for the moment of the spawn.
+    """
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class AgentProcess:
@@ -45,16 +58,16 @@ class AgentProcess:
     def __init__(self, args: Sequence[str], cwd: Path) -> None:
         argv = [sys.executable, *args] if args[0].startswith("-") else list(args)
         self.argv = argv
-        self.proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=agent_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=_default_sigint,
-        )
+        with _sigint_not_ignored():
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=agent_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.stdout: list[str] = []
         self.stderr: list[str] = []
