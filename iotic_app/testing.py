@@ -327,6 +327,10 @@ class RunningApp:
         app.register_startup(_iotic_app_testing_started)
         try:
             app.run(background=True)
+        except BaseException:
+            self._close(stop=False)  # e.g. already running elsewhere: not ours to stop
+            raise
+        try:
             if not self._wait_until(self._started.is_set, self.timeout):
                 raise TimeoutError(
                     f"the app did not finish start-up within {self.timeout} s "

@@ -200,3 +200,15 @@ def test_the_same_app_runs_again_in_a_new_space() -> None:
         with run_app(app) as agent:
             assert agent.wait_shared("t", "f") == [expected]
     assert len(set(runs)) == 2
+
+
+def test_an_app_already_running_is_refused_and_left_running() -> None:
+    app = App()
+    app.run(background=True)
+    try:
+        with pytest.raises(RuntimeError, match="already running"), run_app(app):
+            pytest.fail("the block must not run")
+        assert app.status.state == "running"
+        assert app.config is None
+    finally:
+        assert app.stop(5)
