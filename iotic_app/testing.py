@@ -186,7 +186,9 @@ class PrivateSpace:
 class RunningApp:
     """An app running on a ``PrivateSpace``: share into its follows, read what it shared.
 
-    Made by ``PrivateSpace.run`` or ``run_app``; use it only inside their ``with`` block.
+    Made by ``PrivateSpace.run`` or ``run_app``; use it only inside their ``with`` block. To
+    see the app's shares it follows the app's feeds through one more thing of the app's agent,
+    ``iotic-app-testing-observer``, which therefore shows in ``client.list()``.
     """
 
     def __init__(self, space: PrivateSpace, app: App, agent: str, timeout: float) -> None:
