@@ -12,6 +12,11 @@
 # * Bound: at most ``limit`` rows wait. When a share finds the outbox full, the oldest waiting row
 #   is dropped, a warning is logged (once per 1,000 drops) and ``dropped`` counts it; share()
 #   itself never fails because the link is down. The default bound is 1,000,000 rows.
+# * Replay window: a broker may acknowledge a value and then die (kill -9, power) before it
+#   forwarded or saved it (Mosquitto saves its database every ``autosave_interval``). So an
+#   acknowledged row is kept ``replay`` seconds more (default 5) and, after every reconnect,
+#   everything acknowledged within that window is published again; followers drop the copies
+#   they already have by sequence number.
 # * The ledger (``seen``) keeps, per followed feed, the last sequence number delivered to user
 #   code, so a follower restarted after a kill -9 does not deliver a value twice.
 
@@ -22,6 +27,7 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,13 +37,15 @@ __all__ = ["DEFAULT_LIMIT", "Outbox", "default_folder"]
 logger = logging.getLogger("iotic_app.mqtt")
 
 DEFAULT_LIMIT = 1_000_000
+DEFAULT_REPLAY = 5.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     topic TEXT NOT NULL,
     body BLOB NOT NULL,
-    retain INTEGER NOT NULL DEFAULT 0
+    retain INTEGER NOT NULL DEFAULT 0,
+    acked_at REAL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seen (
@@ -71,12 +79,18 @@ class Outbox:
     Thread-safe: one connection, guarded by a lock.
     """
 
-    def __init__(self, path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        limit: int = DEFAULT_LIMIT,
+        replay: float = DEFAULT_REPLAY,
+    ) -> None:
         """Open (or create) the outbox file *path*.
 
         Args:
             path: The sqlite file.
             limit: How many rows may wait at most (a positive int).
+            replay: How many seconds an acknowledged row is kept for replay after a reconnect.
 
         Raises:
             ValueError: *limit* is not a positive int.
@@ -86,6 +100,7 @@ class Outbox:
             raise ValueError(f"outbox limit must be a positive int, got {limit!r}")
         self.path = Path(path)
         self.limit = limit
+        self.replay = replay
         self.dropped = 0
         self._lock = threading.Lock()
         try:
@@ -105,7 +120,9 @@ class Outbox:
         else:
             epoch = row[0]
         self.epoch: str = epoch
-        self._depth: int = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        self._depth: int = self._db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"
+        ).fetchone()[0]
         last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
         self.last_seq: int = 0 if last is None else int(last[0])
 
@@ -115,6 +132,7 @@ class Outbox:
         agent_id: str,
         folder: str | os.PathLike[str] | None = None,
         limit: int = DEFAULT_LIMIT,
+        replay: float = DEFAULT_REPLAY,
     ) -> Outbox:
         """Open the outbox of agent *agent_id* in *folder* (default: :func:`default_folder`).
 
@@ -127,7 +145,7 @@ class Outbox:
             The outbox.
         """
         where = default_folder() if folder is None else Path(folder)
-        return cls(where / f"{agent_id}.sqlite", limit)
+        return cls(where / f"{agent_id}.sqlite", limit, replay)
 
     @property
     def depth(self) -> int:
@@ -150,7 +168,10 @@ class Outbox:
         with self._lock:
             db = self._db
             if self._depth >= self.limit:
-                db.execute("DELETE FROM outbox WHERE seq = (SELECT MIN(seq) FROM outbox)")
+                db.execute(
+                    "DELETE FROM outbox WHERE seq = "
+                    "(SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL)"
+                )
                 self._depth -= 1
                 self.dropped += 1
                 if self.dropped % 1000 == 1:
@@ -172,7 +193,9 @@ class Outbox:
             return seq
 
     def after(self, seq: int, count: int) -> list[tuple[int, str, bytes, bool]]:
-        """Return up to *count* waiting messages with a sequence number above *seq*, in order.
+        """Return up to *count* kept messages with a sequence number above *seq*, in order.
+
+        Kept messages are the waiting ones and those acknowledged within the replay window.
 
         Returns:
             ``[(seq, topic, body, retain), ...]``.
@@ -185,8 +208,10 @@ class Outbox:
         return [(int(s), str(t), bytes(b), bool(r)) for s, t, b, r in rows]
 
     def ack(self, seqs: Iterable[int]) -> None:
-        """Forget the messages *seqs*: the broker acknowledged them."""
-        batch = [(s,) for s in seqs]
+        """Mark the messages *seqs* acknowledged by the broker; forget those acknowledged
+        longer ago than the replay window."""
+        now = time.time()
+        batch = [(now, s) for s in seqs]
         if not batch:
             return
         with self._lock:
@@ -194,10 +219,23 @@ class Outbox:
             db.execute("BEGIN")
             try:
                 before = db.total_changes
-                db.executemany("DELETE FROM outbox WHERE seq = ?", batch)
+                db.executemany(
+                    "UPDATE outbox SET acked_at = ? WHERE seq = ? AND acked_at IS NULL", batch
+                )
                 self._depth -= db.total_changes - before
+                db.execute("DELETE FROM outbox WHERE acked_at <= ?", (now - self.replay,))
             finally:
                 db.execute("COMMIT")
+
+    def replay_start(self) -> int:
+        """Return the sequence number to resend after: the last one acknowledged before the
+        replay window, so waiting rows and recently acknowledged ones go out again."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL OR acked_at >= ?",
+                (time.time() - self.replay,),
+            ).fetchone()
+        return 0 if row is None or row[0] is None else int(row[0]) - 1
 
     def last_seen(self, source: str) -> tuple[str, int] | None:
         """Return ``(epoch, seq)`` last delivered from *source*, or None."""

@@ -14,7 +14,7 @@ from iotic_app.client._outbox import Outbox, default_folder
 
 
 def test_append_reads_back_in_order_and_ack_removes(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "a.sqlite")
+    box = Outbox(tmp_path / "a.sqlite", replay=0)
     seqs = [box.append(f"t/{i}", f"v{i}".encode()) for i in range(5)]
     assert seqs == sorted(seqs) and len(set(seqs)) == 5
     assert box.depth == 5
@@ -58,6 +58,22 @@ def test_full_outbox_drops_oldest_with_warning_and_count(
     assert [row[2] for row in box.after(0, 10)] == [b"2", b"3", b"4"]
     assert [row[0] for row in box.after(0, 10)] == seqs[2:]
     assert "is full" in caplog.text and "dropped the oldest" in caplog.text
+    box.close()
+
+
+def test_acked_rows_are_kept_for_the_replay_window(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "a.sqlite", replay=60)
+    seqs = [box.append("t", str(i).encode()) for i in range(4)]
+    assert box.replay_start() == seqs[0] - 1
+    box.ack(seqs[:2])
+    assert box.depth == 2
+    # acknowledged within the window: still replayed after a reconnect
+    assert box.replay_start() == seqs[0] - 1
+    assert [row[0] for row in box.after(box.replay_start(), 10)] == seqs
+    box.replay = 0
+    box.ack(seqs[2:3])  # acking also forgets rows older than the window
+    assert box.replay_start() == seqs[3] - 1
+    assert [row[0] for row in box.after(box.replay_start(), 10)] == seqs[3:]
     box.close()
 
 
