@@ -21,10 +21,11 @@ from iotic_app.runner import (
     check_retry_timeout,
     describe,
     is_network_failure,
+    supports_start_stop,
 )
 
 if TYPE_CHECKING:
-    from iotic_app._config import ConfigLike
+    from iotic_app._config import AgentConfig, ConfigLike
     from iotic_app.retry import RetryPolicy
 
 __all__ = ["App"]
@@ -145,6 +146,8 @@ class _Hooks(NamedTuple):
     on_exception: tuple[_Handler, ...]
     every: tuple[tuple[_Handler, float], ...]
     retrying: bool
+    #: The hooks that the base class implements itself (not ThingRunner's no-op defaults).
+    base_hooks: frozenset[str]
 
 
 class _AppRunner(ThingRunner):
@@ -156,10 +159,13 @@ class _AppRunner(ThingRunner):
         return {"runner": self, "client": self.client, "app": self._hooks.app, **extra}
 
     def on_startup(self) -> Any:
-        self._resolve(super().on_startup())
-        values = self._values()
-        for handler in self._hooks.startup:
-            self._resolve(handler(values))
+        hooks = self._hooks
+        if "on_startup" in hooks.base_hooks:
+            self._resolve(super().on_startup())
+        if hooks.startup:
+            values = self._values()
+            for handler in hooks.startup:
+                self._resolve(handler(values))
 
     def main(self) -> Any:
         hooks = self._hooks
@@ -167,7 +173,7 @@ class _AppRunner(ThingRunner):
         call_main: Callable[[], Any] | None = None
         if hooks.main is not None:
             call_main = functools.partial(hooks.main, values)
-        elif _base_main(type(self)) is not ThingRunner.main:
+        elif "main" in hooks.base_hooks:
             call_main = super().main
         if not hooks.every:
             if call_main is None:
@@ -210,10 +216,11 @@ class _AppRunner(ThingRunner):
                 swallow = bool(self._resolve(handler(values))) or swallow
             except Exception as exc:  # every handler runs; the first failure is raised below
                 errors.append(exc)
-        try:
-            swallow = bool(self._resolve(super().on_shutdown(exc_info))) or swallow
-        except Exception as exc:
-            errors.append(exc)
+        if "on_shutdown" in self._hooks.base_hooks:
+            try:
+                swallow = bool(self._resolve(super().on_shutdown(exc_info))) or swallow
+            except Exception as exc:
+                errors.append(exc)
         if errors:
             first, *others = errors
             for other in others:
@@ -222,13 +229,12 @@ class _AppRunner(ThingRunner):
         return swallow
 
 
-def _base_main(cls: type) -> Callable[..., Any]:
-    """The ``main`` that the class after ``_AppRunner`` in *cls*'s MRO provides."""
-    mro = cls.__mro__
-    for klass in mro[mro.index(_AppRunner) + 1 :]:
-        if "main" in vars(klass):
-            return vars(klass)["main"]  # type: ignore[no-any-return]
-    return ThingRunner.main
+def _base_hooks(base: type[ThingRunner]) -> frozenset[str]:
+    """The hooks that *base* implements itself, rather than inheriting ThingRunner's."""
+    names = ("on_startup", "main", "on_shutdown")
+    return frozenset(
+        name for name in names if getattr(base, name) is not getattr(ThingRunner, name)
+    )
 
 
 def _log_extra_failure(exc: Exception) -> None:
@@ -257,14 +263,17 @@ def _check_base(instance: App, attribute: attrs.Attribute[Any], base: object) ->
 
 
 def _check_client(instance: App, attribute: attrs.Attribute[Any], client: object) -> None:
-    if client is not None and not isinstance(client, SupportsStartStop):
+    if client is not None and not supports_start_stop(client):
         raise TypeError(f"client must be an object with start() and stop() methods, got {client!r}")
 
 
 def _check_config(instance: App, attribute: attrs.Attribute[Any], config: object) -> None:
     from iotic_app._config import parse_config  # here: `import iotic_app` stays light
 
-    parse_config(config)  # type: ignore[arg-type]  # it raises the clear error for bad input
+    parsed = parse_config(config)  # type: ignore[arg-type]  # it raises the clear error
+    # Kept, so each run does not parse it again; None stays None: $IOTIC_APP_CONFIG is read
+    # afresh by each run.
+    instance._parsed_config = None if config is None else parsed
 
 
 def _check_retry_timeout(instance: App, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -309,6 +318,9 @@ def _client_probe(client: Any, name: str) -> Any:
         return None
 
 
+_STATE = attrs.setters.NO_OP
+
+
 @attrs.define(eq=False, repr=False)
 class App:
     """An agent written as plain functions, run by a ThingRunner subclass made from them.
@@ -351,16 +363,32 @@ class App:
     base: type[ThingRunner] | None = attrs.field(default=None, kw_only=True, validator=_check_base)
     name: str | None = attrs.field(default=None, kw_only=True)
 
-    _startup: list[_Handler] = attrs.field(init=False, factory=list, repr=False)
-    _main: _Handler | None = attrs.field(init=False, default=None, repr=False)
-    _shutdown: list[_Handler] = attrs.field(init=False, factory=list, repr=False)
-    _on_exception: list[_Handler] = attrs.field(init=False, factory=list, repr=False)
-    _every: list[tuple[_Handler, float]] = attrs.field(init=False, factory=list, repr=False)
-    _runner_class: type[ThingRunner] | None = attrs.field(init=False, default=None, repr=False)
-    _runner: ThingRunner | None = attrs.field(init=False, default=None, repr=False)
-    _busy: bool = attrs.field(init=False, default=False, repr=False)
-    _lock: threading.RLock = attrs.field(init=False, factory=threading.RLock, repr=False)
-    _stop_requested: threading.Event = attrs.field(init=False, factory=threading.Event, repr=False)
+    # The App's own state: not arguments, not in repr, and set without validation hooks.
+    _startup: list[_Handler] = attrs.field(init=False, repr=False, on_setattr=_STATE, factory=list)
+    _main: _Handler | None = attrs.field(init=False, repr=False, on_setattr=_STATE, default=None)
+    _shutdown: list[_Handler] = attrs.field(init=False, repr=False, on_setattr=_STATE, factory=list)
+    _on_exception: list[_Handler] = attrs.field(
+        init=False, repr=False, on_setattr=_STATE, factory=list
+    )
+    _every: list[tuple[_Handler, float]] = attrs.field(
+        init=False, repr=False, on_setattr=_STATE, factory=list
+    )
+    _runner_class: type[ThingRunner] | None = attrs.field(
+        init=False, repr=False, on_setattr=_STATE, default=None
+    )
+    _runner: ThingRunner | None = attrs.field(
+        init=False, repr=False, on_setattr=_STATE, default=None
+    )
+    _parsed_config: AgentConfig | None = attrs.field(
+        init=False, repr=False, on_setattr=_STATE, default=None
+    )
+    _busy: bool = attrs.field(init=False, repr=False, on_setattr=_STATE, default=False)
+    _lock: threading.RLock = attrs.field(
+        init=False, repr=False, on_setattr=_STATE, factory=threading.RLock
+    )
+    _stop_requested: threading.Event = attrs.field(
+        init=False, repr=False, on_setattr=_STATE, factory=threading.Event
+    )
 
     # -- registering handlers -------------------------------------------------------------------
 
@@ -547,6 +575,7 @@ class App:
                     on_exception=tuple(self._on_exception),
                     every=tuple(self._every),
                     retrying=self.retrying,
+                    base_hooks=_base_hooks(base),
                 )
                 name = f"{self.name or 'App'}Runner".replace(" ", "_")
                 self._runner_class = type(
@@ -577,7 +606,8 @@ class App:
                     f"{self!r} is already running; call app.stop() first, "
                     "or wait for the run to end"
                 )
-            kwargs: dict[str, Any] = {"config": self.config, "retry_timeout": self.retry_timeout}
+            config = self.config if self._parsed_config is None else self._parsed_config
+            kwargs: dict[str, Any] = {"config": config, "retry_timeout": self.retry_timeout}
             if self.client is not None:
                 kwargs["client"] = self.client
             runner = self.runner_class(**kwargs)

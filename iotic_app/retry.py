@@ -140,16 +140,12 @@ def as_policy(retry_timeout: object) -> RetryPolicy:
     Raises:
         ValueError: *retry_timeout* is neither a non-negative, finite number nor a policy.
     """
-    if isinstance(retry_timeout, RetryPolicy) and not isinstance(retry_timeout, type):
+    if isinstance(retry_timeout, (int, float)) and not isinstance(retry_timeout, bool):
+        if math.isfinite(retry_timeout) and retry_timeout >= 0:
+            return Fixed(retry_timeout)
+    elif isinstance(retry_timeout, RetryPolicy) and not isinstance(retry_timeout, type):
         return retry_timeout
-    if (
-        isinstance(retry_timeout, bool)
-        or not isinstance(retry_timeout, (int, float))
-        or not math.isfinite(retry_timeout)
-        or retry_timeout < 0
-    ):
-        raise ValueError(
-            "retry_timeout must be a non-negative, finite number of seconds (int or float) "
-            f"or a retry policy such as iotic_app.retry.Backoff(), got {retry_timeout!r}"
-        )
-    return Fixed(retry_timeout)
+    raise ValueError(
+        "retry_timeout must be a non-negative, finite number of seconds (int or float) "
+        f"or a retry policy such as iotic_app.retry.Backoff(), got {retry_timeout!r}"
+    )

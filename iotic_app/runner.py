@@ -57,6 +57,11 @@ class SupportsStartStop(Protocol):
         """Disconnect; safe to call more than once."""
 
 
+def supports_start_stop(client: object) -> bool:
+    """Whether *client* has callable ``start`` and ``stop`` (cheaper than a Protocol check)."""
+    return callable(getattr(client, "start", None)) and callable(getattr(client, "stop", None))
+
+
 def check_retry_timeout(retry_timeout: object) -> RetryPolicy:
     """Return the retry policy *retry_timeout* stands for, or raise ``ValueError``.
 
@@ -128,7 +133,7 @@ class ThingRunner:
             from iotic_app.client import Client  # imported here: `import iotic_app` stays light
 
             client = Client(config)
-        elif not isinstance(client, SupportsStartStop):
+        elif not supports_start_stop(client):
             raise TypeError(
                 f"client must be an object with start() and stop() methods, got {client!r}"
             )
@@ -308,7 +313,7 @@ class ThingRunner:
 
     def _resolve(self, result: Any, *, main: bool = False) -> Any:
         """Return *result*, or what it resolves to when it is awaitable (run on our loop)."""
-        if not inspect.isawaitable(result):
+        if result is None or result is True or result is False or not inspect.isawaitable(result):
             return result
         return self.__await(result, main=main)
 
