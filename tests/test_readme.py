@@ -27,3 +27,14 @@ def test_the_agent_example_runs() -> None:
         [sys.executable, "-c", example], capture_output=True, text=True, timeout=30, check=True
     )
     assert out.stdout.strip() == "bye"
+
+
+def test_the_client_example_runs() -> None:
+    example = next(block for block in code_blocks("python") if "with Client(" in block)
+    namespace: dict[str, object] = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    found = namespace["found"]
+    assert isinstance(found, dict) and len(found) == 1
+    (thing,) = found.values()
+    assert thing["label"] == "Kitchen thermometer"
+    assert (thing["lat"], thing["long"]) == (51.5, -0.12)
