@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from iotic_app.client._check import check_tags
 from iotic_app.client._transport import Meta
 
-__all__ = ["PointMeta", "ThingMeta"]
+if TYPE_CHECKING:
+    from iotic_app.client._client import Client
+    from iotic_app.client._transport import PointRef, ThingRef
+
+__all__ = ["PointMeta", "Tagged", "ThingMeta"]
 
 DEFAULT_LANG = "en"
 
@@ -187,3 +192,48 @@ class PointMeta(_BaseMeta):
     def __enter__(self) -> PointMeta:
         """Return self, to change in the block."""
         return self
+
+
+R = TypeVar("R", "ThingRef", "PointRef")
+
+
+class Tagged(Generic[R]):
+    """Tags of a thing or one of its points (search matches them); mixed into both."""
+
+    __slots__ = ()
+
+    _client: Client
+    _ref: R
+
+    def create_tag(self, tags: str | Iterable[str]) -> None:
+        """Add one tag or several.
+
+        Args:
+            tags: A tag or a list of tags (no spaces).
+
+        Raises:
+            LinkException: the client is stopped.
+            TypeError, ValueError: a tag is not valid.
+        """
+        checked = check_tags("tags", tags)
+        self._client._link().change_tags(self._ref, checked, ())
+
+    def delete_tag(self, tags: str | Iterable[str]) -> None:
+        """Remove one tag or several (absent ones are ignored).
+
+        Args:
+            tags: A tag or a list of tags.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        checked = check_tags("tags", tags)
+        self._client._link().change_tags(self._ref, (), checked)
+
+    def list_tag(self) -> list[str]:
+        """Return the tags, sorted.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return list(self._client._link().read_meta(self._ref).tags)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from iotic_app.client._check import (
     check_callback,
     check_id,
-    check_tags,
     check_time,
     check_timeout,
     encode_payload,
 )
-from iotic_app.client._meta import PointMeta
+from iotic_app.client._meta import PointMeta, Tagged
 from iotic_app.client._transport import (
     ControlRequest,
     PointRef,
@@ -59,7 +58,7 @@ def _parse(client: Client, guid: str, data: Any, mime: str | None) -> PointDataO
     return PointDataObject(transport.values(guid), data)
 
 
-class _OwnPoint:
+class _OwnPoint(Tagged["PointRef"]):
     """What feeds and controls have in common: ids, metadata, tags and values."""
 
     __slots__ = ("_client", "_ref", "thing")
@@ -105,42 +104,6 @@ class _OwnPoint:
             self._client._link().write_meta(ref, labels, descriptions, None)
 
         return PointMeta(transport.read_meta(ref), apply)
-
-    def create_tag(self, tags: str | Iterable[str]) -> None:
-        """Add one tag or several.
-
-        Args:
-            tags: A tag or a list of tags (no spaces).
-
-        Raises:
-            LinkException: the client is stopped.
-            TypeError, ValueError: a tag is not valid.
-        """
-        checked = check_tags("tags", tags)
-        self._client._link().change_tags(self._ref, checked, ())
-
-    def delete_tag(self, tags: str | Iterable[str]) -> None:
-        """Remove one tag or several (absent ones are ignored).
-
-        Args:
-            tags: A tag or a list of tags.
-
-        Raises:
-            LinkException: the client is stopped.
-        """
-        checked = check_tags("tags", tags)
-        self._client._link().change_tags(self._ref, (), checked)
-
-    def list_tag(self) -> list[str]:
-        """Return the point's tags, sorted.
-
-        Returns:
-            The tags.
-
-        Raises:
-            LinkException: the client is stopped.
-        """
-        return list(self._client._link().read_meta(self._ref).tags)
 
     def create_value(
         self,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from iotic_app.client._check import check_callback, check_id, check_tags, check_target
-from iotic_app.client._meta import ThingMeta
+from iotic_app.client._check import check_callback, check_id, check_target
+from iotic_app.client._meta import Tagged, ThingMeta
 from iotic_app.client._points import Callback, Control, Feed, RemoteControl, RemoteFeed
 from iotic_app.client._transport import CONTROL, FEED, ThingRef
 from iotic_app.exceptions import IOTUnknown
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["Thing"]
 
 
-class Thing:
+class Thing(Tagged["ThingRef"]):
     """One of the agent's things: made by ``client.create_thing(lid)``."""
 
     __slots__ = ("_client", "_ref")
@@ -340,42 +339,6 @@ class Thing:
             self._client._link().write_meta(ref, labels, descriptions, location)
 
         return ThingMeta(transport.read_meta(ref), apply)
-
-    def create_tag(self, tags: str | Iterable[str]) -> None:
-        """Add one tag or several (search matches them).
-
-        Args:
-            tags: A tag or a list of tags (no spaces).
-
-        Raises:
-            LinkException: the client is stopped.
-            TypeError, ValueError: a tag is not valid.
-        """
-        checked = check_tags("tags", tags)
-        self._client._link().change_tags(self._ref, checked, ())
-
-    def delete_tag(self, tags: str | Iterable[str]) -> None:
-        """Remove one tag or several (absent ones are ignored).
-
-        Args:
-            tags: A tag or a list of tags.
-
-        Raises:
-            LinkException: the client is stopped.
-        """
-        checked = check_tags("tags", tags)
-        self._client._link().change_tags(self._ref, (), checked)
-
-    def list_tag(self) -> list[str]:
-        """Return the thing's tags, sorted.
-
-        Returns:
-            The tags.
-
-        Raises:
-            LinkException: the client is stopped.
-        """
-        return list(self._client._link().read_meta(self._ref).tags)
 
     def set_public(self, public: bool = True) -> None:
         """Make the thing public (search finds it, other agents follow it) or private.
