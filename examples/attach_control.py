@@ -16,11 +16,11 @@ from iotic_app import App
 TAG = "iotic-app-example-lamp"
 
 
-
 def say(message: str) -> None:
     """Print *message* as one write, so lines of agents on different threads never mix."""
     sys.stdout.write(message + "\n")
     sys.stdout.flush()
+
 
 def find_control(client: Any, runner: Any, wait: float) -> str | None:
     """Search for the lamp until found (or *wait* s passed); return its control's guid."""
@@ -86,8 +86,10 @@ def build_app(
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the agent in the foreground (Ctrl+C stops it)."""
     parser = argparse.ArgumentParser(description="Switch offer_control.py's lamp.")
-    parser.add_argument("--config", help="local://NAME, an .ini path; default "
-                        "$IOTIC_APP_CONFIG or the embedded local://")
+    parser.add_argument(
+        "--config",
+        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+    )
     parser.add_argument("--count", type=int, default=3, help="tells to send")
     parser.add_argument("--wait", type=float, default=30, help="seconds to wait for the lamp")
     args = parser.parse_args(argv)

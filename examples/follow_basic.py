@@ -17,11 +17,11 @@ from iotic_app import App
 TAG = "iotic-app-example-counter"
 
 
-
 def say(message: str) -> None:
     """Print *message* as one write, so lines of agents on different threads never mix."""
     sys.stdout.write(message + "\n")
     sys.stdout.flush()
+
 
 def find_feed(client: Any, runner: Any, wait: float) -> str | None:
     """Search for the counter's thing until found (or *wait* s passed); return its feed's guid."""
@@ -88,8 +88,10 @@ def build_app(
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the agent in the foreground (Ctrl+C stops it)."""
     parser = argparse.ArgumentParser(description="Follow share_basic.py's counter.")
-    parser.add_argument("--config", help="local://NAME, an .ini path; default "
-                        "$IOTIC_APP_CONFIG or the embedded local://")
+    parser.add_argument(
+        "--config",
+        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+    )
     parser.add_argument("--count", type=int, default=5, help="values to receive, then end")
     parser.add_argument("--wait", type=float, default=30, help="seconds to wait for a sharer")
     args = parser.parse_args(argv)

@@ -18,11 +18,11 @@ THING = "offer_control_lamp"
 TAG = "iotic-app-example-lamp"  # how attach_control.py finds this agent's thing
 
 
-
 def say(message: str) -> None:
     """Print *message* as one write, so lines of agents on different threads never mix."""
     sys.stdout.write(message + "\n")
     sys.stdout.flush()
+
 
 def build_app(config: Any = None, count: int | None = 3, demo_peer: bool = True) -> App:
     """Return the lamp agent: it ends after *count* requests (None: when stopped)."""
@@ -56,8 +56,9 @@ def build_app(config: Any = None, count: int | None = 3, demo_peer: bool = True)
             from attach_control import build_app as build_switcher
 
             say("[lamp] embedded space: starting a demo agent that switches the lamp")
-            peer = build_switcher(client.config.with_agent("demo_switcher"), count or 3,
-                                  demo_peer=False)
+            peer = build_switcher(
+                client.config.with_agent("demo_switcher"), count or 3, demo_peer=False
+            )
             peer.run(background=True)
             peers.append(peer)
 
@@ -79,8 +80,10 @@ def build_app(config: Any = None, count: int | None = 3, demo_peer: bool = True)
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the agent in the foreground (Ctrl+C stops it)."""
     parser = argparse.ArgumentParser(description="Offer a lamp switch as a control.")
-    parser.add_argument("--config", help="local://NAME, an .ini path; default "
-                        "$IOTIC_APP_CONFIG or the embedded local://")
+    parser.add_argument(
+        "--config",
+        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+    )
     parser.add_argument("--count", type=int, default=3, help="requests to serve (0: forever)")
     args = parser.parse_args(argv)
     build_app(args.config, args.count or None).run()

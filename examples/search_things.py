@@ -20,11 +20,11 @@ STATIONS = [
 ]
 
 
-
 def say(message: str) -> None:
     """Print *message* as one write, so lines of agents on different threads never mix."""
     sys.stdout.write(message + "\n")
     sys.stdout.flush()
+
 
 def create_demo_stations(client: Any) -> None:
     """Create the demo weather stations as public things of *client*'s agent."""
@@ -66,8 +66,10 @@ def build_app(config: Any = None) -> App:
     @app.main
     def search(client: Any) -> None:
         show("text 'weather'", client.search(text="weather"))
-        show("within 500 km of Brussels",
-             client.search(location={"lat": 50.85, "long": 4.35, "radius": 500}))
+        show(
+            "within 500 km of Brussels",
+            client.search(location={"lat": 50.85, "long": 4.35, "radius": 500}),
+        )
         show("unit percent", client.search(unit=Units.PERCENT))
 
     @app.shutdown
@@ -81,8 +83,10 @@ def build_app(config: Any = None) -> App:
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the agent in the foreground."""
     parser = argparse.ArgumentParser(description="Search public things.")
-    parser.add_argument("--config", help="local://NAME, an .ini path; default "
-                        "$IOTIC_APP_CONFIG or the embedded local://")
+    parser.add_argument(
+        "--config",
+        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+    )
     args = parser.parse_args(argv)
     build_app(args.config).run()
 

@@ -21,19 +21,22 @@ def say(message: str) -> None:
     sys.stdout.write(message + "\n")
     sys.stdout.flush()
 
+
 def main(argv: list[str] | None = None) -> None:
     """Run the sharer in the background and the follower in the foreground."""
     parser = argparse.ArgumentParser(description="A sharer and a follower in one process.")
-    parser.add_argument("--config", default="local://demo",
-                        help="the space both agents use (default local://demo)")
+    parser.add_argument(
+        "--config", default="local://demo", help="the space both agents use (default local://demo)"
+    )
     parser.add_argument("--count", type=int, default=5, help="values to receive, then end")
     parser.add_argument("--interval", type=float, default=0.3, help="seconds between values")
     args = parser.parse_args(argv)
     config = AgentConfig.parse(args.config)
 
     sharer = build_sharer(config.with_agent("sharer"), count=None, interval=args.interval)
-    follower = build_follower(config.with_agent("follower"), count=args.count, wait=10,
-                              demo_peer=False)
+    follower = build_follower(
+        config.with_agent("follower"), count=args.count, wait=10, demo_peer=False
+    )
     say(f"[main] sharer and follower in one process, space {config.scheme}://{config.space}")
     sharer.run(background=True)
     try:

@@ -16,11 +16,11 @@ THING = "share_basic_counter"
 TAG = "iotic-app-example-counter"  # how follow_basic.py finds this agent's thing
 
 
-
 def say(message: str) -> None:
     """Print *message* as one write, so lines of agents on different threads never mix."""
     sys.stdout.write(message + "\n")
     sys.stdout.flush()
+
 
 def build_app(config: Any = None, count: int | None = 10, interval: float = 0.5) -> App:
     """Return the sharing agent: *count* values (None: until stopped), one per *interval* s."""
@@ -38,11 +38,17 @@ def build_app(config: Any = None, count: int | None = 10, interval: float = 0.5)
         feed = thing.create_feed("count", save_recent=10)
         with feed.get_meta() as meta:
             meta.set_label("Count")
-        feed.create_value("count", Datatypes.INTEGER, description="values shared so far",
-                          unit=Units.COUNTS_PER_MIN)
+        feed.create_value(
+            "count",
+            Datatypes.INTEGER,
+            description="values shared so far",
+            unit=Units.COUNTS_PER_MIN,
+        )
         feeds["count"] = feed
-        say(f"[share] agent {client.agent_id!r}: thing {THING!r} is public, "
-              f"feed 'count' has guid {feed.guid}")
+        say(
+            f"[share] agent {client.agent_id!r}: thing {THING!r} is public, "
+            f"feed 'count' has guid {feed.guid}"
+        )
 
     @app.main
     def share_values(runner: Any) -> None:
@@ -64,8 +70,10 @@ def build_app(config: Any = None, count: int | None = 10, interval: float = 0.5)
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the agent in the foreground (Ctrl+C stops it)."""
     parser = argparse.ArgumentParser(description="Share a counter on a public feed.")
-    parser.add_argument("--config", help="local://NAME, an .ini path; default "
-                        "$IOTIC_APP_CONFIG or the embedded local://")
+    parser.add_argument(
+        "--config",
+        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+    )
     parser.add_argument("--count", type=int, default=10, help="values to share (0: forever)")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between values")
     args = parser.parse_args(argv)

@@ -132,8 +132,7 @@ def _check_options(scheme: str, options: Mapping[str, str], source: str) -> dict
                 number = -1
             if number <= 0:
                 raise ValueError(
-                    f"option {key!r} in config {source!r} must be a positive integer, "
-                    f"got {value!r}"
+                    f"option {key!r} in config {source!r} must be a positive integer, got {value!r}"
                 )
         checked[key] = value
     return checked
@@ -232,8 +231,14 @@ class AgentConfig:
         return cls.from_file(text)
 
     @classmethod
-    def from_url(cls, url: str, *, agent_id: str | None = None, source: str | None = None,
-                 extra: Mapping[str, str] | None = None) -> AgentConfig:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        agent_id: str | None = None,
+        source: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> AgentConfig:
         """Parse a URL: ``local://``, ``local://NAME`` or ``local://NAME?agent=AGENT``.
 
         Args:

@@ -131,8 +131,13 @@ def test_missing_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("argv0", "expected"),
-    [("/x/share_basic.py", "share_basic"), ("", "agent"), ("-c", "agent"),
-     ("/x/my agent!.py", "my_agent"), ("/usr/bin/pytest", "agent")],
+    [
+        ("/x/share_basic.py", "share_basic"),
+        ("", "agent"),
+        ("-c", "agent"),
+        ("/x/my agent!.py", "my_agent"),
+        ("/usr/bin/pytest", "agent"),
+    ],
 )
 def test_default_agent_id(monkeypatch: pytest.MonkeyPatch, argv0: str, expected: str) -> None:
     monkeypatch.setattr(sys, "argv", [argv0])

@@ -18,9 +18,17 @@ def test_all_lists_every_constant() -> None:
 
 def test_the_original_xsd_types_are_there() -> None:
     assert (Datatypes.INTEGER, Datatypes.DECIMAL, Datatypes.FLOAT, Datatypes.DOUBLE) == (
-        "integer", "decimal", "float", "double")
+        "integer",
+        "decimal",
+        "float",
+        "double",
+    )
     assert (Datatypes.STRING, Datatypes.BOOLEAN, Datatypes.DATETIME, Datatypes.BASE64) == (
-        "string", "boolean", "dateTime", "base64Binary")
+        "string",
+        "boolean",
+        "dateTime",
+        "base64Binary",
+    )
     assert Datatypes.URI == "anyURI"
 
 
@@ -48,8 +56,11 @@ def test_check_vtype() -> None:
         (Datatypes.BOOLEAN, False, False),
         (Datatypes.STRING, "s", "s"),
         (Datatypes.BASE64, b"\x00\xff", "AP8="),
-        (Datatypes.DATETIME, dt.datetime(2024, 1, 2, 3, 4, tzinfo=dt.timezone.utc),
-         "2024-01-02T03:04:00+00:00"),
+        (
+            Datatypes.DATETIME,
+            dt.datetime(2024, 1, 2, 3, 4, tzinfo=dt.timezone.utc),
+            "2024-01-02T03:04:00+00:00",
+        ),
         (Datatypes.DATE, dt.date(2024, 1, 2), "2024-01-02"),
         (Datatypes.TIME, dt.time(3, 4, 5), "03:04:05"),
         (Datatypes.URI, "http://x", "http://x"),

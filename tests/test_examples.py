@@ -47,7 +47,10 @@ def test_offer_control_serves_the_demo_switcher() -> None:
     out = run_example("offer_control.py", "--count", "3")
     assert re.findall(r"\[lamp\] tell: switch (on|off)", out) == ["on", "off", "on"]
     assert re.findall(r"\[switch\] tell on=(\w+): (\w+)", out) == [
-        ("True", "True"), ("False", "True"), ("True", "True")]
+        ("True", "True"),
+        ("False", "True"),
+        ("True", "True"),
+    ]
     assert "done after 3 requests" in out
 
 
@@ -55,7 +58,9 @@ def test_attach_control_tells_and_asks() -> None:
     out = run_example("attach_control.py", "--count", "2")
     assert "starting a demo lamp" in out
     assert re.findall(r"\[switch\] tell on=(\w+): (\w+)", out) == [
-        ("True", "True"), ("False", "True")]
+        ("True", "True"),
+        ("False", "True"),
+    ]
     assert "ask on=False sent" in out
 
 
@@ -75,8 +80,17 @@ def test_share_and_follow_prints_what_arrives() -> None:
     assert out.rstrip().endswith("[main] both agents stopped")
 
 
-@pytest.mark.parametrize("name", ["share_basic.py", "follow_basic.py", "offer_control.py",
-                                  "attach_control.py", "search_things.py", "share_and_follow.py"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "share_basic.py",
+        "follow_basic.py",
+        "offer_control.py",
+        "attach_control.py",
+        "search_things.py",
+        "share_and_follow.py",
+    ],
+)
 def test_examples_accept_config(name: str) -> None:
     out = run_example(name, "--help")
     assert "--config" in out

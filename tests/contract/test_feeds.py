@@ -74,6 +74,7 @@ def test_each_follower_gets_its_own_copy_in_order(make_client: Any, pair: Any) -
             seen[key].append(args["data"])
             if len(seen[key]) == 50:
                 done.wait(5)
+
         return callback
 
     display.follow(feed.guid, callback=follow("a"))
@@ -91,8 +92,9 @@ def test_each_follower_gets_its_own_copy_in_order(make_client: Any, pair: Any) -
 
 def test_parsed_callback_values_and_filter_by(pair: Any, collector: Any) -> None:
     _, _, feed, display = pair
-    feed.create_value("celsius", Datatypes.DECIMAL, description="water temperature",
-                      unit=Units.CELSIUS)
+    feed.create_value(
+        "celsius", Datatypes.DECIMAL, description="water temperature", unit=Units.CELSIUS
+    )
     feed.create_value("level", Datatypes.INTEGER, unit=Units.PERCENT)
     feed.create_value("at", Datatypes.DATETIME)
     feed.create_value("note", Datatypes.STRING)

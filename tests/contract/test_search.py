@@ -16,10 +16,24 @@ def world(make_client: Any) -> dict[str, Any]:
     bob = make_client("bob")
     made: dict[str, Any] = {}
     for client, lid, label, desc, where, tags, unit in [
-        (alice, "london", "London weather", "Rain gauge", (51.507, -0.128), ["weather"],
-         Units.CELSIUS),
-        (bob, "paris", "Paris weather", "Sunny station", (48.857, 2.352), ["weather", "fr"],
-         Units.PERCENT),
+        (
+            alice,
+            "london",
+            "London weather",
+            "Rain gauge",
+            (51.507, -0.128),
+            ["weather"],
+            Units.CELSIUS,
+        ),
+        (
+            bob,
+            "paris",
+            "Paris weather",
+            "Sunny station",
+            (48.857, 2.352),
+            ["weather", "fr"],
+            Units.PERCENT,
+        ),
         (bob, "secret", "Secret weather", "Hidden", (48.86, 2.35), ["weather"], Units.CELSIUS),
         (alice, "lamp", "Desk lamp", "A lamp", None, ["light"], None),
     ]:

@@ -106,8 +106,13 @@ def test_point_meta_tags_and_values_show_in_describe(make_client: Any) -> None:
     assert (described["label"], described["description"]) == ("Temperature", "Water temperature")
     assert described["tags"] == ["hot"]
     assert described["values"] == [
-        {"label": "celsius", "type": "decimal", "lang": None, "description": "degrees",
-         "unit": Units.CELSIUS}
+        {
+            "label": "celsius",
+            "type": "decimal",
+            "lang": None,
+            "description": "degrees",
+            "unit": Units.CELSIUS,
+        }
     ]
     assert described["recent"] == 3
     assert described["thing"] == thing.guid
