@@ -198,7 +198,7 @@ class Broker:
             "log_type warning",
             "log_type notice",
             "set_tcp_nodelay true",
-            "max_queued_messages 0",
+            "max_queued_messages 1000000",
             "max_inflight_messages 0",
             "persistent_client_expiration 1h",
             f"listener {self.port} {HOST}",

@@ -432,6 +432,16 @@ def _release_client_id(host: str, port: int, cid: str) -> None:
         _IN_USE_IDS.discard((host, port, cid))
 
 
+def _close_sockets_of(exc: BaseException) -> None:
+    """Close the sockets a failed paho connect left in its frames (paho does not)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, socket.socket):
+                value.close()
+        tb = tb.tb_next
+
+
 class _Conn:
     """One MQTT connection (a fresh paho client) and its acknowledgement bookkeeping."""
 
@@ -441,6 +451,7 @@ class _Conn:
         self.acked: dict[int, int] = {}  # mid -> reason code value (PUBACK/SUBACK/UNSUBACK)
         self.connack: int | None = None
         self.connected = threading.Event()
+        self.answered = threading.Event()  # CONNACK (either way) or the link dropped
         self.closed = threading.Event()
         self.disconnect_reason: int | None = None
         self.receive_max = WINDOW
@@ -472,6 +483,9 @@ class MqttTransport:
         self._base = f"{self._root}/{_seg(self.agent_id)}"
         self._reply_topic = ""
         self._status_topic = f"{self._base}/_status"
+        self._session_topic = ""
+        self._instance = uuid.uuid4().hex  # this process's claim on the agent's session
+        self._session_owner: str | None = None
         self._outbox: Outbox | None = None
         self._sink: Sink | None = None
         self._conn: _Conn | None = None
@@ -544,10 +558,11 @@ class MqttTransport:
                     self._outbox.close()
                     self._outbox = None
             self._reply_topic = f"{self._root}/_reply/{_seg(cid)}"
+            self._session_topic = f"{self._base}/_session/{_seg(cid)}"
             self._sink = sink
             self.outbox  # noqa: B018 - open it now: errors surface in start()
             self._stopping.clear()
-            self._connect()
+            self._connect(initial=True)
         except BaseException:
             _release_client_id(s.host, s.port, cid)
             raise
@@ -596,7 +611,8 @@ class MqttTransport:
         if conn is None or not conn.connected.is_set() or conn.closed.is_set():
             if self._taken_over:
                 raise SessionTakenOver(
-                    f"agent {self.agent_id!r}: another process took this MQTT session over"
+                    f"agent {self.agent_id!r}: another process took this MQTT session over; "
+                    "run one process per agent name"
                 )
             raise LinkException(
                 f"agent {self.agent_id!r}: the link to the MQTT broker "
@@ -631,7 +647,7 @@ class MqttTransport:
         paho.suppress_exceptions = True
         return paho
 
-    def _connect(self) -> None:
+    def _connect(self, initial: bool) -> None:
         """Make one connection and bring it into service; raise LinkException on failure."""
         s = self.settings
         paho = self._new_paho()
@@ -648,11 +664,15 @@ class MqttTransport:
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = SESSION_EXPIRY
         try:
-            paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
+            if props is not None:
+                paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
+            else:  # 3.1.1: clean_session=False was given to the client
+                paho.connect(s.host, s.port, s.keepalive)
         except ssl.SSLError as exc:
+            _close_sockets_of(exc)
             raise LinkException(
                 f"agent {self.agent_id!r}: TLS handshake with {where} failed: {exc}"
-            ) from exc
+            ) from None
         except OSError as exc:
             raise LinkException(
                 f"agent {self.agent_id!r}: cannot connect to the MQTT broker at {where}: {exc}"
@@ -661,7 +681,7 @@ class MqttTransport:
         if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         paho.loop_start()
-        if not conn.connected.wait(s.connect_timeout) and conn.connack is None:
+        if not conn.answered.wait(s.connect_timeout) or conn.connack is None:
             paho.loop_stop()
             raise LinkException(
                 f"agent {self.agent_id!r}: no answer from the MQTT broker at {where} within "
@@ -678,21 +698,30 @@ class MqttTransport:
                 f"{reason}{hint}"
             )
         try:
-            self._bring_up(conn)
+            self._bring_up(conn, initial)
         except BaseException:
             paho.disconnect()
             paho.loop_stop()
             raise
 
-    def _bring_up(self, conn: _Conn) -> None:
-        """Subscribe everything, load the catalogue, resend the outbox."""
+    def _bring_up(self, conn: _Conn, initial: bool) -> None:
+        """Subscribe everything, load the catalogue, claim the session, resend the outbox.
+
+        On a reconnect, a session claim of another process (made while this one was away)
+        means it took the session over: stop, say so, and do not fight back.
+        """
         paho = conn.paho
+        claim = json.dumps({"instance": self._instance, "pid": os.getpid()}).encode()
+        if initial:  # claim at once, so that a process we take over from sees it
+            self._publish_sync(conn, self._session_topic, claim, True, "claim the session")
+        self._session_owner = None
         self._catalogue.clear()
         self._by_topic.clear()
         self._point_index.clear()
         self._status.clear()
         v5 = self.settings.protocol == mqtt.MQTTv5
         filters: list[tuple[str, int]] = [
+            (self._session_topic, 0),
             (self._reply_topic, 1),
             (f"{self._root}/+/+/meta", 0),
             (f"{self._root}/+/_status", 0),
@@ -712,6 +741,22 @@ class MqttTransport:
         for route in routes:
             self._subscribe(conn, route.filter, 1, retained=not v5)
         self._sync(conn)
+        owner = self._session_owner
+        if not initial and owner is not None and owner != self._instance:
+            self._taken_over = True
+            self._stopping.set()
+            logger.error(
+                "agent %r: another process connected with the same agent id (%r) and took the "
+                "MQTT session over; this client stops. Run one process per agent name.",
+                self.agent_id,
+                self.settings.client_id,
+            )
+            raise SessionTakenOver(
+                f"agent {self.agent_id!r}: another process took this MQTT session over; "
+                "run one process per agent name"
+            )
+        if not initial:
+            self._publish_sync(conn, self._session_topic, claim, True, "claim the session")
         self._adopt_own()
         info = paho.publish(self._status_topic, b"online", qos=1, retain=True)
         conn.result(info.mid, SYNC_TIMEOUT)
@@ -719,6 +764,7 @@ class MqttTransport:
 
     def _on_connect(self, conn: _Conn, rc: ReasonCode, props: Properties | None) -> None:
         conn.connack = rc.value
+        conn.answered.set()
         if rc.value == 0:
             if props is not None and hasattr(props, "ReceiveMaximum"):
                 conn.receive_max = min(WINDOW, int(props.ReceiveMaximum))
@@ -729,6 +775,7 @@ class MqttTransport:
     def _on_disconnect(self, conn: _Conn, rc: ReasonCode) -> None:
         conn.disconnect_reason = rc.value
         conn.closed.set()
+        conn.answered.set()
         with conn.cond:
             conn.cond.notify_all()
         for event in list(self._syncs.values()):
@@ -763,10 +810,12 @@ class MqttTransport:
                 with self._send_lock:
                     self._take_acks(conn)
                 self._flush_acks()
-            if self._stopping.wait(random.uniform(0, delay)):
+            if self._stopping.wait(delay / 2 + random.uniform(0, delay / 2)):
                 return
             try:
-                self._connect()
+                self._connect(initial=False)
+            except SessionTakenOver:
+                return
             except LinkException as exc:
                 delay = min(BACKOFF_MAX, delay * 2)
                 logger.info(
@@ -862,6 +911,9 @@ class MqttTransport:
         try:
             if topic == self._reply_topic:
                 self._on_reply(bytes(msg.payload))
+            elif topic == self._session_topic:
+                claim = json.loads(msg.payload) if msg.payload else {}
+                self._session_owner = str(claim.get("instance")) if claim else None
             elif levels == 3 and topic.endswith("/meta"):
                 self._on_meta(topic, bytes(msg.payload))
             elif levels == 2 and topic.endswith("/_status"):

@@ -4,6 +4,8 @@
 line on stdin, then share ``{"run": RUN, "n": i}`` for i in 0..COUNT-1 at RATE/s, printing
 ``shared RUN i`` after each share() returned, then ``done``.
 
+``hold URL``: start a client, print ``ready``, and stay connected.
+
 ``follow URL SOURCE OUTFILE``: follow SOURCE's feed ("src", "f") and append ``RUN i`` to OUTFILE
 from the callback, one line per value; prints ``ready`` once following.
 """
@@ -55,10 +57,19 @@ def follow(url: str, source: str, outfile: str) -> None:
         threading.Event().wait()
 
 
+def hold(url: str) -> None:
+    with Client(url) as client:
+        client.create_thing("held")
+        print("ready", flush=True)
+        threading.Event().wait()
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "share":
         share(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
+    elif mode == "hold":
+        hold(sys.argv[2])
     elif mode == "follow":
         follow(sys.argv[2], sys.argv[3], sys.argv[4])
     else:

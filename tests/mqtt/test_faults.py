@@ -215,6 +215,7 @@ def test_sharer_killed_and_restarted(own_broker: Broker, tmp_path: Path) -> None
         guid = point_guid(thing_guid("sharer", "src"), FEED, "f")
         with follower:
             follower.create_thing("sink").follow(guid, callback=callback)
+            wait_for_broker_save(own_broker, time.time())
             first.go()
             wait_for(lambda: len(first.shared) >= 1000, what="1000 shares")
             own_broker.kill()  # values now pile up in the sharer's outbox...
@@ -227,7 +228,11 @@ def test_sharer_killed_and_restarted(own_broker: Broker, tmp_path: Path) -> None
             second.expect("done", 30)
             expected = len(first.shared) + len(second.shared)
             with lock:
-                assert lock.wait_for(lambda: len(received) >= expected, PATIENCE)
+                if not lock.wait_for(lambda: len(received) >= expected, PATIENCE):
+                    pytest.fail(
+                        f"{len(received)} of {expected} arrived; last {received[-3:]}; "
+                        f"first run {len(first.shared)}, second {len(second.shared)}"
+                    )
     finally:
         first.close()
         if second is not None:
