@@ -38,6 +38,7 @@ import random
 import socket
 import ssl
 import threading
+import time as _time
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -89,6 +90,8 @@ BACKOFF_MIN = 0.05
 BACKOFF_MAX = 30.0
 SYNC_TIMEOUT = 10.0
 _ACK_BATCH = 256
+_ACK_PERIOD = 0.02
+_CHECKPOINT_PERIOD = 10.0
 _HELD_LIMIT = 100_000
 
 
@@ -494,6 +497,7 @@ class MqttTransport:
         self._handed = 0  # highest seq handed to the current connection
         self._backlog = True
         self._to_ack: list[int] = []
+        self._acks_flushed = 0.0
         self._kick = threading.Event()
         self._stopping = threading.Event()
         self._link_thread: threading.Thread | None = None
@@ -840,7 +844,8 @@ class MqttTransport:
         with conn.cond:
             conn.acked[mid] = value
             conn.cond.notify_all()
-        self._kick.set()
+        if self._backlog:  # the sender waits for room in the window
+            self._kick.set()
 
     def _subscribe(self, conn: _Conn, topic: str, qos: int, retained: bool) -> None:
         if self.settings.protocol == mqtt.MQTTv5:
@@ -1110,12 +1115,20 @@ class MqttTransport:
         self._handed = seq
 
     def _send_loop(self) -> None:
-        """Move PUBACKs to the outbox and publish the backlog, WINDOW at a time."""
+        """Move PUBACKs to the outbox and publish the backlog, WINDOW at a time; checkpoint
+        the outbox file now and then (off the share path)."""
+        checkpointed = _time.monotonic()
         while True:
-            self._kick.wait(0.05)
+            self._kick.wait(_ACK_PERIOD)
             self._kick.clear()
             if self._stopping.is_set():
                 return
+            if _time.monotonic() - checkpointed > _CHECKPOINT_PERIOD and self._outbox is not None:
+                checkpointed = _time.monotonic()
+                try:
+                    self._outbox.maintain()
+                except Exception:  # a busy file: the next round tries again
+                    logger.debug("outbox checkpoint failed", exc_info=True)
             conn = self._conn
             if conn is None or not conn.connected.is_set() or conn.closed.is_set():
                 continue
@@ -1152,7 +1165,11 @@ class MqttTransport:
                     code,
                 )
             self._to_ack.append(seq)
-        if len(self._to_ack) >= _ACK_BATCH or (self._to_ack and not inflight):
+        now = _time.monotonic()
+        if len(self._to_ack) >= _ACK_BATCH or (
+            self._to_ack and (not inflight or now - self._acks_flushed > _ACK_PERIOD)
+        ):
+            self._acks_flushed = now
             self.outbox.ack(self._to_ack)
             self._to_ack = []
 

@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -102,15 +103,17 @@ class Outbox:
         self.limit = limit
         self.replay = replay
         self.dropped = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection that reads and writes
+        self._bg_lock = threading.Lock()  # the one that checkpoints (no lock on writers)
+        self._count_lock = threading.Lock()
+        self._acked: deque[tuple[float, int]] = deque()  # (ack time, highest seq) per batch
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(self.path), check_same_thread=False, isolation_level=None
-            )
+            self._db = self._connect()
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            # checkpoints (which fsync) run in maintain(), never in a share's commit
+            self._bg = self._connect()
         except (OSError, sqlite3.Error) as exc:
             raise OSError(f"cannot open the outbox file {str(self.path)!r}: {exc}") from None
         row = self._db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
@@ -125,6 +128,14 @@ class Outbox:
         ).fetchone()[0]
         last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
         self.last_seq: int = 0 if last is None else int(last[0])
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint=0")
+        return db
 
     @classmethod
     def for_agent(
@@ -172,7 +183,8 @@ class Outbox:
                     "DELETE FROM outbox WHERE seq = "
                     "(SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL)"
                 )
-                self._depth -= 1
+                with self._count_lock:
+                    self._depth -= 1
                 self.dropped += 1
                 if self.dropped % 1000 == 1:
                     logger.warning(
@@ -188,7 +200,8 @@ class Outbox:
             )
             seq = cursor.lastrowid
             assert seq is not None
-            self._depth += 1
+            with self._count_lock:
+                self._depth += 1
             self.last_seq = seq
             return seq
 
@@ -214,7 +227,7 @@ class Outbox:
         batch = [(now, s) for s in seqs]
         if not batch:
             return
-        with self._lock:
+        with self._lock:  # one writing connection: no sqlite lock waits (they sleep)
             db = self._db
             db.execute("BEGIN")
             try:
@@ -222,10 +235,30 @@ class Outbox:
                 db.executemany(
                     "UPDATE outbox SET acked_at = ? WHERE seq = ? AND acked_at IS NULL", batch
                 )
-                self._depth -= db.total_changes - before
-                db.execute("DELETE FROM outbox WHERE acked_at <= ?", (now - self.replay,))
+                changed = db.total_changes - before
+                self._acked.append((now, max(s for _, s in batch)))
+                self._purge(now)
             finally:
                 db.execute("COMMIT")
+        with self._count_lock:
+            self._depth -= changed
+
+    def _purge(self, now: float) -> None:
+        """Forget acknowledged rows older than the window (a primary-key range: cheap)."""
+        cutoff = 0
+        acked = self._acked
+        while acked and acked[0][0] <= now - self.replay:
+            cutoff = max(cutoff, acked.popleft()[1])
+        if cutoff:
+            self._db.execute(
+                "DELETE FROM outbox WHERE seq <= ? AND acked_at IS NOT NULL", (cutoff,)
+            )
+
+    def maintain(self) -> None:
+        """Checkpoint the WAL into the database file (call now and then from a background
+        thread: this is where the fsync happens)."""
+        with self._bg_lock:
+            self._bg.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def replay_start(self) -> int:
         """Return the sequence number to resend after: the last one acknowledged before the
@@ -256,5 +289,6 @@ class Outbox:
 
     def close(self) -> None:
         """Close the file (idempotent)."""
-        with self._lock:
+        with self._lock, self._bg_lock:
+            self._bg.close()
             self._db.close()
