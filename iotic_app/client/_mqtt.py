@@ -506,7 +506,9 @@ class MqttTransport:
         self._failure: BaseException | None = None
         self._things: dict[str, _Thing] = {}
         self._routes: dict[str, _Route] = {}
-        self._seen: dict[str, tuple[str, int]] = {}
+        self._seen: dict[str, tuple[str, int]] = {}  # the last value that arrived, per feed
+        self._ledger: dict[str, tuple[str, int]] = {}  # delivered, not yet written down
+        self._ledger_lock = threading.Lock()
         self._catalogue: dict[str, _Doc] = {}  # thing guid -> doc
         self._by_topic: dict[str, str] = {}  # meta topic -> thing guid
         self._point_index: dict[str, tuple[_Doc, dict[str, Any]]] = {}
@@ -603,6 +605,7 @@ class MqttTransport:
                 conn.cond.notify_all()
         self._conn = None
         self._flush_acks()
+        self._write_ledger()
         _release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
 
     def is_connected(self) -> bool:
@@ -980,7 +983,8 @@ class MqttTransport:
         self, topic: str, epoch: str | None, seq: int | None, paho: mqtt.Client, mid: int
     ) -> None:
         if epoch is not None and seq is not None:
-            self.outbox.mark_seen(topic, epoch, seq)
+            with self._ledger_lock:
+                self._ledger[topic] = (epoch, seq)  # written to disk by the sender thread
         if mid:
             conn = self._conn
             if conn is not None and conn.paho is paho:
@@ -1084,22 +1088,28 @@ class MqttTransport:
         point.last = (data, mime, time)
         outbox = self.outbox
         with self._send_lock:
-            rows = [(outbox.append(point.topic, body, True), point.topic, body, True)]
+            rows = [(outbox.reserve(), point.topic, body, True)]
             if point.recent is not None:
                 point.recent.append(body)
                 doc = b"[" + b",".join(point.recent) + b"]"
-                topic = point.topic + "/recent"
-                rows.append((outbox.append(topic, doc, True), topic, doc, True))
+                rows.append((outbox.reserve(), point.topic + "/recent", doc, True))
             conn = self._conn
-            if (
+            direct = (
                 not self._backlog
                 and conn is not None
                 and conn.connected.is_set()
                 and not conn.closed.is_set()
                 and len(conn.inflight) < conn.receive_max
-            ):
+            )
+            if direct:
+                # out first, then on disk: share() returns only when both are done, and the
+                # sender cannot take the PUBACK before the row exists (it needs this lock)
+                assert conn is not None
                 for row in rows:
                     self._send(conn, *row)
+            for seq, topic, payload, retain in rows:
+                outbox.append(topic, payload, retain, seq)
+            if direct:
                 return
             self._backlog = True
         self._kick.set()
@@ -1123,6 +1133,7 @@ class MqttTransport:
             self._kick.clear()
             if self._stopping.is_set():
                 return
+            self._write_ledger()
             if _time.monotonic() - checkpointed > _CHECKPOINT_PERIOD and self._outbox is not None:
                 checkpointed = _time.monotonic()
                 try:
@@ -1172,6 +1183,13 @@ class MqttTransport:
             self._acks_flushed = now
             self.outbox.ack(self._to_ack)
             self._to_ack = []
+
+    def _write_ledger(self) -> None:
+        """Write down what the callbacks got (sender thread, and at stop)."""
+        if self._ledger and self._outbox is not None:
+            with self._ledger_lock:
+                ledger, self._ledger = self._ledger, {}
+            self._outbox.mark_seen_many((t, e, s) for t, (e, s) in ledger.items())
 
     def _flush_acks(self) -> None:
         with self._send_lock:

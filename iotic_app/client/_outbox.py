@@ -163,7 +163,13 @@ class Outbox:
         """How many values wait for the broker's acknowledgement."""
         return self._depth
 
-    def append(self, topic: str, body: bytes, retain: bool = False) -> int:
+    def reserve(self) -> int:
+        """Return the next sequence number, for an :meth:`append` that follows (callers
+        serialise reserve + append themselves, as the MQTT sender does under its lock)."""
+        self.last_seq += 1
+        return self.last_seq
+
+    def append(self, topic: str, body: bytes, retain: bool = False, seq: int | None = None) -> int:
         """Store one message at the end; committed when this returns.
 
         When the outbox is full the oldest row is dropped first (see the module note).
@@ -172,6 +178,7 @@ class Outbox:
             topic: The MQTT topic.
             body: The payload.
             retain: Whether to publish it retained.
+            seq: A number from :meth:`reserve`, or None for the next one.
 
         Returns:
             The message's sequence number.
@@ -195,15 +202,15 @@ class Outbox:
                         self.dropped,
                     )
             cursor = db.execute(
-                "INSERT INTO outbox (topic, body, retain) VALUES (?, ?, ?)",
-                (topic, body, int(retain)),
+                "INSERT INTO outbox (seq, topic, body, retain) VALUES (?, ?, ?, ?)",
+                (seq, topic, body, int(retain)),
             )
-            seq = cursor.lastrowid
-            assert seq is not None
+            stored = cursor.lastrowid
+            assert stored is not None
             with self._count_lock:
                 self._depth += 1
-            self.last_seq = seq
-            return seq
+            self.last_seq = max(self.last_seq, stored)
+            return stored
 
     def after(self, seq: int, count: int) -> list[tuple[int, str, bytes, bool]]:
         """Return up to *count* kept messages with a sequence number above *seq*, in order.
@@ -280,12 +287,24 @@ class Outbox:
 
     def mark_seen(self, source: str, epoch: str, seq: int) -> None:
         """Record that *seq* of *source* (of the sharer's *epoch*) reached user code."""
+        self.mark_seen_many([(source, epoch, seq)])
+
+    def mark_seen_many(self, items: Iterable[tuple[str, str, int]]) -> None:
+        """Record several ``(source, epoch, seq)`` at once, in one transaction."""
+        rows = list(items)
+        if not rows:
+            return
         with self._lock:
-            self._db.execute(
-                "INSERT INTO seen (source, epoch, seq) VALUES (?, ?, ?) "
-                "ON CONFLICT(source) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq",
-                (source, epoch, seq),
-            )
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                db.executemany(
+                    "INSERT INTO seen (source, epoch, seq) VALUES (?, ?, ?) ON CONFLICT(source) "
+                    "DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq",
+                    rows,
+                )
+            finally:
+                db.execute("COMMIT")
 
     def close(self) -> None:
         """Close the file (idempotent)."""
