@@ -28,11 +28,9 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import logging
-import math
 import os
 import random
 import socket
@@ -44,7 +42,6 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
 
 import attrs
 import paho.mqtt.client as mqtt
@@ -55,7 +52,18 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from iotic_app._config import AgentConfig
-from iotic_app.client._outbox import DEFAULT_LIMIT, Outbox
+from iotic_app.client._mqtt_settings import MqttSettings
+from iotic_app.client._mqtt_wire import (
+    ThingDoc,
+    decode_sample,
+    describe_point,
+    describe_thing,
+    encode_sample,
+    parse_thing_doc,
+    search_docs,
+    seg,
+)
+from iotic_app.client._outbox import Outbox
 from iotic_app.client._transport import (
     CONTROL,
     FEED,
@@ -83,7 +91,6 @@ __all__ = ["MqttSettings", "MqttTransport", "SessionTakenOver"]
 
 logger = logging.getLogger("iotic_app.mqtt")
 
-DEFAULT_ROOT = "iotic"
 WINDOW = 1000
 SESSION_EXPIRY = 7 * 24 * 3600
 BACKOFF_MIN = 0.05
@@ -101,111 +108,6 @@ class SessionTakenOver(IoticAppError, RuntimeError):
     Not a ``ConnectionError``: ``RetryingThingRunner`` does not retry it (the two processes
     would knock each other off for ever). Run one process per agent name.
     """
-
-
-def _seg(text: str) -> str:
-    return quote(text, safe="")
-
-
-def _parse_protocol(value: str | None, source: str) -> int:
-    if value is None or value in ("5", "5.0"):
-        return mqtt.MQTTv5
-    if value in ("3.1.1", "311", "4"):
-        return mqtt.MQTTv311
-    raise ValueError(f"option 'protocol' in config {source!r} must be 5 or 3.1.1, got {value!r}")
-
-
-def _readable(option: str, value: str, source: str) -> str:
-    path = os.path.expanduser(value)
-    try:
-        with open(path, "rb"):
-            pass
-    except OSError as exc:
-        raise ValueError(
-            f"option {option!r} in config {source!r}: cannot read {value!r} ({exc.strerror})"
-        ) from None
-    return path
-
-
-@attrs.frozen
-class MqttSettings:
-    """The connection settings of an MQTT agent, from its :class:`AgentConfig`.
-
-    Build one with :meth:`from_config`; the password is never shown in the repr.
-    """
-
-    host: str
-    port: int
-    client_id: str
-    agent_id: str
-    tls: bool = False
-    username: str | None = None
-    password: str | None = attrs.field(default=None, repr=False)
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    keepalive: int = 30
-    connect_timeout: float = 5.0
-    protocol: int = mqtt.MQTTv5
-    outbox: str | None = None
-    outbox_limit: int = DEFAULT_LIMIT
-    root: str = DEFAULT_ROOT
-
-    @classmethod
-    def from_config(cls, config: AgentConfig, client_id: str | None = None) -> MqttSettings:
-        """Check the MQTT options of *config* (files readable, protocol known).
-
-        Args:
-            config: A parsed ``mqtt://`` or ``mqtts://`` config.
-            client_id: The MQTT client id (default: the agent id).
-
-        Returns:
-            The settings.
-
-        Raises:
-            ValueError: an option is not valid or a file it names cannot be read.
-        """
-        opts = config.options
-        source = config.source or config.url
-        host, _, port = config.space.rpartition(":")
-        password = opts.get("password")
-        if "password_file" in opts:
-            if password is not None:
-                raise ValueError(
-                    f"config {source!r} gives both 'password' and 'password_file'; keep one"
-                )
-            path = _readable("password_file", opts["password_file"], source)
-            with open(path, encoding="utf-8") as handle:
-                password = handle.read().strip()
-        ca_file = opts.get("ca_file")
-        cert_file = opts.get("cert_file")
-        key_file = opts.get("key_file")
-        if (cert_file is None) != (key_file is None):
-            raise ValueError(f"config {source!r}: cert_file and key_file go together")
-        root = opts.get("root", DEFAULT_ROOT)
-        if not root or any(c in root for c in "+#\x00") or root.startswith(("$", "/")):
-            raise ValueError(
-                f"option 'root' in config {source!r} must be a topic prefix without '+', '#', "
-                f"a leading '$' or '/', got {root!r}"
-            )
-        return cls(
-            host=host.strip("[]"),
-            port=int(port),
-            client_id=client_id or config.agent_id,
-            agent_id=config.agent_id,
-            tls=config.scheme == "mqtts" or ca_file is not None,
-            username=opts.get("username"),
-            password=None if password is None else str(password),
-            ca_file=None if ca_file is None else _readable("ca_file", ca_file, source),
-            cert_file=None if cert_file is None else _readable("cert_file", cert_file, source),
-            key_file=None if key_file is None else _readable("key_file", key_file, source),
-            keepalive=config.option_int("keepalive", 30),
-            connect_timeout=float(config.option_int("connect_timeout", 5)),
-            protocol=_parse_protocol(opts.get("protocol"), source),
-            outbox=opts.get("outbox"),
-            outbox_limit=config.option_int("outbox_limit", DEFAULT_LIMIT),
-            root=root.rstrip("/"),
-        )
 
 
 # --- the agent's own things -----------------------------------------------------------------
@@ -281,7 +183,7 @@ class _Point:
         self.kind: PointKind = kind
         self.pid = pid
         self.guid = guid
-        self.topic = f"{thing.base}/{'feed' if kind == FEED else 'control'}/{_seg(pid)}"
+        self.topic = f"{thing.base}/{'feed' if kind == FEED else 'control'}/{seg(pid)}"
         self.labels: dict[str, str] = {}
         self.descriptions: dict[str, str] = {}
         self.tags: frozenset[str] = frozenset()
@@ -348,67 +250,6 @@ class _Route:
         for token in self.tokens:
             token._deliver(sample)
         self.transport._delivered(self.topic, epoch, seq, client, mid)
-
-
-@attrs.define
-class _Doc:
-    """A thing as the catalogue knows it (from a retained meta message)."""
-
-    agent: str
-    lid: str
-    guid: str
-    base: str
-    public: bool
-    labels: dict[str, str]
-    descriptions: dict[str, str]
-    location: tuple[float, float] | None
-    tags: list[str]
-    points: list[dict[str, Any]]
-
-
-def _encode_sample(data: Any, mime: str | None, time: datetime) -> bytes:
-    body: dict[str, Any] = {"time": time.isoformat(), "mime": mime}
-    if isinstance(data, bytes | bytearray | memoryview):
-        body["data"] = base64.b64encode(bytes(data)).decode("ascii")
-        body["encoding"] = "base64"
-    else:
-        body["data"] = data
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
-def _decode_sample(payload: Any) -> Sample:
-    """Return ``(data, mime, time)`` of a decoded feed payload; raise ValueError if invalid."""
-    if not isinstance(payload, dict) or "data" not in payload:
-        raise ValueError("not a JSON object with a 'data' key")
-    data = payload["data"]
-    mime = payload.get("mime")
-    if mime is not None and not isinstance(mime, str):
-        raise ValueError(f"'mime' must be a string or null, got {mime!r:.40}")
-    if payload.get("encoding") == "base64":
-        if not isinstance(data, str):
-            raise ValueError("base64 'data' must be a string")
-        data = base64.b64decode(data, validate=True)
-    stamp = payload.get("time")
-    if stamp is None:
-        when = datetime.now(timezone.utc)
-    else:
-        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-    return data, mime, when
-
-
-def _label(labels: Mapping[str, str]) -> str | None:
-    if not labels:
-        return None
-    return labels.get("en") or next(iter(labels.values()))
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
 
 _DENIED = {0x87, 0x86, 0x8C, 0x97, 0x9A}  # not authorized, bad credentials, bad auth, quota, ...
@@ -483,7 +324,7 @@ class MqttTransport:
         self.settings = MqttSettings.from_config(config)
         self._root = self.settings.root
         self._levels = self._root.count("/")
-        self._base = f"{self._root}/{_seg(self.agent_id)}"
+        self._base = f"{self._root}/{seg(self.agent_id)}"
         self._reply_topic = ""
         self._status_topic = f"{self._base}/_status"
         self._session_topic = ""
@@ -509,9 +350,9 @@ class MqttTransport:
         self._seen: dict[str, tuple[str, int]] = {}  # the last value that arrived, per feed
         self._ledger: dict[str, tuple[str, int]] = {}  # delivered, not yet written down
         self._ledger_lock = threading.Lock()
-        self._catalogue: dict[str, _Doc] = {}  # thing guid -> doc
+        self._catalogue: dict[str, ThingDoc] = {}  # thing guid -> doc
         self._by_topic: dict[str, str] = {}  # meta topic -> thing guid
-        self._point_index: dict[str, tuple[_Doc, dict[str, Any]]] = {}
+        self._point_index: dict[str, tuple[ThingDoc, dict[str, Any]]] = {}
         self._status: dict[str, bool] = {}
         self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
         self._requests: dict[str, str] = {}  # request id of a received tell -> reply topic
@@ -563,8 +404,8 @@ class MqttTransport:
                 if self._outbox is not None:
                     self._outbox.close()
                     self._outbox = None
-            self._reply_topic = f"{self._root}/_reply/{_seg(cid)}"
-            self._session_topic = f"{self._base}/_session/{_seg(cid)}"
+            self._reply_topic = f"{self._root}/_reply/{seg(cid)}"
+            self._session_topic = f"{self._base}/_session/{seg(cid)}"
             self._sink = sink
             self.outbox  # noqa: B018 - open it now: errors surface in start()
             self._stopping.clear()
@@ -941,7 +782,7 @@ class MqttTransport:
     def _on_feed(self, conn: _Conn, route: _Route | None, msg: mqtt.MQTTMessage) -> None:
         try:
             payload = json.loads(msg.payload)
-            sample = _decode_sample(payload)
+            sample = decode_sample(payload)
             epoch = payload.get("epoch")
             seq = payload.get("seq")
             if not isinstance(epoch, str) or type(seq) is not int:
@@ -1016,20 +857,7 @@ class MqttTransport:
                     self._point_index.pop(point.get("guid", ""), None)
         if not raw:
             return
-        data = json.loads(raw)
-        loc = data.get("location")
-        doc = _Doc(
-            agent=str(data["agent"]),
-            lid=str(data["lid"]),
-            guid=str(data["guid"]),
-            base=topic[: -len("/meta")],
-            public=bool(data.get("public")),
-            labels=dict(data.get("labels") or {}),
-            descriptions=dict(data.get("descriptions") or {}),
-            location=None if loc is None else (float(loc[0]), float(loc[1])),
-            tags=list(data.get("tags") or []),
-            points=list(data.get("points") or []),
-        )
+        doc = parse_thing_doc(topic, raw)
         self._catalogue[doc.guid] = doc
         self._by_topic[topic] = doc.guid
         for point in doc.points:
@@ -1048,7 +876,7 @@ class MqttTransport:
             payload = json.loads(raw)
             if not isinstance(payload, dict) or "data" not in payload:
                 raise ValueError("not a JSON object with a 'data' key")
-            data, mime, _ = _decode_sample({**payload, "time": None})
+            data, mime, _ = decode_sample({**payload, "time": None})
         except (ValueError, TypeError, binascii.Error) as exc:
             logger.warning("skipped a request on %r (%s): %.120r", topic, exc, raw)
             return
@@ -1084,7 +912,7 @@ class MqttTransport:
         """
         if point.deleted:
             raise IOTUnknown(f"feed {point.pid!r} of thing {point.thing.lid!r} was deleted")
-        body = _encode_sample(data, mime, time)
+        body = encode_sample(data, mime, time)
         point.last = (data, mime, time)
         outbox = self.outbox
         with self._send_lock:
@@ -1258,7 +1086,7 @@ class MqttTransport:
             thing = self._things.get(lid)
             if thing is not None:
                 return thing
-            thing = _Thing(lid, thing_guid(self.agent_id, lid), f"{self._base}/{_seg(lid)}")
+            thing = _Thing(lid, thing_guid(self.agent_id, lid), f"{self._base}/{seg(lid)}")
             self._things[lid] = thing
         try:
             self._publish_meta(thing)
@@ -1419,7 +1247,7 @@ class MqttTransport:
                         return point
         return None
 
-    def _remote(self, guid: str, kind: PointKind | None) -> tuple[_Doc, dict[str, Any]]:
+    def _remote(self, guid: str, kind: PointKind | None) -> tuple[ThingDoc, dict[str, Any]]:
         found = self._point_index.get(guid)
         if found is None:
             self._sync()
@@ -1481,7 +1309,7 @@ class MqttTransport:
                 doc, found = self._remote(target, kind)
                 guid = target
                 part = "feed" if kind == FEED else "control"
-                topic = f"{doc.base}/{part}/{_seg(str(found['pid']))}"
+                topic = f"{doc.base}/{part}/{seg(str(found['pid']))}"
         subid = uuid.uuid5(uuid.UUID(own.guid), guid).hex
         route = None
         if kind == FEED:
@@ -1551,7 +1379,7 @@ class MqttTransport:
             topic = own.topic
         else:
             doc, point = self._remote(guid, FEED)
-            topic = f"{doc.base}/feed/{_seg(str(point['pid']))}"
+            topic = f"{doc.base}/feed/{seg(str(point['pid']))}"
         found: list[tuple[str, bytes]] = []
         self._fetches[topic] = found
         filt = topic + "/#"
@@ -1566,9 +1394,9 @@ class MqttTransport:
         samples: list[Sample] = []
         if raw_list:
             for item in json.loads(raw_list):
-                samples.append(_decode_sample(item))
+                samples.append(decode_sample(item))
         elif by_topic.get(topic):
-            samples.append(_decode_sample(json.loads(by_topic[topic])))
+            samples.append(decode_sample(json.loads(by_topic[topic])))
         return samples[-count:]
 
     # --- controls ---------------------------------------------------------------------------
@@ -1580,13 +1408,13 @@ class MqttTransport:
                 raise IOTUnknown(f"point {guid!r} is a Feed, not a Control")
             return own.topic, self.agent_id
         doc, point = self._remote(guid, CONTROL)
-        return f"{doc.base}/control/{_seg(str(point['pid']))}", doc.agent
+        return f"{doc.base}/control/{seg(str(point['pid']))}", doc.agent
 
     def ask(self, guid: str, sub_id: str, data: Any, mime: str | None) -> None:
         """Send a request to a control (QoS 1), expecting no answer."""
         conn = self._link()
         topic, _ = self._control_topic(guid)
-        body = json.loads(_encode_sample(data, mime, datetime.now(timezone.utc)))
+        body = json.loads(encode_sample(data, mime, datetime.now(timezone.utc)))
         body.update(sub=sub_id, rid=uuid.uuid4().hex, confirm=False)
         self._publish_sync(conn, topic, json.dumps(body).encode(), False, f"ask {guid!r}")
 
@@ -1597,10 +1425,10 @@ class MqttTransport:
         conn = self._link()
         topic, owner = self._control_topic(guid)
         self._sync(conn)
-        if owner != self.agent_id and not self._status.get(_seg(owner), False):
+        if owner != self.agent_id and not self._status.get(seg(owner), False):
             return "unreachable"
         rid = uuid.uuid4().hex
-        body = json.loads(_encode_sample(data, mime, datetime.now(timezone.utc)))
+        body = json.loads(encode_sample(data, mime, datetime.now(timezone.utc)))
         body.update(sub=sub_id, rid=rid, confirm=True, reply=self._reply_topic)
         waiter: list[Any] = [threading.Event(), None]
         self._waiters[rid] = waiter
@@ -1633,53 +1461,7 @@ class MqttTransport:
     ) -> dict[str, Any]:
         """Search the public things in the catalogue."""
         self._sync()
-        words = text.lower().split() if text else []
-        found: dict[str, Any] = {}
-        skipped = 0
-        for doc in list(self._catalogue.values()):
-            if not doc.public or not self._matches(doc, words, location, unit):
-                continue
-            if skipped < offset:
-                skipped += 1
-                continue
-            lat, lon = doc.location if doc.location is not None else (None, None)
-            found[doc.guid] = {
-                "label": _label(doc.labels),
-                "lat": lat,
-                "long": lon,
-                "points": {
-                    str(p["guid"]): {"label": _label(p.get("labels") or {}), "type": p["kind"]}
-                    for p in doc.points
-                },
-            }
-            if len(found) >= limit:
-                break
-        return found
-
-    @staticmethod
-    def _matches(
-        doc: _Doc, words: list[str], location: tuple[float, float, float] | None, unit: str | None
-    ) -> bool:
-        if location is not None:
-            if doc.location is None:
-                return False
-            lat, lon, radius = location
-            if _distance_km(lat, lon, *doc.location) > radius:
-                return False
-        if unit is not None and not any(
-            v.get("unit") == unit for p in doc.points for v in p.get("values") or ()
-        ):
-            return False
-        if words:
-            parts: list[str] = [*doc.tags, *doc.labels.values(), *doc.descriptions.values()]
-            for p in doc.points:
-                parts.extend((p.get("labels") or {}).values())
-                parts.extend((p.get("descriptions") or {}).values())
-                parts.extend(p.get("tags") or ())
-            hay = "\n".join(parts).lower()
-            if not all(word in hay for word in words):
-                return False
-        return True
+        return search_docs(list(self._catalogue.values()), text, location, unit, limit, offset)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent, or return None."""
@@ -1688,44 +1470,11 @@ class MqttTransport:
         if doc is not None:
             if doc.agent != self.agent_id and not doc.public:
                 return None
-            return {
-                "type": "Thing",
-                "guid": doc.guid,
-                "lid": doc.lid,
-                "agent": doc.agent,
-                "public": doc.public,
-                "label": _label(doc.labels),
-                "labels": dict(doc.labels),
-                "description": _label(doc.descriptions),
-                "descriptions": dict(doc.descriptions),
-                "location": doc.location,
-                "tags": sorted(doc.tags),
-                "points": [
-                    {
-                        "guid": p["guid"],
-                        "pid": p["pid"],
-                        "type": p["kind"],
-                        "label": _label(p.get("labels") or {}),
-                    }
-                    for p in doc.points
-                ],
-            }
+            return describe_thing(doc)
         found = self._point_index.get(guid)
         if found is None:
             return None
-        doc, p = found
+        doc, point = found
         if doc.agent != self.agent_id and not doc.public:
             return None
-        return {
-            "type": p["kind"],
-            "guid": p["guid"],
-            "pid": p["pid"],
-            "thing": doc.guid,
-            "label": _label(p.get("labels") or {}),
-            "labels": dict(p.get("labels") or {}),
-            "description": _label(p.get("descriptions") or {}),
-            "descriptions": dict(p.get("descriptions") or {}),
-            "tags": sorted(p.get("tags") or ()),
-            "values": list(p.get("values") or ()),
-            "recent": int(p.get("save_recent") or 0),
-        }
+        return describe_point(doc, point)

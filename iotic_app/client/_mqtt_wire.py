@@ -1,0 +1,212 @@
+"""What travels on the broker: topic segments, feed payloads, thing documents, their search."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from iotic_app.client._transport import Sample
+
+__all__ = [
+    "ThingDoc",
+    "decode_sample",
+    "describe_point",
+    "describe_thing",
+    "encode_sample",
+    "parse_thing_doc",
+    "search_docs",
+    "seg",
+]
+
+
+def seg(text: str) -> str:
+    """Return *text* percent-encoded as one topic level (no '/', '+', '#' or '%' left)."""
+    return quote(text, safe="")
+
+
+@attrs.define
+class ThingDoc:
+    """A thing as the catalogue knows it (from a retained meta message)."""
+
+    agent: str
+    lid: str
+    guid: str
+    base: str
+    public: bool
+    labels: dict[str, str]
+    descriptions: dict[str, str]
+    location: tuple[float, float] | None
+    tags: list[str]
+    points: list[dict[str, Any]]
+
+
+def encode_sample(data: Any, mime: str | None, time: datetime) -> bytes:
+    """Return the JSON payload of one feed value (without the sharer's epoch and seq)."""
+    body: dict[str, Any] = {"time": time.isoformat(), "mime": mime}
+    if isinstance(data, bytes | bytearray | memoryview):
+        body["data"] = base64.b64encode(bytes(data)).decode("ascii")
+        body["encoding"] = "base64"
+    else:
+        body["data"] = data
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def decode_sample(payload: Any) -> Sample:
+    """Return ``(data, mime, time)`` of a decoded feed payload; raise ValueError if invalid."""
+    if not isinstance(payload, dict) or "data" not in payload:
+        raise ValueError("not a JSON object with a 'data' key")
+    data = payload["data"]
+    mime = payload.get("mime")
+    if mime is not None and not isinstance(mime, str):
+        raise ValueError(f"'mime' must be a string or null, got {mime!r:.40}")
+    if payload.get("encoding") == "base64":
+        if not isinstance(data, str):
+            raise ValueError("base64 'data' must be a string")
+        data = base64.b64decode(data, validate=True)
+    stamp = payload.get("time")
+    if stamp is None:
+        when = datetime.now(timezone.utc)
+    else:
+        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+    return data, mime, when
+
+
+def _label(labels: Mapping[str, str]) -> str | None:
+    if not labels:
+        return None
+    return labels.get("en") or next(iter(labels.values()))
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def parse_thing_doc(topic: str, raw: bytes) -> ThingDoc:
+    """Parse the retained ``.../meta`` document of a thing; raise ValueError/KeyError if bad."""
+    data = json.loads(raw)
+    loc = data.get("location")
+    return ThingDoc(
+        agent=str(data["agent"]),
+        lid=str(data["lid"]),
+        guid=str(data["guid"]),
+        base=topic[: -len("/meta")],
+        public=bool(data.get("public")),
+        labels=dict(data.get("labels") or {}),
+        descriptions=dict(data.get("descriptions") or {}),
+        location=None if loc is None else (float(loc[0]), float(loc[1])),
+        tags=list(data.get("tags") or []),
+        points=list(data.get("points") or []),
+    )
+
+
+def _matches(
+    doc: ThingDoc, words: list[str], location: tuple[float, float, float] | None, unit: str | None
+) -> bool:
+    if location is not None:
+        if doc.location is None:
+            return False
+        lat, lon, radius = location
+        if _distance_km(lat, lon, *doc.location) > radius:
+            return False
+    if unit is not None and not any(
+        v.get("unit") == unit for p in doc.points for v in p.get("values") or ()
+    ):
+        return False
+    if words:
+        parts: list[str] = [*doc.tags, *doc.labels.values(), *doc.descriptions.values()]
+        for p in doc.points:
+            parts.extend((p.get("labels") or {}).values())
+            parts.extend((p.get("descriptions") or {}).values())
+            parts.extend(p.get("tags") or ())
+        hay = "\n".join(parts).lower()
+        if not all(word in hay for word in words):
+            return False
+    return True
+
+
+def search_docs(
+    docs: list[ThingDoc],
+    text: str | None,
+    location: tuple[float, float, float] | None,
+    unit: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """Search public things as ``Client.search`` does, over catalogue documents."""
+    words = text.lower().split() if text else []
+    found: dict[str, Any] = {}
+    skipped = 0
+    for doc in docs:
+        if not doc.public or not _matches(doc, words, location, unit):
+            continue
+        if skipped < offset:
+            skipped += 1
+            continue
+        lat, lon = doc.location if doc.location is not None else (None, None)
+        found[doc.guid] = {
+            "label": _label(doc.labels),
+            "lat": lat,
+            "long": lon,
+            "points": {
+                str(p["guid"]): {"label": _label(p.get("labels") or {}), "type": p["kind"]}
+                for p in doc.points
+            },
+        }
+        if len(found) >= limit:
+            break
+    return found
+
+
+def describe_thing(doc: ThingDoc) -> dict[str, Any]:
+    """Return ``describe``'s dict for a thing."""
+    return {
+        "type": "Thing",
+        "guid": doc.guid,
+        "lid": doc.lid,
+        "agent": doc.agent,
+        "public": doc.public,
+        "label": _label(doc.labels),
+        "labels": dict(doc.labels),
+        "description": _label(doc.descriptions),
+        "descriptions": dict(doc.descriptions),
+        "location": doc.location,
+        "tags": sorted(doc.tags),
+        "points": [
+            {
+                "guid": p["guid"],
+                "pid": p["pid"],
+                "type": p["kind"],
+                "label": _label(p.get("labels") or {}),
+            }
+            for p in doc.points
+        ],
+    }
+
+
+def describe_point(doc: ThingDoc, p: dict[str, Any]) -> dict[str, Any]:
+    """Return ``describe``'s dict for a point of the thing *doc*."""
+    return {
+        "type": p["kind"],
+        "guid": p["guid"],
+        "pid": p["pid"],
+        "thing": doc.guid,
+        "label": _label(p.get("labels") or {}),
+        "labels": dict(p.get("labels") or {}),
+        "description": _label(p.get("descriptions") or {}),
+        "descriptions": dict(p.get("descriptions") or {}),
+        "tags": sorted(p.get("tags") or ()),
+        "values": list(p.get("values") or ()),
+        "recent": int(p.get("save_recent") or 0),
+    }
