@@ -346,6 +346,8 @@ class MqttTransport:
         self._taken_over = False
         self._failure: BaseException | None = None
         self._things: dict[str, _Thing] = {}
+        self._by_guid: dict[str, _Point] = {}  # the agent's own points
+        self._by_control_topic: dict[str, _Point] = {}
         self._routes: dict[str, _Route] = {}
         self._seen: dict[str, tuple[str, int]] = {}  # the last value that arrived, per feed
         self._ledger: dict[str, tuple[str, int]] = {}  # delivered, not yet written down
@@ -864,12 +866,7 @@ class MqttTransport:
             self._point_index[str(point["guid"])] = (doc, point)
 
     def _on_request(self, topic: str, raw: bytes) -> None:
-        point = None
-        with self._lock:
-            for thing in self._things.values():
-                for candidate in thing.points.values():
-                    if candidate.topic == topic:
-                        point = candidate
+        point = self._by_control_topic.get(topic)
         if point is None:
             return
         try:
@@ -1064,6 +1061,7 @@ class MqttTransport:
                     if point.save_recent > 1:
                         point.recent = deque(maxlen=point.save_recent)
                     thing.points[(kind, point.pid)] = point
+                    self._index(point)
                 self._things[doc.lid] = thing
 
     def _own(self, ref: Any) -> _Thing:
@@ -1142,6 +1140,7 @@ class MqttTransport:
             if point is None:
                 point = _Point(own, kind, pid, point_guid(own.guid, kind, pid))
                 own.points[(kind, pid)] = point
+                self._index(point)
             changed = new
             if save_recent > 0 and save_recent != point.save_recent:
                 point.save_recent = save_recent
@@ -1174,6 +1173,8 @@ class MqttTransport:
     def _drop_point(self, conn: _Conn, point: _Point) -> None:
         with self._lock:
             point.thing.points.pop((point.kind, point.pid), None)
+            self._by_guid.pop(point.guid, None)
+            self._by_control_topic.pop(point.topic, None)
             point.deleted = True
             point.token = None
         if point.kind == FEED:
@@ -1240,12 +1241,13 @@ class MqttTransport:
         self._publish_meta(own)
 
     def _own_point(self, guid: str) -> _Point | None:
-        with self._lock:
-            for thing in self._things.values():
-                for point in thing.points.values():
-                    if point.guid == guid:
-                        return point
-        return None
+        return self._by_guid.get(guid)
+
+    def _index(self, point: _Point) -> None:
+        """Make one of the agent's points findable by guid (and a control by topic)."""
+        self._by_guid[point.guid] = point
+        if point.kind == CONTROL:
+            self._by_control_topic[point.topic] = point
 
     def _remote(self, guid: str, kind: PointKind | None) -> tuple[ThingDoc, dict[str, Any]]:
         found = self._point_index.get(guid)
