@@ -350,8 +350,6 @@ class MqttTransport:
         self._by_control_topic: dict[str, _Point] = {}
         self._routes: dict[str, _Route] = {}
         self._seen: dict[str, tuple[str, int]] = {}  # the last value that arrived, per feed
-        self._ledger: dict[str, tuple[str, int]] = {}  # delivered, not yet written down
-        self._ledger_lock = threading.Lock()
         self._catalogue: dict[str, ThingDoc] = {}  # thing guid -> doc
         self._by_topic: dict[str, str] = {}  # meta topic -> thing guid
         self._point_index: dict[str, tuple[ThingDoc, dict[str, Any]]] = {}
@@ -826,8 +824,7 @@ class MqttTransport:
         self, topic: str, epoch: str | None, seq: int | None, paho: mqtt.Client, mid: int
     ) -> None:
         if epoch is not None and seq is not None:
-            with self._ledger_lock:
-                self._ledger[topic] = (epoch, seq)  # written to disk by the sender thread
+            self.outbox.mark_seen(topic, epoch, seq)  # before the ack: see the design note
         if mid:
             conn = self._conn
             if conn is not None and conn.paho is paho:
@@ -1010,11 +1007,9 @@ class MqttTransport:
             self._to_ack = []
 
     def _write_ledger(self) -> None:
-        """Write down what the callbacks got (sender thread, and at stop)."""
-        if self._ledger and self._outbox is not None:
-            with self._ledger_lock:
-                ledger, self._ledger = self._ledger, {}
-            self._outbox.mark_seen_many((t, e, s) for t, (e, s) in ledger.items())
+        """Move the ledger log into its table (sender thread, and at stop)."""
+        if self._outbox is not None:
+            self._outbox.flush_seen()
 
     def _flush_acks(self) -> None:
         with self._send_lock:

@@ -18,7 +18,9 @@
 #   everything acknowledged within that window is published again; followers drop the copies
 #   they already have by sequence number.
 # * The ledger (``seen``) keeps, per followed feed, the last sequence number delivered to user
-#   code, so a follower restarted after a kill -9 does not deliver a value twice.
+#   code, so a follower restarted after a kill -9 does not deliver a value twice. Each delivery is
+#   appended at once to a small log file next to the database (one write() call, which survives
+#   a kill -9); ``flush_seen`` moves the log into the table now and then.
 
 from __future__ import annotations
 
@@ -116,6 +118,14 @@ class Outbox:
             self._bg = self._connect()
         except (OSError, sqlite3.Error) as exc:
             raise OSError(f"cannot open the outbox file {str(self.path)!r}: {exc}") from None
+        self._seen_lock = threading.Lock()
+        self._seen_pending: dict[str, tuple[str, int]] = {}
+        self._seen_path = self.path.with_name(self.path.name + ".seen")
+        try:
+            self._seen_fd = os.open(self._seen_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise OSError(f"cannot open the ledger file {str(self._seen_path)!r}: {exc}") from None
+        self._recover_seen()
         row = self._db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
         if row is None:
             epoch = uuid.uuid4().hex[:16]
@@ -279,6 +289,9 @@ class Outbox:
 
     def last_seen(self, source: str) -> tuple[str, int] | None:
         """Return ``(epoch, seq)`` last delivered from *source*, or None."""
+        pending = self._seen_pending.get(source)
+        if pending is not None:
+            return pending
         with self._lock:
             row = self._db.execute(
                 "SELECT epoch, seq FROM seen WHERE source = ?", (source,)
@@ -286,8 +299,38 @@ class Outbox:
         return None if row is None else (str(row[0]), int(row[1]))
 
     def mark_seen(self, source: str, epoch: str, seq: int) -> None:
-        """Record that *seq* of *source* (of the sharer's *epoch*) reached user code."""
-        self.mark_seen_many([(source, epoch, seq)])
+        """Record that *seq* of *source* (of the sharer's *epoch*) reached user code.
+
+        One append to the ledger log (durable against a kill -9 when this returns); the table
+        is updated by :meth:`flush_seen`.
+        """
+        line = f"{source}\t{epoch}\t{seq}\n".encode()
+        with self._seen_lock:
+            os.write(self._seen_fd, line)
+            self._seen_pending[source] = (epoch, seq)
+
+    def flush_seen(self) -> None:
+        """Move the ledger log into the table and empty the log."""
+        with self._seen_lock:
+            if not self._seen_pending:
+                return
+            pending, self._seen_pending = self._seen_pending, {}
+            self.mark_seen_many((t, e, s) for t, (e, s) in pending.items())
+            os.ftruncate(self._seen_fd, 0)
+
+    def _recover_seen(self) -> None:
+        """At open: take what the log holds (a previous run killed) into the table."""
+        size = os.fstat(self._seen_fd).st_size
+        if not size:
+            return
+        raw = os.pread(self._seen_fd, size, 0).decode("utf-8", "replace")
+        found: dict[str, tuple[str, int]] = {}
+        for line in raw.split("\n"):
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[2].isdigit():  # a torn last line is skipped
+                found[parts[0]] = (parts[1], int(parts[2]))
+        self.mark_seen_many((t, e, s) for t, (e, s) in found.items())
+        os.ftruncate(self._seen_fd, 0)
 
     def mark_seen_many(self, items: Iterable[tuple[str, str, int]]) -> None:
         """Record several ``(source, epoch, seq)`` at once, in one transaction."""
@@ -308,6 +351,8 @@ class Outbox:
 
     def close(self) -> None:
         """Close the file (idempotent)."""
+        self.flush_seen()
         with self._lock, self._bg_lock:
             self._bg.close()
             self._db.close()
+            os.close(self._seen_fd)

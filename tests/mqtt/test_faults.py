@@ -118,7 +118,16 @@ def check_exactly_once(received: list[str], runs: list[tuple[str, list[str]]]) -
         expected = [f"{run} {i}" for i in range(len(reported))]
         assert reported == expected
         got = received[at : at + len(expected)]
-        assert got == expected, f"run {run}: first difference at {at}"
+        if got != expected:
+            first = next(
+                (i for i, (g, e) in enumerate(zip(got, expected, strict=False)) if g != e),
+                min(len(got), len(expected)),
+            )
+            pytest.fail(
+                f"run {run}: from index {at + first}, got {got[first : first + 5]}, "
+                f"expected {expected[first : first + 5]} ({len(received)} received, "
+                f"{len(expected)} reported)"
+            )
         at += len(expected)
         if at < len(received) and received[at] == f"{run} {len(expected)}":
             at += 1  # shared, then killed before it printed

@@ -120,3 +120,22 @@ def test_default_folder_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert default_folder() == Path.home() / ".local" / "state" / "iotic_app" / "outbox"
     assert Outbox.for_agent("a1", tmp_path).path == tmp_path / "a1.sqlite"
     assert os.path.exists(tmp_path / "a1.sqlite")
+
+
+def test_ledger_entry_survives_kill_9_before_any_flush(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    script = (
+        "import os, signal, sys\n"
+        "from iotic_app.client._outbox import Outbox\n"
+        "box = Outbox(sys.argv[1])\n"
+        "for i in range(1, 101):\n"
+        "    box.mark_seen('feed/a', 'e1', i)\n"
+        "box.mark_seen('feed/b', 'e2', 7)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(path)], timeout=30)
+    assert done.returncode == -9
+    box = Outbox(path)
+    assert box.last_seen("feed/a") == ("e1", 100)
+    assert box.last_seen("feed/b") == ("e2", 7)
+    box.close()
