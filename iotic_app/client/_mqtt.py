@@ -296,6 +296,7 @@ class _Conn:
         self.connack: int | None = None
         self.connected = threading.Event()
         self.answered = threading.Event()  # CONNACK (either way) or the link dropped
+        self.ready = threading.Event()  # subscriptions and catalogue restored: in service
         self.closed = threading.Event()
         self.disconnect_reason: int | None = None
         self.receive_max = WINDOW
@@ -344,6 +345,7 @@ class MqttTransport:
         self._link_thread: threading.Thread | None = None
         self._sender_thread: threading.Thread | None = None
         self._taken_over = False
+        self._last_connack: int | None = None
         self._failure: BaseException | None = None
         self._things: dict[str, _Thing] = {}
         self._by_guid: dict[str, _Point] = {}  # the agent's own points
@@ -409,7 +411,16 @@ class MqttTransport:
             self._sink = sink
             self.outbox  # noqa: B018 - open it now: errors surface in start()
             self._stopping.clear()
-            self._connect(initial=True)
+            self._claim_first()
+            for attempt in range(3):
+                try:
+                    self._connect(initial=True)
+                    break
+                except LinkException:
+                    # pushed off while coming up (the process we take over reconnected
+                    # before it saw our claim): try again at once, a few times
+                    if self._last_connack != 0 or attempt == 2:
+                        raise
         except BaseException:
             _release_client_id(s.host, s.port, cid)
             raise
@@ -452,11 +463,11 @@ class MqttTransport:
     def is_connected(self) -> bool:
         """Whether the link to the broker is up."""
         conn = self._conn
-        return conn is not None and conn.connected.is_set() and not conn.closed.is_set()
+        return conn is not None and conn.ready.is_set() and not conn.closed.is_set()
 
     def _link(self) -> _Conn:
         conn = self._conn
-        if conn is None or not conn.connected.is_set() or conn.closed.is_set():
+        if conn is None or not conn.ready.is_set() or conn.closed.is_set():
             if self._taken_over:
                 raise SessionTakenOver(
                     f"agent {self.agent_id!r}: another process took this MQTT session over; "
@@ -468,12 +479,12 @@ class MqttTransport:
             )
         return conn
 
-    def _new_paho(self) -> mqtt.Client:
+    def _new_paho(self, client_id: str | None = None) -> mqtt.Client:
         s = self.settings
         v5 = s.protocol == mqtt.MQTTv5
         paho = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=s.client_id,
+            client_id=client_id or s.client_id,
             clean_session=None if v5 else False,
             protocol=MQTTProtocolVersion(s.protocol),
             reconnect_on_failure=False,
@@ -491,9 +502,109 @@ class MqttTransport:
                 keyfile=s.key_file,
                 cert_reqs=ssl.CERT_REQUIRED,
             )
-        paho.will_set(self._status_topic, b"offline", qos=1, retain=True)
+        if client_id is None:
+            paho.will_set(self._status_topic, b"offline", qos=1, retain=True)
         paho.suppress_exceptions = True
         return paho
+
+    def _peek_claim(self) -> str | None:
+        """Read the session claim on a connection of its own (not as the agent, so reading it
+        pushes nobody off); None when there is none or the broker cannot be reached."""
+        s = self.settings
+        cid = f"{s.client_id}~peek-{uuid.uuid4().hex[:8]}"
+        marker_topic = f"{self._root}/_reply/{seg(cid)}"
+        done = threading.Event()
+        found: list[str] = []
+
+        def on_message(msg: mqtt.MQTTMessage) -> None:
+            if msg.topic == self._session_topic and msg.payload:
+                try:
+                    found.append(str(json.loads(msg.payload).get("instance")))
+                except (ValueError, AttributeError):
+                    logger.warning("ignored a session claim that is not JSON: %.80r", msg.payload)
+            elif msg.topic == marker_topic:
+                done.set()
+
+        def on_connect(c: mqtt.Client, code: ReasonCode) -> None:
+            if code.value:
+                done.set()
+                return
+            c.subscribe([(self._session_topic, 0), (marker_topic, 0)])
+            c.publish(marker_topic, b"peek", qos=0)
+
+        paho = self._new_paho(cid)
+        paho.on_connect = lambda c, u, f, rc, p: on_connect(c, rc)
+        paho.on_message = lambda c, u, m: on_message(m)
+        paho.on_disconnect = lambda c, u, f, rc, p: done.set()
+        try:
+            if s.protocol == mqtt.MQTTv5:
+                paho.connect(s.host, s.port, s.keepalive, clean_start=True)
+            else:
+                paho.connect(s.host, s.port, s.keepalive)
+        except (OSError, ssl.SSLError) as exc:
+            _close_sockets_of(exc)
+            return None
+        paho.loop_start()
+        try:
+            done.wait(s.connect_timeout)
+        finally:
+            paho.disconnect()
+            paho.loop_stop()
+            sock = paho.socket()
+            if isinstance(sock, socket.socket):
+                sock.close()
+        return found[-1] if found else None
+
+    def _stop_taken_over(self) -> None:
+        self._taken_over = True
+        self._stopping.set()
+        logger.error(
+            "agent %r: another process connected with the same agent id (%r) and took the "
+            "MQTT session over; this client stops. Run one process per agent name.",
+            self.agent_id,
+            self.settings.client_id,
+        )
+
+    def _claim_first(self) -> None:
+        """Claim the agent's session on a connection of its own, before the session's.
+
+        Connecting with the agent's client id pushes off a process that holds the session; when
+        that one reconnects it finds this claim and stops (see ``_bring_up``). Claiming first
+        means it finds the claim even when this process is slow to come up.
+        """
+        s = self.settings
+        done = threading.Event()
+        result: list[int] = []
+        paho = self._new_paho(f"{s.client_id}~claim-{uuid.uuid4().hex[:8]}")
+
+        def answered(code: ReasonCode) -> None:
+            result.append(code.value)
+            done.set()
+
+        paho.on_connect = lambda c, u, f, rc, p: answered(rc)
+        paho.on_publish = lambda c, u, mid, rc, p: answered(rc)
+        paho.on_disconnect = lambda c, u, f, rc, p: done.set()
+        claim = json.dumps({"instance": self._instance, "pid": os.getpid()}).encode()
+        try:
+            if s.protocol == mqtt.MQTTv5:
+                paho.connect(s.host, s.port, s.keepalive, clean_start=True)
+            else:
+                paho.connect(s.host, s.port, s.keepalive)
+        except (OSError, ssl.SSLError) as exc:
+            _close_sockets_of(exc)
+            return  # _connect says what is wrong, with the whole message
+        paho.loop_start()
+        try:
+            if done.wait(s.connect_timeout) and result == [0]:
+                done.clear()
+                paho.publish(self._session_topic, claim, qos=1, retain=True)
+                done.wait(s.connect_timeout)
+        finally:
+            paho.disconnect()
+            paho.loop_stop()
+            sock = paho.socket()
+            if isinstance(sock, socket.socket):
+                sock.close()
 
     def _connect(self, initial: bool) -> None:
         """Make one connection and bring it into service; raise LinkException on failure."""
@@ -591,14 +702,7 @@ class MqttTransport:
         self._sync(conn)
         owner = self._session_owner
         if not initial and owner is not None and owner != self._instance:
-            self._taken_over = True
-            self._stopping.set()
-            logger.error(
-                "agent %r: another process connected with the same agent id (%r) and took the "
-                "MQTT session over; this client stops. Run one process per agent name.",
-                self.agent_id,
-                self.settings.client_id,
-            )
+            self._stop_taken_over()
             raise SessionTakenOver(
                 f"agent {self.agent_id!r}: another process took this MQTT session over; "
                 "run one process per agent name"
@@ -608,10 +712,12 @@ class MqttTransport:
         self._adopt_own()
         info = paho.publish(self._status_topic, b"online", qos=1, retain=True)
         conn.result(info.mid, SYNC_TIMEOUT)
+        conn.ready.set()
         self._kick.set()
 
     def _on_connect(self, conn: _Conn, rc: ReasonCode, props: Properties | None) -> None:
         conn.connack = rc.value
+        self._last_connack = rc.value
         conn.answered.set()
         if rc.value == 0:
             if props is not None and hasattr(props, "ReceiveMaximum"):
@@ -659,6 +765,10 @@ class MqttTransport:
                     self._take_acks(conn)
                 self._flush_acks()
             if self._stopping.wait(delay / 2 + random.uniform(0, delay / 2)):
+                return
+            owner = self._peek_claim()
+            if owner is not None and owner != self._instance:
+                self._stop_taken_over()
                 return
             try:
                 self._connect(initial=False)
