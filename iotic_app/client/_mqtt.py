@@ -595,7 +595,12 @@ class MqttTransport:
             return  # _connect says what is wrong, with the whole message
         paho.loop_start()
         try:
-            if done.wait(s.connect_timeout) and result == [0]:
+            if not done.wait(s.connect_timeout):
+                raise LinkException(
+                    f"agent {self.agent_id!r}: no answer from the MQTT broker at "
+                    f"{s.host}:{s.port} within {s.connect_timeout:g} s"
+                )
+            if result == [0]:
                 done.clear()
                 paho.publish(self._session_topic, claim, qos=1, retain=True)
                 done.wait(s.connect_timeout)
