@@ -323,7 +323,8 @@ class Outbox:
         size = os.fstat(self._seen_fd).st_size
         if not size:
             return
-        raw = os.pread(self._seen_fd, size, 0).decode("utf-8", "replace")
+        os.lseek(self._seen_fd, 0, os.SEEK_SET)
+        raw = os.read(self._seen_fd, size).decode("utf-8", "replace")
         found: dict[str, tuple[str, int]] = {}
         for line in raw.split("\n"):
             parts = line.split("\t")
