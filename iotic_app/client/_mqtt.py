@@ -10,6 +10,7 @@
 #   ROOT/AGENT/LID/feed/PID/recent   retained JSON list of the last save_recent values
 #   ROOT/AGENT/LID/control/PID       requests to a control (QoS 1)
 #   ROOT/AGENT/_status               retained "online" / "offline" (also the will)
+#   ROOT/AGENT/_session/CLIENT_ID    retained claim: which process holds the agent's session
 #   ROOT/_reply/CLIENT_ID            tell confirmations and this client's sync markers
 #
 # Every client keeps a catalogue of all things from the retained ``meta`` topics: search,
@@ -17,14 +18,20 @@
 # the client's own reply topic and waited for) makes sure the catalogue holds everything the
 # broker had when the call began.
 #
-# Shares go through the durable outbox (``_outbox.py``) first: share() never fails because the
-# link is down. A sender publishes outbox rows in order with at most WINDOW unacknowledged, and
-# deletes them on PUBACK (in batches). Each connection is a fresh paho client, so after a
-# reconnect the outbox alone decides what is resent, in order. Payloads carry the sharer's
-# outbox ``epoch`` and ``seq``; a follower drops any value whose seq it has already delivered
-# (kept in memory and in its own sqlite ledger), so redeliveries never reach a callback twice.
-# Followers acknowledge a value (manual PUBACK) only after its callbacks ran, so a follower
-# killed mid-way gets the rest again from its persistent session.
+# Shares go through the durable outbox (``_outbox.py``): share() publishes (when the link is up
+# and nothing waits before it) and commits the row before it returns, and never fails because
+# the link is down. A sender thread publishes waiting rows in order with at most WINDOW
+# unacknowledged, and marks them on PUBACK (in batches). Each connection is a fresh paho client,
+# so after a reconnect the outbox alone decides what is resent, in order, starting with what the
+# broker acknowledged within the replay window (a broker killed after a PUBACK may have lost it).
+# Payloads carry the sharer's outbox ``epoch`` and ``seq``; a follower drops any value whose seq
+# it has already delivered (in memory, and in its ledger: a log appended before each ack), so
+# redeliveries never reach a callback twice. Followers acknowledge a value (manual PUBACK) only
+# after its callbacks ran, so a follower killed mid-way gets the rest again from its session.
+#
+# Connections: start() claims the session on a side connection, then connects as the agent
+# (MQTT 5, clean start off, session expiry); a supervisor thread reconnects with backoff and
+# jitter after reading the claim on a side connection (another process's claim: stop).
 
 from __future__ import annotations
 
