@@ -8,6 +8,7 @@ __all__ = [
     "IOTUnknown",
     "IoticAppError",
     "LinkException",
+    "SessionTakenOver",
 ]
 
 
@@ -35,3 +36,11 @@ class IOTUnknown(IoticAppError, LookupError):
 
 class IOTAccessDenied(IoticAppError, PermissionError):
     """The agent tried to change a thing that belongs to another agent."""
+
+
+class SessionTakenOver(IoticAppError, RuntimeError):
+    """Another process connected as this agent and took its session over; this one stopped.
+
+    Not a ``ConnectionError``: ``RetryingThingRunner`` does not retry it (the two processes
+    would knock each other off for ever). Run one process per agent name.
+    """

@@ -88,13 +88,13 @@ from iotic_app.client._transport import (
 )
 from iotic_app.exceptions import (
     IOTAccessDenied,
-    IoticAppError,
     IOTSyncTimeout,
     IOTUnknown,
     LinkException,
+    SessionTakenOver,
 )
 
-__all__ = ["MqttSettings", "MqttTransport", "SessionTakenOver"]
+__all__ = ["MqttSettings", "MqttTransport"]
 
 logger = logging.getLogger("iotic_app.mqtt")
 
@@ -107,14 +107,6 @@ _ACK_BATCH = 256
 _ACK_PERIOD = 0.02
 _CHECKPOINT_PERIOD = 10.0
 _HELD_LIMIT = 100_000
-
-
-class SessionTakenOver(IoticAppError, RuntimeError):
-    """Another process connected with this agent's id and took its MQTT session over.
-
-    Not a ``ConnectionError``: ``RetryingThingRunner`` does not retry it (the two processes
-    would knock each other off for ever). Run one process per agent name.
-    """
 
 
 # --- the agent's own things -----------------------------------------------------------------
