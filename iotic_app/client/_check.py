@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
@@ -20,6 +21,27 @@ __all__ = [
 
 _HEX = frozenset("0123456789abcdef")
 _MAX_ID = 64
+
+
+_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_group(value: object) -> str:
+    """Return *value* if it is a valid follower group name, else raise naming ``group``.
+
+    Raises:
+        TypeError: not a str.
+        ValueError: not 1-64 letters, digits, ``_``, ``.`` or ``-`` (starting with a letter or
+            digit), as MQTT shared subscription names allow.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"group must be a str, got {value!r}")
+    if not _GROUP.fullmatch(value):
+        raise ValueError(
+            "group must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or "
+            f"digit, got {value!r}"
+        )
+    return value
 
 
 def check_id(name: str, value: object) -> str:

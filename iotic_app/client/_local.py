@@ -72,6 +72,7 @@ class _Point:
         "deleted",
         "descriptions",
         "followers",
+        "groups",
         "guid",
         "handler",
         "kind",
@@ -99,23 +100,48 @@ class _Point:
         self.last: Sample | None = None
         # copy-on-write tuple, so share() reads it without the lock
         self.followers: tuple[tuple[Dispatcher, Delivery], ...] = ()
+        self.groups: dict[str, _Group] | None = None  # follows with group=: one member each
         self.handler: tuple[Dispatcher, Delivery] | None = None
         self.deleted = False
+
+
+class _Group:
+    """The followers of a feed in one group: each sample goes to one of them, in turn."""
+
+    __slots__ = ("members", "turn")
+
+    def __init__(self) -> None:
+        self.members: tuple[tuple[Dispatcher, Delivery], ...] = ()  # copy-on-write
+        self.turn = 0
+
+    def pick(self) -> tuple[Dispatcher, Delivery] | None:
+        """The member whose turn it is (None once the last one left)."""
+        members = self.members
+        if not members:
+            return None
+        self.turn += 1
+        return members[self.turn % len(members)]
 
 
 class _Sub:
     """A follow or attach of a thing to a point."""
 
-    __slots__ = ("entry", "kind", "point", "subid", "thing")
+    __slots__ = ("entry", "group", "kind", "point", "subid", "thing")
 
     def __init__(
-        self, subid: str, thing: _Thing, point: _Point, entry: tuple[Dispatcher, Delivery]
+        self,
+        subid: str,
+        thing: _Thing,
+        point: _Point,
+        entry: tuple[Dispatcher, Delivery],
+        group: str | None = None,
     ) -> None:
         self.subid = subid
         self.thing = thing
         self.point = point
         self.kind = point.kind
         self.entry = entry
+        self.group = group
 
 
 class _Waiter:
@@ -342,11 +368,18 @@ class LocalTransport:
         del space.points[point.guid]
         point.deleted = True
         point.followers = ()
+        point.groups = None
         point.handler = None
 
     def _drop_sub(self, sub: _Sub) -> None:
         point = sub.point
-        point.followers = tuple(entry for entry in point.followers if entry is not sub.entry)
+        group = None if point.groups is None or sub.group is None else point.groups.get(sub.group)
+        if group is not None:
+            group.members = tuple(entry for entry in group.members if entry is not sub.entry)
+            if not group.members:
+                point.groups = {k: v for k, v in (point.groups or {}).items() if v is not group}
+        else:
+            point.followers = tuple(e for e in point.followers if e is not sub.entry)
         if sub.thing.subs is not None:
             sub.thing.subs.pop(sub.subid, None)
 
@@ -426,9 +459,20 @@ class LocalTransport:
                 sink.ring()
             elif not sink._running:
                 sink._trim()
+        groups = point.groups
+        if groups:
+            for group in groups.values():
+                member = group.pick()
+                if member is not None:
+                    member[0].push(member[1], sample)
 
     def subscribe(
-        self, thing: Any, kind: PointKind, target: Target, token: Delivery
+        self,
+        thing: Any,
+        kind: PointKind,
+        target: Target,
+        token: Delivery,
+        group: str | None = None,
     ) -> tuple[str, str]:
         """Follow a feed or attach to a control; see ``Transport.subscribe``."""
         space = self._s()
@@ -451,8 +495,14 @@ class LocalTransport:
                 self._drop_sub(old)
             assert self._sink is not None
             entry = (self._sink, token)
-            subs[subid] = _Sub(subid, own, point, entry)
-            if kind == FEED:
+            subs[subid] = _Sub(subid, own, point, entry, group)
+            if kind == FEED and group is not None:
+                groups = dict(point.groups or {})  # copy-on-write, as followers
+                members = groups.get(group) or _Group()
+                members.members = (*members.members, entry)
+                groups[group] = members
+                point.groups = groups
+            elif kind == FEED:
                 point.followers = (*point.followers, entry)
             return subid, point.guid
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from iotic_app.client._check import check_callback, check_id, check_target
+from iotic_app.client._check import check_callback, check_group, check_id, check_target
 from iotic_app.client._meta import Tagged, ThingMeta
 from iotic_app.client._points import Callback, Control, Feed, RemoteControl, RemoteFeed
 from iotic_app.client._transport import CONTROL, FEED, ThingRef
@@ -190,6 +190,8 @@ class Thing(Tagged["ThingRef"]):
         gpid_or_lid_pid: object,
         callback: Callback | None = None,
         callback_parsed: Callback | None = None,
+        *,
+        group: str | None = None,
     ) -> RemoteFeed:
         """Follow a feed: its data arrives at the callbacks, in order, on the client's worker.
 
@@ -203,6 +205,9 @@ class Thing(Tagged["ThingRef"]):
                 ``(thing_lid, pid)`` tuple naming one of the agent's own feeds.
             callback: Called with each sample.
             callback_parsed: Called with each sample plus ``'parsed'``.
+            group: Followers of the feed in the same group share its load: each sample
+                reaches one of them (MQTT 5 shared subscriptions on a broker), so a heavy feed
+                can be processed by many agent processes.
 
         Returns:
             The followed feed.
@@ -220,7 +225,12 @@ class Thing(Tagged["ThingRef"]):
             check_callback("callback", callback),
             check_callback("callback_parsed", callback_parsed),
         )
-        remote.subid, remote.guid = self._client._link().subscribe(self._ref, FEED, target, remote)
+        link = self._client._link()
+        if group is None:
+            remote.subid, remote.guid = link.subscribe(self._ref, FEED, target, remote)
+        else:
+            group = check_group(group)
+            remote.subid, remote.guid = link.subscribe(self._ref, FEED, target, remote, group)
         self._client._remember(remote)
         return remote
 

@@ -344,12 +344,18 @@ class Transport(Protocol):
         """
 
     def subscribe(
-        self, thing: ThingRef, kind: PointKind, target: Target, token: Delivery
+        self,
+        thing: ThingRef,
+        kind: PointKind,
+        target: Target,
+        token: Delivery,
+        group: str | None = None,
     ) -> tuple[str, str]:
         """Follow a feed or attach to a control on behalf of *thing*.
 
         Feed samples go to ``sink.push(token, sample)`` from the moment this returns. Doing it
-        again for the same thing and target replaces the token.
+        again for the same thing and target replaces the token. Followers of a feed with the
+        same *group* share its samples: each sample reaches one of them.
 
         Returns:
             ``(subscription id, target point guid)``.

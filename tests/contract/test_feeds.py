@@ -233,3 +233,40 @@ def test_callbacks_run_on_one_worker_thread_not_the_callers(pair: Any, collector
     assert threading.current_thread() not in collector.threads
     assert len(set(collector.threads)) == 1
     assert [c["data"] for c in collector.calls] == list(range(20))
+
+
+def test_followers_in_a_group_share_the_load(make_client: Any, pair: Any, collector: Any) -> None:
+    """Each value reaches exactly one member of the group; a plain follower gets them all."""
+    _, _, feed, display = pair
+    received: list[list[int]] = [[], [], []]
+    done = threading.Condition()
+
+    def member(i: int) -> Any:
+        def callback(args: dict[str, Any]) -> None:
+            with done:
+                received[i].append(args["data"]["n"])
+                done.notify_all()
+
+        return callback
+
+    for i in range(3):
+        worker = make_client(f"worker{i}").create_thing("worker")
+        worker.follow(feed.guid, callback=member(i), group="pool")
+    display.follow(feed.guid, callback=collector)
+    values = list(range(60))
+    for n in values:
+        feed.share({"n": n})
+    with done:
+        assert done.wait_for(lambda: sum(map(len, received)) >= len(values), 10)
+    assert sorted(n for got in received for n in got) == values  # each value exactly once
+    assert sum(1 for got in received if got) >= 2  # the load is shared
+    assert [args["data"]["n"] for args in collector.wait(len(values))] == values
+
+
+@pytest.mark.parametrize(
+    ("group", "error"), [("a/b", ValueError), ("", ValueError), (7, TypeError)]
+)
+def test_a_bad_group_name_is_refused(pair: Any, group: Any, error: type[Exception]) -> None:
+    _, _, feed, display = pair
+    with pytest.raises(error, match="group must be"):
+        display.follow(feed.guid, group=group)
