@@ -124,6 +124,16 @@ class Client:
             finally:
                 self._dispatcher.stop()
 
+    @property
+    def outbox_depth(self) -> int | None:
+        """Shares waiting in the outbox for the broker, or None where the transport has none.
+
+        The embedded space delivers at once and has no outbox; on MQTT this counts the shares
+        not yet acknowledged by the broker (also while the link is down).
+        """
+        depth = getattr(self._transport, "outbox_depth", None)
+        return depth if isinstance(depth, int) else None
+
     def is_connected(self) -> bool:
         """Whether the client is started and its link is up.
 
