@@ -40,6 +40,10 @@ __all__ = ["DEFAULT_LIMIT", "Outbox", "default_folder"]
 logger = logging.getLogger("iotic_app.mqtt")
 
 DEFAULT_LIMIT = 1_000_000
+
+#: How many sequence numbers one share can publish before it commits them (a value and its
+#: ``/recent`` document), with room to spare.
+UNCOMMITTED_AT_MOST = 16
 DEFAULT_REPLAY = 5.0
 
 _SCHEMA = """
@@ -137,7 +141,10 @@ class Outbox:
             "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"
         ).fetchone()[0]
         last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
-        self.last_seq: int = 0 if last is None else int(last[0])
+        # A share publishes before it commits, so a kill -9 between the two leaves numbers that
+        # went out but were never stored. Skip past them: a reused number would make followers
+        # drop a new value as a duplicate of the lost one; a gap is harmless to them.
+        self.last_seq: int = (0 if last is None else int(last[0])) + UNCOMMITTED_AT_MOST
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(
@@ -194,6 +201,8 @@ class Outbox:
             The message's sequence number.
         """
         with self._lock:
+            if seq is None:
+                seq = self.reserve()
             db = self._db
             if self._depth >= self.limit:
                 db.execute(

@@ -47,6 +47,18 @@ def test_sequence_numbers_never_reused_and_epoch_kept(tmp_path: Path) -> None:
     other.close()
 
 
+def test_numbers_published_but_not_committed_are_never_reused(tmp_path: Path) -> None:
+    """A kill -9 between a share's publish and its commit must not hand its number out again."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    stored = box.append("t", b"1")
+    went_out = [box.reserve(), box.reserve()]  # published (a value and its /recent), not stored
+    box.close()  # the process dies here
+    again = Outbox(path)
+    assert again.append("t", b"2") > max(went_out) > stored
+    again.close()
+
+
 def test_full_outbox_drops_oldest_with_warning_and_count(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
