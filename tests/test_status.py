@@ -145,3 +145,14 @@ def test_background_runs_are_stopped_gracefully_at_interpreter_exit(tmp_path: Pa
         "on_shutdown None",
         "client stopped",
     ]
+
+
+def test_status_of_an_embedded_space_app_has_no_outbox() -> None:
+    app = App(config="local://status-test?agent=s")
+    app.register_main(lambda runner: runner.wait_for_shutdown(10))
+    app.run(background=True)
+    try:
+        assert app.status.state in {"running", "stopping"}
+        assert app.status.outbox_depth is None
+    finally:
+        assert app.stop(5)

@@ -464,6 +464,12 @@ class MqttTransport:
         conn = self._conn
         return conn is not None and conn.ready.is_set() and not conn.closed.is_set()
 
+    @property
+    def outbox_depth(self) -> int:
+        """Shares not yet acknowledged by the broker (0 before the outbox is opened)."""
+        outbox = self._outbox
+        return 0 if outbox is None else outbox.depth
+
     def _link(self) -> _Conn:
         conn = self._conn
         if conn is None or not conn.ready.is_set() or conn.closed.is_set():

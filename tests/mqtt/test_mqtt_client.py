@@ -212,8 +212,10 @@ def test_link_lost_then_back_restores_follows_and_delivers_in_order(
                 call()
         for n in range(1, 6):
             feed.share({"n": n})  # never fails: the outbox keeps them
+        assert sharer.outbox_depth is not None and sharer.outbox_depth >= 5
         own_broker.start()
         wait_for(lambda: follower.is_connected() and sharer.is_connected())
+        wait_for(lambda: sharer.outbox_depth == 0)
         assert remote.tell({}, timeout=5) is True
         feed.share({"n": 6})
         assert inbox.wait(7) == [{"n": n} for n in range(7)]
