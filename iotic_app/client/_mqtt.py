@@ -48,7 +48,7 @@ import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import paho.mqtt.client as mqtt
@@ -107,6 +107,26 @@ _ACK_BATCH = 256
 _ACK_PERIOD = 0.02
 _CHECKPOINT_PERIOD = 10.0
 _HELD_LIMIT = 100_000
+
+
+class Claim(NamedTuple):
+    """A process's retained claim on an agent's MQTT session."""
+
+    instance: str
+    generation: int
+
+    @classmethod
+    def parse(cls, payload: bytes) -> Claim | None:
+        """The claim in *payload*, or None (logged) when it is not one."""
+        try:
+            doc = json.loads(payload)
+            generation = doc.get("generation", 0)
+            if not isinstance(generation, int):
+                raise ValueError(generation)
+            return cls(str(doc["instance"]), generation)
+        except (ValueError, KeyError, AttributeError, TypeError):
+            logger.warning("ignored a session claim that is not one: %.80r", payload)
+            return None
 
 
 # --- the agent's own things -----------------------------------------------------------------
@@ -329,7 +349,10 @@ class MqttTransport:
         self._status_topic = f"{self._base}/_status"
         self._session_topic = ""
         self._instance = uuid.uuid4().hex  # this process's claim on the agent's session
-        self._session_owner: str | None = None
+        # Claims count up: a takeover claims one more than the claim it found, so a claim
+        # that a broker restarted from an older snapshot brings back is told apart as stale.
+        self._generation = 0
+        self._session_owner: Claim | None = None
         self._outbox: Outbox | None = None
         self._sink: Sink | None = None
         self._conn: _Conn | None = None
@@ -512,21 +535,30 @@ class MqttTransport:
         paho.suppress_exceptions = True
         return paho
 
-    def _peek_claim(self) -> str | None:
+    def _claim_payload(self) -> bytes:
+        claim = {"instance": self._instance, "generation": self._generation, "pid": os.getpid()}
+        return json.dumps(claim).encode()
+
+    def _is_taken_over_by(self, claim: Claim | None) -> bool:
+        """Whether *claim* is another process's newer claim (an older one is stale)."""
+        if claim is None or claim.instance == self._instance:
+            return False
+        return (claim.generation, claim.instance) > (self._generation, self._instance)
+
+    def _peek_claim(self) -> Claim | None:
         """Read the session claim on a connection of its own (not as the agent, so reading it
         pushes nobody off); None when there is none or the broker cannot be reached."""
         s = self.settings
         cid = f"{s.client_id}~peek-{uuid.uuid4().hex[:8]}"
         marker_topic = f"{self._root}/_reply/{seg(cid)}"
         done = threading.Event()
-        found: list[str] = []
+        found: list[Claim] = []
 
         def on_message(msg: mqtt.MQTTMessage) -> None:
             if msg.topic == self._session_topic and msg.payload:
-                try:
-                    found.append(str(json.loads(msg.payload).get("instance")))
-                except (ValueError, AttributeError):
-                    logger.warning("ignored a session claim that is not JSON: %.80r", msg.payload)
+                claim = Claim.parse(bytes(msg.payload))
+                if claim is not None:
+                    found.append(claim)
             elif msg.topic == marker_topic:
                 done.set()
 
@@ -589,7 +621,6 @@ class MqttTransport:
         paho.on_connect = lambda c, u, f, rc, p: answered(rc)
         paho.on_publish = lambda c, u, mid, rc, p: answered(rc)
         paho.on_disconnect = lambda c, u, f, rc, p: done.set()
-        claim = json.dumps({"instance": self._instance, "pid": os.getpid()}).encode()
         try:
             if s.protocol == mqtt.MQTTv5:
                 paho.connect(s.host, s.port, s.keepalive, clean_start=True)
@@ -605,9 +636,11 @@ class MqttTransport:
                     f"agent {self.agent_id!r}: no answer from the MQTT broker at "
                     f"{s.host}:{s.port} within {s.connect_timeout:g} s"
                 )
-            if result == [0]:
+            if result == [0]:  # the broker answers: read the claim there is, claim one more
+                current = self._peek_claim()
+                self._generation = 1 if current is None else current.generation + 1
                 done.clear()
-                paho.publish(self._session_topic, claim, qos=1, retain=True)
+                paho.publish(self._session_topic, self._claim_payload(), qos=1, retain=True)
                 done.wait(s.connect_timeout)
         finally:
             paho.disconnect()
@@ -680,7 +713,7 @@ class MqttTransport:
         means it took the session over: stop, say so, and do not fight back.
         """
         paho = conn.paho
-        claim = json.dumps({"instance": self._instance, "pid": os.getpid()}).encode()
+        claim = self._claim_payload()
         if initial:  # claim at once, so that a process we take over from sees it
             self._publish_sync(conn, self._session_topic, claim, True, "claim the session")
         self._session_owner = None
@@ -710,8 +743,7 @@ class MqttTransport:
         for route in routes:
             self._subscribe(conn, route.filter, 1, retained=not v5)
         self._sync(conn)
-        owner = self._session_owner
-        if not initial and owner is not None and owner != self._instance:
+        if not initial and self._is_taken_over_by(self._session_owner):
             self._stop_taken_over()
             raise SessionTakenOver(
                 f"agent {self.agent_id!r}: another process took this MQTT session over; "
@@ -776,8 +808,7 @@ class MqttTransport:
                 self._flush_acks()
             if self._stopping.wait(delay / 2 + random.uniform(0, delay / 2)):
                 return
-            owner = self._peek_claim()
-            if owner is not None and owner != self._instance:
+            if self._is_taken_over_by(self._peek_claim()):
                 self._stop_taken_over()
                 return
             try:
@@ -881,8 +912,7 @@ class MqttTransport:
             if topic == self._reply_topic:
                 self._on_reply(bytes(msg.payload))
             elif topic == self._session_topic:
-                claim = json.loads(msg.payload) if msg.payload else {}
-                self._session_owner = str(claim.get("instance")) if claim else None
+                self._session_owner = Claim.parse(bytes(msg.payload)) if msg.payload else None
             elif levels == 3 and topic.endswith("/meta"):
                 self._on_meta(topic, bytes(msg.payload))
             elif levels == 2 and topic.endswith("/_status"):

@@ -221,6 +221,33 @@ def test_link_lost_then_back_restores_follows_and_delivers_in_order(
         assert inbox.wait(7) == [{"n": n} for n in range(7)]
 
 
+def test_a_stale_claim_brought_back_by_a_broker_restart_is_not_a_takeover(
+    own_broker: Broker, tmp_path: Path
+) -> None:
+    """A broker restarted from an older snapshot may bring back a claim of a process long gone;
+    it is older than this process's claim, so this process reconnects instead of stopping."""
+    client = Client(url_for(own_broker.url, "phoenix", tmp_path))
+    with client:
+        transport = client._transport
+        stale = json.dumps({"instance": "gone", "generation": 0, "pid": 1}).encode()
+        host, port = own_broker.url.removeprefix("mqtt://").split(":")
+        writer = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        writer.connect(host, int(port))
+        writer.loop_start()
+        since = time.time()
+        writer.publish(transport._session_topic, stale, qos=1, retain=True).wait_for_publish(5)
+        writer.disconnect()
+        writer.loop_stop()
+        saved = own_broker.directory / "broker.db"
+        wait_for(lambda: saved.exists() and saved.stat().st_mtime > since)
+        own_broker.kill()
+        wait_for(lambda: not client.is_connected())
+        own_broker.start()
+        wait_for(client.is_connected)
+        thing = client.create_thing("alive")  # the link works: the client did not stop
+        assert thing.lid == "alive"
+
+
 def test_session_taken_over_stops_the_first_clearly(
     own_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
