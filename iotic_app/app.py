@@ -104,10 +104,12 @@ class _Handler:
         return (getattr(self.func, "__module__", None) or "", qualname)
 
     def __call__(self, values: Mapping[str, Any]) -> Any:
-        return self.func(
-            *[values[name] for name in self.positional],
-            **{name: values[name] for name in self.keywords},
-        )
+        if self.positional:
+            return self.func(
+                *[values[name] for name in self.positional],
+                **{name: values[name] for name in self.keywords},
+            )
+        return self.func(**{name: values[name] for name in self.keywords})
 
 
 def _name_of(func: object) -> str:
@@ -273,7 +275,7 @@ def _check_config(instance: App, attribute: attrs.Attribute[Any], config: object
     parsed = parse_config(config)  # type: ignore[arg-type]  # it raises the clear error
     # Kept, so each run does not parse it again; None stays None: $IOTIC_APP_CONFIG is read
     # afresh by each run.
-    instance._parsed_config = None if config is None else parsed
+    instance._state.parsed_config = None if config is None else parsed
 
 
 def _check_retry_timeout(instance: App, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -318,7 +320,18 @@ def _client_probe(client: Any, name: str) -> Any:
         return None
 
 
-_STATE = attrs.setters.NO_OP
+class _RunState:
+    """An App's mutable run state (a plain object: runs set it without attrs' hooks)."""
+
+    __slots__ = ("busy", "lock", "parsed_config", "runner", "runner_class", "stop_requested")
+
+    def __init__(self) -> None:
+        self.runner_class: type[ThingRunner] | None = None  # made again after a registration
+        self.runner: ThingRunner | None = None  # of the current or last run
+        self.parsed_config: AgentConfig | None = None  # parsed once, not at every run
+        self.busy = False  # a foreground run is going
+        self.lock = threading.RLock()
+        self.stop_requested = threading.Event()  # stop() before any run
 
 
 @attrs.define(eq=False, repr=False)
@@ -363,32 +376,13 @@ class App:
     base: type[ThingRunner] | None = attrs.field(default=None, kw_only=True, validator=_check_base)
     name: str | None = attrs.field(default=None, kw_only=True)
 
-    # The App's own state: not arguments, not in repr, and set without validation hooks.
-    _startup: list[_Handler] = attrs.field(init=False, repr=False, on_setattr=_STATE, factory=list)
-    _main: _Handler | None = attrs.field(init=False, repr=False, on_setattr=_STATE, default=None)
-    _shutdown: list[_Handler] = attrs.field(init=False, repr=False, on_setattr=_STATE, factory=list)
-    _on_exception: list[_Handler] = attrs.field(
-        init=False, repr=False, on_setattr=_STATE, factory=list
-    )
-    _every: list[tuple[_Handler, float]] = attrs.field(
-        init=False, repr=False, on_setattr=_STATE, factory=list
-    )
-    _runner_class: type[ThingRunner] | None = attrs.field(
-        init=False, repr=False, on_setattr=_STATE, default=None
-    )
-    _runner: ThingRunner | None = attrs.field(
-        init=False, repr=False, on_setattr=_STATE, default=None
-    )
-    _parsed_config: AgentConfig | None = attrs.field(
-        init=False, repr=False, on_setattr=_STATE, default=None
-    )
-    _busy: bool = attrs.field(init=False, repr=False, on_setattr=_STATE, default=False)
-    _lock: threading.RLock = attrs.field(
-        init=False, repr=False, on_setattr=_STATE, factory=threading.RLock
-    )
-    _stop_requested: threading.Event = attrs.field(
-        init=False, repr=False, on_setattr=_STATE, factory=threading.Event
-    )
+    # The registered handlers, and the state of runs: not arguments, not in repr.
+    _startup: list[_Handler] = attrs.field(init=False, repr=False, factory=list)
+    _main: _Handler | None = attrs.field(init=False, repr=False, default=None)
+    _shutdown: list[_Handler] = attrs.field(init=False, repr=False, factory=list)
+    _on_exception: list[_Handler] = attrs.field(init=False, repr=False, factory=list)
+    _every: list[tuple[_Handler, float]] = attrs.field(init=False, repr=False, factory=list)
+    _state: _RunState = attrs.field(init=False, repr=False, factory=_RunState)
 
     # -- registering handlers -------------------------------------------------------------------
 
@@ -435,7 +429,7 @@ class App:
     def register_main(self, func: Callable[..., Any]) -> None:
         """Register *func* as the main function; the twin of ``@app.main``."""
         handler = _Handler.from_function("main", func)
-        with self._lock:
+        with self._state.lock:
             current = self._main
             if current is not None and (current.key is None or current.key != handler.key):
                 raise TypeError(
@@ -443,7 +437,7 @@ class App:
                     f"one main, so {_name_of(func)}() cannot be registered too"
                 )
             self._main = handler
-            self._runner_class = None
+            self._state.runner_class = None
 
     @overload
     def shutdown(self, func: F, /) -> F: ...
@@ -532,14 +526,14 @@ class App:
         """Register *func* to run every *seconds*; the twin of ``@app.every(seconds)``."""
         interval = _check_interval(seconds)
         handler = _Handler.from_function("every", func)
-        with self._lock:
+        with self._state.lock:
             for i, (old, _) in enumerate(self._every):
                 if handler.key is not None and old.key == handler.key:
                     self._every[i] = (handler, interval)
                     break
             else:
                 self._every.append((handler, interval))
-            self._runner_class = None
+            self._state.runner_class = None
 
     def _decorate(
         self, register: Callable[[Callable[..., Any]], None], func: Callable[..., Any] | None
@@ -555,17 +549,17 @@ class App:
         return func
 
     def _register(self, handlers: list[_Handler], handler: _Handler) -> None:
-        with self._lock:
+        with self._state.lock:
             _replace_or_append(handlers, handler)
-            self._runner_class = None
+            self._state.runner_class = None
 
     # -- running ------------------------------------------------------------------------------
 
     @property
     def runner_class(self) -> type[ThingRunner]:
         """The ThingRunner subclass that runs the handlers registered so far."""
-        with self._lock:
-            if self._runner_class is None:
+        with self._state.lock:
+            if self._state.runner_class is None:
                 base = self.base or (RetryingThingRunner if self.retrying else ThingRunner)
                 hooks = _Hooks(
                     app=self,
@@ -578,15 +572,15 @@ class App:
                     base_hooks=_base_hooks(base),
                 )
                 name = f"{self.name or 'App'}Runner".replace(" ", "_")
-                self._runner_class = type(
+                self._state.runner_class = type(
                     name, (_AppRunner, base), {"_hooks": hooks, "__module__": __name__}
                 )
-            return self._runner_class
+            return self._state.runner_class
 
     @property
     def runner(self) -> ThingRunner | None:
         """The runner of the current or last run, or None before the first run."""
-        return self._runner
+        return self._state.runner
 
     def run(self, background: bool = False) -> None:
         """Make a fresh runner from the registered handlers and run it.
@@ -599,28 +593,28 @@ class App:
             RuntimeError: A run of this app is still going.
             BaseException: In the foreground, whatever ended the run (see ``ThingRunner.run``).
         """
-        with self._lock:
-            current = self._runner
-            if self._busy or (current is not None and current.is_running()):
+        with self._state.lock:
+            current = self._state.runner
+            if self._state.busy or (current is not None and current.is_running()):
                 raise RuntimeError(
                     f"{self!r} is already running; call app.stop() first, "
                     "or wait for the run to end"
                 )
-            config = self.config if self._parsed_config is None else self._parsed_config
+            config = self.config if self._state.parsed_config is None else self._state.parsed_config
             kwargs: dict[str, Any] = {"config": config, "retry_timeout": self.retry_timeout}
             if self.client is not None:
                 kwargs["client"] = self.client
             runner = self.runner_class(**kwargs)
-            self._runner = runner
-            self._stop_requested.clear()
+            self._state.runner = runner
+            self._state.stop_requested.clear()
             if background:
                 runner.run(background=True)
                 return
-            self._busy = True
+            self._state.busy = True
         try:
             runner.run()
         finally:
-            self._busy = False
+            self._state.busy = False
 
     def stop(self, timeout: float | None = None) -> bool:
         """Request the run to stop, waiting at most *timeout* seconds; see ``ThingRunner.stop``.
@@ -628,31 +622,31 @@ class App:
         Returns:
             True if the run has ended (or none was going), False if it is still ending.
         """
-        runner = self._runner
+        runner = self._state.runner
         if runner is None:
-            self._stop_requested.set()
+            self._state.stop_requested.set()
             return True
         return runner.stop(timeout)
 
     def wait_for_shutdown(self, timeout: float | None = None) -> bool:
         """Block until shutdown is requested or *timeout* seconds pass; True if requested."""
-        runner = self._runner
+        runner = self._state.runner
         if runner is None:
-            return self._stop_requested.wait(timeout)
+            return self._state.stop_requested.wait(timeout)
         return runner.wait_for_shutdown(timeout)
 
     @property
     def shutdown_requested(self) -> bool:
         """Whether ``stop()`` was called, the run failed for good, or main has finished."""
-        runner = self._runner
+        runner = self._state.runner
         if runner is None:
-            return self._stop_requested.is_set()
+            return self._state.stop_requested.is_set()
         return runner.shutdown_requested
 
     @property
     def exception(self) -> BaseException | None:
         """The exception that ended the last run, else None (also for background runs)."""
-        runner = self._runner
+        runner = self._state.runner
         return None if runner is None else runner.exception
 
     def restart(self, timeout: float | None = None) -> None:
@@ -670,7 +664,7 @@ class App:
     @property
     def status(self) -> AppStatus:
         """The state of the current or last run: running, stopped, failed and why, and more."""
-        runner = self._runner
+        runner = self._state.runner
         if runner is None:
             return AppStatus("not started")
         running = runner.is_running()
