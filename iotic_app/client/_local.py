@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import uuid
 from collections import deque
@@ -12,6 +11,7 @@ from typing import Any
 
 from iotic_app._config import AgentConfig
 from iotic_app.client._dispatch import Dispatcher
+from iotic_app.client._search import Candidate, label_of, search
 from iotic_app.client._transport import (
     CONTROL,
     FEED,
@@ -29,9 +29,6 @@ from iotic_app.client._transport import (
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown, LinkException
 
 __all__ = ["LocalTransport", "get_space"]
-
-_EN = "en"
-_EARTH_RADIUS_KM = 6371.0088
 
 
 class _Thing:
@@ -187,17 +184,24 @@ def get_space(name: str) -> Space:
         return space
 
 
-def _label(labels: Mapping[str, str] | None) -> str | None:
-    if not labels:
-        return None
-    return labels.get(_EN) or next(iter(labels.values()))
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+def _candidate(thing: _Thing) -> Candidate:
+    """A thing of the space as search sees it."""
+    points = list((thing.points or {}).values())
+    texts: list[str] = [*thing.tags]
+    resources: list[_Thing | _Point] = [thing, *points]
+    for res in resources:
+        texts.extend((res.labels or {}).values())
+        texts.extend((res.descriptions or {}).values())
+    for point in points:
+        texts.extend(point.tags)
+    return Candidate(
+        guid=thing.guid,
+        labels=thing.labels,
+        location=thing.location,
+        texts=texts,
+        units={value.unit for point in points for value in point.values},
+        points=[(point.guid, point.labels, point.kind) for point in points],
+    )
 
 
 class LocalTransport:
@@ -597,58 +601,15 @@ class LocalTransport:
     ) -> dict[str, Any]:
         """Search public things; see ``Client.search``."""
         space = self._s()
-        words = text.lower().split() if text else []
-        found: dict[str, Any] = {}
-        skipped = 0
         with space.lock:
-            for thing in space.things.values():
-                if not thing.public or not self._matches(thing, words, location, unit):
-                    continue
-                if skipped < offset:
-                    skipped += 1
-                    continue
-                lat, lon = thing.location if thing.location is not None else (None, None)
-                found[thing.guid] = {
-                    "label": _label(thing.labels),
-                    "lat": lat,
-                    "long": lon,
-                    "points": {
-                        point.guid: {"label": _label(point.labels), "type": point.kind}
-                        for point in (thing.points or {}).values()
-                    },
-                }
-                if len(found) >= limit:
-                    break
-        return found
-
-    @staticmethod
-    def _matches(
-        thing: _Thing,
-        words: list[str],
-        location: tuple[float, float, float] | None,
-        unit: str | None,
-    ) -> bool:
-        points = (thing.points or {}).values()
-        if location is not None:
-            if thing.location is None:
-                return False
-            lat, lon, radius = location
-            if _distance_km(lat, lon, *thing.location) > radius:
-                return False
-        if unit is not None and not any(v.unit == unit for p in points for v in p.values):
-            return False
-        if words:
-            parts: list[str] = [*thing.tags]
-            resources: list[_Thing | _Point] = [thing, *points]
-            for res in resources:
-                parts.extend((res.labels or {}).values())
-                parts.extend((res.descriptions or {}).values())
-                if res is not thing:
-                    parts.extend(res.tags)
-            hay = "\n".join(parts).lower()
-            if not all(word in hay for word in words):
-                return False
-        return True
+            return search(
+                (_candidate(thing) for thing in space.things.values() if thing.public),
+                text,
+                location,
+                unit,
+                limit,
+                offset,
+            )
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a visible thing or point, or return None."""
@@ -664,14 +625,14 @@ class LocalTransport:
                     "lid": thing.lid,
                     "agent": thing.agent,
                     "public": thing.public,
-                    "label": _label(thing.labels),
+                    "label": label_of(thing.labels),
                     "labels": dict(thing.labels or {}),
-                    "description": _label(thing.descriptions),
+                    "description": label_of(thing.descriptions),
                     "descriptions": dict(thing.descriptions or {}),
                     "location": thing.location,
                     "tags": sorted(thing.tags),
                     "points": [
-                        {"guid": p.guid, "pid": p.pid, "type": p.kind, "label": _label(p.labels)}
+                        {"guid": p.guid, "pid": p.pid, "type": p.kind, "label": label_of(p.labels)}
                         for p in (thing.points or {}).values()
                     ],
                 }
@@ -683,9 +644,9 @@ class LocalTransport:
                 "guid": point.guid,
                 "pid": point.pid,
                 "thing": point.thing.guid,
-                "label": _label(point.labels),
+                "label": label_of(point.labels),
                 "labels": dict(point.labels or {}),
-                "description": _label(point.descriptions),
+                "description": label_of(point.descriptions),
                 "descriptions": dict(point.descriptions or {}),
                 "tags": sorted(point.tags),
                 "values": [v.as_dict() for v in point.values],

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import math
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
 import attrs
 
+from iotic_app.client._search import Candidate, label_of, search
 from iotic_app.client._transport import Sample
 
 __all__ = [
@@ -80,19 +79,6 @@ def decode_sample(payload: Any) -> Sample:
     return data, mime, when
 
 
-def _label(labels: Mapping[str, str]) -> str | None:
-    if not labels:
-        return None
-    return labels.get("en") or next(iter(labels.values()))
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
-
-
 def parse_thing_doc(topic: str, raw: bytes) -> ThingDoc:
     """Parse the retained ``.../meta`` document of a thing; raise ValueError/KeyError if bad."""
     data = json.loads(raw)
@@ -111,31 +97,6 @@ def parse_thing_doc(topic: str, raw: bytes) -> ThingDoc:
     )
 
 
-def _matches(
-    doc: ThingDoc, words: list[str], location: tuple[float, float, float] | None, unit: str | None
-) -> bool:
-    if location is not None:
-        if doc.location is None:
-            return False
-        lat, lon, radius = location
-        if _distance_km(lat, lon, *doc.location) > radius:
-            return False
-    if unit is not None and not any(
-        v.get("unit") == unit for p in doc.points for v in p.get("values") or ()
-    ):
-        return False
-    if words:
-        parts: list[str] = [*doc.tags, *doc.labels.values(), *doc.descriptions.values()]
-        for p in doc.points:
-            parts.extend((p.get("labels") or {}).values())
-            parts.extend((p.get("descriptions") or {}).values())
-            parts.extend(p.get("tags") or ())
-        hay = "\n".join(parts).lower()
-        if not all(word in hay for word in words):
-            return False
-    return True
-
-
 def search_docs(
     docs: list[ThingDoc],
     text: str | None,
@@ -145,28 +106,26 @@ def search_docs(
     offset: int,
 ) -> dict[str, Any]:
     """Search public things as ``Client.search`` does, over catalogue documents."""
-    words = text.lower().split() if text else []
-    found: dict[str, Any] = {}
-    skipped = 0
-    for doc in docs:
-        if not doc.public or not _matches(doc, words, location, unit):
-            continue
-        if skipped < offset:
-            skipped += 1
-            continue
-        lat, lon = doc.location if doc.location is not None else (None, None)
-        found[doc.guid] = {
-            "label": _label(doc.labels),
-            "lat": lat,
-            "long": lon,
-            "points": {
-                str(p["guid"]): {"label": _label(p.get("labels") or {}), "type": p["kind"]}
-                for p in doc.points
-            },
-        }
-        if len(found) >= limit:
-            break
-    return found
+    return search(
+        (_candidate(doc) for doc in docs if doc.public), text, location, unit, limit, offset
+    )
+
+
+def _candidate(doc: ThingDoc) -> Candidate:
+    """A catalogue document as search sees it."""
+    texts: list[str] = [*doc.tags, *doc.labels.values(), *doc.descriptions.values()]
+    for p in doc.points:
+        texts.extend((p.get("labels") or {}).values())
+        texts.extend((p.get("descriptions") or {}).values())
+        texts.extend(p.get("tags") or ())
+    return Candidate(
+        guid=doc.guid,
+        labels=doc.labels,
+        location=doc.location,
+        texts=texts,
+        units={v.get("unit") for p in doc.points for v in p.get("values") or ()},
+        points=[(str(p["guid"]), p.get("labels") or {}, str(p["kind"])) for p in doc.points],
+    )
 
 
 def describe_thing(doc: ThingDoc) -> dict[str, Any]:
@@ -177,9 +136,9 @@ def describe_thing(doc: ThingDoc) -> dict[str, Any]:
         "lid": doc.lid,
         "agent": doc.agent,
         "public": doc.public,
-        "label": _label(doc.labels),
+        "label": label_of(doc.labels),
         "labels": dict(doc.labels),
-        "description": _label(doc.descriptions),
+        "description": label_of(doc.descriptions),
         "descriptions": dict(doc.descriptions),
         "location": doc.location,
         "tags": sorted(doc.tags),
@@ -188,7 +147,7 @@ def describe_thing(doc: ThingDoc) -> dict[str, Any]:
                 "guid": p["guid"],
                 "pid": p["pid"],
                 "type": p["kind"],
-                "label": _label(p.get("labels") or {}),
+                "label": label_of(p.get("labels") or {}),
             }
             for p in doc.points
         ],
@@ -202,9 +161,9 @@ def describe_point(doc: ThingDoc, p: dict[str, Any]) -> dict[str, Any]:
         "guid": p["guid"],
         "pid": p["pid"],
         "thing": doc.guid,
-        "label": _label(p.get("labels") or {}),
+        "label": label_of(p.get("labels") or {}),
         "labels": dict(p.get("labels") or {}),
-        "description": _label(p.get("descriptions") or {}),
+        "description": label_of(p.get("descriptions") or {}),
         "descriptions": dict(p.get("descriptions") or {}),
         "tags": sorted(p.get("tags") or ()),
         "values": list(p.get("values") or ()),
