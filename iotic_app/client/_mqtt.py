@@ -456,7 +456,10 @@ class MqttTransport:
         self._sender_thread.start()
 
     def stop(self) -> None:
-        """Publish "offline", disconnect and stop the threads (idempotent)."""
+        """Deliver what waits (while the link allows), publish "offline", disconnect, and stop
+        the threads (idempotent). What the broker has not acknowledged stays in the outbox."""
+        if not self._stopping.is_set():
+            self._drain(self.settings.connect_timeout)
         self._stopping.set()
         self._kick.set()
         conn = self._conn
@@ -481,6 +484,27 @@ class MqttTransport:
         self._flush_acks()
         self._write_ledger()
         _release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
+
+    def _drain(self, timeout: float) -> None:
+        """Give the sender up to *timeout* s to have every waiting share acknowledged."""
+        outbox = self._outbox
+        if outbox is None:
+            return
+        deadline = _time.monotonic() + timeout
+        pause = threading.Event()
+        self._kick.set()
+        while self.is_connected() and _time.monotonic() < deadline:
+            self._flush_acks()
+            if not outbox.depth:
+                return
+            pause.wait(0.005)
+        if outbox.depth:
+            logger.warning(
+                "agent %r: stopping with %d share(s) not yet acknowledged by the broker; they "
+                "stay in the outbox and go out at the next start",
+                self.agent_id,
+                outbox.depth,
+            )
 
     def is_connected(self) -> bool:
         """Whether the link to the broker is up."""

@@ -221,6 +221,22 @@ def test_link_lost_then_back_restores_follows_and_delivers_in_order(
         assert inbox.wait(7) == [{"n": n} for n in range(7)]
 
 
+def test_stop_delivers_what_waits_while_the_link_allows(own_broker: Broker, tmp_path: Path) -> None:
+    inbox = Inbox()
+    sharer = Client(url_for(own_broker.url, "s", tmp_path))
+    follower = Client(url_for(own_broker.url, "f", tmp_path))
+    with follower:
+        with sharer:
+            thing = sharer.create_thing("t")
+            thing.set_public()
+            feed = thing.create_feed("f")
+            follower.create_thing("me").follow(feed.guid, callback=inbox)
+            for n in range(2000):
+                feed.share({"n": n})
+        assert sharer.outbox_depth == 0  # all acknowledged by the broker before stop() returned
+        assert inbox.wait(2000) == [{"n": n} for n in range(2000)]
+
+
 def test_a_stale_claim_brought_back_by_a_broker_restart_is_not_a_takeover(
     own_broker: Broker, tmp_path: Path
 ) -> None:
