@@ -109,6 +109,15 @@ _CHECKPOINT_PERIOD = 10.0
 _HELD_LIMIT = 100_000
 
 
+def _close_side(paho: mqtt.Client) -> None:
+    """Disconnect a side connection, stop its loop and close its socket."""
+    paho.disconnect()
+    paho.loop_stop()
+    sock = paho.socket()
+    if isinstance(sock, socket.socket):
+        sock.close()
+
+
 class Claim(NamedTuple):
     """A process's retained claim on an agent's MQTT session."""
 
@@ -597,6 +606,21 @@ class MqttTransport:
         paho.on_connect = lambda c, u, f, rc, p: on_connect(c, rc)
         paho.on_message = lambda c, u, m: on_message(m)
         paho.on_disconnect = lambda c, u, f, rc, p: done.set()
+        if not self._open_side(paho):
+            return None
+        try:
+            done.wait(s.connect_timeout)
+        finally:
+            _close_side(paho)
+        return found[-1] if found else None
+
+    def _open_side(self, paho: mqtt.Client) -> bool:
+        """Connect a short-lived side connection (a clean session) and start its loop.
+
+        Returns:
+            False when the broker cannot be reached (the agent's own connection says why).
+        """
+        s = self.settings
         try:
             if s.protocol == mqtt.MQTTv5:
                 paho.connect(s.host, s.port, s.keepalive, clean_start=True)
@@ -604,17 +628,9 @@ class MqttTransport:
                 paho.connect(s.host, s.port, s.keepalive)
         except (OSError, ssl.SSLError) as exc:
             _close_sockets_of(exc)
-            return None
+            return False
         paho.loop_start()
-        try:
-            done.wait(s.connect_timeout)
-        finally:
-            paho.disconnect()
-            paho.loop_stop()
-            sock = paho.socket()
-            if isinstance(sock, socket.socket):
-                sock.close()
-        return found[-1] if found else None
+        return True
 
     def _stop_taken_over(self) -> None:
         self._taken_over = True
@@ -645,15 +661,8 @@ class MqttTransport:
         paho.on_connect = lambda c, u, f, rc, p: answered(rc)
         paho.on_publish = lambda c, u, mid, rc, p: answered(rc)
         paho.on_disconnect = lambda c, u, f, rc, p: done.set()
-        try:
-            if s.protocol == mqtt.MQTTv5:
-                paho.connect(s.host, s.port, s.keepalive, clean_start=True)
-            else:
-                paho.connect(s.host, s.port, s.keepalive)
-        except (OSError, ssl.SSLError) as exc:
-            _close_sockets_of(exc)
+        if not self._open_side(paho):
             return  # _connect says what is wrong, with the whole message
-        paho.loop_start()
         try:
             if not done.wait(s.connect_timeout):
                 raise LinkException(
@@ -667,11 +676,7 @@ class MqttTransport:
                 paho.publish(self._session_topic, self._claim_payload(), qos=1, retain=True)
                 done.wait(s.connect_timeout)
         finally:
-            paho.disconnect()
-            paho.loop_stop()
-            sock = paho.socket()
-            if isinstance(sock, socket.socket):
-                sock.close()
+            _close_side(paho)
 
     def _connect(self, initial: bool) -> None:
         """Make one connection and bring it into service; raise LinkException on failure."""
