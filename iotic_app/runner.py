@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from iotic_app._log import runner_logger as _log
 from iotic_app.exceptions import IOTSyncTimeout, LinkException
@@ -46,9 +46,8 @@ class RunContext(enum.Enum):
     ON_STARTUP = "on_startup"
 
 
-@runtime_checkable
 class SupportsStartStop(Protocol):
-    """What a runner needs of a client: ``start()`` and ``stop()``."""
+    """What a runner needs of a client: ``start()`` and ``stop()`` (see supports_start_stop)."""
 
     def start(self) -> Any:
         """Connect; raise on failure."""
