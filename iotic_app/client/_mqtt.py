@@ -18,10 +18,11 @@
 # the client's own reply topic and waited for) makes sure the catalogue holds everything the
 # broker had when the call began.
 #
-# Shares go through the durable outbox (``_outbox.py``): share() publishes (when the link is up
-# and nothing waits before it) and commits the row before it returns, and never fails because
-# the link is down. A sender thread publishes waiting rows in order with at most WINDOW
-# unacknowledged, and marks them on PUBACK (in batches). Each connection is a fresh paho client,
+# Shares go through the durable outbox (``_outbox.py``): share() writes the row to the outbox's
+# share log, then publishes it (when the link is up and nothing waits before it), and never
+# fails because the link is down. A sender thread moves the log into the outbox's table,
+# publishes waiting rows in order with at most WINDOW unacknowledged, and marks them on PUBACK
+# (in batches). Each connection is a fresh paho client,
 # so after a reconnect the outbox alone decides what is resent, in order, starting with what the
 # broker acknowledged within the replay window (a broker killed after a PUBACK may have lost it).
 # Payloads carry the sharer's outbox ``epoch`` and ``seq``; a follower drops any value whose seq
@@ -106,6 +107,7 @@ SYNC_TIMEOUT = 10.0
 _ACK_BATCH = 256
 _ACK_PERIOD = 0.02
 _CHECKPOINT_PERIOD = 10.0
+_LOGS_PERIOD = 1.0  # the share log and the ledger log into their tables, at least this often
 _HELD_LIMIT = 100_000
 
 
@@ -491,7 +493,7 @@ class MqttTransport:
                 conn.cond.notify_all()
         self._conn = None
         self._flush_acks()
-        self._write_ledger()
+        self._write_logs()
         _release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
 
     def _drain(self, timeout: float) -> None:
@@ -1089,28 +1091,23 @@ class MqttTransport:
         point.last = (data, mime, time)
         outbox = self.outbox
         with self._send_lock:
-            rows = [(outbox.reserve(), point.topic, body, True)]
+            rows = [(outbox.append(point.topic, body, True), point.topic, body, True)]
             if point.recent is not None:
                 point.recent.append(body)
                 doc = b"[" + b",".join(point.recent) + b"]"
-                rows.append((outbox.reserve(), point.topic + "/recent", doc, True))
+                topic = point.topic + "/recent"
+                rows.append((outbox.append(topic, doc, True), topic, doc, True))
+            # on disk first (the outbox's share log: a few microseconds), then out
             conn = self._conn
-            direct = (
+            if (
                 not self._backlog
                 and conn is not None
                 and conn.connected.is_set()
                 and not conn.closed.is_set()
                 and len(conn.inflight) < conn.receive_max
-            )
-            if direct:
-                # out first, then on disk: share() returns only when both are done, and the
-                # sender cannot take the PUBACK before the row exists (it needs this lock)
-                assert conn is not None
+            ):
                 for row in rows:
                     self._send(conn, *row)
-            for seq, topic, payload, retain in rows:
-                outbox.append(topic, payload, retain, seq)
-            if direct:
                 return
             self._backlog = True
         self._kick.set()
@@ -1128,13 +1125,24 @@ class MqttTransport:
     def _send_loop(self) -> None:
         """Move PUBACKs to the outbox and publish the backlog, WINDOW at a time; checkpoint
         the outbox file now and then (off the share path)."""
-        checkpointed = _time.monotonic()
+        checkpointed = logs_written = _time.monotonic()
         while True:
             self._kick.wait(_ACK_PERIOD)
             self._kick.clear()
             if self._stopping.is_set():
                 return
-            self._write_ledger()
+            # while PUBACKs come in, their commits take the share log along (see _pump)
+            if _time.monotonic() - logs_written > _LOGS_PERIOD:
+                logs_written = _time.monotonic()
+                try:
+                    self._write_logs()
+                except Exception as exc:  # a full disk, say: the logs keep all; retried later
+                    if type(exc) is not type(self._failure):
+                        logger.exception(
+                            "agent %r: moving the outbox logs into the table failed",
+                            self.agent_id,
+                        )
+                    self._failure = exc
             if _time.monotonic() - checkpointed > _CHECKPOINT_PERIOD and self._outbox is not None:
                 checkpointed = _time.monotonic()
                 try:
@@ -1153,7 +1161,7 @@ class MqttTransport:
     def _pump(self, conn: _Conn) -> None:
         outbox = self.outbox
         with self._send_lock:
-            self._take_acks(conn)
+            acked = self._take_acks(conn)
             room = conn.receive_max - len(conn.inflight)
             if self._backlog and room > 0 and not conn.closed.is_set():
                 rows = outbox.after(self._handed, room)
@@ -1161,9 +1169,12 @@ class MqttTransport:
                     self._send(conn, *row)
                 if len(rows) < room:
                     self._backlog = False
+        if acked:  # the commit, outside the send lock: share() does not wait for it
+            outbox.ack(acked)
 
-    def _take_acks(self, conn: _Conn) -> None:
-        """Move *conn*'s PUBACKs of shared values to the outbox (under the send lock)."""
+    def _take_acks(self, conn: _Conn) -> list[int]:
+        """Move *conn*'s PUBACKs of shared values to the ack batch (under the send lock);
+        return the batch when it is due for the outbox."""
         inflight = conn.inflight
         with conn.cond:
             done = [(mid, conn.acked.pop(mid)) for mid in list(conn.acked) if mid in inflight]
@@ -1182,19 +1193,22 @@ class MqttTransport:
             self._to_ack and (not inflight or now - self._acks_flushed > _ACK_PERIOD)
         ):
             self._acks_flushed = now
-            self.outbox.ack(self._to_ack)
-            self._to_ack = []
+            batch, self._to_ack = self._to_ack, []
+            return batch
+        return []
 
-    def _write_ledger(self) -> None:
-        """Move the ledger log into its table (sender thread, and at stop)."""
+    def _write_logs(self) -> None:
+        """Move the share log and the ledger log into their tables (sender thread, and at
+        stop)."""
         if self._outbox is not None:
+            self._outbox.flush()
             self._outbox.flush_seen()
 
     def _flush_acks(self) -> None:
         with self._send_lock:
-            if self._to_ack and self._outbox is not None:
-                self._outbox.ack(self._to_ack)
-                self._to_ack = []
+            batch, self._to_ack = self._to_ack, []
+        if batch and self._outbox is not None:
+            self._outbox.ack(batch)
 
     # --- things ---------------------------------------------------------------------------
 

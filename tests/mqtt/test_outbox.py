@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from iotic_app.client import _outbox as outbox_module
 from iotic_app.client._outbox import Outbox, default_folder
 
 
@@ -47,15 +50,108 @@ def test_sequence_numbers_never_reused_and_epoch_kept(tmp_path: Path) -> None:
     other.close()
 
 
-def test_numbers_published_but_not_committed_are_never_reused(tmp_path: Path) -> None:
-    """A kill -9 between a share's publish and its commit must not hand its number out again."""
+def test_share_log_is_read_acked_and_moved_into_the_table(tmp_path: Path) -> None:
+    """Rows wait in the share log until a flush, an ack or a read moves them: all see them."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path, replay=0)
+    seqs = [box.append("t", str(i).encode(), retain=bool(i % 2)) for i in range(4)]
+    assert _log_size(tmp_path) > 0
+    box.ack(seqs[:1])  # acked while only in the log
+    assert box.depth == 3
+    assert _log_size(tmp_path) == 0
+    later = box.append("t", b"4")
+    assert [(s, b, r) for s, _, b, r in box.after(0, 10)] == [
+        (seqs[1], b"1", True),
+        (seqs[2], b"2", False),
+        (seqs[3], b"3", True),
+        (later, b"4", False),
+    ]
+    box.append("t", b"5")
+    box.flush()
+    assert _log_size(tmp_path) == 0
+    box.close()
+
+
+def _crash_copy(box: Outbox, to: Path) -> Path:
+    """Copy *box*'s files as a kill -9 would leave them, and return the copy's path."""
+    to.mkdir()
+    for file in box.path.parent.glob(box.path.name + "*"):
+        shutil.copy(file, to / file.name)
+    return to / box.path.name
+
+
+def test_appends_after_a_commit_go_to_the_other_file(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "a.sqlite")
+    first = box.append("t", b"1")
+    box.flush()  # takes file 0 in; file 1 is written now
+    second = box.append("t", b"2")
+    assert (tmp_path / "a.sqlite.shares.0").stat().st_size == 0
+    assert (tmp_path / "a.sqlite.shares.1").stat().st_size > 0
+    copy = Outbox(_crash_copy(box, tmp_path / "crashed"))
+    assert [row[0] for row in copy.after(0, 10)] == [first, second]
+    copy.close()
+    box.close()
+
+
+def test_a_failed_commit_loses_no_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    box = Outbox(tmp_path / "a.sqlite")
+    box.append("t", b"1")
+
+    def broken(db: object, rows: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(outbox_module, "_insert", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        box.flush()
+    monkeypatch.undo()
+    box.append("t", b"2")
+    copy = Outbox(_crash_copy(box, tmp_path / "crashed"))  # a crash now: both on disk
+    assert [row[2] for row in copy.after(0, 10)] == [b"1", b"2"]
+    copy.close()
+    assert [row[2] for row in box.after(0, 10)] == [b"1", b"2"]  # and the next commit has both
+    assert box.depth == 2
+    box.close()
+
+
+def _log_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.glob("a.sqlite.shares.*"))
+
+
+def test_torn_record_at_the_end_of_the_share_log_is_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A crash inside a record's write (its share() never returned) loses only that record."""
     path = tmp_path / "a.sqlite"
     box = Outbox(path)
-    stored = box.append("t", b"1")
-    went_out = [box.reserve(), box.reserve()]  # published (a value and its /recent), not stored
-    box.close()  # the process dies here
+    box.append("t", b"kept")
+    log = tmp_path / "a.sqlite.shares.0"
+    whole = log.read_bytes()
+    box.append("t", b"torn")
+    torn = log.read_bytes()[len(whole) :]
+    # the process dies: nothing flushed, and the second record half written
+    with open(log, "r+b") as f:
+        f.truncate(len(whole) + len(torn) // 2)
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+        again = Outbox(path)
+    assert [row[2] for row in again.after(0, 10)] == [b"kept"]
+    assert "torn by a crash" in caplog.text
+    assert _log_size(tmp_path) == 0
+    again.close()
+
+
+def test_log_taken_in_twice_after_a_crash_between_commit_and_truncate(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    log = tmp_path / "a.sqlite.shares.0"
+    box = Outbox(path)
+    seqs = [box.append("t", str(i).encode()) for i in range(3)]
+    copy = log.read_bytes()
+    box.flush()
+    box.close()
+    log.write_bytes(copy)  # as if the process died after the commit, before the truncation
     again = Outbox(path)
-    assert again.append("t", b"2") > max(went_out) > stored
+    assert [row[0] for row in again.after(0, 10)] == seqs
+    assert again.depth == 3
+    assert again.append("t", b"3") == seqs[-1] + 1
     again.close()
 
 
@@ -111,6 +207,7 @@ def test_append_that_returned_survives_kill_9(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script, str(path)], timeout=30)
     assert done.returncode == -9
+    assert _log_size(tmp_path) > 0  # nothing moved them into the table yet
     box = Outbox(path)
     assert [row[2] for row in box.after(0, 1000)] == [str(i).encode() for i in range(500)]
     box.close()
