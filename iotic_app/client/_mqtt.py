@@ -67,6 +67,7 @@ from iotic_app.client._mqtt_wire import (
     describe_point,
     describe_thing,
     encode_sample,
+    from_json,
     parse_thing_doc,
     search_docs,
     seg,
@@ -962,7 +963,7 @@ class MqttTransport:
 
     def _on_feed(self, conn: _Conn, route: _Route | None, msg: mqtt.MQTTMessage) -> None:
         try:
-            payload = json.loads(msg.payload)
+            payload = from_json(msg.payload)
             sample = decode_sample(payload)
             epoch = payload.get("epoch")
             seq = payload.get("seq")

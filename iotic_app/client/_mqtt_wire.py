@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import attrs
+import orjson
 
 from iotic_app.client._search import Candidate, label_of, search
 from iotic_app.client._transport import Sample
@@ -19,9 +20,11 @@ __all__ = [
     "describe_point",
     "describe_thing",
     "encode_sample",
+    "from_json",
     "parse_thing_doc",
     "search_docs",
     "seg",
+    "to_json",
 ]
 
 
@@ -46,22 +49,47 @@ class ThingDoc:
     points: list[dict[str, Any]]
 
 
-_to_json = json.JSONEncoder(separators=(",", ":")).encode
+def to_json(value: Any) -> bytes:
+    """Return *value* as compact JSON.
+
+    orjson, several times faster than the standard library on the share path; NaN and the
+    infinities become ``null`` (JSON has no such numbers). What orjson refuses (an int beyond
+    64 bits) goes through the standard library.
+    """
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode()
+
+
+def from_json(raw: bytes | bytearray | str) -> Any:
+    """Parse JSON (orjson); also the ``NaN`` and ``Infinity`` that Python's json module writes.
+
+    Raises:
+        ValueError: *raw* is not JSON.
+    """
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 def encode_sample(data: Any, mime: str | None, time: datetime) -> bytes:
     """Return the JSON payload of one feed value (without the sharer's epoch and seq).
 
-    ``{"time":...,"mime":...,"data":...}``, plus ``"encoding":"base64"`` for bytes. Put
-    together by hand: this is on every share's path.
+    ``{"time":...,"mime":...,"data":...}``, plus ``"encoding":"base64"`` for bytes; the time
+    in ISO 8601 with its offset. NaN and the infinities become ``null``, as in :func:`to_json`.
     """
-    head = b'{"time":"%s","mime":%s,"data":' % (
-        time.isoformat().encode(),
-        b"null" if mime is None else _to_json(mime).encode(),
-    )
     if isinstance(data, bytes | bytearray | memoryview):
-        return head + b'"%s","encoding":"base64"}' % base64.b64encode(data)
-    return head + _to_json(data).encode() + b"}"
+        body = {"time": time, "mime": mime, "data": base64.b64encode(data).decode("ascii")}
+        body["encoding"] = "base64"
+    else:
+        body = {"time": time, "mime": mime, "data": data}
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:  # an int beyond 64 bits, say
+        body["time"] = time.isoformat()
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def decode_sample(payload: Any) -> Sample:

@@ -38,6 +38,15 @@ def test_follower_gets_feed_data_with_the_documented_keys(pair: Any, collector: 
     assert args["time"].utcoffset() == timedelta(0)
 
 
+def test_numbers_of_any_size_and_nested_data_arrive_equal(pair: Any, collector: Any) -> None:
+    _, _, feed, display = pair
+    display.follow(feed.guid, callback=collector)
+    data = {"big": 2**70, "neg": -(2**65), "tiny": 5e-324, "huge": 1e300, "n": [1, {"é": "ü"}]}
+    feed.share(data)
+    (args,) = collector.wait(1)
+    assert args["data"] == data
+
+
 def test_default_time_is_now_in_utc(pair: Any, collector: Any) -> None:
     _, _, feed, display = pair
     display.follow(feed.guid, callback=collector)
