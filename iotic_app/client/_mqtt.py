@@ -106,7 +106,7 @@ BACKOFF_MIN = 0.05
 BACKOFF_MAX = 0.5  # so a returning broker is used again within about 0.5 s
 SYNC_TIMEOUT = 10.0
 _ACK_BATCH = 256
-_ACK_PERIOD = 0.02
+_ACK_PERIOD = 0.1  # PUBACKs into the outbox table at least this often (fewer commits: less jitter)
 _CHECKPOINT_PERIOD = 10.0
 _LOGS_PERIOD = 1.0  # the share log and the ledger log into their tables, at least this often
 _HELD_LIMIT = 100_000
@@ -509,6 +509,7 @@ class MqttTransport:
             self._flush_acks()
             if not outbox.depth:
                 return
+            self._kick.set()  # the sender moves the PUBACKs that came in meanwhile
             pause.wait(0.005)
         if outbox.depth:
             logger.warning(
@@ -1162,7 +1163,8 @@ class MqttTransport:
     def _pump(self, conn: _Conn) -> None:
         outbox = self.outbox
         with self._send_lock:
-            acked = self._take_acks(conn)
+            self._take_acks(conn)
+            acked = self._due_acks(conn)
             room = conn.receive_max - len(conn.inflight)
             if self._backlog and room > 0 and not conn.closed.is_set():
                 rows = outbox.after(self._handed, room)
@@ -1173,9 +1175,8 @@ class MqttTransport:
         if acked:  # the commit, outside the send lock: share() does not wait for it
             outbox.ack(acked)
 
-    def _take_acks(self, conn: _Conn) -> list[int]:
-        """Move *conn*'s PUBACKs of shared values to the ack batch (under the send lock);
-        return the batch when it is due for the outbox."""
+    def _take_acks(self, conn: _Conn) -> None:
+        """Move *conn*'s PUBACKs of shared values to the ack batch (under the send lock)."""
         inflight = conn.inflight
         with conn.cond:
             done = [(mid, conn.acked.pop(mid)) for mid in list(conn.acked) if mid in inflight]
@@ -1189,9 +1190,12 @@ class MqttTransport:
                     code,
                 )
             self._to_ack.append(seq)
+
+    def _due_acks(self, conn: _Conn) -> list[int]:
+        """Return the ack batch when it is due for the outbox, else [] (under the send lock)."""
         now = _time.monotonic()
         if len(self._to_ack) >= _ACK_BATCH or (
-            self._to_ack and (not inflight or now - self._acks_flushed > _ACK_PERIOD)
+            self._to_ack and (not conn.inflight or now - self._acks_flushed > _ACK_PERIOD)
         ):
             self._acks_flushed = now
             batch, self._to_ack = self._to_ack, []

@@ -60,6 +60,10 @@ DEFAULT_REPLAY = 5.0
 
 _HEAD = struct.Struct("<QBII")  # seq, retain, len(topic), len(body)
 _CRC = struct.Struct("<I")
+# Rows per INSERT or UPDATE statement. One statement for many rows, not executemany(): sqlite
+# lets go of the GIL once per statement, and a loop that takes and drops it per row starves
+# the threads that share and send (they wait to be scheduled while this one takes it back).
+_CHUNK = 200
 
 Row = tuple[int, str, bytes, bool]
 
@@ -394,17 +398,13 @@ class Outbox:
         """Mark the messages *seqs* acknowledged by the broker; forget those acknowledged
         longer ago than the replay window. Also moves the share log into the table."""
         now = time.time()
-        batch = [(now, s) for s in seqs]
+        batch = list(seqs)
         if not batch:
             return
         with self._db_lock:  # one writing connection: no sqlite lock waits (they sleep)
             with self._committing() as db:
-                before = db.total_changes
-                db.executemany(
-                    "UPDATE outbox SET acked_at = ? WHERE seq = ? AND acked_at IS NULL", batch
-                )
-                changed = db.total_changes - before
-                self._acked.append((now, max(s for _, s in batch)))
+                changed = _mark_acked(db, batch, now)
+                self._acked.append((now, max(batch)))
                 self._purge(now)
             with self._lock:
                 self._depth -= changed
@@ -507,11 +507,28 @@ class Outbox:
 
 def _insert(db: sqlite3.Connection, rows: list[Row]) -> None:
     """Insert share-log rows (again, after a crash between a commit and its truncation: the
-    copies are ignored)."""
-    if rows:
-        db.executemany(
-            "INSERT OR IGNORE INTO outbox (seq, topic, body, retain) VALUES (?, ?, ?, ?)", rows
+    copies are ignored), _CHUNK rows per statement."""
+    for at in range(0, len(rows), _CHUNK):
+        chunk = rows[at : at + _CHUNK]
+        db.execute(
+            "INSERT OR IGNORE INTO outbox (seq, topic, body, retain) VALUES "
+            + ",".join(["(?,?,?,?)"] * len(chunk)),
+            [value for row in chunk for value in row],
         )
+
+
+def _mark_acked(db: sqlite3.Connection, seqs: list[int], now: float) -> int:
+    """Mark *seqs* acknowledged at *now*, _CHUNK per statement; return how many changed."""
+    before = db.total_changes
+    for at in range(0, len(seqs), _CHUNK):
+        chunk = seqs[at : at + _CHUNK]
+        db.execute(
+            "UPDATE outbox SET acked_at = ? WHERE acked_at IS NULL AND seq IN ("
+            + ",".join("?" * len(chunk))
+            + ")",
+            [now, *chunk],
+        )
+    return db.total_changes - before
 
 
 def _open_log(path: Path, what: str) -> int:

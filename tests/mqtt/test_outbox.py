@@ -117,6 +117,18 @@ def _log_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.glob("a.sqlite.shares.*"))
 
 
+def test_batches_larger_than_one_statement(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "a.sqlite", replay=60)
+    seqs = [box.append("t", str(i).encode()) for i in range(450)]
+    assert [row[0] for row in box.after(0, 1000)] == seqs
+    box.ack(seqs[:430])
+    assert box.depth == 20
+    assert box.replay_start() == seqs[0] - 1
+    box.ack(seqs)  # again, and the rest
+    assert box.depth == 0
+    box.close()
+
+
 def test_torn_record_at_the_end_of_the_share_log_is_skipped(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
