@@ -122,11 +122,7 @@ class _ShareLog:
         record = _HEAD.pack(seq, retain, len(raw), len(body)) + raw + body
         record += _CRC.pack(zlib.crc32(record))
         fd = self._fds[self._active]
-        try:
-            written = os.write(fd, record)
-        except OSError:
-            self._cut(fd, len(record))
-            raise
+        written = os.write(fd, record)  # an OSError (a full disk, say) wrote nothing
         if written != len(record):  # pragma: no cover - a full disk mid-record
             self._cut(fd, written)
             raise OSError(f"cannot write the share log {str(self.paths[self._active])!r}")
