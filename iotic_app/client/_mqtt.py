@@ -49,7 +49,7 @@ import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 import paho.mqtt.client as mqtt
@@ -60,6 +60,16 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from iotic_app._config import AgentConfig
+from iotic_app.client._mqtt_conn import (
+    DENIED,
+    WINDOW,
+    Claim,
+    Conn,
+    close_side,
+    close_sockets_of,
+    release_client_id,
+    take_client_id,
+)
 from iotic_app.client._mqtt_settings import MqttSettings
 from iotic_app.client._mqtt_wire import (
     ThingDoc,
@@ -100,7 +110,6 @@ __all__ = ["MqttSettings", "MqttTransport"]
 
 logger = logging.getLogger("iotic_app.mqtt")
 
-WINDOW = 1000
 SESSION_EXPIRY = 7 * 24 * 3600
 BACKOFF_MIN = 0.05
 BACKOFF_MAX = 0.5  # so a returning broker is used again within about 0.5 s
@@ -110,35 +119,6 @@ _ACK_PERIOD = 0.1  # PUBACKs into the outbox table at least this often (fewer co
 _CHECKPOINT_PERIOD = 10.0
 _LOGS_PERIOD = 1.0  # the share log and the ledger log into their tables, at least this often
 _HELD_LIMIT = 100_000
-
-
-def _close_side(paho: mqtt.Client) -> None:
-    """Disconnect a side connection, stop its loop and close its socket."""
-    paho.disconnect()
-    paho.loop_stop()
-    sock = paho.socket()
-    if isinstance(sock, socket.socket):
-        sock.close()
-
-
-class Claim(NamedTuple):
-    """A process's retained claim on an agent's MQTT session."""
-
-    instance: str
-    generation: int
-
-    @classmethod
-    def parse(cls, payload: bytes) -> Claim | None:
-        """The claim in *payload*, or None (logged) when it is not one."""
-        try:
-            doc = json.loads(payload)
-            generation = doc.get("generation", 0)
-            if not isinstance(generation, int):
-                raise ValueError(generation)
-            return cls(str(doc["instance"]), generation)
-        except (ValueError, KeyError, AttributeError, TypeError):
-            logger.warning("ignored a session claim that is not one: %.80r", payload)
-            return None
 
 
 # --- the agent's own things -----------------------------------------------------------------
@@ -283,63 +263,6 @@ class _Route:
         self.transport._delivered(self.topic, epoch, seq, client, mid)
 
 
-_DENIED = {0x87, 0x86, 0x8C, 0x97, 0x9A}  # not authorized, bad credentials, bad auth, quota, ...
-_IN_USE_LOCK = threading.Lock()
-
-
-_IN_USE_IDS: set[tuple[str, int, str]] = set()
-
-
-def _take_client_id(host: str, port: int, agent: str) -> str:
-    """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT.N``
-    for a second (third, ...) client of the same agent started in this process."""
-    with _IN_USE_LOCK:
-        n = 1
-        while (host, port, f"{agent}.{n}" if n > 1 else agent) in _IN_USE_IDS:
-            n += 1
-        cid = agent if n == 1 else f"{agent}.{n}"
-        _IN_USE_IDS.add((host, port, cid))
-        return cid
-
-
-def _release_client_id(host: str, port: int, cid: str) -> None:
-    with _IN_USE_LOCK:
-        _IN_USE_IDS.discard((host, port, cid))
-
-
-def _close_sockets_of(exc: BaseException) -> None:
-    """Close the sockets a failed paho connect left in its frames (paho does not)."""
-    tb = exc.__traceback__
-    while tb is not None:
-        for value in list(tb.tb_frame.f_locals.values()):
-            if isinstance(value, socket.socket):
-                value.close()
-        tb = tb.tb_next
-
-
-class _Conn:
-    """One MQTT connection (a fresh paho client) and its acknowledgement bookkeeping."""
-
-    def __init__(self, paho: mqtt.Client) -> None:
-        self.paho = paho
-        self.cond = threading.Condition()
-        self.acked: dict[int, int] = {}  # mid -> reason code value (PUBACK/SUBACK/UNSUBACK)
-        self.connack: int | None = None
-        self.connected = threading.Event()
-        self.answered = threading.Event()  # CONNACK (either way) or the link dropped
-        self.ready = threading.Event()  # subscriptions and catalogue restored: in service
-        self.closed = threading.Event()
-        self.disconnect_reason: int | None = None
-        self.receive_max = WINDOW
-        self.inflight: dict[int, int] = {}  # mid -> outbox seq (under the send lock)
-
-    def result(self, mid: int, timeout: float) -> int | None:
-        with self.cond:
-            if not self.cond.wait_for(lambda: mid in self.acked or self.closed.is_set(), timeout):
-                return None
-            return self.acked.pop(mid, None)
-
-
 class MqttTransport:
     """The MQTT transport; see the module's design note and docs/mqtt.md."""
 
@@ -367,7 +290,7 @@ class MqttTransport:
         self._session_owner: Claim | None = None
         self._outbox: Outbox | None = None
         self._sink: Sink | None = None
-        self._conn: _Conn | None = None
+        self._conn: Conn | None = None
         self._lock = threading.RLock()  # own things, subs, routes
         self._send_lock = threading.Lock()  # outbox order, inflight
         self._handed = 0  # highest seq handed to the current connection
@@ -433,7 +356,7 @@ class MqttTransport:
         s = self.settings
         if self._conn is not None:
             return
-        cid = _take_client_id(s.host, s.port, self.agent_id)
+        cid = take_client_id(s.host, s.port, self.agent_id)
         try:
             if cid != s.client_id:
                 self.settings = s = attrs.evolve(s, client_id=cid)
@@ -456,7 +379,7 @@ class MqttTransport:
                     if self._last_connack != 0 or attempt == 2:
                         raise
         except BaseException:
-            _release_client_id(s.host, s.port, cid)
+            release_client_id(s.host, s.port, cid)
             raise
         self._link_thread = threading.Thread(
             target=self._supervise, name=f"iotic_app-mqtt-{self.agent_id}", daemon=True
@@ -495,7 +418,7 @@ class MqttTransport:
         self._conn = None
         self._flush_acks()
         self._write_logs()
-        _release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
+        release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
 
     def _drain(self, timeout: float) -> None:
         """Give the sender up to *timeout* s to have every waiting share acknowledged."""
@@ -530,7 +453,7 @@ class MqttTransport:
         outbox = self._outbox
         return 0 if outbox is None else outbox.depth
 
-    def _link(self) -> _Conn:
+    def _link(self) -> Conn:
         conn = self._conn
         if conn is None or not conn.ready.is_set() or conn.closed.is_set():
             if self._taken_over:
@@ -615,7 +538,7 @@ class MqttTransport:
         try:
             done.wait(s.connect_timeout)
         finally:
-            _close_side(paho)
+            close_side(paho)
         return found[-1] if found else None
 
     def _open_side(self, paho: mqtt.Client) -> bool:
@@ -631,7 +554,7 @@ class MqttTransport:
             else:
                 paho.connect(s.host, s.port, s.keepalive)
         except (OSError, ssl.SSLError) as exc:
-            _close_sockets_of(exc)
+            close_sockets_of(exc)
             return False
         paho.loop_start()
         return True
@@ -680,13 +603,13 @@ class MqttTransport:
                 paho.publish(self._session_topic, self._claim_payload(), qos=1, retain=True)
                 done.wait(s.connect_timeout)
         finally:
-            _close_side(paho)
+            close_side(paho)
 
     def _connect(self, initial: bool) -> None:
         """Make one connection and bring it into service; raise LinkException on failure."""
         s = self.settings
         paho = self._new_paho()
-        conn = _Conn(paho)
+        conn = Conn(paho)
         paho.on_connect = lambda c, u, f, rc, p: self._on_connect(conn, rc, p)
         paho.on_disconnect = lambda c, u, f, rc, p: self._on_disconnect(conn, rc)
         paho.on_message = lambda c, u, m: self._on_message(conn, m)
@@ -704,7 +627,7 @@ class MqttTransport:
             else:  # 3.1.1: clean_session=False was given to the client
                 paho.connect(s.host, s.port, s.keepalive)
         except ssl.SSLError as exc:
-            _close_sockets_of(exc)
+            close_sockets_of(exc)
             raise LinkException(
                 f"agent {self.agent_id!r}: TLS handshake with {where} failed: {exc}"
             ) from None
@@ -739,7 +662,7 @@ class MqttTransport:
             paho.loop_stop()
             raise
 
-    def _bring_up(self, conn: _Conn, initial: bool) -> None:
+    def _bring_up(self, conn: Conn, initial: bool) -> None:
         """Subscribe everything, load the catalogue, claim the session, resend the outbox.
 
         On a reconnect, a session claim of another process (made while this one was away)
@@ -790,7 +713,7 @@ class MqttTransport:
         conn.ready.set()
         self._kick.set()
 
-    def _on_connect(self, conn: _Conn, rc: ReasonCode, props: Properties | None) -> None:
+    def _on_connect(self, conn: Conn, rc: ReasonCode, props: Properties | None) -> None:
         conn.connack = rc.value
         self._last_connack = rc.value
         conn.answered.set()
@@ -801,7 +724,7 @@ class MqttTransport:
         else:
             conn.closed.set()
 
-    def _on_disconnect(self, conn: _Conn, rc: ReasonCode) -> None:
+    def _on_disconnect(self, conn: Conn, rc: ReasonCode) -> None:
         conn.disconnect_reason = rc.value
         conn.closed.set()
         conn.answered.set()
@@ -867,7 +790,7 @@ class MqttTransport:
 
     # --- acknowledgements, subscriptions, sync ----------------------------------------------
 
-    def _on_ack(self, conn: _Conn, mid: int, rc: Any) -> None:
+    def _on_ack(self, conn: Conn, mid: int, rc: Any) -> None:
         value = rc.value if isinstance(rc, ReasonCode) else int(rc)
         with conn.cond:
             conn.acked[mid] = value
@@ -875,7 +798,7 @@ class MqttTransport:
         if self._backlog:  # the sender waits for room in the window
             self._kick.set()
 
-    def _subscribe(self, conn: _Conn, topic: str, qos: int, retained: bool) -> None:
+    def _subscribe(self, conn: Conn, topic: str, qos: int, retained: bool) -> None:
         if self.settings.protocol == mqtt.MQTTv5:
             options = SubscribeOptions(qos=qos, retainHandling=0 if retained else 2)
             rc, mid = conn.paho.subscribe(topic, options=options)
@@ -885,25 +808,25 @@ class MqttTransport:
             raise LinkException(f"agent {self.agent_id!r}: subscribe to {topic!r} failed: {rc}")
         self._check(conn, mid, f"subscribe to {topic!r}")
 
-    def _unsubscribe(self, conn: _Conn, topic: str) -> None:
+    def _unsubscribe(self, conn: Conn, topic: str) -> None:
         rc, mid = conn.paho.unsubscribe(topic)
         if rc == mqtt.MQTT_ERR_SUCCESS and mid is not None:
             self._check(conn, mid, f"unsubscribe from {topic!r}")
 
-    def _publish_sync(self, conn: _Conn, topic: str, body: bytes, retain: bool, what: str) -> None:
+    def _publish_sync(self, conn: Conn, topic: str, body: bytes, retain: bool, what: str) -> None:
         info = conn.paho.publish(topic, body, qos=1, retain=retain)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             raise LinkException(f"agent {self.agent_id!r}: {what} failed: link down")
         self._check(conn, info.mid, what)
 
-    def _check(self, conn: _Conn, mid: int, what: str) -> None:
+    def _check(self, conn: Conn, mid: int, what: str) -> None:
         code = conn.result(mid, SYNC_TIMEOUT)
         if code is None:
             if conn.closed.is_set():
                 raise LinkException(f"agent {self.agent_id!r}: {what}: the link went down")
             raise IOTSyncTimeout(f"agent {self.agent_id!r}: {what}: no answer in {SYNC_TIMEOUT} s")
         if code >= 0x80:
-            if code in _DENIED or code == 0x80:
+            if code in DENIED or code == 0x80:
                 raise IOTAccessDenied(
                     f"agent {self.agent_id!r}: the broker denied {what} "
                     f"(reason code 0x{code:02X}); see the broker's ACL"
@@ -912,7 +835,7 @@ class MqttTransport:
                 f"agent {self.agent_id!r}: {what} failed (reason code 0x{code:02X})"
             )
 
-    def _sync(self, conn: _Conn | None = None) -> None:
+    def _sync(self, conn: Conn | None = None) -> None:
         """Wait until this client has processed everything the broker sent before now."""
         conn = conn or self._link()
         marker = uuid.uuid4().hex
@@ -930,7 +853,7 @@ class MqttTransport:
 
     # --- incoming ---------------------------------------------------------------------------
 
-    def _on_message(self, conn: _Conn, msg: mqtt.MQTTMessage) -> None:
+    def _on_message(self, conn: Conn, msg: mqtt.MQTTMessage) -> None:
         topic = msg.topic
         route = self._routes.get(topic)
         if route is not None and not msg.retain:
@@ -962,7 +885,7 @@ class MqttTransport:
         if msg.qos:
             conn.paho.ack(msg.mid, msg.qos)
 
-    def _on_feed(self, conn: _Conn, route: _Route | None, msg: mqtt.MQTTMessage) -> None:
+    def _on_feed(self, conn: Conn, route: _Route | None, msg: mqtt.MQTTMessage) -> None:
         try:
             payload = from_json(msg.payload)
             sample = decode_sample(payload)
@@ -1118,7 +1041,7 @@ class MqttTransport:
         head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)
         return head + body[1:] if body.startswith(b"{") else body
 
-    def _send(self, conn: _Conn, seq: int, topic: str, body: bytes, retain: bool) -> None:
+    def _send(self, conn: Conn, seq: int, topic: str, body: bytes, retain: bool) -> None:
         info = conn.paho.publish(topic, self._frame(seq, body), qos=1, retain=retain)
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
             conn.inflight[info.mid] = seq
@@ -1160,7 +1083,7 @@ class MqttTransport:
                 self._failure = exc
                 logger.exception("agent %r: sending from the outbox failed", self.agent_id)
 
-    def _pump(self, conn: _Conn) -> None:
+    def _pump(self, conn: Conn) -> None:
         outbox = self.outbox
         with self._send_lock:
             self._take_acks(conn)
@@ -1175,7 +1098,7 @@ class MqttTransport:
         if acked:  # the commit, outside the send lock: share() does not wait for it
             outbox.ack(acked)
 
-    def _take_acks(self, conn: _Conn) -> None:
+    def _take_acks(self, conn: Conn) -> None:
         """Move *conn*'s PUBACKs of shared values to the ack batch (under the send lock)."""
         inflight = conn.inflight
         with conn.cond:
@@ -1191,7 +1114,7 @@ class MqttTransport:
                 )
             self._to_ack.append(seq)
 
-    def _due_acks(self, conn: _Conn) -> list[int]:
+    def _due_acks(self, conn: Conn) -> list[int]:
         """Return the ack batch when it is due for the outbox, else [] (under the send lock)."""
         now = _time.monotonic()
         if len(self._to_ack) >= _ACK_BATCH or (
@@ -1363,7 +1286,7 @@ class MqttTransport:
         self._drop_point(conn, point)
         self._publish_meta(own)
 
-    def _drop_point(self, conn: _Conn, point: _Point) -> None:
+    def _drop_point(self, conn: Conn, point: _Point) -> None:
         with self._lock:
             point.thing.points.pop((point.kind, point.pid), None)
             self._by_guid.pop(point.guid, None)

@@ -1,0 +1,112 @@
+"""One MQTT connection, session claims and the client-id registry (no transport state)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from typing import NamedTuple
+
+import paho.mqtt.client as mqtt
+
+__all__ = [
+    "DENIED",
+    "WINDOW",
+    "Claim",
+    "Conn",
+    "close_side",
+    "close_sockets_of",
+    "release_client_id",
+    "take_client_id",
+]
+
+logger = logging.getLogger("iotic_app.mqtt")
+
+WINDOW = 1000  # at most this many shares unacknowledged per connection (or the broker's max)
+
+
+def close_side(paho: mqtt.Client) -> None:
+    """Disconnect a side connection, stop its loop and close its socket."""
+    paho.disconnect()
+    paho.loop_stop()
+    sock = paho.socket()
+    if isinstance(sock, socket.socket):
+        sock.close()
+
+
+class Claim(NamedTuple):
+    """A process's retained claim on an agent's MQTT session."""
+
+    instance: str
+    generation: int
+
+    @classmethod
+    def parse(cls, payload: bytes) -> Claim | None:
+        """The claim in *payload*, or None (logged) when it is not one."""
+        try:
+            doc = json.loads(payload)
+            generation = doc.get("generation", 0)
+            if not isinstance(generation, int):
+                raise ValueError(generation)
+            return cls(str(doc["instance"]), generation)
+        except (ValueError, KeyError, AttributeError, TypeError):
+            logger.warning("ignored a session claim that is not one: %.80r", payload)
+            return None
+
+
+DENIED = {0x87, 0x86, 0x8C, 0x97, 0x9A}  # not authorized, bad credentials, bad auth, quota, ...
+_IN_USE_LOCK = threading.Lock()
+
+
+_IN_USE_IDS: set[tuple[str, int, str]] = set()
+
+
+def take_client_id(host: str, port: int, agent: str) -> str:
+    """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT.N``
+    for a second (third, ...) client of the same agent started in this process."""
+    with _IN_USE_LOCK:
+        n = 1
+        while (host, port, f"{agent}.{n}" if n > 1 else agent) in _IN_USE_IDS:
+            n += 1
+        cid = agent if n == 1 else f"{agent}.{n}"
+        _IN_USE_IDS.add((host, port, cid))
+        return cid
+
+
+def release_client_id(host: str, port: int, cid: str) -> None:
+    with _IN_USE_LOCK:
+        _IN_USE_IDS.discard((host, port, cid))
+
+
+def close_sockets_of(exc: BaseException) -> None:
+    """Close the sockets a failed paho connect left in its frames (paho does not)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, socket.socket):
+                value.close()
+        tb = tb.tb_next
+
+
+class Conn:
+    """One MQTT connection (a fresh paho client) and its acknowledgement bookkeeping."""
+
+    def __init__(self, paho: mqtt.Client) -> None:
+        self.paho = paho
+        self.cond = threading.Condition()
+        self.acked: dict[int, int] = {}  # mid -> reason code value (PUBACK/SUBACK/UNSUBACK)
+        self.connack: int | None = None
+        self.connected = threading.Event()
+        self.answered = threading.Event()  # CONNACK (either way) or the link dropped
+        self.ready = threading.Event()  # subscriptions and catalogue restored: in service
+        self.closed = threading.Event()
+        self.disconnect_reason: int | None = None
+        self.receive_max = WINDOW
+        self.inflight: dict[int, int] = {}  # mid -> outbox seq (under the send lock)
+
+    def result(self, mid: int, timeout: float) -> int | None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: mid in self.acked or self.closed.is_set(), timeout):
+                return None
+            return self.acked.pop(mid, None)
