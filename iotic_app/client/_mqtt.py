@@ -18,13 +18,9 @@
 # the client's own reply topic and waited for) makes sure the catalogue holds everything the
 # broker had when the call began.
 #
-# Shares go through the durable outbox (``_outbox.py``): share() writes the row to the outbox's
-# share log, then publishes it (when the link is up and nothing waits before it), and never
-# fails because the link is down. A sender thread moves the log into the outbox's table,
-# publishes waiting rows in order with at most WINDOW unacknowledged, and marks them on PUBACK
-# (in batches). Each connection is a fresh paho client,
-# so after a reconnect the outbox alone decides what is resent, in order, starting with what the
-# broker acknowledged within the replay window (a broker killed after a PUBACK may have lost it).
+# Shares go through the durable outbox and the sender thread (``_mqtt_sender.py``): share()
+# never fails because the link is down, and after a reconnect the outbox alone decides what is
+# resent, in order.
 # Payloads carry the sharer's outbox ``epoch`` and ``seq``; a follower drops any value whose seq
 # it has already delivered (in memory, and in its ledger: a log appended before each ack), so
 # redeliveries never reach a callback twice. Followers acknowledge a value (manual PUBACK) only
@@ -44,7 +40,6 @@ import random
 import socket
 import ssl
 import threading
-import time as _time
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -70,6 +65,7 @@ from iotic_app.client._mqtt_conn import (
     release_client_id,
     take_client_id,
 )
+from iotic_app.client._mqtt_sender import Sender
 from iotic_app.client._mqtt_settings import MqttSettings
 from iotic_app.client._mqtt_wire import (
     ThingDoc,
@@ -114,10 +110,6 @@ SESSION_EXPIRY = 7 * 24 * 3600
 BACKOFF_MIN = 0.05
 BACKOFF_MAX = 0.5  # so a returning broker is used again within about 0.5 s
 SYNC_TIMEOUT = 10.0
-_ACK_BATCH = 256
-_ACK_PERIOD = 0.1  # PUBACKs into the outbox table at least this often (fewer commits: less jitter)
-_CHECKPOINT_PERIOD = 10.0
-_LOGS_PERIOD = 1.0  # the share log and the ledger log into their tables, at least this often
 _HELD_LIMIT = 100_000
 
 
@@ -288,19 +280,12 @@ class MqttTransport:
         # that a broker restarted from an older snapshot brings back is told apart as stale.
         self._generation = 0
         self._session_owner: Claim | None = None
-        self._outbox: Outbox | None = None
         self._sink: Sink | None = None
         self._conn: Conn | None = None
         self._lock = threading.RLock()  # own things, subs, routes
-        self._send_lock = threading.Lock()  # outbox order, inflight
-        self._handed = 0  # highest seq handed to the current connection
-        self._backlog = True
-        self._to_ack: list[int] = []
-        self._acks_flushed = 0.0
-        self._kick = threading.Event()
         self._stopping = threading.Event()
+        self._sender = Sender(self.agent_id, self, self._stopping, self._open_outbox)
         self._link_thread: threading.Thread | None = None
-        self._sender_thread: threading.Thread | None = None
         self._taken_over = False
         self._last_connack: int | None = None
         self._failure: BaseException | None = None
@@ -331,11 +316,11 @@ class MqttTransport:
     @property
     def outbox(self) -> Outbox:
         """The agent's outbox (opened on first start)."""
-        if self._outbox is None:
-            self._outbox = Outbox.for_agent(
-                self.settings.client_id, self.settings.outbox, self.settings.outbox_limit
-            )
-        return self._outbox
+        return self._sender.outbox
+
+    def _open_outbox(self) -> Outbox:
+        s = self.settings
+        return Outbox.for_agent(s.client_id, s.outbox, s.outbox_limit)
 
     def start(self, sink: Sink) -> None:
         """Connect, restore subscriptions, resend the outbox; raise ``LinkException`` on failure.
@@ -360,9 +345,9 @@ class MqttTransport:
         try:
             if cid != s.client_id:
                 self.settings = s = attrs.evolve(s, client_id=cid)
-                if self._outbox is not None:
-                    self._outbox.close()
-                    self._outbox = None
+                if self._sender.opened is not None:
+                    self._sender.opened.close()
+                    self._sender.opened = None
             self._reply_topic = f"{self._root}/_reply/{seg(cid)}"
             self._session_topic = f"{self._base}/_session/{seg(cid)}"
             self._sink = sink
@@ -384,63 +369,40 @@ class MqttTransport:
         self._link_thread = threading.Thread(
             target=self._supervise, name=f"iotic_app-mqtt-{self.agent_id}", daemon=True
         )
-        self._sender_thread = threading.Thread(
-            target=self._send_loop, name=f"iotic_app-mqtt-send-{self.agent_id}", daemon=True
-        )
         self._link_thread.start()
-        self._sender_thread.start()
+        self._sender.start()
 
     def stop(self) -> None:
         """Deliver what waits (while the link allows), publish "offline", disconnect, and stop
         the threads (idempotent). What the broker has not acknowledged stays in the outbox."""
+        sender = self._sender
         if not self._stopping.is_set():
-            self._drain(self.settings.connect_timeout)
+            sender.drain(self.settings.connect_timeout)
         self._stopping.set()
-        self._kick.set()
+        sender.kick.set()
         conn = self._conn
         if conn is not None and conn.connected.is_set():
             try:
                 info = conn.paho.publish(self._status_topic, b"offline", qos=1, retain=True)
                 conn.result(info.mid, 1.0)
-                self._flush_acks()
+                sender.flush_acks()
                 conn.paho.disconnect()
             except (OSError, ValueError):  # pragma: no cover - link already gone
                 pass
-        for thread in (self._link_thread, self._sender_thread):
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(10)
-        self._link_thread = self._sender_thread = None
+        link = self._link_thread
+        if link is not None and link is not threading.current_thread():
+            link.join(10)
+        sender.join(10)
+        self._link_thread = None
         if conn is not None:
             conn.paho.loop_stop()
             conn.closed.set()
             with conn.cond:
                 conn.cond.notify_all()
         self._conn = None
-        self._flush_acks()
-        self._write_logs()
+        sender.flush_acks()
+        sender.write_logs()
         release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
-
-    def _drain(self, timeout: float) -> None:
-        """Give the sender up to *timeout* s to have every waiting share acknowledged."""
-        outbox = self._outbox
-        if outbox is None:
-            return
-        deadline = _time.monotonic() + timeout
-        pause = threading.Event()
-        self._kick.set()
-        while self.is_connected() and _time.monotonic() < deadline:
-            self._flush_acks()
-            if not outbox.depth:
-                return
-            self._kick.set()  # the sender moves the PUBACKs that came in meanwhile
-            pause.wait(0.005)
-        if outbox.depth:
-            logger.warning(
-                "agent %r: stopping with %d share(s) not yet acknowledged by the broker; they "
-                "stay in the outbox and go out at the next start",
-                self.agent_id,
-                outbox.depth,
-            )
 
     def is_connected(self) -> bool:
         """Whether the link to the broker is up."""
@@ -450,7 +412,7 @@ class MqttTransport:
     @property
     def outbox_depth(self) -> int:
         """Shares not yet acknowledged by the broker (0 before the outbox is opened)."""
-        outbox = self._outbox
+        outbox = self._sender.opened
         return 0 if outbox is None else outbox.depth
 
     def _link(self) -> Conn:
@@ -613,9 +575,10 @@ class MqttTransport:
         paho.on_connect = lambda c, u, f, rc, p: self._on_connect(conn, rc, p)
         paho.on_disconnect = lambda c, u, f, rc, p: self._on_disconnect(conn, rc)
         paho.on_message = lambda c, u, m: self._on_message(conn, m)
-        paho.on_publish = lambda c, u, mid, rc, p: self._on_ack(conn, mid, rc)
-        paho.on_subscribe = lambda c, u, mid, rcs, p: self._on_ack(conn, mid, max(rcs))
-        paho.on_unsubscribe = lambda c, u, mid, rcs, p: self._on_ack(conn, mid, 0)
+        on_ack = self._sender.on_ack
+        paho.on_publish = lambda c, u, mid, rc, p: on_ack(conn, mid, rc)
+        paho.on_subscribe = lambda c, u, mid, rcs, p: on_ack(conn, mid, max(rcs))
+        paho.on_unsubscribe = lambda c, u, mid, rcs, p: on_ack(conn, mid, 0)
         where = f"{s.host}:{s.port}"
         props = None
         if s.protocol == mqtt.MQTTv5:
@@ -690,9 +653,7 @@ class MqttTransport:
                     if point.kind == CONTROL:
                         filters.append((point.topic, 1))
             routes = list(self._routes.values())
-        with self._send_lock:
-            self._handed = self.outbox.replay_start()
-            self._backlog = True
+        self._sender.replay()
         self._conn = conn
         for topic, qos in filters:
             self._subscribe(conn, topic, qos, retained=True)
@@ -711,7 +672,7 @@ class MqttTransport:
         info = paho.publish(self._status_topic, b"online", qos=1, retain=True)
         conn.result(info.mid, SYNC_TIMEOUT)
         conn.ready.set()
-        self._kick.set()
+        self._sender.kick.set()
 
     def _on_connect(self, conn: Conn, rc: ReasonCode, props: Properties | None) -> None:
         conn.connack = rc.value
@@ -743,7 +704,7 @@ class MqttTransport:
                 self.settings.client_id,
             )
             self._stopping.set()
-        self._kick.set()
+        self._sender.kick.set()
 
     def _supervise(self) -> None:
         """Reconnect with exponential backoff and jitter while not stopping."""
@@ -759,9 +720,7 @@ class MqttTransport:
                     "agent %r: lost the link to the MQTT broker; reconnecting", self.agent_id
                 )
                 self._conn = None
-                with self._send_lock:
-                    self._take_acks(conn)
-                self._flush_acks()
+                self._sender.lost(conn)
             if self._stopping.wait(delay / 2 + random.uniform(0, delay / 2)):
                 return
             if self._is_taken_over_by(self._peek_claim()):
@@ -789,14 +748,6 @@ class MqttTransport:
             delay = BACKOFF_MIN
 
     # --- acknowledgements, subscriptions, sync ----------------------------------------------
-
-    def _on_ack(self, conn: Conn, mid: int, rc: Any) -> None:
-        value = rc.value if isinstance(rc, ReasonCode) else int(rc)
-        with conn.cond:
-            conn.acked[mid] = value
-            conn.cond.notify_all()
-        if self._backlog:  # the sender waits for room in the window
-            self._kick.set()
 
     def _subscribe(self, conn: Conn, topic: str, qos: int, retained: bool) -> None:
         if self.settings.protocol == mqtt.MQTTv5:
@@ -1010,133 +961,7 @@ class MqttTransport:
 
         Never fails because the link is down: the value waits in the outbox.
         """
-        if point.deleted:
-            raise IOTUnknown(f"feed {point.pid!r} of thing {point.thing.lid!r} was deleted")
-        body = encode_sample(data, mime, time)
-        point.last = (data, mime, time)
-        outbox = self.outbox
-        with self._send_lock:
-            rows = [(outbox.append(point.topic, body, True), point.topic, body, True)]
-            if point.recent is not None:
-                point.recent.append(body)
-                doc = b"[" + b",".join(point.recent) + b"]"
-                topic = point.topic + "/recent"
-                rows.append((outbox.append(topic, doc, True), topic, doc, True))
-            # on disk first (the outbox's share log: a few microseconds), then out
-            conn = self._conn
-            if (
-                not self._backlog
-                and conn is not None
-                and conn.connected.is_set()
-                and not conn.closed.is_set()
-                and len(conn.inflight) < conn.receive_max
-            ):
-                for row in rows:
-                    self._send(conn, *row)
-                return
-            self._backlog = True
-        self._kick.set()
-
-    def _frame(self, seq: int, body: bytes) -> bytes:
-        head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)
-        return head + body[1:] if body.startswith(b"{") else body
-
-    def _send(self, conn: Conn, seq: int, topic: str, body: bytes, retain: bool) -> None:
-        info = conn.paho.publish(topic, self._frame(seq, body), qos=1, retain=retain)
-        if info.rc == mqtt.MQTT_ERR_SUCCESS:
-            conn.inflight[info.mid] = seq
-        self._handed = seq
-
-    def _send_loop(self) -> None:
-        """Move PUBACKs to the outbox and publish the backlog, WINDOW at a time; checkpoint
-        the outbox file now and then (off the share path)."""
-        checkpointed = logs_written = _time.monotonic()
-        while True:
-            self._kick.wait(_ACK_PERIOD)
-            self._kick.clear()
-            if self._stopping.is_set():
-                return
-            # while PUBACKs come in, their commits take the share log along (see _pump)
-            if _time.monotonic() - logs_written > _LOGS_PERIOD:
-                logs_written = _time.monotonic()
-                try:
-                    self._write_logs()
-                except Exception as exc:  # a full disk, say: the logs keep all; retried later
-                    if type(exc) is not type(self._failure):
-                        logger.exception(
-                            "agent %r: moving the outbox logs into the table failed",
-                            self.agent_id,
-                        )
-                    self._failure = exc
-            if _time.monotonic() - checkpointed > _CHECKPOINT_PERIOD and self._outbox is not None:
-                checkpointed = _time.monotonic()
-                try:
-                    self._outbox.maintain()
-                except Exception:  # a busy file: the next round tries again
-                    logger.debug("outbox checkpoint failed", exc_info=True)
-            conn = self._conn
-            if conn is None or not conn.connected.is_set() or conn.closed.is_set():
-                continue
-            try:
-                self._pump(conn)
-            except Exception as exc:  # keep it; the next kick tries again
-                self._failure = exc
-                logger.exception("agent %r: sending from the outbox failed", self.agent_id)
-
-    def _pump(self, conn: Conn) -> None:
-        outbox = self.outbox
-        with self._send_lock:
-            self._take_acks(conn)
-            acked = self._due_acks(conn)
-            room = conn.receive_max - len(conn.inflight)
-            if self._backlog and room > 0 and not conn.closed.is_set():
-                rows = outbox.after(self._handed, room)
-                for row in rows:
-                    self._send(conn, *row)
-                if len(rows) < room:
-                    self._backlog = False
-        if acked:  # the commit, outside the send lock: share() does not wait for it
-            outbox.ack(acked)
-
-    def _take_acks(self, conn: Conn) -> None:
-        """Move *conn*'s PUBACKs of shared values to the ack batch (under the send lock)."""
-        inflight = conn.inflight
-        with conn.cond:
-            done = [(mid, conn.acked.pop(mid)) for mid in list(conn.acked) if mid in inflight]
-        for mid, code in done:
-            seq = inflight.pop(mid)
-            if code >= 0x80:
-                logger.error(
-                    "agent %r: the broker refused a shared value (reason code 0x%02X); "
-                    "dropped it (check the broker's ACL)",
-                    self.agent_id,
-                    code,
-                )
-            self._to_ack.append(seq)
-
-    def _due_acks(self, conn: Conn) -> list[int]:
-        """Return the ack batch when it is due for the outbox, else [] (under the send lock)."""
-        now = _time.monotonic()
-        if len(self._to_ack) >= _ACK_BATCH or (
-            self._to_ack and (not conn.inflight or now - self._acks_flushed > _ACK_PERIOD)
-        ):
-            self._acks_flushed = now
-            batch, self._to_ack = self._to_ack, []
-            return batch
-        return []
-
-    def _write_logs(self) -> None:
-        """Move the share log and the ledger log into their tables (sender thread, and at
-        stop)."""
-        if self._outbox is not None:
-            self._outbox.flush()
-            self._outbox.flush_seen()
-
-    def _flush_acks(self) -> None:
-        with self._send_lock:
-            batch, self._to_ack = self._to_ack, []
-        if batch and self._outbox is not None:
-            self._outbox.ack(batch)
+        self._sender.share(point, data, mime, time)
 
     # --- things ---------------------------------------------------------------------------
 

@@ -1,0 +1,275 @@
+"""The MQTT sender: shares into the outbox and out to the broker, PUBACKs back into the outbox."""
+
+# Design note
+# -----------
+# Shares go through the durable outbox (``_outbox.py``): share() writes the row to the outbox's
+# share log, then publishes it (when the link is up and nothing waits before it), and never
+# fails because the link is down. A sender thread moves the log into the outbox's table,
+# publishes waiting rows in order with at most WINDOW unacknowledged, and marks them on PUBACK
+# (in batches). Each connection is a fresh paho client, so after a reconnect the outbox alone
+# decides what is resent, in order, starting with what the broker acknowledged within the replay
+# window (a broker killed after a PUBACK may have lost it).
+#
+# The send lock keeps the outbox's order and each connection's ``inflight``: share() appends
+# and publishes under it, the sender thread takes PUBACKs and publishes the backlog under it.
+# The outbox's own commits (``ack``) run outside it, so share() never waits for one.
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as _time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.reasoncodes import ReasonCode
+
+from iotic_app.client._mqtt_conn import Conn
+from iotic_app.client._mqtt_wire import encode_sample
+from iotic_app.client._outbox import Outbox
+from iotic_app.exceptions import IOTUnknown
+
+__all__ = ["Link", "Sender"]
+
+logger = logging.getLogger("iotic_app.mqtt")
+
+_ACK_BATCH = 256
+_ACK_PERIOD = 0.1  # PUBACKs into the outbox table at least this often (fewer commits: less jitter)
+_CHECKPOINT_PERIOD = 10.0
+_LOGS_PERIOD = 1.0  # the share log and the ledger log into their tables, at least this often
+
+
+class Link(Protocol):
+    """What the sender uses of its transport (``MqttTransport``)."""
+
+    _conn: Conn | None  # the connection in service, or None
+    _failure: BaseException | None  # a background failure, kept for whoever asks
+
+    def is_connected(self) -> bool:
+        """Whether the link to the broker is up."""
+        ...
+
+
+class Sender:
+    """The outbox of one agent and the thread that moves it to the broker and back."""
+
+    def __init__(
+        self,
+        agent_id: str,
+        link: Link,
+        stopping: threading.Event,
+        open_outbox: Callable[[], Outbox],
+    ) -> None:
+        self.agent_id = agent_id
+        self._link = link
+        self._stopping = stopping
+        self._open_outbox = open_outbox
+        self.opened: Outbox | None = None
+        self._send_lock = threading.Lock()  # outbox order, inflight
+        self._handed = 0  # highest seq handed to the current connection
+        self._backlog = True
+        self._to_ack: list[int] = []
+        self._acks_flushed = 0.0
+        self.kick = threading.Event()  # wakes the sender thread
+        self._thread: threading.Thread | None = None
+
+    @property
+    def outbox(self) -> Outbox:
+        """The agent's outbox (opened on first use)."""
+        if self.opened is None:
+            self.opened = self._open_outbox()
+        return self.opened
+
+    def start(self) -> None:
+        """Start the sender thread."""
+        self._thread = threading.Thread(
+            target=self._send_loop, name=f"iotic_app-mqtt-send-{self.agent_id}", daemon=True
+        )
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        """Wait up to *timeout* s for the sender thread to end (not from the thread itself)."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self._thread = None
+
+    def replay(self) -> None:
+        """Send from the start of the outbox's replay window (a new connection)."""
+        with self._send_lock:
+            self._handed = self.outbox.replay_start()
+            self._backlog = True
+
+    def lost(self, conn: Conn) -> None:
+        """Keep the PUBACKs that *conn* got before it went down."""
+        with self._send_lock:
+            self._take_acks(conn)
+        self.flush_acks()
+
+    def on_ack(self, conn: Conn, mid: int, rc: Any) -> None:
+        """A PUBACK, SUBACK or UNSUBACK on *conn* (the network thread)."""
+        value = rc.value if isinstance(rc, ReasonCode) else int(rc)
+        with conn.cond:
+            conn.acked[mid] = value
+            conn.cond.notify_all()
+        if self._backlog:  # the sender waits for room in the window
+            self.kick.set()
+
+    def share(self, point: Any, data: Any, mime: str | None, time: datetime) -> None:
+        """Share one sample: into the outbox (on disk when this returns), then to the broker.
+
+        Never fails because the link is down: the value waits in the outbox.
+        """
+        if point.deleted:
+            raise IOTUnknown(f"feed {point.pid!r} of thing {point.thing.lid!r} was deleted")
+        body = encode_sample(data, mime, time)
+        point.last = (data, mime, time)
+        outbox = self.outbox
+        with self._send_lock:
+            rows = [(outbox.append(point.topic, body, True), point.topic, body, True)]
+            if point.recent is not None:
+                point.recent.append(body)
+                doc = b"[" + b",".join(point.recent) + b"]"
+                topic = point.topic + "/recent"
+                rows.append((outbox.append(topic, doc, True), topic, doc, True))
+            # on disk first (the outbox's share log: a few microseconds), then out
+            conn = self._link._conn
+            if (
+                not self._backlog
+                and conn is not None
+                and conn.connected.is_set()
+                and not conn.closed.is_set()
+                and len(conn.inflight) < conn.receive_max
+            ):
+                for row in rows:
+                    self._send(conn, *row)
+                return
+            self._backlog = True
+        self.kick.set()
+
+    def _frame(self, seq: int, body: bytes) -> bytes:
+        head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)
+        return head + body[1:] if body.startswith(b"{") else body
+
+    def _send(self, conn: Conn, seq: int, topic: str, body: bytes, retain: bool) -> None:
+        info = conn.paho.publish(topic, self._frame(seq, body), qos=1, retain=retain)
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            conn.inflight[info.mid] = seq
+        self._handed = seq
+
+    def _send_loop(self) -> None:
+        """Move PUBACKs to the outbox and publish the backlog, WINDOW at a time; checkpoint
+        the outbox file now and then (off the share path)."""
+        link = self._link
+        checkpointed = logs_written = _time.monotonic()
+        while True:
+            self.kick.wait(_ACK_PERIOD)
+            self.kick.clear()
+            if self._stopping.is_set():
+                return
+            # while PUBACKs come in, their commits take the share log along (see _pump)
+            if _time.monotonic() - logs_written > _LOGS_PERIOD:
+                logs_written = _time.monotonic()
+                try:
+                    self.write_logs()
+                except Exception as exc:  # a full disk, say: the logs keep all; retried later
+                    if type(exc) is not type(link._failure):
+                        logger.exception(
+                            "agent %r: moving the outbox logs into the table failed",
+                            self.agent_id,
+                        )
+                    link._failure = exc
+            if _time.monotonic() - checkpointed > _CHECKPOINT_PERIOD and self.opened is not None:
+                checkpointed = _time.monotonic()
+                try:
+                    self.opened.maintain()
+                except Exception:  # a busy file: the next round tries again
+                    logger.debug("outbox checkpoint failed", exc_info=True)
+            conn = link._conn
+            if conn is None or not conn.connected.is_set() or conn.closed.is_set():
+                continue
+            try:
+                self._pump(conn)
+            except Exception as exc:  # keep it; the next kick tries again
+                link._failure = exc
+                logger.exception("agent %r: sending from the outbox failed", self.agent_id)
+
+    def _pump(self, conn: Conn) -> None:
+        outbox = self.outbox
+        with self._send_lock:
+            self._take_acks(conn)
+            acked = self._due_acks(conn)
+            room = conn.receive_max - len(conn.inflight)
+            if self._backlog and room > 0 and not conn.closed.is_set():
+                rows = outbox.after(self._handed, room)
+                for row in rows:
+                    self._send(conn, *row)
+                if len(rows) < room:
+                    self._backlog = False
+        if acked:  # the commit, outside the send lock: share() does not wait for it
+            outbox.ack(acked)
+
+    def _take_acks(self, conn: Conn) -> None:
+        """Move *conn*'s PUBACKs of shared values to the ack batch (under the send lock)."""
+        inflight = conn.inflight
+        with conn.cond:
+            done = [(mid, conn.acked.pop(mid)) for mid in list(conn.acked) if mid in inflight]
+        for mid, code in done:
+            seq = inflight.pop(mid)
+            if code >= 0x80:
+                logger.error(
+                    "agent %r: the broker refused a shared value (reason code 0x%02X); "
+                    "dropped it (check the broker's ACL)",
+                    self.agent_id,
+                    code,
+                )
+            self._to_ack.append(seq)
+
+    def _due_acks(self, conn: Conn) -> list[int]:
+        """Return the ack batch when it is due for the outbox, else [] (under the send lock)."""
+        now = _time.monotonic()
+        if len(self._to_ack) >= _ACK_BATCH or (
+            self._to_ack and (not conn.inflight or now - self._acks_flushed > _ACK_PERIOD)
+        ):
+            self._acks_flushed = now
+            batch, self._to_ack = self._to_ack, []
+            return batch
+        return []
+
+    def write_logs(self) -> None:
+        """Move the share log and the ledger log into their tables (sender thread, and at
+        stop)."""
+        if self.opened is not None:
+            self.opened.flush()
+            self.opened.flush_seen()
+
+    def flush_acks(self) -> None:
+        """Mark the PUBACKs in the ack batch in the outbox now."""
+        with self._send_lock:
+            batch, self._to_ack = self._to_ack, []
+        if batch and self.opened is not None:
+            self.opened.ack(batch)
+
+    def drain(self, timeout: float) -> None:
+        """Give the sender up to *timeout* s to have every waiting share acknowledged."""
+        outbox = self.opened
+        if outbox is None:
+            return
+        deadline = _time.monotonic() + timeout
+        pause = threading.Event()
+        self.kick.set()
+        while self._link.is_connected() and _time.monotonic() < deadline:
+            self.flush_acks()
+            if not outbox.depth:
+                return
+            self.kick.set()  # the sender moves the PUBACKs that came in meanwhile
+            pause.wait(0.005)
+        if outbox.depth:
+            logger.warning(
+                "agent %r: stopping with %d share(s) not yet acknowledged by the broker; they "
+                "stay in the outbox and go out at the next start",
+                self.agent_id,
+                outbox.depth,
+            )
