@@ -235,8 +235,9 @@ class _Sub:
 class _Route:
     """One followed feed topic (the MQTT subscription) and the follows it feeds.
 
-    It is the token the sink delivers to: ``_deliver`` runs every follow's callback, records the
-    value in the ledger, then acknowledges it to the broker.
+    It is the token the sink delivers to: values arrive as they came from the broker, and
+    ``MqttTransport._deliver_feed`` decodes them, drops duplicates, runs every follow's
+    callback, records the value in the ledger, then acknowledges it to the broker.
     """
 
     __slots__ = ("filter", "held", "tokens", "topic", "transport")
@@ -248,11 +249,8 @@ class _Route:
         self.tokens: tuple[Delivery, ...] = ()
         self.held: list[tuple[Any, ...]] = []
 
-    def _deliver(self, item: tuple[Any, ...]) -> None:
-        sample, epoch, seq, client, mid = item
-        for token in self.tokens:
-            token._deliver(sample)
-        self.transport._delivered(self.topic, epoch, seq, client, mid)
+    def _deliver(self, item: tuple[str, bytes, mqtt.Client, int]) -> None:
+        self.transport._deliver_feed(self, item)
 
 
 class MqttTransport:
@@ -293,7 +291,7 @@ class MqttTransport:
         self._by_guid: dict[str, _Point] = {}  # the agent's own points
         self._by_control_topic: dict[str, _Point] = {}
         self._routes: dict[str, _Route] = {}
-        self._seen: dict[str, tuple[str, int]] = {}  # the last value that arrived, per feed
+        self._seen: dict[str, tuple[str, int]] = {}  # the last value delivered, per feed (worker)
         self._catalogue: dict[str, ThingDoc] = {}  # thing guid -> doc
         self._by_topic: dict[str, str] = {}  # meta topic -> thing guid
         self._point_index: dict[str, tuple[ThingDoc, dict[str, Any]]] = {}
@@ -837,31 +835,10 @@ class MqttTransport:
             conn.paho.ack(msg.mid, msg.qos)
 
     def _on_feed(self, conn: Conn, route: _Route | None, msg: mqtt.MQTTMessage) -> None:
-        try:
-            payload = from_json(msg.payload)
-            sample = decode_sample(payload)
-            epoch = payload.get("epoch")
-            seq = payload.get("seq")
-            if not isinstance(epoch, str) or type(seq) is not int:
-                epoch, seq = None, None
-        except (ValueError, TypeError, binascii.Error) as exc:
-            logger.warning(
-                "skipped a value on %r that is not an iotic_app feed payload (%s): %.120r",
-                msg.topic,
-                exc,
-                msg.payload,
-            )
-            conn.paho.ack(msg.mid, msg.qos)
-            return
-        if epoch is not None and seq is not None:
-            last = self._seen.get(msg.topic)
-            if last is None:
-                last = self.outbox.last_seen(msg.topic)
-            if last is not None and last[0] == epoch and seq <= last[1]:
-                conn.paho.ack(msg.mid, msg.qos)  # a redelivered duplicate
-                return
-            self._seen[msg.topic] = (epoch, seq)
-        item = (sample, epoch, seq, conn.paho, msg.mid if msg.qos else 0)
+        """A value of a followed feed (network thread): queue it as it came, for the worker
+        to decode and deliver (see ``_deliver_feed``); the less done here, the sooner the
+        worker, woken by the push, gets to it."""
+        item = (msg.topic, msg.payload, conn.paho, msg.mid if msg.qos else 0)
         sink = self._sink
         if route is not None and route.tokens and sink is not None:
             sink.push(route, item)
@@ -876,6 +853,38 @@ class MqttTransport:
                 held.append(item)
             else:
                 logger.warning("agent %r: holding too many values of %r", self.agent_id, msg.topic)
+
+    def _deliver_feed(self, route: _Route, item: tuple[str, bytes, mqtt.Client, int]) -> None:
+        """Decode a queued value, drop it if it is a duplicate, else run the follows'
+        callbacks, record it in the ledger and acknowledge it (the client's worker thread)."""
+        topic, raw, paho, mid = item
+        try:
+            payload = from_json(raw)
+            sample = decode_sample(payload)
+            epoch = payload.get("epoch")
+            seq = payload.get("seq")
+            if not isinstance(epoch, str) or type(seq) is not int:
+                epoch, seq = None, None
+        except (ValueError, TypeError, binascii.Error) as exc:
+            logger.warning(
+                "skipped a value on %r that is not an iotic_app feed payload (%s): %.120r",
+                topic,
+                exc,
+                raw,
+            )
+            self._delivered(topic, None, None, paho, mid)
+            return
+        if epoch is not None and seq is not None:
+            last = self._seen.get(topic)
+            if last is None:
+                last = self.outbox.last_seen(topic)
+            if last is not None and last[0] == epoch and seq <= last[1]:
+                self._delivered(topic, None, None, paho, mid)  # a redelivered duplicate
+                return
+            self._seen[topic] = (epoch, seq)
+        for token in route.tokens:
+            token._deliver(sample)
+        self._delivered(topic, epoch, seq, paho, mid)
 
     def _delivered(
         self, topic: str, epoch: str | None, seq: int | None, paho: mqtt.Client, mid: int
