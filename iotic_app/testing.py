@@ -1,4 +1,4 @@
-"""Test an App in a few lines: run it on a private embedded space, share into it, read its shares.
+"""Test an App in a few lines: run it on a private space, share into it, tell it, read its shares.
 
 Example, for an agent that follows a feed tagged ``numbers`` and shares each number doubled on its
 ``doubler``/``out`` feed::
@@ -30,7 +30,8 @@ from typing import Any
 
 from iotic_app._config import ConfigLike
 from iotic_app.app import App
-from iotic_app.client import Client, Feed, RemoteFeed
+from iotic_app.client import Client, Feed, RemoteControl, RemoteFeed
+from iotic_app.client._transport import TellResult
 from iotic_app.exceptions import IOTUnknown, LinkException
 
 __all__ = ["PrivateSpace", "RunningApp", "run_app"]
@@ -184,11 +185,13 @@ class PrivateSpace:
 
 
 class RunningApp:
-    """An app running on a ``PrivateSpace``: share into its follows, read what it shared.
+    """An app running on a ``PrivateSpace``: share into its follows, tell or ask its controls,
+    read what it shared.
 
     Made by ``PrivateSpace.run`` or ``run_app``; use it only inside their ``with`` block. To
-    see the app's shares it follows the app's feeds through one more thing of the app's agent,
-    ``iotic-app-testing-observer``, which therefore shows in ``client.list()``.
+    see the app's shares, and to reach its controls, it follows and attaches through one more
+    thing of the app's agent, ``iotic-app-testing-observer``, which therefore shows in
+    ``client.list()``.
     """
 
     def __init__(self, space: PrivateSpace, app: App, agent: str, timeout: float) -> None:
@@ -204,6 +207,7 @@ class RunningApp:
         self._lock = threading.Condition()
         self._shared: dict[tuple[str, str], list[Any]] = {}
         self._follows: dict[tuple[str, str], RemoteFeed] = {}
+        self._controls: dict[tuple[str, str], RemoteControl] = {}
         self._tick = threading.Event()  # never set: the pause between checks in _wait_until
 
     # -- what the test uses ---------------------------------------------------------------------
@@ -313,6 +317,55 @@ class RunningApp:
                 self._lock.wait(min(remaining, 0.05))
             return list(self._shared[key])
 
+    def tell(
+        self,
+        lid: str,
+        pid: str,
+        data: Any,
+        *,
+        mime: str | None = None,
+        timeout: float | None = None,
+    ) -> TellResult:
+        """Tell the app's control *pid* of thing *lid*, and return its answer.
+
+        The request comes from the app's own agent (through the observer thing), so the
+        control's thing need not be public.
+
+        Args:
+            lid: The app's thing.
+            pid: Its control.
+            data: The request's data (dict, str, bytes with a *mime*, or a template).
+            mime: The data's mime type.
+            timeout: Seconds to wait for the control to exist and then for its answer
+                (default: the run's timeout).
+
+        Returns:
+            True when the app confirmed success; ``'failed'`` when it confirmed failure (or its
+            callback raised); ``'timeout'`` when it did not confirm in time.
+
+        Raises:
+            IOTUnknown: The app did not create the control in time.
+        """
+        timeout = self.timeout if timeout is None else timeout
+        return self._control(lid, pid, timeout).tell(data, timeout=timeout, mime=mime)
+
+    def ask(
+        self,
+        lid: str,
+        pid: str,
+        data: Any,
+        *,
+        mime: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """Ask the app's control *pid* of thing *lid*: send a request that needs no answer.
+
+        Args and raises as for :meth:`tell`; *timeout* is how long to wait for the control.
+        """
+        timeout = self.timeout if timeout is None else timeout
+        self._control(lid, pid, timeout).ask(data, mime=mime)
+
+    # -- running ----------------------------------------------------------------------------------
     # -- running ----------------------------------------------------------------------------------
 
     def __enter__(self) -> RunningApp:
@@ -406,6 +459,29 @@ class RunningApp:
                 records.append(last["data"])
             self._shared[key] = records
             self._follows[key] = remote
+
+    def _control(self, lid: str, pid: str, timeout: float) -> RemoteControl:
+        """The observer thing's attachment to the app's control *lid*/*pid* (made once)."""
+        key = (lid, pid)
+        with self._lock:
+            remote = self._controls.get(key)
+        if remote is not None:
+            return remote
+        if not self._wait_until(lambda: self._has_control(lid, pid), timeout):
+            raise IOTUnknown(f"the app has no control {pid!r} on thing {lid!r} after {timeout} s")
+        observer = self._observer
+        if observer is None:
+            raise RuntimeError("RunningApp is only usable inside its with block")
+        remote = observer.create_thing(OBSERVER_LID).attach((lid, pid))
+        with self._lock:
+            return self._controls.setdefault(key, remote)
+
+    def _has_control(self, lid: str, pid: str) -> bool:
+        try:
+            self.client.get_thing(lid).get_control(pid)
+        except IOTUnknown:
+            return False
+        return True
 
     def _has_feed(self, lid: str, pid: str) -> bool:
         try:

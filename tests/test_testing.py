@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from iotic_app import App, Client, ThingRunner
+from iotic_app import App, Client, IOTUnknown, ThingRunner
 from iotic_app.testing import PrivateSpace, run_app
 
 pytestmark = pytest.mark.timeout(20)
@@ -212,3 +212,42 @@ def test_an_app_already_running_is_refused_and_left_running() -> None:
         assert app.config is None
     finally:
         assert app.stop(5)
+
+
+def switch_app() -> App:
+    """An actuator: its control "power" takes {"on": bool}; each state is shared on "state"."""
+    app = App()
+
+    @app.startup
+    def setup(client: Any) -> None:
+        lamp = client.create_thing("lamp")  # not public: only its own agent may tell it
+        state = lamp.create_feed("state")
+
+        def obey(args: dict[str, Any]) -> None:
+            on = args["data"].get("on")
+            if isinstance(on, bool):
+                state.share({"on": on})
+            if args["confirm"]:
+                client.confirm_tell(args, isinstance(on, bool))
+
+        lamp.create_control("power", callback=obey)
+
+    return app
+
+
+def test_tell_and_ask_the_apps_control() -> None:
+    with run_app(switch_app()) as agent:
+        assert agent.tell("lamp", "power", {"on": True}) is True
+        assert agent.tell("lamp", "power", {"on": "maybe"}) == "failed"
+        agent.ask("lamp", "power", {"on": False})
+        assert agent.wait_shared("lamp", "state", count=2) == [{"on": True}, {"on": False}]
+
+
+def test_telling_a_control_the_app_does_not_have() -> None:
+    with (
+        run_app(switch_app(), timeout=0.3) as agent,
+        pytest.raises(
+            IOTUnknown, match=r"the app has no control 'volume' on thing 'lamp' after 0.3 s"
+        ),
+    ):
+        agent.tell("lamp", "volume", 11)
