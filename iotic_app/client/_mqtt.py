@@ -65,6 +65,7 @@ from iotic_app.client._mqtt_conn import (
     release_client_id,
     take_client_id,
 )
+from iotic_app.client._mqtt_handles import Point, Route, Sub, Thing
 from iotic_app.client._mqtt_sender import Sender
 from iotic_app.client._mqtt_settings import MqttSettings
 from iotic_app.client._mqtt_wire import (
@@ -113,146 +114,6 @@ SYNC_TIMEOUT = 10.0
 _HELD_LIMIT = 100_000
 
 
-# --- the agent's own things -----------------------------------------------------------------
-
-
-class _Thing:
-    """One of the agent's things (the transport's ThingRef)."""
-
-    __slots__ = (
-        "base",
-        "deleted",
-        "descriptions",
-        "guid",
-        "labels",
-        "lid",
-        "location",
-        "points",
-        "public",
-        "subs",
-        "tags",
-    )
-
-    def __init__(self, lid: str, guid: str, base: str) -> None:
-        self.lid = lid
-        self.guid = guid
-        self.base = base
-        self.labels: dict[str, str] = {}
-        self.descriptions: dict[str, str] = {}
-        self.location: tuple[float, float] | None = None
-        self.tags: frozenset[str] = frozenset()
-        self.public = False
-        self.points: dict[tuple[str, str], _Point] = {}
-        self.subs: dict[str, _Sub] = {}
-        self.deleted = False
-
-    def doc(self, agent: str) -> dict[str, Any]:
-        return {
-            "v": 1,
-            "agent": agent,
-            "lid": self.lid,
-            "guid": self.guid,
-            "public": self.public,
-            "labels": self.labels,
-            "descriptions": self.descriptions,
-            "location": None if self.location is None else list(self.location),
-            "tags": sorted(self.tags),
-            "points": [p.doc() for p in self.points.values()],
-        }
-
-
-class _Point:
-    """A feed or control of one of the agent's things (the transport's PointRef)."""
-
-    __slots__ = (
-        "deleted",
-        "descriptions",
-        "guid",
-        "kind",
-        "labels",
-        "last",
-        "pid",
-        "recent",
-        "save_recent",
-        "tags",
-        "thing",
-        "token",
-        "topic",
-        "values",
-    )
-
-    def __init__(self, thing: _Thing, kind: PointKind, pid: str, guid: str) -> None:
-        self.thing = thing
-        self.kind: PointKind = kind
-        self.pid = pid
-        self.guid = guid
-        self.topic = f"{thing.base}/{'feed' if kind == FEED else 'control'}/{seg(pid)}"
-        self.labels: dict[str, str] = {}
-        self.descriptions: dict[str, str] = {}
-        self.tags: frozenset[str] = frozenset()
-        self.values: tuple[ValueSpec, ...] = ()
-        self.save_recent = 0
-        self.recent: deque[bytes] | None = None
-        self.last: Sample | None = None
-        self.token: Delivery | None = None
-        self.deleted = False
-
-    def doc(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "pid": self.pid,
-            "guid": self.guid,
-            "labels": self.labels,
-            "descriptions": self.descriptions,
-            "tags": sorted(self.tags),
-            "values": [v.as_dict() for v in self.values],
-            "save_recent": self.save_recent,
-        }
-
-
-class _Sub:
-    """A follow or attach of one of the agent's things."""
-
-    __slots__ = ("guid", "kind", "route", "subid", "thing", "token")
-
-    def __init__(
-        self,
-        subid: str,
-        thing: _Thing,
-        kind: PointKind,
-        guid: str,
-        route: _Route | None,
-        token: Delivery,
-    ) -> None:
-        self.subid = subid
-        self.thing = thing
-        self.kind: PointKind = kind
-        self.guid = guid
-        self.route = route
-        self.token = token
-
-
-class _Route:
-    """One followed feed topic (the MQTT subscription) and the follows it feeds.
-
-    It is the token the sink delivers to: values arrive as they came from the broker, and
-    ``MqttTransport._deliver_feed`` decodes them, drops duplicates, runs every follow's
-    callback, records the value in the ledger, then acknowledges it to the broker.
-    """
-
-    __slots__ = ("filter", "held", "tokens", "topic", "transport")
-
-    def __init__(self, transport: MqttTransport, topic: str, group: str | None) -> None:
-        self.transport = transport
-        self.topic = topic
-        self.filter = topic if group is None else f"$share/{group}/{topic}"
-        self.tokens: tuple[Delivery, ...] = ()
-        self.held: list[tuple[Any, ...]] = []
-
-    def _deliver(self, item: tuple[str, bytes, mqtt.Client, int]) -> None:
-        self.transport._deliver_feed(self, item)
-
-
 class MqttTransport:
     """The MQTT transport; see the module's design note and docs/mqtt.md."""
 
@@ -287,10 +148,10 @@ class MqttTransport:
         self._taken_over = False
         self._last_connack: int | None = None
         self._failure: BaseException | None = None
-        self._things: dict[str, _Thing] = {}
-        self._by_guid: dict[str, _Point] = {}  # the agent's own points
-        self._by_control_topic: dict[str, _Point] = {}
-        self._routes: dict[str, _Route] = {}
+        self._things: dict[str, Thing] = {}
+        self._by_guid: dict[str, Point] = {}  # the agent's own points
+        self._by_control_topic: dict[str, Point] = {}
+        self._routes: dict[str, Route] = {}
         self._seen: dict[str, tuple[str, int]] = {}  # the last value delivered, per feed (worker)
         self._catalogue: dict[str, ThingDoc] = {}  # thing guid -> doc
         self._by_topic: dict[str, str] = {}  # meta topic -> thing guid
@@ -834,7 +695,7 @@ class MqttTransport:
         if msg.qos:
             conn.paho.ack(msg.mid, msg.qos)
 
-    def _on_feed(self, conn: Conn, route: _Route | None, msg: mqtt.MQTTMessage) -> None:
+    def _on_feed(self, conn: Conn, route: Route | None, msg: mqtt.MQTTMessage) -> None:
         """A value of a followed feed (network thread): queue it as it came, for the worker
         to decode and deliver (see ``_deliver_feed``); the less done here, the sooner the
         worker, woken by the push, gets to it."""
@@ -854,7 +715,7 @@ class MqttTransport:
             else:
                 logger.warning("agent %r: holding too many values of %r", self.agent_id, msg.topic)
 
-    def _deliver_feed(self, route: _Route, item: tuple[str, bytes, mqtt.Client, int]) -> None:
+    def _deliver_feed(self, route: Route, item: tuple[str, bytes, mqtt.Client, int]) -> None:
         """Decode a queued value, drop it if it is a duplicate, else run the follows'
         callbacks, record it in the ledger and acknowledge it (the client's worker thread)."""
         topic, raw, paho, mid = item
@@ -974,7 +835,7 @@ class MqttTransport:
 
     # --- things ---------------------------------------------------------------------------
 
-    def _publish_meta(self, thing: _Thing) -> None:
+    def _publish_meta(self, thing: Thing) -> None:
         conn = self._link()
         body = json.dumps(thing.doc(self.agent_id), separators=(",", ":")).encode()
         self._publish_sync(conn, f"{thing.base}/meta", body, True, f"update thing {thing.lid!r}")
@@ -985,7 +846,7 @@ class MqttTransport:
             for doc in list(self._catalogue.values()):
                 if doc.agent != self.agent_id or doc.lid in self._things:
                     continue
-                thing = _Thing(doc.lid, doc.guid, doc.base)
+                thing = Thing(doc.lid, doc.guid, doc.base)
                 thing.public = doc.public
                 thing.labels = dict(doc.labels)
                 thing.descriptions = dict(doc.descriptions)
@@ -993,7 +854,7 @@ class MqttTransport:
                 thing.tags = frozenset(doc.tags)
                 for p in doc.points:
                     kind: PointKind = CONTROL if p.get("kind") == CONTROL else FEED
-                    point = _Point(thing, kind, str(p["pid"]), str(p["guid"]))
+                    point = Point(thing, kind, str(p["pid"]), str(p["guid"]))
                     point.labels = dict(p.get("labels") or {})
                     point.descriptions = dict(p.get("descriptions") or {})
                     point.tags = frozenset(p.get("tags") or ())
@@ -1014,14 +875,14 @@ class MqttTransport:
                     self._index(point)
                 self._things[doc.lid] = thing
 
-    def _own(self, ref: Any) -> _Thing:
-        thing: _Thing = ref if isinstance(ref, _Thing) else ref.thing
-        if thing.deleted or (isinstance(ref, _Point) and ref.deleted):
-            what = f"point {ref.pid!r} of thing" if isinstance(ref, _Point) else "thing"
+    def _own(self, ref: Any) -> Thing:
+        thing: Thing = ref if isinstance(ref, Thing) else ref.thing
+        if thing.deleted or (isinstance(ref, Point) and ref.deleted):
+            what = f"point {ref.pid!r} of thing" if isinstance(ref, Point) else "thing"
             raise IOTUnknown(f"{what} {thing.lid!r} was deleted")
         return thing
 
-    def create_thing(self, lid: str) -> _Thing:
+    def create_thing(self, lid: str) -> Thing:
         """Create the agent's thing *lid* (its meta is retained on the broker), or return it."""
         self._link()
         with self._lock:
@@ -1034,7 +895,7 @@ class MqttTransport:
             thing = self._things.get(lid)
             if thing is not None:
                 return thing
-            thing = _Thing(lid, thing_guid(self.agent_id, lid), f"{self._base}/{seg(lid)}")
+            thing = Thing(lid, thing_guid(self.agent_id, lid), f"{self._base}/{seg(lid)}")
             self._things[lid] = thing
         try:
             self._publish_meta(thing)
@@ -1044,7 +905,7 @@ class MqttTransport:
             raise
         return thing
 
-    def get_thing(self, lid: str) -> _Thing:
+    def get_thing(self, lid: str) -> Thing:
         """Return the agent's thing *lid*; ``IOTUnknown`` if there is none."""
         self._link()
         thing = self._things.get(lid)
@@ -1080,7 +941,7 @@ class MqttTransport:
 
     def create_point(
         self, thing: Any, kind: PointKind, pid: str, save_recent: int, token: Delivery | None
-    ) -> _Point:
+    ) -> Point:
         """Create (or return) a feed or control; see ``Transport.create_point``."""
         conn = self._link()
         own = self._own(thing)
@@ -1088,7 +949,7 @@ class MqttTransport:
             point = own.points.get((kind, pid))
             new = point is None
             if point is None:
-                point = _Point(own, kind, pid, point_guid(own.guid, kind, pid))
+                point = Point(own, kind, pid, point_guid(own.guid, kind, pid))
                 own.points[(kind, pid)] = point
                 self._index(point)
             changed = new
@@ -1104,7 +965,7 @@ class MqttTransport:
             self._publish_meta(own)
         return point
 
-    def get_point(self, thing: Any, kind: PointKind, pid: str) -> _Point:
+    def get_point(self, thing: Any, kind: PointKind, pid: str) -> Point:
         """Return an existing feed or control; ``IOTUnknown`` if there is none."""
         self._link()
         own = self._own(thing)
@@ -1120,7 +981,7 @@ class MqttTransport:
         self._drop_point(conn, point)
         self._publish_meta(own)
 
-    def _drop_point(self, conn: Conn, point: _Point) -> None:
+    def _drop_point(self, conn: Conn, point: Point) -> None:
         with self._lock:
             point.thing.points.pop((point.kind, point.pid), None)
             self._by_guid.pop(point.guid, None)
@@ -1190,10 +1051,10 @@ class MqttTransport:
             point.values = (*kept, spec)
         self._publish_meta(own)
 
-    def _own_point(self, guid: str) -> _Point | None:
+    def _own_point(self, guid: str) -> Point | None:
         return self._by_guid.get(guid)
 
-    def _index(self, point: _Point) -> None:
+    def _index(self, point: Point) -> None:
         """Make one of the agent's points findable by guid (and a control by topic)."""
         self._by_guid[point.guid] = point
         if point.kind == CONTROL:
@@ -1269,7 +1130,7 @@ class MqttTransport:
                 route = self._routes.get(topic)
                 fresh = route is None
                 if route is None:
-                    route = _Route(self, topic, group)
+                    route = Route(self, topic, group)
                     route.held = self._unrouted.pop(topic, [])
                     self._routes[topic] = route
             if fresh:
@@ -1284,7 +1145,7 @@ class MqttTransport:
             old = own.subs.get(subid)
             if old is not None:
                 self._drop_sub(old, unsubscribe=False)
-            sub = _Sub(subid, own, kind, guid, route, token)
+            sub = Sub(subid, own, kind, guid, route, token)
             own.subs[subid] = sub
             if route is not None:
                 held, route.held = route.held, []
@@ -1294,7 +1155,7 @@ class MqttTransport:
                 route.tokens = (*route.tokens, token)
         return subid, guid
 
-    def _drop_sub(self, sub: _Sub, unsubscribe: bool = True) -> None:
+    def _drop_sub(self, sub: Sub, unsubscribe: bool = True) -> None:
         with self._lock:
             sub.thing.subs.pop(sub.subid, None)
             route = sub.route
