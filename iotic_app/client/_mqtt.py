@@ -13,10 +13,8 @@
 #   ROOT/AGENT/_session/CLIENT_ID    retained claim: which process holds the agent's session
 #   ROOT/_reply/CLIENT_ID            tell confirmations and this client's sync markers
 #
-# Every client keeps a catalogue of all things from the retained ``meta`` topics: search,
-# describe, values and guid -> topic lookups are local reads. A "sync" (a marker published to
-# the client's own reply topic and waited for) makes sure the catalogue holds everything the
-# broker had when the call began.
+# Every client keeps a catalogue of all things from the retained ``meta`` topics
+# (``_mqtt_catalogue.py``): search, describe, values and guid -> topic lookups are local reads.
 #
 # Shares go through the durable outbox and the sender thread (``_mqtt_sender.py``): share()
 # never fails because the link is down, and after a reconnect the outbox alone decides what is
@@ -55,6 +53,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from iotic_app._config import AgentConfig
+from iotic_app.client._mqtt_catalogue import Catalogue
 from iotic_app.client._mqtt_conn import (
     DENIED,
     WINDOW,
@@ -69,14 +68,9 @@ from iotic_app.client._mqtt_handles import Point, Route, Sub, Thing
 from iotic_app.client._mqtt_sender import Sender
 from iotic_app.client._mqtt_settings import MqttSettings
 from iotic_app.client._mqtt_wire import (
-    ThingDoc,
     decode_sample,
-    describe_point,
-    describe_thing,
     encode_sample,
     from_json,
-    parse_thing_doc,
-    search_docs,
     seg,
 )
 from iotic_app.client._outbox import Outbox
@@ -153,10 +147,7 @@ class MqttTransport:
         self._by_control_topic: dict[str, Point] = {}
         self._routes: dict[str, Route] = {}
         self._seen: dict[str, tuple[str, int]] = {}  # the last value delivered, per feed (worker)
-        self._catalogue: dict[str, ThingDoc] = {}  # thing guid -> doc
-        self._by_topic: dict[str, str] = {}  # meta topic -> thing guid
-        self._point_index: dict[str, tuple[ThingDoc, dict[str, Any]]] = {}
-        self._status: dict[str, bool] = {}
+        self._catalogue = Catalogue(self.agent_id, self._sync)
         self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
         self._requests: dict[str, str] = {}  # request id of a received tell -> reply topic
         self._syncs: dict[str, threading.Event] = {}
@@ -496,9 +487,6 @@ class MqttTransport:
             self._publish_sync(conn, self._session_topic, claim, True, "claim the session")
         self._session_owner = None
         self._catalogue.clear()
-        self._by_topic.clear()
-        self._point_index.clear()
-        self._status.clear()
         v5 = self.settings.protocol == mqtt.MQTTv5
         filters: list[tuple[str, int]] = [
             (self._session_topic, 0),
@@ -680,10 +668,10 @@ class MqttTransport:
             elif topic == self._session_topic:
                 self._session_owner = Claim.parse(bytes(msg.payload)) if msg.payload else None
             elif levels == 3 and topic.endswith("/meta"):
-                self._on_meta(topic, bytes(msg.payload))
+                self._catalogue.on_meta(topic, bytes(msg.payload))
             elif levels == 2 and topic.endswith("/_status"):
                 agent = topic[len(self._root) + 1 : -len("/_status")]
-                self._status[agent] = msg.payload == b"online"
+                self._catalogue.online[agent] = msg.payload == b"online"
             elif "/control/" in topic and topic.startswith(self._base + "/"):
                 self._on_request(topic, bytes(msg.payload))
             else:
@@ -774,21 +762,6 @@ class MqttTransport:
             )
             waiter[0].set()
 
-    def _on_meta(self, topic: str, raw: bytes) -> None:
-        old = self._by_topic.pop(topic, None)
-        if old is not None:
-            doc = self._catalogue.pop(old, None)
-            if doc is not None:
-                for point in doc.points:
-                    self._point_index.pop(point.get("guid", ""), None)
-        if not raw:
-            return
-        doc = parse_thing_doc(topic, raw)
-        self._catalogue[doc.guid] = doc
-        self._by_topic[topic] = doc.guid
-        for point in doc.points:
-            self._point_index[str(point["guid"])] = (doc, point)
-
     def _on_request(self, topic: str, raw: bytes) -> None:
         point = self._by_control_topic.get(topic)
         if point is None:
@@ -843,7 +816,7 @@ class MqttTransport:
     def _adopt_own(self) -> None:
         """Take the agent's things that the broker keeps (an earlier run) into memory."""
         with self._lock:
-            for doc in list(self._catalogue.values()):
+            for doc in list(self._catalogue.docs.values()):
                 if doc.agent != self.agent_id or doc.lid in self._things:
                     continue
                 thing = Thing(doc.lid, doc.guid, doc.base)
@@ -1060,33 +1033,12 @@ class MqttTransport:
         if point.kind == CONTROL:
             self._by_control_topic[point.topic] = point
 
-    def _remote(self, guid: str, kind: PointKind | None) -> tuple[ThingDoc, dict[str, Any]]:
-        found = self._point_index.get(guid)
-        if found is None:
-            self._sync()
-            found = self._point_index.get(guid)
-        if found is None:
-            raise IOTUnknown(f"no point with guid {guid!r} on the broker")
-        doc, point = found
-        if kind is not None and point.get("kind") != kind:
-            hint = "attach to a control" if point.get("kind") == CONTROL else "follow a feed"
-            raise IOTUnknown(f"point {guid!r} is a {point.get('kind')}, not a {kind} ({hint})")
-        if doc.agent != self.agent_id and not doc.public:
-            raise IOTAccessDenied(
-                f"point {guid!r} belongs to agent {doc.agent!r} and its thing is not public"
-            )
-        return doc, point
-
     def values(self, guid: str) -> tuple[ValueSpec, ...]:
         """Return the values a point declares (own, or from the catalogue)."""
         own = self._own_point(guid)
         if own is not None:
             return own.values
-        _, point = self._remote(guid, None)
-        return tuple(
-            ValueSpec(v["label"], v["type"], v.get("lang"), v.get("description"), v.get("unit"))
-            for v in point.get("values") or ()
-        )
+        return self._catalogue.values(guid)
 
     # --- follows and attaches ---------------------------------------------------------------
 
@@ -1119,7 +1071,7 @@ class MqttTransport:
                     raise IOTUnknown(f"point {target!r} is a {point.kind}, not a {kind}")
                 guid, topic = point.guid, point.topic
             else:
-                doc, found = self._remote(target, kind)
+                doc, found = self._catalogue.find(target, kind)
                 guid = target
                 part = "feed" if kind == FEED else "control"
                 topic = f"{doc.base}/{part}/{seg(str(found['pid']))}"
@@ -1191,7 +1143,7 @@ class MqttTransport:
         if own is not None:
             topic = own.topic
         else:
-            doc, point = self._remote(guid, FEED)
+            doc, point = self._catalogue.find(guid, FEED)
             topic = f"{doc.base}/feed/{seg(str(point['pid']))}"
         found: list[tuple[str, bytes]] = []
         self._fetches[topic] = found
@@ -1220,7 +1172,7 @@ class MqttTransport:
             if own.kind != CONTROL:
                 raise IOTUnknown(f"point {guid!r} is a Feed, not a Control")
             return own.topic, self.agent_id
-        doc, point = self._remote(guid, CONTROL)
+        doc, point = self._catalogue.find(guid, CONTROL)
         return f"{doc.base}/control/{seg(str(point['pid']))}", doc.agent
 
     def ask(self, guid: str, sub_id: str, data: Any, mime: str | None) -> None:
@@ -1238,7 +1190,7 @@ class MqttTransport:
         conn = self._link()
         topic, owner = self._control_topic(guid)
         self._sync(conn)
-        if owner != self.agent_id and not self._status.get(seg(owner), False):
+        if owner != self.agent_id and not self._catalogue.online.get(seg(owner), False):
             return "unreachable"
         rid = uuid.uuid4().hex
         body = json.loads(encode_sample(data, mime, datetime.now(timezone.utc)))
@@ -1273,21 +1225,8 @@ class MqttTransport:
         offset: int,
     ) -> dict[str, Any]:
         """Search the public things in the catalogue."""
-        self._sync()
-        return search_docs(list(self._catalogue.values()), text, location, unit, limit, offset)
+        return self._catalogue.search(text, location, unit, limit, offset)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent, or return None."""
-        self._sync()
-        doc = self._catalogue.get(guid)
-        if doc is not None:
-            if doc.agent != self.agent_id and not doc.public:
-                return None
-            return describe_thing(doc)
-        found = self._point_index.get(guid)
-        if found is None:
-            return None
-        doc, point = found
-        if doc.agent != self.agent_id and not doc.public:
-            return None
-        return describe_point(doc, point)
+        return self._catalogue.describe(guid)

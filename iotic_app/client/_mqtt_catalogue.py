@@ -1,0 +1,128 @@
+"""The MQTT catalogue: every thing's retained ``meta`` document and every agent's status."""
+
+# Design note
+# -----------
+# Every client keeps a catalogue of all things from the retained ``meta`` topics: search,
+# describe, values and guid -> topic lookups are local reads. A "sync" (a marker published to
+# the client's own reply topic and waited for) makes sure the catalogue holds everything the
+# broker had when the call began.
+#
+# The transport's network thread fills the catalogue (``on_meta``, ``online``); ``clear`` runs
+# when a connection comes up, before it subscribes. Readers on other threads take no lock.
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from iotic_app.client._mqtt_wire import (
+    ThingDoc,
+    describe_point,
+    describe_thing,
+    parse_thing_doc,
+    search_docs,
+)
+from iotic_app.client._transport import CONTROL, PointKind, ValueSpec
+from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
+
+__all__ = ["Catalogue"]
+
+
+class Catalogue:
+    """What the broker retains about all things and agents, as seen by one agent."""
+
+    def __init__(self, agent_id: str, sync: Callable[[], None]) -> None:
+        """Start empty; the transport fills the catalogue from the broker.
+
+        Args:
+            agent_id: The agent that looks (it sees its own things and others' public ones).
+            sync: Waits until the transport has processed all the broker sent before now.
+        """
+        self.agent_id = agent_id
+        self._sync = sync
+        self.docs: dict[str, ThingDoc] = {}  # thing guid -> doc
+        self.by_topic: dict[str, str] = {}  # meta topic -> thing guid
+        self.points: dict[str, tuple[ThingDoc, dict[str, Any]]] = {}  # point guid -> doc, point
+        self.online: dict[str, bool] = {}  # agent (a topic segment) -> its status is "online"
+
+    def clear(self) -> None:
+        """Forget everything (a new connection: the broker sends it all again)."""
+        self.docs.clear()
+        self.by_topic.clear()
+        self.points.clear()
+        self.online.clear()
+
+    def on_meta(self, topic: str, raw: bytes) -> None:
+        """A retained meta document on *topic* (the network thread); empty: the thing is gone."""
+        old = self.by_topic.pop(topic, None)
+        if old is not None:
+            doc = self.docs.pop(old, None)
+            if doc is not None:
+                for point in doc.points:
+                    self.points.pop(point.get("guid", ""), None)
+        if not raw:
+            return
+        doc = parse_thing_doc(topic, raw)
+        self.docs[doc.guid] = doc
+        self.by_topic[topic] = doc.guid
+        for point in doc.points:
+            self.points[str(point["guid"])] = (doc, point)
+
+    def find(self, guid: str, kind: PointKind | None) -> tuple[ThingDoc, dict[str, Any]]:
+        """Return the thing document and point of *guid* (after a sync if it is not known yet).
+
+        Raises:
+            IOTUnknown: there is no such point, or it is not of *kind*.
+            IOTAccessDenied: the point is another agent's and its thing is not public.
+        """
+        found = self.points.get(guid)
+        if found is None:
+            self._sync()
+            found = self.points.get(guid)
+        if found is None:
+            raise IOTUnknown(f"no point with guid {guid!r} on the broker")
+        doc, point = found
+        if kind is not None and point.get("kind") != kind:
+            hint = "attach to a control" if point.get("kind") == CONTROL else "follow a feed"
+            raise IOTUnknown(f"point {guid!r} is a {point.get('kind')}, not a {kind} ({hint})")
+        if doc.agent != self.agent_id and not doc.public:
+            raise IOTAccessDenied(
+                f"point {guid!r} belongs to agent {doc.agent!r} and its thing is not public"
+            )
+        return doc, point
+
+    def values(self, guid: str) -> tuple[ValueSpec, ...]:
+        """Return the values a point in the catalogue declares."""
+        _, point = self.find(guid, None)
+        return tuple(
+            ValueSpec(v["label"], v["type"], v.get("lang"), v.get("description"), v.get("unit"))
+            for v in point.get("values") or ()
+        )
+
+    def search(
+        self,
+        text: str | None,
+        location: tuple[float, float, float] | None,
+        unit: str | None,
+        limit: int,
+        offset: int,
+    ) -> dict[str, Any]:
+        """Search the public things in the catalogue (after a sync)."""
+        self._sync()
+        return search_docs(list(self.docs.values()), text, location, unit, limit, offset)
+
+    def describe(self, guid: str) -> dict[str, Any] | None:
+        """Describe a thing or point visible to this agent (after a sync), or return None."""
+        self._sync()
+        doc = self.docs.get(guid)
+        if doc is not None:
+            if doc.agent != self.agent_id and not doc.public:
+                return None
+            return describe_thing(doc)
+        found = self.points.get(guid)
+        if found is None:
+            return None
+        doc, point = found
+        if doc.agent != self.agent_id and not doc.public:
+            return None
+        return describe_point(doc, point)
