@@ -819,34 +819,7 @@ class MqttTransport:
             for doc in list(self._catalogue.docs.values()):
                 if doc.agent != self.agent_id or doc.lid in self._things:
                     continue
-                thing = Thing(doc.lid, doc.guid, doc.base)
-                thing.public = doc.public
-                thing.labels = dict(doc.labels)
-                thing.descriptions = dict(doc.descriptions)
-                thing.location = doc.location
-                thing.tags = frozenset(doc.tags)
-                for p in doc.points:
-                    kind: PointKind = CONTROL if p.get("kind") == CONTROL else FEED
-                    point = Point(thing, kind, str(p["pid"]), str(p["guid"]))
-                    point.labels = dict(p.get("labels") or {})
-                    point.descriptions = dict(p.get("descriptions") or {})
-                    point.tags = frozenset(p.get("tags") or ())
-                    point.values = tuple(
-                        ValueSpec(
-                            v["label"],
-                            v["type"],
-                            v.get("lang"),
-                            v.get("description"),
-                            v.get("unit"),
-                        )
-                        for v in p.get("values") or ()
-                    )
-                    point.save_recent = int(p.get("save_recent") or 0)
-                    if point.save_recent > 1:
-                        point.recent = deque(maxlen=point.save_recent)
-                    thing.points[(kind, point.pid)] = point
-                    self._index(point)
-                self._things[doc.lid] = thing
+                self._things[doc.lid] = Thing.from_doc(doc, self._index)
 
     def _own(self, ref: Any) -> Thing:
         thing: Thing = ref if isinstance(ref, Thing) else ref.thing

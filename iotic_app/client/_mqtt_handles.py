@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 
-from iotic_app.client._mqtt_wire import seg
-from iotic_app.client._transport import FEED, Delivery, PointKind, Sample, ValueSpec
+from iotic_app.client._mqtt_wire import ThingDoc, seg
+from iotic_app.client._transport import CONTROL, FEED, Delivery, PointKind, Sample, ValueSpec
 
 __all__ = ["Feeds", "Point", "Route", "Sub", "Thing"]
 
@@ -50,6 +51,37 @@ class Thing:
         self.points: dict[tuple[str, str], Point] = {}
         self.subs: dict[str, Sub] = {}
         self.deleted = False
+
+    @classmethod
+    def from_doc(cls, doc: ThingDoc, index: Callable[[Point], None]) -> Thing:
+        """The thing and points in *doc* (the broker keeps it from an earlier run).
+
+        Args:
+            doc: One of the agent's things, from the catalogue.
+            index: Called with each point as it is added to the thing.
+        """
+        thing = cls(doc.lid, doc.guid, doc.base)
+        thing.public = doc.public
+        thing.labels = dict(doc.labels)
+        thing.descriptions = dict(doc.descriptions)
+        thing.location = doc.location
+        thing.tags = frozenset(doc.tags)
+        for p in doc.points:
+            kind: PointKind = CONTROL if p.get("kind") == CONTROL else FEED
+            point = Point(thing, kind, str(p["pid"]), str(p["guid"]))
+            point.labels = dict(p.get("labels") or {})
+            point.descriptions = dict(p.get("descriptions") or {})
+            point.tags = frozenset(p.get("tags") or ())
+            point.values = tuple(
+                ValueSpec(v["label"], v["type"], v.get("lang"), v.get("description"), v.get("unit"))
+                for v in p.get("values") or ()
+            )
+            point.save_recent = int(p.get("save_recent") or 0)
+            if point.save_recent > 1:
+                point.recent = deque(maxlen=point.save_recent)
+            thing.points[(kind, point.pid)] = point
+            index(point)
+        return thing
 
     def doc(self, agent: str) -> dict[str, Any]:
         return {
