@@ -248,6 +248,10 @@ class Outbox:
         else:
             epoch = row[0]
         self.epoch: str = epoch
+        self._db.execute(  # what an earlier run acknowledged before the replay window
+            "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?",
+            (time.time() - self.replay,),
+        )
         self._depth: int = self._db.execute(
             "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"
         ).fetchone()[0]
@@ -430,7 +434,12 @@ class Outbox:
                 "SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL OR acked_at >= ?",
                 (time.time() - self.replay,),
             ).fetchone()
-        return 0 if row is None or row[0] is None else int(row[0]) - 1
+            if row[0] is not None:
+                return int(row[0]) - 1
+            # nothing waits or was acknowledged within the window: resend nothing (rows acked
+            # before it may still be in the table until the next purge)
+            last = db.execute("SELECT MAX(seq) FROM outbox").fetchone()[0]
+        return 0 if last is None else int(last)
 
     def last_seen(self, source: str) -> tuple[str, int] | None:
         """Return ``(epoch, seq)`` last delivered from *source*, or None."""

@@ -197,6 +197,23 @@ def test_acked_rows_are_kept_for_the_replay_window(tmp_path: Path) -> None:
     box.close()
 
 
+def test_nothing_is_replayed_once_the_window_has_passed(tmp_path: Path) -> None:
+    """Rows acknowledged before the window are not resent, also while still in the table."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path, replay=60)
+    seqs = [box.append("t", str(i).encode()) for i in range(3)]
+    box.ack(seqs)
+    box.replay = 0  # the window has passed; no ack since, so nothing was purged
+    assert box.replay_start() == seqs[-1]
+    assert box.after(box.replay_start(), 10) == []
+    later = box.append("t", b"3")
+    assert [row[0] for row in box.after(box.replay_start(), 10)] == [later]
+    box.close()
+    again = Outbox(path, replay=0)  # opening forgets them
+    assert again.after(0, 10) == [(later, "t", b"3", False)]
+    again.close()
+
+
 def test_ledger_remembers_last_seen(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     box = Outbox(path)
