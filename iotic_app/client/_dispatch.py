@@ -15,6 +15,9 @@ logger = logging.getLogger("iotic_app.client")
 
 DEFAULT_QUEUE_LIMIT = 100_000
 
+#: How long ``hand_off`` waits at most for the worker it woke to start running (seconds).
+HAND_OFF_WAIT = 0.0003
+
 
 class Dispatcher:
     """Queues ``(token, item)`` pairs and calls ``token._deliver(item)`` on a worker thread.
@@ -22,7 +25,8 @@ class Dispatcher:
     One FIFO per client keeps each follower's data in order. ``push`` is cheap and lock-free
     (``deque.append`` is atomic) and wakes the worker only when it is idle; the worker drains the
     queue in a tight loop. Callbacks run on the worker, never under a lock; an exception from one
-    is logged and delivery goes on.
+    is logged and delivery goes on. A network thread uses ``hand_off`` instead, which also waits
+    (a fraction of a millisecond at most) for the worker it woke to run.
 
     While stopped, items are kept (to be delivered after the next ``start``), at most
     *queue_limit* of them: beyond that the oldest are dropped, with a warning in the log and a
@@ -30,6 +34,7 @@ class Dispatcher:
     """
 
     __slots__ = (
+        "_begun",
         "_bell",
         "_gen",
         "_lock",
@@ -58,6 +63,9 @@ class Dispatcher:
         # idle; push() releases it (C calls only, much cheaper than an Event on the hot path).
         self._bell = threading.Lock()
         self._bell.acquire()
+        # Released by the worker when a ring woke it: what hand_off() waits for.
+        self._begun = threading.Lock()
+        self._begun.acquire()
         self._lock = threading.Lock()
         self._running = False
         self._gen = 0
@@ -78,6 +86,28 @@ class Dispatcher:
         self.queue.append((token, item))
         if self.idle:
             self.ring()
+        elif not self._running:
+            self._trim()
+
+    def hand_off(self, token: Delivery, item: Any) -> None:
+        """Queue *item* as :meth:`push` does; when that wakes the idle worker, wait until it
+        runs (at most :data:`HAND_OFF_WAIT`), never running user code.
+
+        For a network thread that has more work of its own after the push: while it waits it
+        lets go of the GIL, so the worker takes it as soon as it wakes, instead of waiting for
+        this thread to finish (on the benchmarks' machine, about 20 us less from arrival to
+        callback).
+
+        Args:
+            token: The receiver; its ``_deliver(item)`` runs on the worker.
+            item: The data.
+        """
+        self.queue.append((token, item))
+        if self.idle:
+            begun = self._begun
+            begun.acquire(blocking=False)  # a token left by an earlier wake
+            self.ring()
+            begun.acquire(timeout=HAND_OFF_WAIT)
         elif not self._running:
             self._trim()
 
@@ -169,6 +199,7 @@ class Dispatcher:
         queue = self.queue
         popleft = queue.popleft
         bell = self._bell
+        begun = self._begun
         while self._gen == gen:
             try:
                 token, item = popleft()
@@ -181,6 +212,10 @@ class Dispatcher:
                     continue
                 bell.acquire()
                 self.idle = False
+                try:  # noqa: SIM105 - a plain try is cheapest here
+                    begun.release()  # for hand_off()
+                except RuntimeError:  # a token is there already
+                    pass
                 continue
             try:
                 token._deliver(item)

@@ -690,7 +690,7 @@ class MqttTransport:
         item = (msg.topic, msg.payload, conn.paho, msg.mid if msg.qos else 0)
         sink = self._sink
         if route is not None and route.tokens and sink is not None:
-            sink.push(route, item)
+            sink.hand_off(route, item)
             return
         with self._lock:  # rare: no follow (yet) for this topic; see subscribe()
             route = self._routes.get(msg.topic)
@@ -788,7 +788,7 @@ class MqttTransport:
         request = ControlRequest(
             data, mime, str(payload.get("sub") or ""), point.thing.lid, point.pid, rid, confirm
         )
-        self._sink.push(point.token, request)
+        self._sink.hand_off(point.token, request)
 
     def _reply(self, topic: Any, rid: str, result: Any) -> None:
         conn = self._conn

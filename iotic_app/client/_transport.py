@@ -265,6 +265,10 @@ class Sink(Protocol):
     def push(self, token: Delivery, item: Any) -> None:
         """Queue *item* for *token*; never blocks, never runs user code."""
 
+    def hand_off(self, token: Delivery, item: Any) -> None:
+        """Queue *item* for *token*; if that woke the idle worker, wait a fraction of a
+        millisecond for it to run (for network threads); never runs user code."""
+
 
 class Transport(Protocol):
     """What a transport implements; see the module's design note.
