@@ -102,14 +102,13 @@ class Dispatcher:
             token: The receiver; its ``_deliver(item)`` runs on the worker.
             item: The data.
         """
-        self.queue.append((token, item))
-        if self.idle:
-            begun = self._begun
-            begun.acquire(blocking=False)  # a token left by an earlier wake
-            self.ring()
-            begun.acquire(timeout=HAND_OFF_WAIT)
-        elif not self._running:
-            self._trim()
+        if not self.idle:
+            self.push(token, item)
+            return
+        begun = self._begun
+        begun.acquire(blocking=False)  # a token left by an earlier wake
+        self.push(token, item)  # rings the worker, unless another push just did
+        begun.acquire(timeout=HAND_OFF_WAIT)
 
     def ring(self) -> None:
         """Wake the idle worker (called by ``push`` when :attr:`idle` is set)."""
