@@ -146,7 +146,9 @@ class Broker:
     starts it again on the same port(s) with the same persistence file. ``close()`` always kills
     it. With *tls*, a second listener (``tls_port``) speaks TLS with that server certificate.
     With *passwords* (``{user: password}``) anonymous clients are refused; *acl* is the text of an
-    ACL file (Mosquitto syntax).
+    ACL file (Mosquitto syntax). With *stock*, the configuration is what a user who installs
+    Mosquitto and adds a listener runs: the listener, anonymous access and nothing tuned (no
+    persistence, Mosquitto's default queue and in-flight limits), so the defaults' limits show.
     """
 
     def __init__(
@@ -157,6 +159,7 @@ class Broker:
         passwords: dict[str, str] | None = None,
         acl: str | None = None,
         binary: str | None = None,
+        stock: bool = False,
     ) -> None:
         found = binary or find_mosquitto()
         if found is None:
@@ -167,6 +170,7 @@ class Broker:
         self.port = free_port()
         self.tls_port = free_port() if tls is not None else None
         self.tls = tls
+        self.stock = stock
         self.process: subprocess.Popen[bytes] | None = None
         self.log_file = directory / "mosquitto.log"
         self.config_file = directory / "mosquitto.conf"
@@ -185,9 +189,16 @@ class Broker:
         return f"mqtts://{HOST}:{self.tls_port}"
 
     def _write_config(self, passwords: dict[str, str] | None, acl: str | None) -> None:
+        # Run as whoever runs the tests (as root, mosquitto would switch to "mosquitto").
+        user = f"user {getpass.getuser()}"
+        if self.stock:
+            if self.tls is not None or passwords is not None or acl is not None:
+                raise BrokerError("a stock broker has one plain listener and nothing else")
+            lines = [user, f"log_dest file {self.log_file}", f"listener {self.port} {HOST}"]
+            self.config_file.write_text("\n".join([*lines, "allow_anonymous true"]) + "\n")
+            return
         lines = [
-            # Run as whoever runs the tests (as root, mosquitto would switch to "mosquitto").
-            f"user {getpass.getuser()}",
+            user,
             "per_listener_settings false",
             "persistence true",
             f"persistence_location {self.directory}/",

@@ -44,6 +44,7 @@ from conftest_mqtt import (  # noqa: E402, F401
     broker_url,
     own_broker,
     session_broker,
+    stock_broker,
     tls_files,
     unique_name,
 )

@@ -21,10 +21,13 @@ from broker import Broker, TlsFiles, find_mosquitto, make_test_ca
 __all__ = [
     "EXTERNAL_BROKER_VAR",
     "MqttSpace",
+    "StockMqttSpace",
     "broker_url",
     "mqtt_broker",
     "own_broker",
     "session_broker",
+    "stock_broker",
+    "stock_broker_url",
     "tls_files",
     "unique_name",
 ]
@@ -53,33 +56,47 @@ def need_own_broker() -> str:
     return need_mosquitto()
 
 
-_SHARED: list[Broker] = []
+_SHARED: dict[bool, Broker] = {}
 
 
-def shared_broker_url() -> str:
-    """Return the URL of the session's broker: ``$IOTIC_APP_TEST_BROKER``, else a Mosquitto
-    started on first use (and killed at exit). Skips the test when there is neither."""
+def _session_broker(stock: bool) -> str:
     url = external_broker()
     if url is not None:
         return url
-    if not _SHARED:
+    if stock not in _SHARED:
         binary = need_mosquitto()
-        broker = Broker(Path(tempfile.mkdtemp(prefix="iotic-mosquitto-")), binary=binary)
+        directory = Path(tempfile.mkdtemp(prefix="iotic-mosquitto-"))
+        broker = Broker(directory, binary=binary, stock=stock)
         broker.start()
-        _SHARED.append(broker)
+        _SHARED[stock] = broker
         atexit.register(broker.close)
-    broker = _SHARED[0]
+    broker = _SHARED[stock]
     if not broker.running:
         broker.start()
     return broker.url
 
 
+def shared_broker_url() -> str:
+    """Return the URL of the session's tuned broker (persistence, no queue or in-flight
+    limits): ``$IOTIC_APP_TEST_BROKER``, else a Mosquitto started on first use (and killed at
+    exit). Skips the test when there is neither."""
+    return _session_broker(stock=False)
+
+
+def stock_broker_url() -> str:
+    """Return the URL of the session's stock broker (a listener and nothing tuned, as users
+    run Mosquitto): ``$IOTIC_APP_TEST_BROKER``, else one started on first use."""
+    return _session_broker(stock=True)
+
+
 class MqttSpace:
-    """A fresh space on the session's broker for one contract test: its own topic root (so
-    retained things of other tests are invisible) and its own outbox folder."""
+    """A fresh space on the session's tuned broker for one contract test: its own topic root
+    (so retained things of other tests are invisible) and its own outbox folder."""
+
+    broker_url = staticmethod(shared_broker_url)
 
     def __init__(self) -> None:
-        self.broker = shared_broker_url()
+        self.broker = self.broker_url()
         self.root = f"test-{uuid.uuid4().hex[:12]}"
         self.outbox = tempfile.mkdtemp(prefix="iotic-outbox-")
         atexit.register(shutil.rmtree, self.outbox, True)
@@ -88,11 +105,18 @@ class MqttSpace:
         return f"{self.broker}?agent={agent}&root={self.root}&outbox={self.outbox}"
 
 
+class StockMqttSpace(MqttSpace):
+    """The same on the session's stock broker (Mosquitto's defaults: in-flight limit 20,
+    1,000 queued messages per session, no persistence)."""
+
+    broker_url = staticmethod(stock_broker_url)
+
+
 @pytest.fixture(scope="session")
 def session_broker() -> Iterator[Broker | None]:
     """One Mosquitto for the whole session (None when an external broker is configured)."""
     shared_broker_url()
-    yield _SHARED[0] if _SHARED else None
+    yield _SHARED.get(False)
 
 
 @pytest.fixture
@@ -106,6 +130,18 @@ def own_broker(tmp_path: Path) -> Iterator[Broker]:
     """A Mosquitto of the test's own, started, that the test may kill and restart."""
     binary = need_own_broker()
     broker = Broker(tmp_path / "mosquitto", binary=binary)
+    try:
+        broker.start()
+        yield broker
+    finally:
+        broker.close()
+
+
+@pytest.fixture
+def stock_broker(tmp_path: Path) -> Iterator[Broker]:
+    """A Mosquitto of the test's own with its stock settings (a listener, nothing tuned)."""
+    binary = need_own_broker()
+    broker = Broker(tmp_path / "mosquitto", binary=binary, stock=True)
     try:
         broker.start()
         yield broker

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest_mqtt import MqttSpace
+from conftest_mqtt import MqttSpace, StockMqttSpace
 
 from iotic_app.client import Client
 
@@ -23,8 +23,13 @@ class LocalSpace:
         return f"local://{self.name}?agent={agent}"
 
 
-# Transport name -> factory of an object with .url(agent). Issue 4 adds "mqtt" (a broker fixture).
-SPACES: dict[str, Callable[[], Any]] = {"local": LocalSpace, "mqtt": MqttSpace}
+# Transport name -> factory of an object with .url(agent): the embedded space, a Mosquitto with
+# its stock settings (as users run it) and a tuned one (persistence, no queue or in-flight limits).
+SPACES: dict[str, Callable[[], Any]] = {
+    "local": LocalSpace,
+    "mqtt": StockMqttSpace,
+    "mqtt-tuned": MqttSpace,
+}
 
 
 @pytest.fixture(params=sorted(SPACES))
