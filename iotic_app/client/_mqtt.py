@@ -151,7 +151,9 @@ class MqttTransport:
         self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
         self._requests: dict[str, str] = {}  # request id of a received tell -> reply topic
         self._syncs: dict[str, threading.Event] = {}
-        self._fetches: dict[str, list[tuple[str, bytes]]] = {}
+        # a get_recent() call's id -> (the feed's topic, the retained copies that came): one
+        # entry per call, so that any number of threads may fetch the same feed at once
+        self._fetches: dict[str, tuple[str, dict[str, bytes]]] = {}
         self._unrouted: dict[str, list[tuple[Any, ...]]] = {}
         self.reconnects = 0
 
@@ -674,10 +676,10 @@ class MqttTransport:
                 self._catalogue.online[agent] = msg.payload == b"online"
             elif "/control/" in topic and topic.startswith(self._base + "/"):
                 self._on_request(topic, bytes(msg.payload))
-            else:
-                for prefix, found in list(self._fetches.items()):
-                    if topic.startswith(prefix):
-                        found.append((topic, bytes(msg.payload)))
+            else:  # a retained copy a get_recent() asked for, or a newer one since
+                for feed, found in list(self._fetches.values()):
+                    if topic in (feed, feed + "/recent"):
+                        found[topic] = bytes(msg.payload)
         except Exception:
             logger.warning("skipped a bad message on %r: %.120r", topic, msg.payload, exc_info=True)
         if msg.qos:
@@ -1118,24 +1120,50 @@ class MqttTransport:
         else:
             doc, point = self._catalogue.find(guid, FEED)
             topic = f"{doc.base}/feed/{seg(str(point['pid']))}"
-        found: list[tuple[str, bytes]] = []
-        self._fetches[topic] = found
+        found = self._fetch_retained(conn, topic)
+        samples: list[Sample] = []
+        raw_list = found.get(topic + "/recent")
+        if raw_list:
+            samples = self._recent_samples(topic, raw_list)
+        elif found.get(topic):
+            samples = self._recent_samples(topic, b"[" + found[topic] + b"]")
+        return samples[-count:]
+
+    def _fetch_retained(self, conn: Conn, topic: str) -> dict[str, bytes]:
+        """Return the retained messages on *topic* and *topic*/recent (or newer ones that came
+        before the sync marker), fetched for this call alone: a subscription, a sync, an
+        unsubscription; see ``_on_message``."""
+        call = uuid.uuid4().hex
+        found: dict[str, bytes] = {}
+        self._fetches[call] = (topic, found)
         filt = topic + "/#"
         try:
             self._subscribe(conn, filt, 0, retained=True)
             self._sync(conn)
+            # another call's subscription to the same filter may outlive this one: harmless,
+            # each call counts only the retained copies sent before its own sync marker
             self._unsubscribe(conn, filt)
         finally:
-            self._fetches.pop(topic, None)
-        by_topic = dict(found)
-        raw_list = by_topic.get(topic + "/recent")
+            self._fetches.pop(call, None)
+        return found
+
+    def _recent_samples(self, topic: str, raw: bytes) -> list[Sample]:
+        """The samples in a retained ``recent`` list; what is not a valid one is logged and
+        skipped."""
+        try:
+            items = from_json(raw)
+            if not isinstance(items, list):
+                raise ValueError("not a JSON list")
+        except ValueError as exc:
+            logger.warning("skipped the recent values of %r (%s): %.120r", topic, exc, raw)
+            return []
         samples: list[Sample] = []
-        if raw_list:
-            for item in json.loads(raw_list):
+        for item in items:
+            try:
                 samples.append(decode_sample(item))
-        elif by_topic.get(topic):
-            samples.append(decode_sample(json.loads(by_topic[topic])))
-        return samples[-count:]
+            except (ValueError, TypeError, binascii.Error) as exc:
+                logger.warning("skipped a recent value of %r (%s): %.120r", topic, exc, item)
+        return samples
 
     # --- controls ---------------------------------------------------------------------------
 
