@@ -147,7 +147,7 @@ class MqttTransport:
         self._by_control_topic: dict[str, Point] = {}
         self._routes: dict[str, Route] = {}
         self._seen: dict[str, tuple[str, int]] = {}  # the last value delivered, per feed (worker)
-        self._catalogue = Catalogue(self.agent_id, self._sync)
+        self._catalogue = Catalogue(self.agent_id, self._root, self._sync)
         self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
         self._requests: dict[str, str] = {}  # request id of a received tell -> reply topic
         self._syncs: dict[str, threading.Event] = {}
@@ -672,8 +672,7 @@ class MqttTransport:
             elif levels == 3 and topic.endswith("/meta"):
                 self._catalogue.on_meta(topic, bytes(msg.payload))
             elif levels == 2 and topic.endswith("/_status"):
-                agent = topic[len(self._root) + 1 : -len("/_status")]
-                self._catalogue.online[agent] = msg.payload == b"online"
+                self._catalogue.on_status(topic, bytes(msg.payload))
             elif "/control/" in topic and topic.startswith(self._base + "/"):
                 self._on_request(topic, bytes(msg.payload))
             else:  # a retained copy a get_recent() asked for, or a newer one since

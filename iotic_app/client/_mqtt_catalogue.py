@@ -7,11 +7,18 @@
 # the client's own reply topic and waited for) makes sure the catalogue holds everything the
 # broker had when the call began.
 #
-# The transport's network thread fills the catalogue (``on_meta``, ``online``); ``clear`` runs
-# when a connection comes up, before it subscribes. Readers on other threads take no lock.
+# The transport's network thread fills the catalogue (``on_meta``, ``on_status``); ``clear``
+# runs when a connection comes up, before it subscribes. Readers on other threads take no lock.
+#
+# Identity comes from the topic, never from a document: ``ROOT/AGENT/LID/meta`` is agent
+# AGENT's thing LID (with the documented ACL only AGENT may write there), and its guids are
+# derived from those two. A document that claims another agent, lid or guid, or that does not
+# parse into the documented fields, types and ranges, is logged and left out: it cannot take
+# another agent's guids, redirect a follower, or break search for everyone.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +26,7 @@ from iotic_app.client._mqtt_wire import (
     ThingDoc,
     describe_point,
     describe_thing,
+    parse_status,
     parse_thing_doc,
     search_docs,
 )
@@ -27,18 +35,22 @@ from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
 
 __all__ = ["Catalogue"]
 
+logger = logging.getLogger("iotic_app.mqtt")
+
 
 class Catalogue:
     """What the broker retains about all things and agents, as seen by one agent."""
 
-    def __init__(self, agent_id: str, sync: Callable[[], None]) -> None:
+    def __init__(self, agent_id: str, root: str, sync: Callable[[], None]) -> None:
         """Start empty; the transport fills the catalogue from the broker.
 
         Args:
             agent_id: The agent that looks (it sees its own things and others' public ones).
+            root: The topic root.
             sync: Waits until the transport has processed all the broker sent before now.
         """
         self.agent_id = agent_id
+        self.root = root
         self._sync = sync
         self.docs: dict[str, ThingDoc] = {}  # thing guid -> doc
         self.by_topic: dict[str, str] = {}  # meta topic -> thing guid
@@ -59,14 +71,29 @@ class Catalogue:
             doc = self.docs.pop(old, None)
             if doc is not None:
                 for point in doc.points:
-                    self.points.pop(point.get("guid", ""), None)
+                    self.points.pop(point["guid"], None)
         if not raw:
             return
-        doc = parse_thing_doc(topic, raw)
+        try:
+            doc = parse_thing_doc(self.root, topic, raw)
+        except ValueError as exc:
+            logger.warning("ignored the thing document on %r: %s", topic, exc)
+            return
         self.docs[doc.guid] = doc
         self.by_topic[topic] = doc.guid
         for point in doc.points:
-            self.points[str(point["guid"])] = (doc, point)
+            self.points[point["guid"]] = (doc, point)
+
+    def on_status(self, topic: str, raw: bytes) -> None:
+        """A retained ``ROOT/AGENT/_status`` (the network thread); empty: forget the agent."""
+        agent = topic[len(self.root) + 1 : -len("/_status")]
+        if not raw:
+            self.online.pop(agent, None)
+            return
+        try:
+            self.online[agent] = parse_status(raw)
+        except ValueError as exc:
+            logger.warning("ignored the status on %r: %s", topic, exc)
 
     def find(self, guid: str, kind: PointKind | None) -> tuple[ThingDoc, dict[str, Any]]:
         """Return the thing document and point of *guid* (after a sync if it is not known yet).

@@ -9,7 +9,16 @@ from typing import Any, Protocol
 import paho.mqtt.client as mqtt
 
 from iotic_app.client._mqtt_wire import ThingDoc, seg
-from iotic_app.client._transport import CONTROL, FEED, Delivery, PointKind, Sample, ValueSpec
+from iotic_app.client._transport import (
+    CONTROL,
+    FEED,
+    Delivery,
+    PointKind,
+    Sample,
+    ValueSpec,
+    point_guid,
+    thing_guid,
+)
 
 __all__ = ["Feeds", "Point", "Route", "Sub", "Thing"]
 
@@ -56,27 +65,32 @@ class Thing:
     def from_doc(cls, doc: ThingDoc, index: Callable[[Point], None]) -> Thing:
         """The thing and points in *doc* (the broker keeps it from an earlier run).
 
+        *doc* is a checked catalogue document (``parse_thing_doc``): its agent and lid come
+        from the topic it was published on; the guids are derived here again from those, so a
+        thing never takes an identity its topic does not give it.
+
         Args:
             doc: One of the agent's things, from the catalogue.
             index: Called with each point as it is added to the thing.
         """
-        thing = cls(doc.lid, doc.guid, doc.base)
+        thing = cls(doc.lid, thing_guid(doc.agent, doc.lid), doc.base)
         thing.public = doc.public
         thing.labels = dict(doc.labels)
         thing.descriptions = dict(doc.descriptions)
         thing.location = doc.location
         thing.tags = frozenset(doc.tags)
         for p in doc.points:
-            kind: PointKind = CONTROL if p.get("kind") == CONTROL else FEED
-            point = Point(thing, kind, str(p["pid"]), str(p["guid"]))
-            point.labels = dict(p.get("labels") or {})
-            point.descriptions = dict(p.get("descriptions") or {})
-            point.tags = frozenset(p.get("tags") or ())
+            kind: PointKind = CONTROL if p["kind"] == CONTROL else FEED
+            pid = str(p["pid"])
+            point = Point(thing, kind, pid, point_guid(thing.guid, kind, pid))
+            point.labels = dict(p["labels"])
+            point.descriptions = dict(p["descriptions"])
+            point.tags = frozenset(p["tags"])
             point.values = tuple(
-                ValueSpec(v["label"], v["type"], v.get("lang"), v.get("description"), v.get("unit"))
-                for v in p.get("values") or ()
+                ValueSpec(v["label"], v["type"], v["lang"], v["description"], v["unit"])
+                for v in p["values"]
             )
-            point.save_recent = int(p.get("save_recent") or 0)
+            point.save_recent = int(p["save_recent"])
             if point.save_recent > 1:
                 point.recent = deque(maxlen=point.save_recent)
             thing.points[(kind, point.pid)] = point

@@ -1,14 +1,24 @@
-"""What travels on the broker: feed payloads, encoded and decoded (no broker needed)."""
+"""What travels on the broker: payloads and documents, encoded, decoded, checked (no broker)."""
 
 from __future__ import annotations
 
 import json
 import math
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
-from iotic_app.client._mqtt_wire import decode_sample, encode_sample, from_json, to_json
+from iotic_app.client._mqtt_handles import Point, Thing
+from iotic_app.client._mqtt_wire import (
+    decode_sample,
+    encode_sample,
+    from_json,
+    parse_status,
+    parse_thing_doc,
+    to_json,
+)
+from iotic_app.client._transport import CONTROL, FEED, ValueSpec, point_guid, thing_guid
 
 WHEN = datetime(2026, 5, 1, 12, 0, 0, 250_000, tzinfo=timezone.utc)
 
@@ -70,3 +80,119 @@ def test_not_json_raises_value_error() -> None:
     with pytest.raises(ValueError):
         from_json(b"{not json")
     assert to_json({"a": [1, "b"]}) == b'{"a":[1,"b"]}'
+
+
+def test_ints_beyond_64_bits_stay_ints_and_deep_nesting_is_a_value_error() -> None:
+    assert from_json(b"[18446744073709551616, -36893488147419103232, 1.5]") == [
+        2**64,
+        -(2**65),
+        1.5,
+    ]
+    assert type(from_json(b"[18446744073709551616]")[0]) is int
+    with pytest.raises(ValueError, match="nested too deeply"):
+        from_json(b"[" * 100_000 + b"]" * 100_000)
+
+
+# --- thing documents: identity from the topic, every field checked ---------------------------
+
+
+def _own_doc() -> dict[str, Any]:
+    """A document as the agent "alice" publishes it for her thing "lamp"."""
+    thing = Thing("lamp", thing_guid("alice", "lamp"), "iotic/alice/lamp")
+    thing.labels = {"en": "Desk lamp"}
+    thing.location = (51.5, -0.12)
+    thing.tags = frozenset({"light"})
+    thing.public = True
+    feed = Point(thing, FEED, "level", point_guid(thing.guid, FEED, "level"))
+    feed.values = (ValueSpec("v", "decimal", "en", "how bright", "http://qudt.org/unit/pct"),)
+    feed.save_recent = 5
+    thing.points[(FEED, "level")] = feed
+    control = Point(thing, CONTROL, "on/off", point_guid(thing.guid, CONTROL, "on/off"))
+    thing.points[(CONTROL, "on/off")] = control
+    return thing.doc("alice")
+
+
+def test_an_agents_own_document_parses_as_it_was_made() -> None:
+    doc = parse_thing_doc("iotic", "iotic/alice/lamp/meta", json.dumps(_own_doc()).encode())
+    assert (doc.agent, doc.lid, doc.guid) == ("alice", "lamp", thing_guid("alice", "lamp"))
+    assert doc.base == "iotic/alice/lamp" and doc.location == (51.5, -0.12)
+    assert [p["pid"] for p in doc.points] == ["level", "on/off"]
+    assert doc.points[0]["values"][0]["unit"] == "http://qudt.org/unit/pct"
+    odd = {**_own_doc(), "lid": "a/b c", "guid": thing_guid("alice", "a/b c"), "points": []}
+    parsed = parse_thing_doc("r/x", "r/x/alice/a%2Fb%20c/meta", json.dumps(odd).encode())
+    assert parsed.lid == "a/b c"
+
+
+def _with(path: str, value: Any) -> dict[str, Any]:
+    doc = _own_doc()
+    target: Any = doc
+    *heads, last = path.split(".")
+    for key in heads:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("doc", "match"),
+    [
+        (_with("agent", "bob"), "claims agent 'bob'"),
+        (_with("lid", "other"), "claims lid"),
+        (_with("guid", thing_guid("bob", "lamp")), "claims the thing guid"),
+        (_with("points.0.guid", thing_guid("x", "y")), "points.0. claims the guid"),
+        (_with("points.1.pid", "level"), "claims the guid"),
+        (_with("public", "yes"), "public must be"),
+        (_with("labels", ["Desk lamp"]), "labels must be"),
+        (_with("labels", {"en": 5}), "labels\\['en'\\] must be"),
+        (_with("labels", {"not a language": "x"}), "language"),
+        (_with("location", [91, 0]), "location must be"),
+        (_with("location", ["51", 0]), "location must be"),
+        (_with("location", [1e999, 0]), "location must be"),
+        (_with("tags", "light"), "tags must be"),
+        (_with("tags", ["two words"]), "tag must be"),
+        (_with("points", {"a": 1}), "points must be"),
+        (_with("points.0", "level"), "points.0. must be"),
+        (_with("points.0.kind", "Sensor"), "kind must be"),
+        (_with("points.0.pid", ""), "pid must be"),
+        (_with("points.0.pid", 7), "pid must be"),
+        (_with("points.0.save_recent", "5"), "save_recent must be"),
+        (_with("points.0.save_recent", -1), "save_recent must be"),
+        (_with("points.0.save_recent", 10**6), "save_recent must be"),
+        (_with("points.0.values", [{"label": "v"}]), "type must be"),
+        (_with("points.0.values", [{"label": 3, "type": "decimal"}]), "label must be"),
+        (_with("points.0.values.0.unit", 5), "unit must be"),
+        (_with("points.0.tags", [None]), "tag must be"),
+        (_with("points.1", _own_doc()["points"][0]), "twice"),
+    ],
+)
+def test_a_malformed_or_forged_document_is_refused(doc: dict[str, Any], match: str) -> None:
+    match = match.replace("points.0.", r"points\[0\]").replace("points.1.", r"points\[1\]")
+    with pytest.raises(ValueError, match=match):
+        parse_thing_doc("iotic", "iotic/alice/lamp/meta", json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize(
+    ("topic", "raw"),
+    [
+        ("iotic/alice/lamp/meta", b"not json"),
+        ("iotic/alice/lamp/meta", b"[1, 2]"),
+        ("iotic/alice/lamp/meta", b"[" * 5000 + b"]" * 5000),
+        ("iotic/alice/lamp/meta", b'{"x": "' + b"a" * (1 << 20) + b'"}'),
+        ("iotic/al%69ce/lamp/meta", json.dumps(_own_doc()).encode()),  # not canonical
+        ("iotic/alice/l%61mp/meta", json.dumps(_own_doc()).encode()),
+        ("iotic/_reply/lamp/meta", json.dumps(_own_doc()).encode()),
+        ("iotic/alice/lamp/x/meta", json.dumps(_own_doc()).encode()),
+    ],
+)
+def test_a_document_that_is_not_one_or_on_a_wrong_topic_is_refused(topic: str, raw: bytes) -> None:
+    with pytest.raises(ValueError):
+        parse_thing_doc("iotic", topic, raw)
+
+
+def test_status_is_online_or_offline() -> None:
+    assert parse_status(b"online") is True and parse_status(b"offline") is False
+    with pytest.raises(ValueError, match="'online' or 'offline'"):
+        parse_status(b'{"rid": "x", "result": true}')
