@@ -71,6 +71,8 @@ from iotic_app.client._mqtt_wire import (
     decode_sample,
     encode_sample,
     from_json,
+    parse_reply,
+    parse_request,
     seg,
 )
 from iotic_app.client._outbox import Outbox
@@ -149,7 +151,8 @@ class MqttTransport:
         self._seen: dict[str, tuple[str, int]] = {}  # the last value delivered, per feed (worker)
         self._catalogue = Catalogue(self.agent_id, self._root, self._sync)
         self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
-        self._requests: dict[str, str] = {}  # request id of a received tell -> reply topic
+        # the id of a received tell (ours) -> its reply topic and the requester's request id
+        self._requests: dict[str, tuple[str | None, str | None]] = {}
         self._syncs: dict[str, threading.Event] = {}
         # a get_recent() call's id -> (the feed's topic, the retained copies that came): one
         # entry per call, so that any number of threads may fetch the same feed at once
@@ -544,15 +547,17 @@ class MqttTransport:
             event.set()
         for waiter in list(self._waiters.values()):
             waiter[0].set()
-        if rc.value == 0x8E:  # session taken over
-            self._taken_over = True
-            logger.error(
-                "agent %r: another process connected with the same agent id (%r) and took the "
-                "MQTT session over; this client stops. Run one process per agent name.",
+        if rc.value == 0x8E:
+            # Someone connected with this client id. Only a claim on the session topic (which
+            # under the ACL only the agent's own user may write) makes it a takeover: the
+            # supervisor reads the claim before reconnecting and stops if it is another
+            # process's (``_is_taken_over_by``); a foreign CONNECT is reconnected over.
+            logger.warning(
+                "agent %r: the broker closed the session because another connection used the "
+                "client id %r; reading the session claim before reconnecting",
                 self.agent_id,
                 self.settings.client_id,
             )
-            self._stopping.set()
         self._sender.kick.set()
 
     def _supervise(self) -> None:
@@ -747,56 +752,59 @@ class MqttTransport:
                 paho.ack(mid, 1)
 
     def _on_reply(self, raw: bytes) -> None:
-        payload = json.loads(raw)
-        if "sync" in payload:
-            event = self._syncs.get(payload["sync"])
+        """A message on this client's reply topic (anyone may write there): a sync marker or a
+        tell's confirmation, each matched to its own call by marker or request id."""
+        try:
+            kind, key, result = parse_reply(raw)
+        except ValueError as exc:
+            logger.warning("ignored a message on the reply topic (%s): %.120r", exc, raw)
+            return
+        if kind == "sync":
+            event = self._syncs.get(key)
             if event is not None:
                 event.set()
             return
-        waiter = self._waiters.get(payload.get("rid"))
+        waiter = self._waiters.get(key)
         if waiter is not None and waiter[1] is None:
-            result = payload.get("result")
-            waiter[1] = (
-                True
-                if result is True
-                else (result if result in ("failed", "unreachable") else "failed")
-            )
+            waiter[1] = result
             waiter[0].set()
 
     def _on_request(self, topic: str, raw: bytes) -> None:
+        """A request to one of the agent's controls (network thread): checked, then handed to
+        the client (a tell's reply topic and id are kept under an id of this request's own)."""
         point = self._by_control_topic.get(topic)
         if point is None:
             return
         try:
-            payload = json.loads(raw)
-            if not isinstance(payload, dict) or "data" not in payload:
-                raise ValueError("not a JSON object with a 'data' key")
-            data, mime, _ = decode_sample({**payload, "time": None})
-        except (ValueError, TypeError, binascii.Error) as exc:
-            logger.warning("skipped a request on %r (%s): %.120r", topic, exc, raw)
+            req = parse_request(self._root, raw)
+        except (ValueError, TypeError) as exc:
+            logger.warning("refused a request on %r (%s): %.120r", topic, exc, raw)
             return
-        rid = str(payload.get("rid") or uuid.uuid4().hex)
-        confirm = bool(payload.get("confirm")) and isinstance(payload.get("reply"), str)
-        reply = payload.get("reply")
         if point.token is None or self._sink is None:
-            if confirm:
-                self._reply(reply, rid, "unreachable")
+            if req.confirm:
+                self._reply(req.reply, req.rid, "unreachable")
             return
-        if confirm and isinstance(reply, str):
-            self._requests[rid] = reply
-            if len(self._requests) > 10_000:
-                self._requests.pop(next(iter(self._requests)))
+        request_id = uuid.uuid4().hex
+        if req.confirm:
+            with self._lock:
+                self._requests[request_id] = (req.reply, req.rid)
+                if len(self._requests) > 10_000:
+                    self._requests.pop(next(iter(self._requests)))
         request = ControlRequest(
-            data, mime, str(payload.get("sub") or ""), point.thing.lid, point.pid, rid, confirm
+            req.data, req.mime, req.sub, point.thing.lid, point.pid, request_id, req.confirm
         )
         self._sink.hand_off(point.token, request)
 
-    def _reply(self, topic: Any, rid: str, result: Any) -> None:
+    def _reply(self, topic: str | None, rid: str | None, result: TellResult) -> None:
+        """Answer a tell on its reply topic (checked by ``parse_request``: the reply namespace)."""
         conn = self._conn
-        if conn is None or not isinstance(topic, str):
+        if conn is None or topic is None:
             return
         body = json.dumps({"rid": rid, "result": result}).encode()
-        conn.paho.publish(topic, body, qos=1)
+        try:
+            conn.paho.publish(topic, body, qos=1)
+        except ValueError as exc:  # pragma: no cover - parse_request let a bad topic through
+            logger.warning("could not answer a tell on %r: %s", topic, exc)
 
     # --- the sender -------------------------------------------------------------------------
 
@@ -1210,9 +1218,10 @@ class MqttTransport:
     def confirm_tell(self, request_id: str, success: bool) -> None:
         """Answer a tell this agent received (unknown ids are ignored)."""
         self._link()
-        topic = self._requests.pop(request_id, None)
-        if topic is not None:
-            self._reply(topic, request_id, True if success else "failed")
+        with self._lock:
+            found = self._requests.pop(request_id, None)
+        if found is not None:
+            self._reply(*found, True if success else "failed")
 
     # --- search and describe ----------------------------------------------------------------
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import paho.mqtt.client as mqtt
 import pytest
 from broker import Broker, TlsFiles
 from conftest_mqtt import need_own_broker
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
 
-from iotic_app import IOTAccessDenied, LinkException
+from iotic_app import IOTAccessDenied, IOTUnknown, LinkException
 from iotic_app.client import Client
+from iotic_app.client._transport import FEED, point_guid, thing_guid
 
 ACL = (Path(__file__).resolve().parents[2] / "docs" / "mosquitto-acl.conf").read_text()
 PASSWORDS = {"alice": "alice-secret-1", "bob": "bob-secret-2"}
@@ -92,3 +100,317 @@ def test_acl_denies_changing_another_agents_things(
     with pytest.raises(IOTAccessDenied, match=r"denied .*0x87"):
         mallory.start()
     assert not mallory.is_connected()
+
+
+# --- hostile agents, with passwords and the documented ACL (plain port: no TLS needed) -------
+
+USERS = {"alice": "alice-pw-1", "bob": "bob-pw-2", "carol": "carol-pw-3"}
+PATIENCE = 10.0
+
+
+@pytest.fixture
+def acl_broker(tmp_path: Path) -> Iterator[Broker]:
+    binary = need_own_broker()
+    broker = Broker(tmp_path / "acl-broker", passwords=USERS, acl=ACL, binary=binary)
+    broker.start()
+    yield broker
+    broker.close()
+
+
+def agent_url(
+    broker: Broker, agent: str, tmp: Path, user: str | None = None, host: str = "127.0.0.1"
+) -> str:
+    user = user or agent
+    return f"mqtt://{user}:{USERS[user]}@{host}:{broker.port}?agent={agent}&outbox={tmp}"
+
+
+def wait_until(check: Callable[[], bool]) -> None:
+    """Wait (bounded, on an Event nobody sets) until *check()* holds; fail the test if not."""
+    pause = threading.Event()
+    for _ in range(int(PATIENCE / 0.02)):
+        if check():
+            return
+        pause.wait(0.02)
+    assert check(), "condition not met in time"
+
+
+class Raw:
+    """A plain paho client logged in as *user* (an attacker's or an observer's tool)."""
+
+    def __init__(self, broker: Broker, user: str, client_id: str) -> None:
+        self.messages: list[tuple[str, bytes]] = []
+        self.subscribed: set[int] = set()
+        self.cond = threading.Condition()
+        self.paho = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv5,
+            reconnect_on_failure=False,
+        )
+        self.paho.username_pw_set(user, USERS[user])
+        self.paho.on_message = lambda c, u, m: self._got(m.topic, bytes(m.payload))
+        self.paho.on_subscribe = lambda c, u, mid, rcs, p: self._suback(mid)
+        self.paho.connect("127.0.0.1", broker.port)
+        self.paho.loop_start()
+
+    def _got(self, topic: str, payload: bytes) -> None:
+        with self.cond:
+            self.messages.append((topic, payload))
+            self.cond.notify_all()
+
+    def _suback(self, mid: int) -> None:
+        with self.cond:
+            self.subscribed.add(mid)
+            self.cond.notify_all()
+
+    def subscribe(self, *topics: str) -> None:
+        """Subscribe and wait for the broker's SUBACK."""
+        rc, mid = self.paho.subscribe([(topic, 1) for topic in topics])
+        assert rc == mqtt.MQTT_ERR_SUCCESS
+        with self.cond:
+            assert self.cond.wait_for(lambda: mid in self.subscribed, PATIENCE)
+
+    def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
+        info = self.paho.publish(topic, payload, qos=1, retain=retain)
+        info.wait_for_publish(PATIENCE)
+
+    def wait_for(self, check: Callable[[list[tuple[str, bytes]]], bool]) -> list[tuple[str, bytes]]:
+        with self.cond:
+            if not self.cond.wait_for(lambda: check(self.messages), PATIENCE):
+                pytest.fail(f"expected messages not received: {self.messages!r}")
+            return list(self.messages)
+
+    def close(self) -> None:
+        self.paho.disconnect()
+        self.paho.loop_stop()
+
+
+class Inbox:
+    """A follow callback that records the data and lets a test wait for a value."""
+
+    def __init__(self) -> None:
+        self.data: list[Any] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, args: dict[str, Any]) -> None:
+        with self.cond:
+            self.data.append(args["data"])
+            self.cond.notify_all()
+
+    def wait_for(self, value: Any) -> list[Any]:
+        with self.cond:
+            if not self.cond.wait_for(lambda: value in self.data, PATIENCE):
+                pytest.fail(f"expected {value!r}, got {self.data!r}")
+            return list(self.data)
+
+
+def forged_doc(agent: str, lid: str, pids: list[str]) -> bytes:
+    """A thing document that claims to be *agent*'s thing *lid* with feeds *pids*."""
+    guid = thing_guid(agent, lid)
+    points = [
+        {"kind": FEED, "pid": pid, "guid": point_guid(guid, FEED, pid), "labels": {}, "tags": []}
+        for pid in pids
+    ]
+    doc = {"v": 1, "agent": agent, "lid": lid, "guid": guid, "public": True, "points": points}
+    return json.dumps(doc).encode()
+
+
+def test_a_forged_thing_document_never_reaches_a_follower(
+    acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """bob publishes, in his own namespace (the ACL lets him), a document that claims alice's
+    thing and feed guids, and values on his own topics: followers of alice's feed, before and
+    after the forgery, get alice's values only."""
+    alice = Client(agent_url(acl_broker, "alice", tmp_path / "a"))
+    carol = Client(agent_url(acl_broker, "carol", tmp_path / "c"))
+    bob = Raw(acl_broker, "bob", "bob")
+    early, late = Inbox(), Inbox()
+    try:
+        alice.start()
+        carol.start()
+        lamp = alice.create_thing("lamp")
+        lamp.set_public()
+        feed = lamp.create_feed("level")
+        carol.create_thing("early").follow(feed.guid, callback=early)
+        with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+            bob.publish("iotic/bob/lamp/meta", forged_doc("alice", "lamp", ["level"]), True)
+            bob.publish("iotic/bob/lamp/feed/level", json.dumps({"data": "forged"}), True)
+            described = carol.describe(feed.guid)  # a sync: carol has seen the forgery
+            assert described is not None and described["thing"] == lamp.guid
+            thing = carol.describe(lamp.guid)
+            assert thing is not None and thing["agent"] == "alice"
+            carol.create_thing("late").follow(feed.guid, callback=late)
+            bob.publish("iotic/bob/lamp/feed/level", json.dumps({"data": "forged"}))
+            feed.share("real")
+            assert early.wait_for("real") == ["real"]
+            assert late.wait_for("real") == ["real"]
+        assert "iotic/bob/lamp/meta" in caplog.text and "claims" in caplog.text
+    finally:
+        bob.close()
+        carol.stop()
+        alice.stop()
+
+
+def test_the_victim_never_adopts_a_forged_document(
+    acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A document in bob's namespace that claims to be alice's (a thing she has, and one she
+    has not) is not taken by alice's next run as her own: her shares go to her own topics."""
+    with Client(agent_url(acl_broker, "alice", tmp_path / "a")) as first_run:
+        first_run.create_thing("lamp").create_feed("level")
+    bob = Raw(acl_broker, "bob", "bob")
+    watcher = Raw(acl_broker, "carol", "carol")
+    try:
+        bob.publish("iotic/bob/lamp/meta", forged_doc("alice", "lamp", ["level", "x"]), True)
+        bob.publish("iotic/bob/ghost/meta", forged_doc("alice", "ghost", ["level"]), True)
+        watcher.subscribe("iotic/alice/lamp/feed/level")
+        with (
+            caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"),
+            Client(agent_url(acl_broker, "alice", tmp_path / "a")) as alice,
+        ):
+            assert sorted(alice.list()) == ["lamp"]
+            with pytest.raises(IOTUnknown):
+                alice.get_thing("ghost")
+            lamp = alice.get_thing("lamp")
+            with pytest.raises(IOTUnknown):
+                lamp.get_feed("x")
+            lamp.get_feed("level").share("mine")
+            got = watcher.wait_for(lambda ms: any(b'"mine"' in body for _, body in ms))
+            assert [t for t, body in got if b'"mine"' in body] == ["iotic/alice/lamp/feed/level"]
+        assert "iotic/bob/ghost/meta" in caplog.text
+    finally:
+        bob.close()
+        watcher.close()
+
+
+def test_malformed_thing_documents_are_skipped_and_search_works(
+    acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bob = Raw(acl_broker, "bob", "bob")
+    guid = thing_guid("bob", "junk")
+    junk: list[Any] = [
+        {"agent": "bob", "lid": "junk", "guid": guid, "public": True, "points": [{"kind": 1}]},
+        {"agent": "bob", "lid": "junk", "guid": guid, "public": True, "labels": ["x"]},
+        {"agent": "bob", "lid": "junk", "guid": guid, "public": True, "location": ["a", 1]},
+        [1, 2, 3],
+    ]
+    with Client(agent_url(acl_broker, "alice", tmp_path / "a")) as alice:
+        lamp = alice.create_thing("lamp")
+        with lamp.get_meta() as meta:
+            meta.set_label("Desk lamp")
+        lamp.set_public()
+        try:
+            with (
+                caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"),
+                Client(agent_url(acl_broker, "carol", tmp_path / "c")) as carol,
+            ):
+                for n, doc in enumerate(junk):
+                    bob.publish(f"iotic/bob/junk{n}/meta", json.dumps(doc), True)
+                bob.publish("iotic/bob/junk/meta", json.dumps(junk[0]), True)
+                bob.publish("iotic/bob/deep/meta", "[" * 100_000 + "]" * 100_000, True)
+                assert list(carol.search(text="lamp")) == [lamp.guid]
+                assert carol.describe(guid) is None
+                with Client(agent_url(acl_broker, "carol", tmp_path / "c2")) as again:
+                    assert list(again.search(text="lamp")) == [lamp.guid]
+        finally:
+            bob.close()
+    assert caplog.text.count("ignored the thing document on 'iotic/bob/") >= 2 * (len(junk) + 2)
+
+
+def test_another_user_with_the_agents_client_id_does_not_stop_it(
+    acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """bob logs in with his own password but alice's client id: the broker pushes alice off
+    for it, then refuses bob every change under alice's name. Only a claim on alice's own
+    session topic (which only alice may write) is a takeover: alice reconnects and goes on."""
+    alice = Client(agent_url(acl_broker, "alice", tmp_path / "a"))
+    # another host name for the same broker: a client of this process that uses agent
+    # alice's client id itself (not "alice.2"), as another process would
+    mallory = Client(agent_url(acl_broker, "alice", tmp_path / "m", user="bob", host="localhost"))
+    inbox = Inbox()
+    try:
+        alice.start()
+        feed = alice.create_thing("lamp").create_feed("level")
+        alice.create_thing("me").follow(feed.guid, callback=inbox)
+        transport: Any = alice._transport
+        pushed_off = transport._conn
+        with caplog.at_level(logging.INFO, logger="iotic_app.mqtt"):
+            with pytest.raises(IOTAccessDenied):
+                mallory.start()
+            # A broker tells the client it pushed off why: DISCONNECT "session taken over"
+            # (0x8E; EMQX and HiveMQ send it, Mosquitto 2.0.11 mostly just closes the socket).
+            # That reason alone is no takeover either.
+            taken_over = ReasonCode(PacketTypes.DISCONNECT, identifier=0x8E)
+            transport._on_disconnect(pushed_off, taken_over)
+            wait_until(lambda: transport.reconnects >= 1 and alice.is_connected())
+        assert not transport._stopping.is_set()
+        feed.share("still here")
+        inbox.wait_for("still here")
+        assert alice.create_thing("other").lid == "other"
+        assert "took the MQTT session over" not in caplog.text
+    finally:
+        mallory.stop()
+        alice.stop()
+
+
+def test_a_reply_topic_outside_the_reply_namespace_is_refused(
+    acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request names its reply topic: bob asks alice's control to reply on her own status
+    or meta topic (which she may write), on a wildcard, or on "". She refuses each (logged),
+    publishes nothing there, stays online for everyone and keeps her thing."""
+    asked = Inbox()
+
+    def confirm(args: dict[str, Any]) -> None:
+        asked(args)
+        if args["confirm"]:
+            alice.confirm_tell(args, True)
+
+    alice = Client(agent_url(acl_broker, "alice", tmp_path / "a"))
+    carol = Client(agent_url(acl_broker, "carol", tmp_path / "c"))
+    bob = Raw(acl_broker, "bob", "bob")
+    try:
+        alice.start()
+        carol.start()
+        lamp = alice.create_thing("lamp")
+        lamp.set_public()
+        control = lamp.create_control("switch", callback=confirm)
+        bob.subscribe("iotic/alice/_status", "iotic/alice/lamp/meta", "iotic/_reply/bob")
+        before = len(bob.wait_for(lambda ms: len(ms) >= 2))  # the two retained ones
+        topic = "iotic/alice/lamp/control/switch"
+        with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+            for n, reply in enumerate(
+                [
+                    "iotic/alice/_status",
+                    "iotic/alice/lamp/meta",
+                    "",
+                    "iotic/_reply/#",
+                    "iotic/_reply/+",
+                    "iotic/_reply/bob/deeper",
+                    "iotic/_reply",
+                    7,
+                    None,
+                ]
+            ):
+                request = {"data": n, "rid": f"r{n}", "confirm": True, "reply": reply}
+                bob.publish(topic, json.dumps(request))
+            for bad in (
+                {"data": 1, "rid": ["x"], "confirm": True, "reply": "iotic/_reply/bob"},
+                {"data": 1, "rid": "r", "confirm": "yes", "reply": "iotic/_reply/bob"},
+                {"data": 1, "rid": "r", "sub": {"a": 1}},
+            ):
+                bob.publish(topic, json.dumps(bad))
+            good = {"data": "ok", "rid": "good", "confirm": True, "reply": "iotic/_reply/bob"}
+            bob.publish(topic, json.dumps(good))
+            got = bob.wait_for(lambda ms: any(t == "iotic/_reply/bob" for t, _ in ms))
+        assert got[before:] == [("iotic/_reply/bob", b'{"rid": "good", "result": true}')]
+        assert asked.data == ["ok"]
+        assert caplog.text.count("refused a request") == 12
+        assert alice.is_connected() and alice._transport.reconnects == 0  # type: ignore[attr-defined]
+        remote = carol.create_thing("me").attach(control.guid)
+        assert remote.tell("x", timeout=5) is True
+        assert carol.describe(lamp.guid) is not None
+    finally:
+        bob.close()
+        carol.stop()
+        alice.stop()
