@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import inspect
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -142,7 +144,7 @@ class ThingRunner:
         self.__lock = threading.Lock()
         self.__done = threading.Event()
         self.__done.set()
-        self.__run_thread_id: int | None = None
+        self.__owned: set[int] = set()  # threads of the run: stop() from them never waits
         self.__exception: BaseException | None = None
         self.__attempts = 0
         self.__loop: LoopOwner | None = None
@@ -266,9 +268,12 @@ class ThingRunner:
     def stop(self, timeout: float | None = None) -> bool:
         """Request the run to stop, waiting at most *timeout* seconds for it to end.
 
-        Safe from any thread, including the runner's own (from ``main()`` or a handler it
-        returns at once), and idempotent. Without a run it only sets ``shutdown_requested``.
-        An async main waiting on anything but the runner is cancelled.
+        Safe from any thread, and idempotent. From a thread of the run itself it requests the
+        stop and returns at once, without waiting (the run may have to wait for that thread):
+        ``main()`` and the other hooks, an ``@app.every`` function, an async handler on the
+        runner's event loop thread, and the client's callbacks (follow, control, catchall).
+        Without a run it only sets ``shutdown_requested``. An async main waiting on anything
+        but the runner is cancelled.
 
         Returns:
             True if the run has ended (or none was going), False if it is still ending.
@@ -277,7 +282,7 @@ class ThingRunner:
         self.__interrupt(cancel_main=True)
         if self.__done.is_set():
             return True
-        if threading.get_ident() == self.__run_thread_id:
+        if self.__in_thread_of_run():
             return False
         return self.__done.wait(timeout)
 
@@ -302,6 +307,25 @@ class ThingRunner:
         return await wait_event(self.__add_waiter, self.__remove_waiter, timeout)
 
     # -- for App and subclasses ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _thread_of_run(self) -> Iterator[None]:
+        """Count the calling thread as one of the run's for the block: ``stop()`` from it
+        then never waits for the run (which may be waiting for this thread)."""
+        ident = threading.get_ident()
+        with self.__lock:
+            self.__owned.add(ident)
+        try:
+            yield
+        finally:
+            with self.__lock:
+                self.__owned.discard(ident)
+
+    def __in_thread_of_run(self) -> bool:
+        if threading.get_ident() in self.__owned:
+            return True
+        in_callback = getattr(self.__client, "in_callback", None)
+        return bool(in_callback()) if callable(in_callback) else False
 
     def _end_attempt(self) -> None:
         """Wake ``main()`` so this attempt ends, without requesting shutdown.
@@ -331,11 +355,11 @@ class ThingRunner:
             _exit_stopper.discard(self)
 
     def __run(self) -> None:
-        self.__run_thread_id = threading.get_ident()
         name = type(self).__name__
         _log().info("%s starting", name)
         try:
-            self.__lifecycle(name)
+            with self._thread_of_run():
+                self.__lifecycle(name)
         finally:
             if self.__loop is not None:
                 self.__loop.close()
@@ -481,7 +505,7 @@ class ThingRunner:
         if self.__loop is None:
             from iotic_app._aio import LoopOwner
 
-            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}")
+            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}", self._thread_of_run)
         if not main:
             return self.__loop.run(awaitable)
         self.__main_cancelled = False
