@@ -135,15 +135,24 @@ def test_every_rejects_parameters_it_cannot_supply(app: App) -> None:
 
 
 def test_every_returns_the_function_and_a_cell_run_again_replaces_it(app: App) -> None:
+    def tick() -> None: ...
+
+    assert app.every(1)(tick) is tick
+    for seconds in (2, 3):  # the cell run again: new code, the same qualified name
+        cell = {"__name__": "__main__", "app": app, "seconds": seconds}
+        exec("@app.every(seconds)\ndef tick():\n    pass\n", cell)
+    assert [seconds for _, seconds in app._every] == [1.0, 3.0]
+
+
+def test_every_functions_made_by_one_factory_all_register(app: App) -> None:
     def make() -> Any:
         def tick() -> None: ...
 
         return tick
 
-    first, second = make(), make()
-    assert app.every(1)(first) is first
-    app.register_every(second, 2)
-    assert len(app._every) == 1 and app._every[0][1] == 2.0
+    app.register_every(make(), 1)
+    app.register_every(make(), 2)
+    assert [seconds for _, seconds in app._every] == [1.0, 2.0]
 
 
 # -- async ------------------------------------------------------------------------------------
