@@ -271,16 +271,15 @@ def _log_extra_failure(exc: Exception) -> None:
 
 
 def _check_interval(seconds: object) -> float:
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, (int, float))
-        or not math.isfinite(seconds)
-        or seconds <= 0
-    ):
-        raise ValueError(
-            f"app.every(seconds) needs a positive, finite number of seconds, got {seconds!r}"
-        )
-    return float(seconds)
+    """*seconds* as a float; a ``TypeError`` unless an int or float, a ``ValueError`` unless
+    positive and finite."""
+    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+        if math.isfinite(seconds) and seconds > 0:
+            return float(seconds)
+        error: type[Exception] = ValueError
+    else:
+        error = TypeError
+    raise error(f"app.every(seconds) needs a positive, finite number of seconds, got {seconds!r}")
 
 
 def _check_base(instance: App, attribute: attrs.Attribute[Any], base: object) -> None:
@@ -378,7 +377,8 @@ class App:
 
     Args:
         config: Where and as whom to connect, passed to the runner (see ``iotic_app.Client``).
-        retry_timeout: Seconds to wait before a retry; a non-negative int or float.
+        retry_timeout: Seconds to wait before a retry (a non-negative int or float), or a
+            policy from ``iotic_app.retry``.
         retrying: Retry network and timeout failures, as ``RetryingThingRunner`` does.
         client: A client to use instead of making one from *config*.
         base: The ThingRunner subclass to build on (default ``ThingRunner``, or
@@ -387,9 +387,9 @@ class App:
         name: A name for logs and the background thread.
 
     Raises:
-        TypeError: *base* is not a ThingRunner subclass, *client* has no start()/stop(), or
-            *config* has the wrong type.
-        ValueError: *retry_timeout* is not a non-negative number or policy, or *config* is
+        TypeError: *base* is not a ThingRunner subclass, *client* has no start()/stop(),
+            *retry_timeout* is neither a number nor a policy, or *config* has the wrong type.
+        ValueError: *retry_timeout* is a negative, infinite or NaN number, or *config* is
             not valid (an unknown scheme, a bad option).
         FileNotFoundError: *config* names an .ini file that does not exist.
     """
@@ -540,7 +540,8 @@ class App:
                 feed.share(sensor.read())
 
         Raises:
-            ValueError: *seconds* is not a positive, finite number.
+            TypeError: *seconds* is not an int or float.
+            ValueError: *seconds* is not positive and finite.
         """
         interval = _check_interval(seconds)
 

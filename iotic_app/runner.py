@@ -64,11 +64,12 @@ def supports_start_stop(client: object) -> bool:
 
 
 def check_retry_timeout(retry_timeout: object) -> RetryPolicy:
-    """Return the retry policy *retry_timeout* stands for, or raise ``ValueError``.
+    """Return the retry policy *retry_timeout* stands for, or raise saying why.
 
     Raises:
-        ValueError: *retry_timeout* is neither a non-negative, finite int or float, nor a
-            policy from ``iotic_app.retry``.
+        TypeError: *retry_timeout* is neither an int or float nor a policy from
+            ``iotic_app.retry``.
+        ValueError: *retry_timeout* is a negative, infinite or NaN number.
     """
     from iotic_app.retry import as_policy  # here: `import iotic_app` stays light
 
@@ -117,8 +118,10 @@ class ThingRunner:
         client: Any object with ``start()`` and ``stop()``; by default a ``Client(config)``.
 
     Raises:
-        ValueError: *retry_timeout* or *config* is not valid.
-        TypeError: *client* has no ``start()``/``stop()``, or *config* has the wrong type.
+        ValueError: *retry_timeout* is a negative, infinite or NaN number, or *config* is not
+            valid.
+        TypeError: *retry_timeout* is neither a number nor a policy, *client* has no
+            ``start()``/``stop()``, or *config* has the wrong type.
     """
 
     def __init__(

@@ -565,7 +565,7 @@ def test_background_run_that_ended_by_itself_can_run_again(app: App, log: list[s
         ({"base": "ThingRunner"}, TypeError, r"base must be a ThingRunner subclass"),
         ({"client": object()}, TypeError, r"client must be an object with start\(\) and stop"),
         ({"retry_timeout": -1}, ValueError, r"retry_timeout must be .* got -1"),
-        ({"retry_timeout": "15"}, ValueError, r"retry_timeout must be .* got '15'"),
+        ({"retry_timeout": "15"}, TypeError, r"retry_timeout must be .* got '15'"),
     ],
 )
 def test_bad_arguments_are_rejected_at_once(

@@ -121,10 +121,24 @@ def test_a_periodic_failure_ends_a_running_main(app: App, log: list[str]) -> Non
     assert not app.shutdown_requested or app.exception is not None
 
 
-@pytest.mark.parametrize("seconds", [0, -1, float("nan"), float("inf"), "1", None])
-def test_every_needs_a_positive_interval(app: App, seconds: Any) -> None:
-    with pytest.raises(ValueError, match=r"app.every\(seconds\) needs a positive"):
+@pytest.mark.parametrize(
+    ("seconds", "error"),
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        ("1", TypeError),
+        (None, TypeError),
+        (True, TypeError),
+    ],
+)
+def test_every_needs_a_positive_interval(app: App, seconds: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"app.every\(seconds\) needs a positive") as info:
         app.every(seconds)
+    assert type(info.value) is error
+    with pytest.raises(error, match=r"seconds"):
+        app.register_every(lambda: None, seconds)
 
 
 def test_every_rejects_parameters_it_cannot_supply(app: App) -> None:

@@ -54,20 +54,34 @@ def test_max_time_since_the_first_failure(policy: Fixed | Backoff) -> None:
 
 
 @pytest.mark.parametrize(
-    ("factory", "match"),
+    ("factory", "error", "match"),
     [
-        (lambda: Fixed(-1), r"seconds must be a non-negative number of seconds, got -1"),
-        (lambda: Fixed(max_attempts=0), r"max_attempts must be a whole number >= 1 .* got 0"),
-        (lambda: Fixed(max_attempts=2.5), r"max_attempts .* got 2.5"),
-        (lambda: Backoff(initial=math.nan), r"initial must be .* got nan"),
-        (lambda: Backoff(multiplier=0), r"multiplier must be a positive number .* got 0"),
-        (lambda: Backoff(max_time=-3), r"max_time must be .* or None, got -3"),
-        (lambda: Backoff(jitter="1"), r"jitter must be .* got '1'"),
+        (
+            lambda: Fixed(-1),
+            ValueError,
+            r"seconds must be a non-negative number of seconds, got -1",
+        ),
+        (
+            lambda: Fixed(max_attempts=0),
+            ValueError,
+            r"max_attempts must be a whole number >= 1 .* 0",
+        ),
+        (lambda: Fixed(max_attempts=2.5), TypeError, r"max_attempts .* got 2.5"),
+        (lambda: Fixed(max_attempts="2"), TypeError, r"max_attempts .* got '2'"),
+        (lambda: Backoff(initial=math.nan), ValueError, r"initial must be .* got nan"),
+        (lambda: Backoff(multiplier=0), ValueError, r"multiplier must be a positive number .* 0"),
+        (lambda: Backoff(max_time=-3), ValueError, r"max_time must be .* or None, got -3"),
+        (lambda: Backoff(jitter="1"), TypeError, r"jitter must be .* got '1'"),
+        (lambda: Backoff(maximum=None), TypeError, r"maximum must be .* got None"),
+        (lambda: Backoff(initial=True), TypeError, r"initial must be .* got True"),
     ],
 )
-def test_bad_policy_arguments_name_the_argument(factory: Any, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
+def test_bad_policy_arguments_name_the_argument(
+    factory: Any, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match) as info:
         factory()
+    assert type(info.value) is error
 
 
 def test_a_runner_gives_up_after_the_limit_as_if_on_exception_said_no(
@@ -144,3 +158,5 @@ def test_app_retry_timeout_is_validated_on_assignment() -> None:
     app.retry_timeout = Fixed(1)
     with pytest.raises(ValueError, match="retry_timeout must be"):
         app.retry_timeout = -2
+    with pytest.raises(TypeError, match="retry_timeout must be"):
+        app.retry_timeout = "2"  # type: ignore[assignment]

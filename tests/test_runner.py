@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from typing import Any, ClassVar
 import pytest
 
 from iotic_app import IOTSyncTimeout, LinkException, RetryingThingRunner, RunContext, ThingRunner
+from iotic_app.retry import Fixed
 from iotic_app.runner import ExcInfo
 from tests.conftest import RecordingClient
 
@@ -316,12 +318,27 @@ def test_retrying_runner_reraises_everything_else(
     assert client.log == ["client.start", "client.stop"]
 
 
-@pytest.mark.parametrize("value", [-1, -0.5, math.nan, math.inf, "5", None, True, [1]])
-def test_bad_retry_timeout_is_a_value_error_naming_it(value: object) -> None:
-    with pytest.raises(
-        ValueError, match=r"retry_timeout must be .* got " + repr(value).replace("[", r"\[")
-    ):
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (-1, ValueError),
+        (-0.5, ValueError),
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        ("5", TypeError),
+        (None, TypeError),
+        (True, TypeError),
+        ([1], TypeError),
+        (Fixed, TypeError),  # the class, not a policy
+    ],
+)
+def test_bad_retry_timeout_is_a_type_or_value_error_naming_it(
+    value: object, error: type[Exception]
+) -> None:
+    match = r"retry_timeout must be .* got " + re.escape(repr(value))
+    with pytest.raises(error, match=match) as info:
         ThingRunner(retry_timeout=value, client=RecordingClient([]))  # type: ignore[arg-type]
+    assert type(info.value) is error
 
 
 @pytest.mark.parametrize("value", [0, 0.25, 3, 15.0])
