@@ -285,3 +285,29 @@ def test_async_handlers_in_a_thread_that_runs_a_loop_use_a_loop_of_their_own(
 
     asyncio.run(notebook_cell())
     assert "async main ran" in log
+
+
+def test_a_cancelled_async_main_leaves_nothing_for_the_next_run(client: RecordingClient) -> None:
+    """Per-run state: the flag that a stop() cancelled the async main must not make the next
+    run take a SystemExit (here from its start-up) for that cancellation and swallow it."""
+    in_main = threading.Event()
+    runs: list[int] = []
+
+    class Runner(ThingRunner):
+        def on_startup(self) -> None:
+            runs.append(len(runs) + 1)
+            if len(runs) == 2:
+                raise SystemExit(3)
+
+        async def main(self) -> None:
+            in_main.set()
+            await asyncio.sleep(30)  # not waiting on the runner: stop() cancels it
+
+    runner = Runner(client=client, retry_timeout=0)
+    runner.run(background=True)
+    assert in_main.wait(5)
+    assert runner.stop(5) is True
+    assert runner.exception is None
+    with pytest.raises(SystemExit):
+        runner.run()
+    assert runs == [1, 2]

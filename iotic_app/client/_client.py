@@ -124,6 +124,10 @@ class Client:
             finally:
                 self._dispatcher.stop()
 
+    def close(self) -> None:
+        """Stop, and release what the client holds (idempotent); a later start() reopens."""
+        self.stop()
+
     def in_callback(self) -> bool:
         """Whether the calling thread is this client's callback worker (a callback is running).
 
