@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from iotic_app._log import runner_logger as _log
 from iotic_app.exceptions import IOTSyncTimeout, LinkException
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from iotic_app._aio import LoopOwner
     from iotic_app._config import ConfigLike
     from iotic_app._signals import StopOnSignals
+    from iotic_app.client import Client
     from iotic_app.retry import RetryPolicy
 
 __all__ = ["ExcInfo", "RetryingThingRunner", "RunContext", "SupportsStartStop", "ThingRunner"]
@@ -169,9 +170,10 @@ class ThingRunner:
     # -- the documented API -------------------------------------------------------------------
 
     @property
-    def client(self) -> Any:
-        """The client in use by this runner."""
-        return self.__client
+    def client(self) -> Client:
+        """The client in use by this runner: the ``Client`` made from *config*, or the object
+        given as ``client=`` (typed as a ``Client``: a stand-in provides what the agent uses)."""
+        return cast("Client", self.__client)
 
     @property
     def retry_timeout(self) -> float | RetryPolicy:
