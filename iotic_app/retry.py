@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import attrs
@@ -60,6 +62,14 @@ def _max_attempts(instance: object, attribute: attrs.Attribute[Any], value: obje
     raise error(f"max_attempts must be a whole number >= 1 or None, got {value!r}")
 
 
+def _delays(policy: RetryPolicy, clock: Callable[[], float]) -> Iterator[float]:
+    start = clock()
+    attempt = 1
+    while (wait := policy.delay(attempt, clock() - start)) is not None:
+        yield wait
+        attempt += 1
+
+
 def _gives_up(policy: Fixed | Backoff, attempt: int, elapsed: float) -> bool:
     if policy.max_attempts is not None and attempt >= policy.max_attempts:
         return True
@@ -91,6 +101,10 @@ class Fixed:
     def delay(self, attempt: int, elapsed: float) -> float | None:
         """``seconds``, or None once a limit is reached."""
         return None if _gives_up(self, attempt, elapsed) else float(self.seconds)
+
+    def delays(self, clock: Callable[[], float] = time.monotonic) -> Iterator[float]:
+        """The wait before each retry in turn, until a limit is reached; see ``Backoff.delays``."""
+        return _delays(self, clock)
 
 
 @attrs.frozen
@@ -135,6 +149,24 @@ class Backoff:
         except OverflowError:
             base = math.inf
         return float(min(self.maximum, base + random.uniform(0, self.jitter)))
+
+    def delays(self, clock: Callable[[], float] = time.monotonic) -> Iterator[float]:
+        """The wait before each retry in turn: ``delay(1, 0)``, ``delay(2, elapsed)``, and so on.
+
+        The iteration ends where ``delay()`` gives up (``max_attempts``; ``max_time`` counted on
+        *clock* from the first ``next()``, which is the first failure). A loop that succeeds
+        starts again with a fresh iterator. For a loop of one's own, such as a reconnect loop::
+
+            for wait in Backoff(initial=0.05, maximum=0.5, jitter=0.05).delays():
+                if stopping.wait(wait):      # an Event: stop() interrupts the wait
+                    break
+                if try_to_connect():
+                    break
+
+        Args:
+            clock: Seconds on a monotonic clock (for tests).
+        """
+        return _delays(self, clock)
 
 
 def as_policy(retry_timeout: object) -> RetryPolicy:
