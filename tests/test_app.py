@@ -637,3 +637,35 @@ def test_bad_config_is_rejected_where_the_runner_is_made(
 ) -> None:
     with pytest.raises(error, match="config"):
         ThingRunner(config=config)
+
+
+def test_a_client_failure_for_good_ends_a_background_app_and_status_says_so(
+    log: list[str],
+) -> None:
+    from iotic_app.exceptions import SessionTakenOver
+    from tests.test_runner import FailingClient
+
+    client = FailingClient(log)
+    app = App(client=client, retrying=True, retry_timeout=0, name="sharer")
+    sharing = threading.Event()
+    shutdowns: list[Any] = []
+
+    @app.main
+    def share(runner: Any) -> None:
+        sharing.set()
+        while not runner.wait_for_shutdown(0.01):
+            pass
+
+    @app.shutdown
+    def bye(exc_info: Any) -> None:
+        shutdowns.append(exc_info[0] if exc_info else None)
+
+    app.run(background=True)
+    assert sharing.wait(5)
+    client.fail(SessionTakenOver("another process connected as agent 'sharer'"))
+    assert app.stop(5) is True
+    assert isinstance(app.exception, SessionTakenOver)
+    assert app.status.state == "failed"
+    assert app.status.reason is not None and app.status.reason.startswith("SessionTakenOver")
+    assert shutdowns == [SessionTakenOver]
+    assert log == ["client.start", "client.stop"]

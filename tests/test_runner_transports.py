@@ -1,4 +1,5 @@
-"""``stop()`` from every thread a run owns returns at once and the run ends, on both transports.
+"""The runner on both transports: ``stop()`` from every thread a run owns returns at once and the
+run ends; a client the runner made is closed when a run ends, and opens again for the next.
 
 The threads: the run's own (main, start-up, shutdown, ``every`` without a main), an ``every`` job
 beside a main, the event loop thread of async handlers (when the run's thread already runs a
@@ -188,3 +189,28 @@ def test_stop_from_an_async_main_on_the_loop_thread_returns_at_once(space: Any) 
     host.join(ENDS_WITHIN)
     assert not host.is_alive(), "the run did not end"
     assert app.exception is None
+
+
+def test_a_client_the_runner_made_is_closed_at_the_end_and_reopens_for_the_next_run(
+    space: Any,
+) -> None:
+    """Defect 4 with close(): a runner that ended can run again on the client it made."""
+    app = App(config=space.url("rerun"), name="rerun")
+    shared: list[int] = []
+
+    @app.main
+    def main(client: Any) -> None:
+        thing = client.create_thing("rerun")
+        thing.create_feed("n").share({"run": len(shared)})
+        shared.append(len(shared))
+
+    runner = app.runner_class(config=space.url("rerun"), retry_timeout=0)
+    closes: list[bool] = []
+    close = runner.client.close
+    runner.client.close = lambda: (closes.append(True), close())[-1]  # type: ignore[method-assign]
+    for _ in range(3):
+        runner.run()
+        assert runner.exception is None
+    assert shared == [0, 1, 2]
+    assert closes == [True, True, True]
+    assert not runner.client.is_connected()
