@@ -452,8 +452,10 @@ class ThingRunner:
                     _log().info(
                         "%s retrying %s in %.3g s after %s", name, ctx.value, delay, describe(exc)
                     )
+                    self.__pause.clear()  # set by what ends a wait: stop(), a client failure
                     try:
-                        self.__pause.wait(delay)
+                        if not self.__shutdown.is_set() and self.__client_failure is None:
+                            self.__pause.wait(delay)
                     except KeyboardInterrupt as interrupt:
                         self.__exit_at_once(interrupt)
                         self.__shutdown.set()

@@ -827,3 +827,24 @@ def test_a_real_client_made_by_the_runner_is_closed_and_reopens() -> None:
     runner.run()
     assert closed == [True, True]
     assert runner.exception is None
+
+
+def test_a_retry_after_a_client_failure_still_waits_retry_timeout(log: list[str]) -> None:
+    """A handler that retries a client's failure for good: the retry waits like any other."""
+    client = FailingClient(log)
+    waited: list[float] = []
+
+    class Retrying(ThingRunner):
+        def main(self) -> None:
+            if len(waited) == 0:
+                client.fail(_taken_over())
+                waited.append(time.monotonic())
+                self.wait_for_shutdown(5)
+
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> bool:
+            return True
+
+    runner = Retrying(client=client, retry_timeout=0.3)
+    runner.run()
+    assert log == ["client.start", "client.stop", "client.start", "client.stop"]
+    assert time.monotonic() - waited[0] >= 0.3

@@ -116,8 +116,9 @@ from iotic_app import App
 POINT = {point!r}
 
 
-def say(text):
-    print(text, flush=True)
+def say(text):  # one write per line: the signal watcher logs from a thread of its own
+    sys.stdout.write(text + "\\n")
+    sys.stdout.flush()
 
 
 def hold(where, runner=None):
