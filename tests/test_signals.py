@@ -227,14 +227,17 @@ def _launch_points(tmp_path: Path, launcher: str, point: str) -> AgentProcess:
     return AgentProcess(["-u", str(path)], cwd=tmp_path)
 
 
-@pytest.mark.parametrize("launcher", ["cli", "script"])
-@pytest.mark.parametrize("point", list(MARKERS))
+#: Every point through the CLI; a plain script where what a signal interrupted used to escape.
+CASES = [("cli", point) for point in MARKERS] + [
+    ("script", point) for point in ("on_exception", "on_shutdown", "client stop")
+]
+
+
+@pytest.mark.parametrize(("launcher", "point"), CASES, ids=[f"{p}-{w}" for w, p in CASES])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_at_any_point_ends_in_one_shutdown_and_a_stopped_client(
     tmp_path: Path, launcher: str, point: str, signum: signal.Signals
 ) -> None:
-    if launcher == "script" and point not in ("on_exception", "on_shutdown", "client stop"):
-        pytest.skip("the script launcher is covered at the points where the CLI's differs")
     with _launch_points(tmp_path, launcher, point) as agent:
         agent.expect(MARKERS[point])
         agent.signal(signum)
