@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -15,11 +16,15 @@ class LoopOwner:
     """One event loop per run, in the runner's thread, created on first use.
 
     Where the runner's thread already runs a loop (a notebook's main thread), the coroutines
-    run on a loop in a thread of our own instead, so that loop is never disturbed.
+    run on a loop in a thread of our own instead, so that loop is never disturbed. That thread
+    runs inside *thread_of_run()* (the runner's: ``stop()`` from it does not wait).
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self, name: str, thread_of_run: Callable[[], AbstractContextManager[None]] | None = None
+    ) -> None:
         self._name = name
+        self._thread_of_run = thread_of_run or contextlib.nullcontext
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -60,7 +65,8 @@ class LoopOwner:
             def serve() -> None:
                 asyncio.set_event_loop(loop)
                 loop.call_soon(ready.set)
-                loop.run_forever()
+                with self._thread_of_run():
+                    loop.run_forever()
 
             self._loop = loop
             self._thread = threading.Thread(target=serve, name=f"{self._name}-loop", daemon=True)

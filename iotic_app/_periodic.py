@@ -54,9 +54,10 @@ class ScheduleThread:
     def _serve(self) -> None:
         from iotic_app._aio import LoopOwner
 
-        loop = LoopOwner("iotic-app-every")
+        loop = LoopOwner("iotic-app-every", self._runner._thread_of_run)
         try:
-            run_schedule(self._jobs, self._values, self._runner, _resolver(loop))
+            with self._runner._thread_of_run():
+                run_schedule(self._jobs, self._values, self._runner, _resolver(loop))
         except BaseException as exc:
             self.failure = exc
             self._runner._end_attempt()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -95,13 +96,20 @@ class _Handler:
             (positional if param.kind is param.POSITIONAL_ONLY else keywords).append(param.name)
         return cls(func, tuple(positional), tuple(keywords), contexts)
 
-    @property
-    def key(self) -> tuple[str, str] | None:
-        """What identifies the function across notebook cell re-runs; None for lambdas."""
-        qualname = getattr(self.func, "__qualname__", None)
-        if qualname is None or "<lambda>" in qualname:
-            return None
-        return (getattr(self.func, "__module__", None) or "", qualname)
+    def replaces(self, old: _Handler) -> bool:
+        """Whether registering this handler replaces *old* rather than adding to it.
+
+        It does for the same function again, and for a notebook cell run again: the same
+        module and qualified name, compiled anew (a new code object). Functions that share one
+        code object (made by one factory) are different handlers; lambdas always are.
+        """
+        if _same_callable(self.func, old.func):
+            return True
+        key = _key_of(self.func)
+        if key is None or key != _key_of(old.func):
+            return False
+        code = _code_of(self.func)
+        return code is not None and code is not _code_of(old.func)
 
     def __call__(self, values: Mapping[str, Any]) -> Any:
         if self.positional:
@@ -116,13 +124,32 @@ def _name_of(func: object) -> str:
     return str(getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or func)
 
 
+def _key_of(func: Callable[..., Any]) -> tuple[str, str] | None:
+    """What names *func* across notebook cell re-runs: module and qualified name (None for
+    lambdas and for callables without a qualified name)."""
+    qualname = getattr(func, "__qualname__", None)
+    if not isinstance(qualname, str) or "<lambda>" in qualname:
+        return None
+    return (getattr(func, "__module__", None) or "", qualname)
+
+
+def _code_of(func: Callable[..., Any]) -> object:
+    """The code object of *func*, or of the function it wraps (``functools.wraps``)."""
+    with contextlib.suppress(ValueError):  # a cycle of __wrapped__
+        func = inspect.unwrap(func)
+    return getattr(func, "__code__", None)
+
+
+def _same_callable(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    """*a* is *b*, or both are the same bound method (``obj.f`` makes a new object each time)."""
+    return a is b or (inspect.ismethod(a) and inspect.ismethod(b) and a == b)
+
+
 def _replace_or_append(handlers: list[_Handler], new: _Handler) -> None:
-    key = new.key
-    if key is not None:
-        for i, old in enumerate(handlers):
-            if old.key == key:
-                handlers[i] = new
-                return
+    for i, old in enumerate(handlers):
+        if new.replaces(old):
+            handlers[i] = new
+            return
     handlers.append(new)
 
 
@@ -244,16 +271,15 @@ def _log_extra_failure(exc: Exception) -> None:
 
 
 def _check_interval(seconds: object) -> float:
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, (int, float))
-        or not math.isfinite(seconds)
-        or seconds <= 0
-    ):
-        raise ValueError(
-            f"app.every(seconds) needs a positive, finite number of seconds, got {seconds!r}"
-        )
-    return float(seconds)
+    """*seconds* as a float; a ``TypeError`` unless an int or float, a ``ValueError`` unless
+    positive and finite."""
+    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+        if math.isfinite(seconds) and seconds > 0:
+            return float(seconds)
+        error: type[Exception] = ValueError
+    else:
+        error = TypeError
+    raise error(f"app.every(seconds) needs a positive, finite number of seconds, got {seconds!r}")
 
 
 def _check_base(instance: App, attribute: attrs.Attribute[Any], base: object) -> None:
@@ -351,7 +377,8 @@ class App:
 
     Args:
         config: Where and as whom to connect, passed to the runner (see ``iotic_app.Client``).
-        retry_timeout: Seconds to wait before a retry; a non-negative int or float.
+        retry_timeout: Seconds to wait before a retry (a non-negative int or float), or a
+            policy from ``iotic_app.retry``.
         retrying: Retry network and timeout failures, as ``RetryingThingRunner`` does.
         client: A client to use instead of making one from *config*.
         base: The ThingRunner subclass to build on (default ``ThingRunner``, or
@@ -360,9 +387,9 @@ class App:
         name: A name for logs and the background thread.
 
     Raises:
-        TypeError: *base* is not a ThingRunner subclass, *client* has no start()/stop(), or
-            *config* has the wrong type.
-        ValueError: *retry_timeout* is not a non-negative number or policy, or *config* is
+        TypeError: *base* is not a ThingRunner subclass, *client* has no start()/stop(),
+            *retry_timeout* is neither a number nor a policy, or *config* has the wrong type.
+        ValueError: *retry_timeout* is a negative, infinite or NaN number, or *config* is
             not valid (an unknown scheme, a bad option).
         FileNotFoundError: *config* names an .ini file that does not exist.
     """
@@ -431,10 +458,11 @@ class App:
         handler = _Handler.from_function("main", func)
         with self._state.lock:
             current = self._main
-            if current is not None and (current.key is None or current.key != handler.key):
+            if current is not None and not handler.replaces(current):
                 raise TypeError(
                     f"app already has a main, {_name_of(current.func)}(); an app has exactly "
-                    f"one main, so {_name_of(func)}() cannot be registered too"
+                    f"one main, so {_name_of(func)}() cannot be registered too (only the same "
+                    "function, or a notebook cell run again, replaces it)"
                 )
             self._main = handler
             self._state.runner_class = None
@@ -512,7 +540,8 @@ class App:
                 feed.share(sensor.read())
 
         Raises:
-            ValueError: *seconds* is not a positive, finite number.
+            TypeError: *seconds* is not an int or float.
+            ValueError: *seconds* is not positive and finite.
         """
         interval = _check_interval(seconds)
 
@@ -528,7 +557,7 @@ class App:
         handler = _Handler.from_function("every", func)
         with self._state.lock:
             for i, (old, _) in enumerate(self._every):
-                if handler.key is not None and old.key == handler.key:
+                if handler.replaces(old):
                     self._every[i] = (handler, interval)
                     break
             else:

@@ -26,7 +26,7 @@ LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-#: Exit status when a second Ctrl+C ended the run at once (as shells report SIGINT).
+#: Exit status when a second Ctrl+C or SIGTERM ended the run at once (as shells report SIGINT).
 EXIT_INTERRUPTED = 130
 
 
@@ -224,9 +224,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="run an agent's App in the foreground until it ends or is stopped",
         description=(
             "Import the agent and run its App in the foreground. Ctrl+C or SIGTERM shut it "
-            "down gracefully (shutdown handlers run); a second Ctrl+C exits at once. "
+            "down gracefully (shutdown handlers run); a second one exits at once. "
             "Exit status: 0 when the run ended gracefully, 1 when it failed, 130 when a "
-            "second Ctrl+C cut the shutdown short, 2 for a usage error."
+            "second Ctrl+C or SIGTERM cut the shutdown short, 2 for a usage error."
         ),
     )
     run.add_argument(
@@ -274,8 +274,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
 
     Returns:
         The exit status: 0 when the run ended gracefully, 1 when it failed (the error is
-        logged), 130 when a second Ctrl+C cut the shutdown short. Usage errors exit with 2
-        (``SystemExit`` from argparse).
+        logged), 130 when a second Ctrl+C or SIGTERM cut the shutdown short. Usage errors
+        exit with 2 (``SystemExit`` from argparse).
 
     Example::
 

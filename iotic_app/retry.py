@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol, runtime_checkable
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import attrs
 
@@ -28,31 +30,44 @@ class RetryPolicy(Protocol):
         """An attempt that ran this many seconds before failing starts a new count."""
 
 
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """An int or a float, not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _seconds(name: str, *, allow_none: bool = False, positive: bool = False) -> Any:
-    """An attrs validator: a finite, non-negative (or positive) int or float."""
+    """An attrs validator: a finite, non-negative (or positive) int or float.
+
+    A value of another type is a ``TypeError``; a negative, zero (with *positive*), infinite or
+    NaN number a ``ValueError``.
+    """
 
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None and allow_none:
             return
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or value < 0
-            or (positive and value == 0)
-        ):
-            kind = "a positive" if positive else "a non-negative"
-            extra = " or None" if allow_none else ""
-            raise ValueError(f"{name} must be {kind} number of seconds{extra}, got {value!r}")
+        if _is_number(value) and math.isfinite(value) and (value > 0 if positive else value >= 0):
+            return
+        kind = "a positive" if positive else "a non-negative"
+        extra = " or None" if allow_none else ""
+        error = ValueError if _is_number(value) else TypeError
+        raise error(f"{name} must be {kind} number of seconds{extra}, got {value!r}")
 
     return check
 
 
 def _max_attempts(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_attempts must be a whole number >= 1 or None, got {value!r}")
+    error = ValueError if isinstance(value, int) and not isinstance(value, bool) else TypeError
+    raise error(f"max_attempts must be a whole number >= 1 or None, got {value!r}")
+
+
+def _delays(policy: RetryPolicy, clock: Callable[[], float]) -> Iterator[float]:
+    start = clock()
+    attempt = 1
+    while (wait := policy.delay(attempt, clock() - start)) is not None:
+        yield wait
+        attempt += 1
 
 
 def _gives_up(policy: Fixed | Backoff, attempt: int, elapsed: float) -> bool:
@@ -86,6 +101,10 @@ class Fixed:
     def delay(self, attempt: int, elapsed: float) -> float | None:
         """``seconds``, or None once a limit is reached."""
         return None if _gives_up(self, attempt, elapsed) else float(self.seconds)
+
+    def delays(self, clock: Callable[[], float] = time.monotonic) -> Iterator[float]:
+        """The wait before each retry in turn, until a limit is reached; see ``Backoff.delays``."""
+        return _delays(self, clock)
 
 
 @attrs.frozen
@@ -131,21 +150,43 @@ class Backoff:
             base = math.inf
         return float(min(self.maximum, base + random.uniform(0, self.jitter)))
 
+    def delays(self, clock: Callable[[], float] = time.monotonic) -> Iterator[float]:
+        """The wait before each retry in turn: ``delay(1, 0)``, ``delay(2, elapsed)``, and so on.
+
+        The iteration ends where ``delay()`` gives up (``max_attempts``; ``max_time`` counted on
+        *clock* from the first ``next()``, which is the first failure). A loop that succeeds
+        starts again with a fresh iterator. For a loop of one's own, such as a reconnect loop::
+
+            for wait in Backoff(initial=0.05, maximum=0.5, jitter=0.05).delays():
+                if stopping.wait(wait):      # an Event: stop() interrupts the wait
+                    break
+                if try_to_connect():
+                    break
+
+        Args:
+            clock: Seconds on a monotonic clock (for tests).
+        """
+        return _delays(self, clock)
+
 
 def as_policy(retry_timeout: object) -> RetryPolicy:
-    """Turn a ``retry_timeout`` argument into a policy, or raise ``ValueError`` saying why.
+    """Turn a ``retry_timeout`` argument into a policy, or raise saying why.
 
     A number means ``Fixed(retry_timeout)``; a policy object is used as it is.
 
     Raises:
-        ValueError: *retry_timeout* is neither a non-negative, finite number nor a policy.
+        TypeError: *retry_timeout* is neither an int or float nor a policy.
+        ValueError: *retry_timeout* is a negative, infinite or NaN number.
     """
-    if isinstance(retry_timeout, (int, float)) and not isinstance(retry_timeout, bool):
+    if _is_number(retry_timeout):
         if math.isfinite(retry_timeout) and retry_timeout >= 0:
             return Fixed(retry_timeout)
+        error: type[Exception] = ValueError
     elif isinstance(retry_timeout, RetryPolicy) and not isinstance(retry_timeout, type):
         return retry_timeout
-    raise ValueError(
+    else:
+        error = TypeError
+    raise error(
         "retry_timeout must be a non-negative, finite number of seconds (int or float) "
         f"or a retry policy such as iotic_app.retry.Backoff(), got {retry_timeout!r}"
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import inspect
 import sys
 import threading
 import time
-from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from iotic_app._log import runner_logger as _log
 from iotic_app.exceptions import IOTSyncTimeout, LinkException
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
 
     from iotic_app._aio import LoopOwner
     from iotic_app._config import ConfigLike
+    from iotic_app._signals import StopOnSignals
+    from iotic_app.client import Client
     from iotic_app.retry import RetryPolicy
 
 __all__ = ["ExcInfo", "RetryingThingRunner", "RunContext", "SupportsStartStop", "ThingRunner"]
@@ -62,11 +66,12 @@ def supports_start_stop(client: object) -> bool:
 
 
 def check_retry_timeout(retry_timeout: object) -> RetryPolicy:
-    """Return the retry policy *retry_timeout* stands for, or raise ``ValueError``.
+    """Return the retry policy *retry_timeout* stands for, or raise saying why.
 
     Raises:
-        ValueError: *retry_timeout* is neither a non-negative, finite int or float, nor a
-            policy from ``iotic_app.retry``.
+        TypeError: *retry_timeout* is neither an int or float nor a policy from
+            ``iotic_app.retry``.
+        ValueError: *retry_timeout* is a negative, infinite or NaN number.
     """
     from iotic_app.retry import as_policy  # here: `import iotic_app` stays light
 
@@ -100,11 +105,15 @@ class ThingRunner:
     ``main()``. When either raises, ``on_exception()`` decides: truthy waits ``retry_timeout``
     seconds (``stop()`` interrupts the wait) and tries again with a fresh connection; falsy ends
     the run. ``on_shutdown()`` runs once at the end of every run whose start-up succeeded, while
-    the client is still started, and the client is stopped last. Any of the four may be an
-    ``async def``: it then runs on an event loop owned by the runner's thread.
+    the client is still started (it stays started through a retry wait), and the client is
+    stopped last. Any of the four may be an ``async def``: it then runs on an event loop owned
+    by the runner's thread.
 
-    In the foreground in the main thread, SIGTERM shuts down gracefully as Ctrl+C does, and a
-    second Ctrl+C (or SIGTERM) while shutting down lets ``KeyboardInterrupt`` out at once.
+    In the foreground in the main thread, the first Ctrl+C or SIGTERM asks the run to stop, as
+    ``stop()`` does (nothing is raised where it lands); a second one lets ``KeyboardInterrupt``
+    out of ``run()`` at once. A client that fails for good (``SessionTakenOver``) ends the run
+    as if ``main()`` had raised its exception. A client made by the runner is closed when the
+    run ends.
     Background runs still going at interpreter exit are stopped gracefully.
 
     Args:
@@ -112,11 +121,15 @@ class ThingRunner:
             is given.
         retry_timeout: Seconds to wait before a retry (a non-negative int or float), or a
             policy from ``iotic_app.retry`` (backoff, attempt and time limits).
-        client: Any object with ``start()`` and ``stop()``; by default a ``Client(config)``.
+        client: Any object with ``start()`` and ``stop()``; by default a ``Client(config)``,
+            which the runner closes when a run ends (a client given here is left open). When
+            it has ``add_failure_listener()``, its failure for good ends the run.
 
     Raises:
-        ValueError: *retry_timeout* or *config* is not valid.
-        TypeError: *client* has no ``start()``/``stop()``, or *config* has the wrong type.
+        ValueError: *retry_timeout* is a negative, infinite or NaN number, or *config* is not
+            valid.
+        TypeError: *retry_timeout* is neither a number nor a policy, *client* has no
+            ``start()``/``stop()``, or *config* has the wrong type.
     """
 
     def __init__(
@@ -128,10 +141,11 @@ class ThingRunner:
     ) -> None:
         self.__policy = check_retry_timeout(retry_timeout)
         self.__retry_timeout = retry_timeout
+        self.__made_client = client is None  # closed when a run ends: nobody else has it
         if client is None:
-            from iotic_app.client import Client  # imported here: `import iotic_app` stays light
+            from iotic_app import client as client_module  # here: `import iotic_app` stays light
 
-            client = Client(config)
+            client = client_module.Client(config)
         elif not supports_start_stop(client):
             raise TypeError(
                 f"client must be an object with start() and stop() methods, got {client!r}"
@@ -142,20 +156,24 @@ class ThingRunner:
         self.__lock = threading.Lock()
         self.__done = threading.Event()
         self.__done.set()
-        self.__run_thread_id: int | None = None
+        self.__owned: set[int] = set()  # threads of the run: stop() from them never waits
         self.__exception: BaseException | None = None
         self.__attempts = 0
         self.__loop: LoopOwner | None = None
         self.__waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = set()
         self.__main_task: tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]] | None = None
-        self.__main_cancelled = False
+        self.__main_cancelled = False  # stop() cancelled the async main of this attempt
+        self.__client_failure: BaseException | None = None  # the client failed for good
+        self.__pause = threading.Event()  # what a retry wait waits on: stop(), client failure
+        self.__signals: StopOnSignals | None = None  # of a foreground run
 
     # -- the documented API -------------------------------------------------------------------
 
     @property
-    def client(self) -> Any:
-        """The client in use by this runner."""
-        return self.__client
+    def client(self) -> Client:
+        """The client in use by this runner: the ``Client`` made from *config*, or the object
+        given as ``client=`` (typed as a ``Client``: a stand-in provides what the agent uses)."""
+        return cast("Client", self.__client)
 
     @property
     def retry_timeout(self) -> float | RetryPolicy:
@@ -164,8 +182,9 @@ class ThingRunner:
 
     @property
     def shutdown_requested(self) -> bool:
-        """Whether ``stop()`` was called, the run failed for good, or ``main()`` has finished."""
-        return self.__shutdown.is_set()
+        """Whether ``stop()`` was called, the run or its client failed for good, or ``main()``
+        has finished."""
+        return self.__shutdown.is_set() or self.__client_failure is not None
 
     @property
     def exception(self) -> BaseException | None:
@@ -232,8 +251,8 @@ class ThingRunner:
         Raises:
             RuntimeError: A run of this runner is still going.
             BaseException: In the foreground, whatever ended the run, unless ``on_shutdown()``
-                returned truthy. ``KeyboardInterrupt``, SIGTERM and ``stop()`` end it
-                gracefully.
+                returned truthy. ``KeyboardInterrupt``, a first SIGINT or SIGTERM and
+                ``stop()`` end it gracefully; a second signal lets ``KeyboardInterrupt`` out.
         """
         with self.__lock:
             if not self.__done.is_set():
@@ -244,8 +263,11 @@ class ThingRunner:
             self.__done.clear()
             self.__shutdown.clear()
             self.__wake.clear()
+            self.__pause.clear()
             self.__exception = None
             self.__attempts = 0
+            self.__main_cancelled = False
+            self.__client_failure = None
             if background:
                 _exit_stopper.add(self)
                 threading.Thread(
@@ -254,30 +276,35 @@ class ThingRunner:
                     daemon=True,
                 ).start()
                 return
+        from iotic_app._signals import StopOnSignals
+
         try:
-            with _SigtermAsKeyboardInterrupt():
+            with StopOnSignals(self.__on_signal) as self.__signals:
                 self.__run()
         except BaseException as exc:
             self.__exception = exc
             raise
         finally:
+            self.__signals = None
             self.__done.set()
 
     def stop(self, timeout: float | None = None) -> bool:
         """Request the run to stop, waiting at most *timeout* seconds for it to end.
 
-        Safe from any thread, including the runner's own (from ``main()`` or a handler it
-        returns at once), and idempotent. Without a run it only sets ``shutdown_requested``.
-        An async main waiting on anything but the runner is cancelled.
+        Safe from any thread, and idempotent. From a thread of the run itself it requests the
+        stop and returns at once, without waiting (the run may have to wait for that thread):
+        ``main()`` and the other hooks, an ``@app.every`` function, an async handler on the
+        runner's event loop thread, and the client's callbacks (follow, control, catchall).
+        Without a run it only sets ``shutdown_requested``. An async main waiting on anything
+        but the runner is cancelled.
 
         Returns:
             True if the run has ended (or none was going), False if it is still ending.
         """
-        self.__shutdown.set()
-        self.__interrupt(cancel_main=True)
+        self.__request_stop()
         if self.__done.is_set():
             return True
-        if threading.get_ident() == self.__run_thread_id:
+        if self.__in_thread_of_run():
             return False
         return self.__done.wait(timeout)
 
@@ -302,6 +329,25 @@ class ThingRunner:
         return await wait_event(self.__add_waiter, self.__remove_waiter, timeout)
 
     # -- for App and subclasses ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _thread_of_run(self) -> Iterator[None]:
+        """Count the calling thread as one of the run's for the block: ``stop()`` from it
+        then never waits for the run (which may be waiting for this thread)."""
+        ident = threading.get_ident()
+        with self.__lock:
+            self.__owned.add(ident)
+        try:
+            yield
+        finally:
+            with self.__lock:
+                self.__owned.discard(ident)
+
+    def __in_thread_of_run(self) -> bool:
+        if threading.get_ident() in self.__owned:
+            return True
+        in_callback = getattr(self.__client, "in_callback", None)
+        return bool(in_callback()) if callable(in_callback) else False
 
     def _end_attempt(self) -> None:
         """Wake ``main()`` so this attempt ends, without requesting shutdown.
@@ -331,19 +377,27 @@ class ThingRunner:
             _exit_stopper.discard(self)
 
     def __run(self) -> None:
-        self.__run_thread_id = threading.get_ident()
         name = type(self).__name__
         _log().info("%s starting", name)
+        route = _failure_route(self.__client)
+        if route is not None:
+            route.add(self)
         try:
-            self.__lifecycle(name)
+            with self._thread_of_run():
+                self.__lifecycle(name)
         finally:
+            if route is not None:
+                route.discard(self)
             if self.__loop is not None:
                 self.__loop.close()
                 self.__loop = None
+            if self.__made_client:
+                self.__close_client()
 
     def __lifecycle(self, name: str) -> None:
         client = self.__client
         started_up = False
+        client_started = False
         failure: ExcInfo | None = None  # what ends the run, if anything
         interrupted = False  # stop() or Ctrl+C ended a retry wait: never re-raise
         streak = 0  # attempts failed in a row, for the retry policy
@@ -351,13 +405,14 @@ class ThingRunner:
         last_ctx: RunContext | None = None
         while True:
             ctx = RunContext.MAIN if started_up else RunContext.ON_STARTUP
-            client_started = False
             self.__attempts += 1
             attempt_started = time.monotonic()
+            self.__main_cancelled = False
             self.__wake.clear()
-            if self.__shutdown.is_set():  # stop() may have raced with the clear
-                self.__wake.set()
+            if self.__shutdown.is_set() or self.__client_failure is not None:
+                self.__wake.set()  # stop() or a client failure may have raced with the clear
             try:
+                self.__raise_client_failure()  # the client failed for good in the retry wait
                 client.start()
                 client_started = True
                 _log().info("%s connected", name)
@@ -365,11 +420,15 @@ class ThingRunner:
                     self.__call(self.on_startup)
                     started_up = True
                     ctx = RunContext.MAIN
+                    self.__raise_client_failure()
                 self.__call(self.main, main=True)
-            except KeyboardInterrupt:
+                self.__raise_client_failure()
+            except KeyboardInterrupt as interrupt:
+                self.__exit_at_once(interrupt)
                 _log().info("%s: KeyboardInterrupt, shutting down", name)
-            except BaseException as exc:
-                if self.__main_cancelled and not isinstance(exc, Exception):
+            except BaseException as caught:
+                exc = self.__take_client_failure() or caught  # the cause of what main raised
+                if self.__main_cancelled and exc is caught and _is_cancellation(exc):
                     _log().info("%s: async main cancelled by stop()", name)
                     break
                 failure = (type(exc), exc, exc.__traceback__)
@@ -380,24 +439,91 @@ class ThingRunner:
                     streak, streak_started = 0, attempt_started
                 streak += 1
                 last_ctx = ctx
-                delay = self.__retry_delay(ctx, failure, streak, now - streak_started)
+                try:
+                    delay = self.__retry_delay(ctx, failure, streak, now - streak_started)
+                except KeyboardInterrupt as interrupt:  # in on_exception: shut down
+                    self.__exit_at_once(interrupt)
+                    _log().info("%s: KeyboardInterrupt in on_exception, shutting down", name)
+                    interrupted = True
+                    break
                 if delay is not None:
-                    self.__stop_client(client, client_started, retrying=True)
+                    # The client stays started through the wait (so an on_shutdown after a
+                    # stop() in the wait has it started); the retry stops and restarts it.
                     _log().info(
                         "%s retrying %s in %.3g s after %s", name, ctx.value, delay, describe(exc)
                     )
+                    self.__pause.clear()  # set by what ends a wait: stop(), a client failure
                     try:
-                        interrupted = self.__shutdown.wait(delay)
-                    except KeyboardInterrupt:
-                        interrupted = True
+                        if not self.__shutdown.is_set() and self.__client_failure is None:
+                            self.__pause.wait(delay)
+                    except KeyboardInterrupt as interrupt:
+                        self.__exit_at_once(interrupt)
+                        self.__shutdown.set()
+                    interrupted = self.__shutdown.is_set()
                     if not interrupted:
+                        self.__stop_client(client, client_started, retrying=True)
+                        client_started = False
                         failure = None
                         continue
-                    client_started = False
             break
         self.__shutdown.set()
         self.__wake.set()
         self.__finish(name, client, client_started, started_up, failure, interrupted)
+
+    # -- stop requests, signals and client failures -------------------------------------------
+
+    def __request_stop(self) -> None:
+        """What ``stop()`` does without waiting: safe from any thread, never blocks for long."""
+        self.__shutdown.set()
+        self.__pause.set()
+        self.__interrupt(cancel_main=True)
+
+    def __exit_at_once(self, interrupt: KeyboardInterrupt) -> None:
+        """Re-raise *interrupt* when a second signal raised it: no graceful shutdown then."""
+        signals = self.__signals
+        if signals is not None and signals.exiting:
+            raise interrupt
+
+    def __on_signal(self, signum: int) -> None:
+        """The first SIGINT or SIGTERM of a foreground run (called from the signal watcher)."""
+        import signal
+
+        _log().info(
+            "%s: %s, shutting down (again to exit at once)",
+            type(self).__name__,
+            signal.Signals(signum).name,
+        )
+        self.__request_stop()
+
+    def _client_failed(self, exc: BaseException) -> None:
+        """The client failed for good (called from one of its threads): end the attempt so
+        that the run goes on as if main had raised *exc*."""
+        with self.__lock:
+            if self.__done.is_set() or self.__client_failure is not None:
+                return
+            self.__client_failure = exc
+        _log().error("%s: the client failed for good: %s", type(self).__name__, describe(exc))
+        self.__pause.set()
+        self.__interrupt(cancel_main=True)
+
+    def __take_client_failure(self) -> BaseException | None:
+        with self.__lock:
+            exc, self.__client_failure = self.__client_failure, None
+        return exc
+
+    def __raise_client_failure(self) -> None:
+        exc = self.__take_client_failure()
+        if exc is not None:
+            raise exc
+
+    def __close_client(self) -> None:
+        close = getattr(self.__client, "close", None)
+        if not callable(close):
+            return
+        try:
+            close()
+        except Exception as exc:
+            _log().error("client.close() raised %s", describe(exc), exc_info=exc)
 
     def __retry_delay(
         self, ctx: RunContext, failure: ExcInfo, streak: int, elapsed: float
@@ -481,7 +607,7 @@ class ThingRunner:
         if self.__loop is None:
             from iotic_app._aio import LoopOwner
 
-            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}")
+            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}", self._thread_of_run)
         if not main:
             return self.__loop.run(awaitable)
         self.__main_cancelled = False
@@ -539,34 +665,68 @@ class RetryingThingRunner(ThingRunner):
         return is_network_failure(exc_info[1])
 
 
-class _SigtermAsKeyboardInterrupt:
-    """In the main thread, make SIGTERM raise ``KeyboardInterrupt`` as Ctrl+C does."""
+def _is_cancellation(exc: BaseException) -> bool:
+    """Whether *exc* is ``asyncio.CancelledError`` (asyncio is imported by then, if at all)."""
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
+
+
+class _FailureRoute:
+    """The one failure listener a runner registers on a client, for every run on it.
+
+    An App makes a fresh runner for each run, all on one client when it was given one: the
+    client gets one listener, which tells the runners that are running on it.
+    """
 
     def __init__(self) -> None:
-        self._previous: Any = None
-        self._installed = False
+        import weakref
 
-    def __enter__(self) -> None:
-        if threading.current_thread() is threading.main_thread():
-            import signal
+        self._runners: weakref.WeakSet[ThingRunner] = weakref.WeakSet()
+        self._lock = threading.Lock()
 
-            try:
-                self._previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-                self._installed = True
-            except ValueError:  # an embedded interpreter may refuse
-                pass
+    def add(self, runner: ThingRunner) -> None:
+        with self._lock:
+            self._runners.add(runner)
 
-    def __exit__(self, *exc: object) -> None:
-        if self._installed:
-            import signal
+    def discard(self, runner: ThingRunner) -> None:
+        with self._lock:
+            self._runners.discard(runner)
 
-            signal.signal(signal.SIGTERM, self._previous)
+    def __call__(self, exc: BaseException) -> None:
+        with self._lock:
+            runners = list(self._runners)
+        for runner in runners:
+            runner._client_failed(exc)
 
 
-def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
-    import signal
+_routes: weakref.WeakKeyDictionary[Any, _FailureRoute] | None = None
+_routes_lock = threading.Lock()
 
-    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+def _failure_route(client: object) -> _FailureRoute | None:
+    """The route of *client*'s failures to its runners, registered on first use; None when
+    the client has no ``add_failure_listener``."""
+    global _routes
+    add_listener = getattr(client, "add_failure_listener", None)
+    if not callable(add_listener):
+        return None
+    with _routes_lock:
+        if _routes is None:
+            import weakref
+
+            _routes = weakref.WeakKeyDictionary()
+        try:
+            route = _routes.get(client)
+        except TypeError:  # not weakly referenceable or not hashable: one listener per run
+            route = None
+        else:
+            if route is not None:
+                return route
+        route = _FailureRoute()
+        add_listener(route)
+        with contextlib.suppress(TypeError):
+            _routes[client] = route
+        return route
 
 
 class _ExitStopper:

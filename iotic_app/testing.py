@@ -46,7 +46,7 @@ PEER_AGENT = "tester"
 _ACTIVE: weakref.WeakKeyDictionary[App, RunningApp] = weakref.WeakKeyDictionary()
 
 
-def _iotic_app_testing_started(app: App, client: Any) -> None:
+def _iotic_app_testing_started(app: App, client: Client) -> None:
     """Start-up handler registered on apps run by ``PrivateSpace.run``; idle outside of it."""
     running = _ACTIVE.get(app)
     if running is not None:
@@ -213,8 +213,8 @@ class RunningApp:
     # -- what the test uses ---------------------------------------------------------------------
 
     @property
-    def client(self) -> Any:
-        """The app's client in the current run."""
+    def client(self) -> Client:
+        """The app's client in the current run (a ``Client`` on the private space)."""
         runner = self.app.runner
         if runner is None:  # pragma: no cover - the with block always has a run
             raise RuntimeError("the app has not run")
@@ -427,7 +427,7 @@ class RunningApp:
             self._lock.notify_all()
         return stopped
 
-    def _started_up(self, client: Any) -> None:
+    def _started_up(self, client: Client) -> None:
         """In the app's run thread, after its start-up handlers: watch every feed it has."""
         try:
             for lid, pid in _feeds_of(client).values():
@@ -541,7 +541,7 @@ def _holds(condition: Callable[[], bool]) -> bool:
         return False
 
 
-def _feeds_of(client: Any) -> dict[str, tuple[str, str]]:
+def _feeds_of(client: Client) -> dict[str, tuple[str, str]]:
     """The feeds of *client*'s agent (but the observer's): ``{guid: (thing lid, pid)}``."""
     feeds: dict[str, tuple[str, str]] = {}
     for lid, info in client.list().items():

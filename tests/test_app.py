@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -206,35 +207,127 @@ def test_exactly_one_main(app: App) -> None:
         app.main(lambda: None)
 
 
-def _cell(app: App, log: list[str], label: str) -> None:
-    """A notebook cell: running it again defines functions with the same qualified names."""
+#: A notebook cell: each run of it compiles new code for functions with the same qualified names.
+CELL = """
+@app.startup
+def setup():
+    log.append(f"setup {label}")
 
-    @app.startup
-    def setup() -> None:
-        log.append(f"setup {label}")
+@app.main
+def loop():
+    log.append(f"main {label}")
 
-    @app.main
-    def loop() -> None:
-        log.append(f"main {label}")
+@app.on_exception
+def handler():
+    log.append(f"on_exception {label}")
 
-    @app.on_exception
-    def handler() -> None:
-        log.append(f"on_exception {label}")
+@app.shutdown
+def bye():
+    log.append(f"shutdown {label}")
 
-    @app.shutdown
-    def bye() -> None:
-        log.append(f"shutdown {label}")
+@app.every(60)
+def tick():
+    log.append(f"every {label}")
+"""
+
+
+def _run_cell(app: App, log: list[str], label: str, source: str = CELL) -> None:
+    """Run *source* as a notebook does: compiled afresh, in the ``__main__`` module."""
+    namespace = {"__name__": "__main__", "app": app, "log": log, "label": label}
+    exec(compile(source, "<cell>", "exec"), namespace)
 
 
 def test_a_cell_run_again_replaces_its_handlers(app: App, log: list[str]) -> None:
-    _cell(app, log, "v1")
-    _cell(app, log, "v2")
+    _run_cell(app, log, "v1")
+    _run_cell(app, log, "v2")
+    assert len(app._every) == 1
     app.run()
-    assert [line for line in log if not line.startswith("client")] == [
+    every = [line for line in log if line.startswith("every")]
+    assert every in ([], ["every v2"])  # in a thread of its own, beside a main that returns
+    assert [line for line in log if not line.startswith(("client", "every"))] == [
         "setup v2",
         "main v2",
         "shutdown v2",
     ]
+
+
+def test_a_decorated_function_in_a_cell_run_again_is_replaced(app: App, log: list[str]) -> None:
+    """functools.wraps: the wrapper's code is the decorator's, the same at every run."""
+
+    def logged(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper() -> Any:
+            return func()
+
+        return wrapper
+
+    source = "@app.startup\n@logged\ndef setup():\n    log.append(label)\n"
+    for label in ("v1", "v2"):
+        namespace = {"__name__": "__main__", "app": app, "log": log, "label": label}
+        namespace["logged"] = logged
+        exec(compile(source, "<cell>", "exec"), namespace)
+    app.register_main(lambda: None)
+    app.run()
+    assert [line for line in log if not line.startswith("client")] == ["v2"]
+
+
+def _factory(log: list[str], label: str) -> Callable[[], None]:
+    def handler() -> None:
+        log.append(label)
+
+    return handler
+
+
+def test_functions_made_by_one_factory_all_register(app: App, log: list[str]) -> None:
+    for label in ("a", "b", "c"):
+        app.register_startup(_factory(log, f"startup {label}"))
+        app.register_shutdown(_factory(log, f"shutdown {label}"))
+        app.register_on_exception(_factory(log, f"on_exception {label}"))
+
+    @app.main
+    def main() -> None:
+        raise LinkException("down")
+
+    with pytest.raises(LinkException):
+        app.run()
+    assert [line for line in log if not line.startswith("client")] == [
+        "startup a",
+        "startup b",
+        "startup c",
+        "on_exception a",
+        "on_exception b",
+        "on_exception c",
+        "shutdown c",
+        "shutdown b",
+        "shutdown a",
+    ]
+
+
+def test_the_same_function_registered_again_is_registered_once(app: App, log: list[str]) -> None:
+    handler = _factory(log, "once")
+    app.register_startup(handler)
+    app.register_startup(handler)
+    app.register_main(handler)
+    app.register_main(handler)  # the same main again: not a second main
+    app.run()
+    assert [line for line in log if not line.startswith("client")] == ["once", "once"]
+
+
+def test_a_second_main_from_a_factory_is_a_type_error(app: App, log: list[str]) -> None:
+    app.register_main(_factory(log, "first"))
+    with pytest.raises(TypeError, match=r"app already has a main, .*handler\(\)"):
+        app.register_main(_factory(log, "second"))
+    app.run()
+    assert [line for line in log if not line.startswith("client")] == ["first"]
+
+
+def test_a_main_of_a_cell_run_again_replaces_it_but_another_is_refused(
+    app: App, log: list[str]
+) -> None:
+    _run_cell(app, log, "v1")
+    _run_cell(app, log, "v2")  # the same cell again: replaces
+    with pytest.raises(TypeError, match="exactly one main"):
+        _run_cell(app, log, "v3", "@app.main\ndef other():\n    pass\n")
 
 
 def test_lambdas_are_always_added(app: App, log: list[str]) -> None:
@@ -472,7 +565,7 @@ def test_background_run_that_ended_by_itself_can_run_again(app: App, log: list[s
         ({"base": "ThingRunner"}, TypeError, r"base must be a ThingRunner subclass"),
         ({"client": object()}, TypeError, r"client must be an object with start\(\) and stop"),
         ({"retry_timeout": -1}, ValueError, r"retry_timeout must be .* got -1"),
-        ({"retry_timeout": "15"}, ValueError, r"retry_timeout must be .* got '15'"),
+        ({"retry_timeout": "15"}, TypeError, r"retry_timeout must be .* got '15'"),
     ],
 )
 def test_bad_arguments_are_rejected_at_once(
@@ -544,3 +637,35 @@ def test_bad_config_is_rejected_where_the_runner_is_made(
 ) -> None:
     with pytest.raises(error, match="config"):
         ThingRunner(config=config)
+
+
+def test_a_client_failure_for_good_ends_a_background_app_and_status_says_so(
+    log: list[str],
+) -> None:
+    from iotic_app.exceptions import SessionTakenOver
+    from tests.test_runner import FailingClient
+
+    client = FailingClient(log)
+    app = App(client=client, retrying=True, retry_timeout=0, name="sharer")
+    sharing = threading.Event()
+    shutdowns: list[Any] = []
+
+    @app.main
+    def share(runner: Any) -> None:
+        sharing.set()
+        while not runner.wait_for_shutdown(0.01):
+            pass
+
+    @app.shutdown
+    def bye(exc_info: Any) -> None:
+        shutdowns.append(exc_info[0] if exc_info else None)
+
+    app.run(background=True)
+    assert sharing.wait(5)
+    client.fail(SessionTakenOver("another process connected as agent 'sharer'"))
+    assert app.stop(5) is True
+    assert isinstance(app.exception, SessionTakenOver)
+    assert app.status.state == "failed"
+    assert app.status.reason is not None and app.status.reason.startswith("SessionTakenOver")
+    assert shutdowns == [SessionTakenOver]
+    assert log == ["client.start", "client.stop"]

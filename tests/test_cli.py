@@ -281,6 +281,46 @@ def test_a_failing_main_exits_1_with_the_error_logged(tmp_path: Path) -> None:
     assert "Traceback" in err
 
 
+def test_a_session_taken_over_ends_a_sharing_main_and_exits_1_naming_it(tmp_path: Path) -> None:
+    """A main that only shares never raises: the client's failure for good ends the run."""
+    path = _write(
+        tmp_path / "sharer.py",
+        """
+        import threading
+        from iotic_app import App
+        from iotic_app.exceptions import SessionTakenOver
+
+        class Client:  # as iotic_app.Client when another process takes the session over
+            def __init__(self):
+                self.listeners = []
+            def add_failure_listener(self, listener):
+                self.listeners.append(listener)
+            def start(self):
+                exc = SessionTakenOver("another process connected as agent 'sharer'")
+                fire = lambda: [listener(exc) for listener in self.listeners]
+                threading.Timer(0.05, fire).start()
+            def stop(self):
+                print("client stopped", flush=True)
+
+        app = App(client=Client(), retrying=True, retry_timeout=0)
+
+        @app.main
+        def share(runner):
+            while not runner.wait_for_shutdown(0.01):
+                pass  # feed.share(...) returns normally and only queues
+
+        @app.shutdown
+        def bye(app, exc_info):
+            print("shutdown saw", exc_info[0].__name__, flush=True)
+        """,
+    )
+    code, out, err = run_to_end(["-m", "iotic_app", "run", str(path)], cwd=tmp_path)
+    assert code == 1, err
+    assert out == "shutdown saw SessionTakenOver\nclient stopped\n"
+    assert re.search(r" ERROR iotic_app\.cli: .*SessionTakenOver: another process", err), err
+    assert "retrying" not in err
+
+
 def test_a_package_whose_import_fails_is_not_reported_as_missing(tmp_path: Path) -> None:
     _write(tmp_path / "brokenpkg" / "__init__.py", "import no_such_dependency\n")
     _write(tmp_path / "brokenpkg" / "agent.py", "")

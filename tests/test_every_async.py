@@ -121,10 +121,24 @@ def test_a_periodic_failure_ends_a_running_main(app: App, log: list[str]) -> Non
     assert not app.shutdown_requested or app.exception is not None
 
 
-@pytest.mark.parametrize("seconds", [0, -1, float("nan"), float("inf"), "1", None])
-def test_every_needs_a_positive_interval(app: App, seconds: Any) -> None:
-    with pytest.raises(ValueError, match=r"app.every\(seconds\) needs a positive"):
+@pytest.mark.parametrize(
+    ("seconds", "error"),
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        ("1", TypeError),
+        (None, TypeError),
+        (True, TypeError),
+    ],
+)
+def test_every_needs_a_positive_interval(app: App, seconds: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"app.every\(seconds\) needs a positive") as info:
         app.every(seconds)
+    assert type(info.value) is error
+    with pytest.raises(error, match=r"seconds"):
+        app.register_every(lambda: None, seconds)
 
 
 def test_every_rejects_parameters_it_cannot_supply(app: App) -> None:
@@ -135,15 +149,24 @@ def test_every_rejects_parameters_it_cannot_supply(app: App) -> None:
 
 
 def test_every_returns_the_function_and_a_cell_run_again_replaces_it(app: App) -> None:
+    def tick() -> None: ...
+
+    assert app.every(1)(tick) is tick
+    for seconds in (2, 3):  # the cell run again: new code, the same qualified name
+        cell = {"__name__": "__main__", "app": app, "seconds": seconds}
+        exec("@app.every(seconds)\ndef tick():\n    pass\n", cell)
+    assert [seconds for _, seconds in app._every] == [1.0, 3.0]
+
+
+def test_every_functions_made_by_one_factory_all_register(app: App) -> None:
     def make() -> Any:
         def tick() -> None: ...
 
         return tick
 
-    first, second = make(), make()
-    assert app.every(1)(first) is first
-    app.register_every(second, 2)
-    assert len(app._every) == 1 and app._every[0][1] == 2.0
+    app.register_every(make(), 1)
+    app.register_every(make(), 2)
+    assert [seconds for _, seconds in app._every] == [1.0, 2.0]
 
 
 # -- async ------------------------------------------------------------------------------------
@@ -262,3 +285,29 @@ def test_async_handlers_in_a_thread_that_runs_a_loop_use_a_loop_of_their_own(
 
     asyncio.run(notebook_cell())
     assert "async main ran" in log
+
+
+def test_a_cancelled_async_main_leaves_nothing_for_the_next_run(client: RecordingClient) -> None:
+    """Per-run state: the flag that a stop() cancelled the async main must not make the next
+    run take a SystemExit (here from its start-up) for that cancellation and swallow it."""
+    in_main = threading.Event()
+    runs: list[int] = []
+
+    class Runner(ThingRunner):
+        def on_startup(self) -> None:
+            runs.append(len(runs) + 1)
+            if len(runs) == 2:
+                raise SystemExit(3)
+
+        async def main(self) -> None:
+            in_main.set()
+            await asyncio.sleep(30)  # not waiting on the runner: stop() cancels it
+
+    runner = Runner(client=client, retry_timeout=0)
+    runner.run(background=True)
+    assert in_main.wait(5)
+    assert runner.stop(5) is True
+    assert runner.exception is None
+    with pytest.raises(SystemExit):
+        runner.run()
+    assert runs == [1, 2]

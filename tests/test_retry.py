@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from typing import Any
@@ -54,20 +55,34 @@ def test_max_time_since_the_first_failure(policy: Fixed | Backoff) -> None:
 
 
 @pytest.mark.parametrize(
-    ("factory", "match"),
+    ("factory", "error", "match"),
     [
-        (lambda: Fixed(-1), r"seconds must be a non-negative number of seconds, got -1"),
-        (lambda: Fixed(max_attempts=0), r"max_attempts must be a whole number >= 1 .* got 0"),
-        (lambda: Fixed(max_attempts=2.5), r"max_attempts .* got 2.5"),
-        (lambda: Backoff(initial=math.nan), r"initial must be .* got nan"),
-        (lambda: Backoff(multiplier=0), r"multiplier must be a positive number .* got 0"),
-        (lambda: Backoff(max_time=-3), r"max_time must be .* or None, got -3"),
-        (lambda: Backoff(jitter="1"), r"jitter must be .* got '1'"),
+        (
+            lambda: Fixed(-1),
+            ValueError,
+            r"seconds must be a non-negative number of seconds, got -1",
+        ),
+        (
+            lambda: Fixed(max_attempts=0),
+            ValueError,
+            r"max_attempts must be a whole number >= 1 .* 0",
+        ),
+        (lambda: Fixed(max_attempts=2.5), TypeError, r"max_attempts .* got 2.5"),
+        (lambda: Fixed(max_attempts="2"), TypeError, r"max_attempts .* got '2'"),
+        (lambda: Backoff(initial=math.nan), ValueError, r"initial must be .* got nan"),
+        (lambda: Backoff(multiplier=0), ValueError, r"multiplier must be a positive number .* 0"),
+        (lambda: Backoff(max_time=-3), ValueError, r"max_time must be .* or None, got -3"),
+        (lambda: Backoff(jitter="1"), TypeError, r"jitter must be .* got '1'"),
+        (lambda: Backoff(maximum=None), TypeError, r"maximum must be .* got None"),
+        (lambda: Backoff(initial=True), TypeError, r"initial must be .* got True"),
     ],
 )
-def test_bad_policy_arguments_name_the_argument(factory: Any, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
+def test_bad_policy_arguments_name_the_argument(
+    factory: Any, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match) as info:
         factory()
+    assert type(info.value) is error
 
 
 def test_a_runner_gives_up_after_the_limit_as_if_on_exception_said_no(
@@ -144,3 +159,44 @@ def test_app_retry_timeout_is_validated_on_assignment() -> None:
     app.retry_timeout = Fixed(1)
     with pytest.raises(ValueError, match="retry_timeout must be"):
         app.retry_timeout = -2
+    with pytest.raises(TypeError, match="retry_timeout must be"):
+        app.retry_timeout = "2"  # type: ignore[assignment]
+
+
+# -- iterating a policy's waits (what a reconnect loop uses) -----------------------------------
+
+
+def test_backoff_delays_iterate_per_attempt_capped() -> None:
+    waits = Backoff(initial=0.05, maximum=0.5, multiplier=2, jitter=0).delays()
+    assert [next(waits) for _ in range(6)] == [0.05, 0.1, 0.2, 0.4, 0.5, 0.5]
+
+
+def test_backoff_delays_have_jitter_within_bounds() -> None:
+    policy = Backoff(initial=1, maximum=100, multiplier=2, jitter=0.5)
+    runs = [list(itertools.islice(policy.delays(), 4)) for _ in range(20)]
+    for run in runs:
+        for wait, base in zip(run, [1, 2, 4, 8], strict=True):
+            assert base <= wait <= base + 0.5
+    assert len({run[0] for run in runs}) > 1  # spread, so agents do not retry in step
+
+
+@pytest.mark.parametrize("policy", [Fixed(1, max_attempts=3), Backoff(max_attempts=3)])
+def test_delays_end_when_the_attempts_are_used_up(policy: Fixed | Backoff) -> None:
+    assert len(list(policy.delays())) == 2  # three attempts: two waits between them
+
+
+@pytest.mark.parametrize("policy", [Fixed(1, max_time=10), Backoff(jitter=0, max_time=10)])
+def test_delays_end_when_the_time_is_up_on_the_clock_given(policy: Fixed | Backoff) -> None:
+    now = [100.0]
+    waits = policy.delays(clock=lambda: now[0])
+    assert next(waits) == 1  # the clock starts at the first next(): the first failure
+    now[0] += 9.9
+    assert next(waits) is not None
+    now[0] += 0.1
+    assert next(waits, None) is None
+
+
+def test_delays_start_afresh_with_a_new_iterator() -> None:
+    policy = Fixed(0.5, max_attempts=2)
+    assert list(policy.delays()) == [0.5]
+    assert list(policy.delays()) == [0.5]

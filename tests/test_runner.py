@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from typing import Any, ClassVar
 import pytest
 
 from iotic_app import IOTSyncTimeout, LinkException, RetryingThingRunner, RunContext, ThingRunner
+from iotic_app.retry import Fixed
 from iotic_app.runner import ExcInfo
 from tests.conftest import RecordingClient
 
@@ -316,12 +318,27 @@ def test_retrying_runner_reraises_everything_else(
     assert client.log == ["client.start", "client.stop"]
 
 
-@pytest.mark.parametrize("value", [-1, -0.5, math.nan, math.inf, "5", None, True, [1]])
-def test_bad_retry_timeout_is_a_value_error_naming_it(value: object) -> None:
-    with pytest.raises(
-        ValueError, match=r"retry_timeout must be .* got " + repr(value).replace("[", r"\[")
-    ):
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (-1, ValueError),
+        (-0.5, ValueError),
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        ("5", TypeError),
+        (None, TypeError),
+        (True, TypeError),
+        ([1], TypeError),
+        (Fixed, TypeError),  # the class, not a policy
+    ],
+)
+def test_bad_retry_timeout_is_a_type_or_value_error_naming_it(
+    value: object, error: type[Exception]
+) -> None:
+    match = r"retry_timeout must be .* got " + re.escape(repr(value))
+    with pytest.raises(error, match=match) as info:
         ThingRunner(retry_timeout=value, client=RecordingClient([]))  # type: ignore[arg-type]
+    assert type(info.value) is error
 
 
 @pytest.mark.parametrize("value", [0, 0.25, 3, 15.0])
@@ -557,3 +574,277 @@ def test_seed_document_example_runs_in_background_and_stops(client: RecordingCli
     runner.run(background=True)
     assert runner.stop(timeout=5)
     assert runner.loops >= 1
+
+
+# -- the client during a retry wait (defect 1 with defect 2) -----------------------------------
+
+
+def test_on_shutdown_after_stop_interrupts_a_retry_wait_has_the_client_started(
+    client: RecordingClient,
+) -> None:
+    """Fix 1 holds after fix 2: the client stays started through the wait, so on_shutdown
+    after an interrupted wait runs with it started; a retry stops it and starts it again."""
+    waiting = threading.Event()
+    started_in_wait: list[bool] = []
+
+    class Failing(Scripted):
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
+            super().on_exception(ctx, exc_info)
+            waiting.set()
+            return True
+
+    runner = Failing(client, main=[raise_(ConnectionError("link down"))], retry_timeout=60)
+    runner.run(background=True)
+    assert waiting.wait(5)
+    started_in_wait.append(client.started)
+    assert runner.stop(timeout=5) is True
+    assert started_in_wait == [True]
+    assert runner.log == [
+        "client.start",
+        "on_startup client_started=True",
+        "main",
+        "on_exception main ConnectionError",
+        "on_shutdown ConnectionError client_started=True",
+        "client.stop",
+    ]
+    assert runner.exception is None
+
+
+# -- per-run state -----------------------------------------------------------------------------
+
+
+def test_keyboard_interrupt_in_on_exception_shuts_down_with_the_failure(
+    client: RecordingClient,
+) -> None:
+    """As a stop() in the retry wait: on_shutdown once, with the failure; run() does not raise."""
+    runner = Scripted(
+        client, main=[raise_(ValueError("boom"))], on_exception=[raise_(KeyboardInterrupt())]
+    )
+    runner.run()
+    assert runner.log == [
+        "client.start",
+        "on_startup client_started=True",
+        "main",
+        "on_exception main ValueError",
+        "on_shutdown ValueError client_started=True",
+        "client.stop",
+    ]
+    assert runner.exception is None
+
+
+# -- a client that fails for good (SessionTakenOver) -------------------------------------------
+
+
+class FailingClient(RecordingClient):
+    """A client with the failure-listener seam: ``fail(exc)`` fires the listeners from a
+    thread of its own, as a real client does when another process takes its session over."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__(log)
+        self.listeners: list[Callable[[BaseException], None]] = []
+        self.failure: BaseException | None = None
+
+    def add_failure_listener(self, listener: Callable[[BaseException], None]) -> None:
+        self.listeners.append(listener)
+
+    def fail(self, exc: BaseException) -> None:
+        self.failure = exc
+
+        def fire() -> None:
+            for listener in list(self.listeners):
+                listener(exc)
+
+        thread = threading.Thread(target=fire, name="fake-client-network")
+        thread.start()
+        thread.join(5)
+
+
+def _taken_over() -> BaseException:
+    from iotic_app.exceptions import SessionTakenOver
+
+    return SessionTakenOver("another process connected as agent 'x'")
+
+
+@pytest.mark.parametrize("runner_class", [ThingRunner, RetryingThingRunner])
+def test_a_client_that_fails_for_good_ends_a_main_that_only_shares(
+    log: list[str], runner_class: type[ThingRunner]
+) -> None:
+    from iotic_app.exceptions import SessionTakenOver
+
+    client = FailingClient(log)
+    sharing = threading.Event()
+    asked: list[tuple[RunContext, type[BaseException]]] = []
+    shutdowns: list[ExcInfo | None] = []
+
+    class Sharer(runner_class):  # type: ignore[valid-type, misc]
+        def main(self) -> None:
+            sharing.set()
+            while not self.wait_for_shutdown(0.01):  # shares, never raises
+                pass
+
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
+            asked.append((ctx, exc_info[0]))
+            return super().on_exception(ctx, exc_info)
+
+        def on_shutdown(self, exc_info: ExcInfo | None) -> None:
+            shutdowns.append(exc_info)
+
+    runner = Sharer(client=client, retry_timeout=0)
+    runner.run(background=True)
+    assert sharing.wait(5)
+    failure = _taken_over()
+    client.fail(failure)
+    assert runner.stop(timeout=5) is True
+    assert runner.exception is failure
+    assert asked == [(RunContext.MAIN, SessionTakenOver)]  # asked once: never retried
+    assert len(shutdowns) == 1 and shutdowns[0] is not None and shutdowns[0][1] is failure
+    assert log == ["client.start", "client.stop"]
+
+
+def test_a_client_failure_ends_a_foreground_run_which_raises_it(log: list[str]) -> None:
+    client = FailingClient(log)
+
+    class Sharer(ThingRunner):
+        def main(self) -> None:
+            threading.Thread(target=client.fail, args=(_taken_over(),)).start()
+            self.wait_for_shutdown(10)
+
+    runner = Sharer(client=client)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="another process connected") as info:
+        runner.run()
+    assert time.monotonic() - started < 5
+    assert type(info.value).__name__ == "SessionTakenOver"
+    assert runner.exception is info.value
+
+
+def test_a_client_failure_cancels_an_async_main_and_is_what_ends_the_run(log: list[str]) -> None:
+    import asyncio
+
+    client = FailingClient(log)
+
+    class Sharer(ThingRunner):
+        async def main(self) -> None:
+            threading.Thread(target=client.fail, args=(_taken_over(),)).start()
+            await asyncio.sleep(10)  # not waiting on the runner: cancelled
+
+    runner = Sharer(client=client)
+    with pytest.raises(RuntimeError, match="another process connected"):
+        runner.run()
+
+
+def test_a_client_failure_during_start_up_is_main_s_failure_after_it(log: list[str]) -> None:
+    client = FailingClient(log)
+    asked: list[RunContext] = []
+    shutdowns: list[ExcInfo | None] = []
+
+    class Sharer(ThingRunner):
+        def on_startup(self) -> None:
+            client.fail(_taken_over())
+
+        def main(self) -> None:
+            log.append("main")
+
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
+            asked.append(ctx)
+            return False
+
+        def on_shutdown(self, exc_info: ExcInfo | None) -> None:
+            shutdowns.append(exc_info)
+
+    with pytest.raises(RuntimeError, match="another process connected"):
+        Sharer(client=client).run()
+    assert "main" not in log
+    assert asked == [RunContext.MAIN]
+    assert len(shutdowns) == 1
+
+
+def test_a_client_failure_between_runs_or_in_another_run_does_not_leak(log: list[str]) -> None:
+    client = FailingClient(log)
+    runner = Waiter(client)
+    client.fail(_taken_over())  # no run going: nothing to end
+    runner.run(background=True)
+    assert runner.in_main.wait(5)
+    assert runner.stop(5) is True
+    assert runner.exception is None
+    assert len(client.listeners) == 1
+    for _ in range(3):  # each run of an App makes a runner: the client gets one listener only
+        other = Waiter(client)
+        other.run(background=True)
+        assert other.stop(5) is True
+    assert len(client.listeners) == 1
+
+
+# -- closing the client the runner made ------------------------------------------------------
+
+
+class ClosingClient:
+    """Stands in for iotic_app.Client where the runner makes one: records start/stop/close."""
+
+    made: ClassVar[list[ClosingClient]] = []
+
+    def __init__(self, config: Any = None) -> None:
+        self.log: list[str] = []
+        self.made.append(self)
+
+    def start(self) -> None:
+        self.log.append("start")
+
+    def stop(self) -> None:
+        self.log.append("stop")
+
+    def close(self) -> None:
+        self.log.append("close")
+
+
+def test_the_runner_closes_a_client_it_made_and_runs_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import iotic_app.client
+
+    ClosingClient.made.clear()
+    monkeypatch.setattr(iotic_app.client, "Client", ClosingClient)
+    runner = ThingRunner(config="local://closing")
+    runner.run()
+    (made,) = ClosingClient.made
+    assert made.log == ["start", "stop", "close"]
+    runner.run()  # defect 4: a run that ended can run again; start() reopens a closed client
+    assert made.log == ["start", "stop", "close"] * 2
+
+
+def test_the_runner_does_not_close_a_client_it_was_given() -> None:
+    given = ClosingClient()
+    ThingRunner(client=given).run()
+    assert given.log == ["start", "stop"]
+
+
+def test_a_real_client_made_by_the_runner_is_closed_and_reopens() -> None:
+    closed: list[bool] = []
+    runner = ThingRunner(config="local://closing-real?agent=a")
+    real_close = runner.client.close
+    runner.client.close = lambda: (closed.append(True), real_close())  # type: ignore[method-assign]
+    runner.run()
+    runner.run()
+    assert closed == [True, True]
+    assert runner.exception is None
+
+
+def test_a_retry_after_a_client_failure_still_waits_retry_timeout(log: list[str]) -> None:
+    """A handler that retries a client's failure for good: the retry waits like any other."""
+    client = FailingClient(log)
+    waited: list[float] = []
+
+    class Retrying(ThingRunner):
+        def main(self) -> None:
+            if len(waited) == 0:
+                client.fail(_taken_over())
+                waited.append(time.monotonic())
+                self.wait_for_shutdown(5)
+
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> bool:
+            return True
+
+    runner = Retrying(client=client, retry_timeout=0.3)
+    runner.run()
+    assert log == ["client.start", "client.stop", "client.start", "client.stop"]
+    assert time.monotonic() - waited[0] >= 0.3

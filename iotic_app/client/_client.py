@@ -124,6 +124,18 @@ class Client:
             finally:
                 self._dispatcher.stop()
 
+    def close(self) -> None:
+        """Stop, and release what the client holds (idempotent); a later start() reopens."""
+        self.stop()
+
+    def in_callback(self) -> bool:
+        """Whether the calling thread is this client's callback worker (a callback is running).
+
+        ``ThingRunner.stop()`` asks it, so that a callback that stops the run does not wait
+        for the run, which waits for the callback to return.
+        """
+        return self._dispatcher.in_worker()
+
     @property
     def outbox_depth(self) -> int | None:
         """Shares waiting in the outbox for the broker, or None where the transport has none.

@@ -18,6 +18,9 @@ DEFAULT_QUEUE_LIMIT = 100_000
 #: How long ``hand_off`` waits at most for the worker it woke to start running (seconds).
 HAND_OFF_WAIT = 0.0003
 
+# The dispatcher whose worker the current thread is (kept while that worker is being stopped).
+_worker_of = threading.local()
+
 
 class Dispatcher:
     """Queues ``(token, item)`` pairs and calls ``token._deliver(item)`` on a worker thread.
@@ -187,14 +190,15 @@ class Dispatcher:
                 )
 
     def in_worker(self) -> bool:
-        """Whether the calling thread is this dispatcher's worker.
+        """Whether the calling thread is this dispatcher's worker (also while it is stopping).
 
         Returns:
             True on the worker thread.
         """
-        return self._thread is threading.current_thread()
+        return getattr(_worker_of, "dispatcher", None) is self
 
     def _run(self, gen: int) -> None:
+        _worker_of.dispatcher = self
         queue = self.queue
         popleft = queue.popleft
         bell = self._bell
