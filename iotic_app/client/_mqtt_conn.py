@@ -12,6 +12,7 @@ import paho.mqtt.client as mqtt
 
 __all__ = [
     "DENIED",
+    "SECOND",
     "WINDOW",
     "Claim",
     "Conn",
@@ -60,16 +61,21 @@ _IN_USE_LOCK = threading.Lock()
 
 
 _IN_USE_IDS: set[tuple[str, int, str]] = set()
+SECOND = "~"  # joins an agent name and N in the client id of its Nth client in one process
 
 
 def take_client_id(host: str, port: int, agent: str) -> str:
-    """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT.N``
-    for a second (third, ...) client of the same agent started in this process."""
+    """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT~N``
+    for a second (third, ...) client of the same agent started in this process.
+
+    ``~`` cannot appear in an agent name (letters, digits, ``_``, ``.``, ``-``), so no agent's
+    own client id (``X.2``, say) is ever the id of another agent's second client (``X~2``).
+    """
     with _IN_USE_LOCK:
         n = 1
-        while (host, port, f"{agent}.{n}" if n > 1 else agent) in _IN_USE_IDS:
+        while (host, port, f"{agent}{SECOND}{n}" if n > 1 else agent) in _IN_USE_IDS:
             n += 1
-        cid = agent if n == 1 else f"{agent}.{n}"
+        cid = agent if n == 1 else f"{agent}{SECOND}{n}"
         _IN_USE_IDS.add((host, port, cid))
         return cid
 
@@ -104,6 +110,7 @@ class Conn:
         self.disconnect_reason: int | None = None
         self.receive_max = WINDOW
         self.inflight: dict[int, int] = {}  # mid -> outbox seq (under the send lock)
+        self.closing = threading.Lock()  # one thread at a time shuts the connection down
 
     def result(self, mid: int, timeout: float) -> int | None:
         with self.cond:
