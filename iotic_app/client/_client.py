@@ -45,11 +45,22 @@ def _make_transport(config: AgentConfig) -> Transport:
 class _ClientSink(Dispatcher):
     """The client's dispatcher, which is also where its transport reports a failure for good."""
 
-    __slots__ = ("_on_fail",)
+    __slots__ = ("_on_fail", "_worker")
 
     def __init__(self, name: str, queue_limit: int, on_fail: FailureListener) -> None:
         super().__init__(name, queue_limit)
         self._on_fail = on_fail
+        self._worker: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the worker (idempotent), and remember it (see :meth:`in_worker`)."""
+        super().start()
+        self._worker = self._thread
+
+    def in_worker(self) -> bool:
+        """Whether the calling thread is the (latest) worker, also while ``stop()`` waits for
+        it to finish a callback: a callback that stops the client must not wait for that."""
+        return self._worker is threading.current_thread()
 
     def fail(self, exc: BaseException) -> None:
         """The transport failed for good with *exc*; never blocks, never runs user code."""
