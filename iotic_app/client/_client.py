@@ -201,6 +201,22 @@ class Client:
         finally:
             self._dispatcher.stop()
             if asked == "close":
+                if self._dispatcher.in_worker():
+                    # a callback closes its client: the delivery around it still records what
+                    # it delivered, so release the files once the worker has finished
+                    threading.Thread(
+                        target=self._close_after,
+                        args=(threading.current_thread(),),
+                        name=f"iotic_app-close-{self.agent_id}",
+                        daemon=True,
+                    ).start()
+                else:
+                    self._transport.close()
+
+    def _close_after(self, worker: threading.Thread) -> None:
+        worker.join()
+        with self._state_lock:
+            if self._t is None:  # not started again meanwhile
                 self._transport.close()
 
     @property

@@ -25,8 +25,11 @@
 # after its callbacks ran, so a follower killed mid-way gets the rest again from its session.
 #
 # Connections: start() claims the session on a side connection, then connects as the agent
-# (MQTT 5, clean start off, session expiry); a supervisor thread reconnects with backoff and
-# jitter after reading the claim on a side connection (another process's claim: stop).
+# (MQTT 5, clean start off, session expiry); a supervisor thread reconnects, waiting as
+# ``RECONNECT`` (an ``iotic_app.retry.Backoff``) says, after reading the claim on a side
+# connection (another process's claim: stop, and report ``SessionTakenOver`` to the sink). Every
+# wait of an attempt (side connections' included) ends when stop() is asked, and the attempt
+# closes what it made; stop() never joins the thread it runs on. close() also closes the outbox.
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -538,7 +539,21 @@ def test_stop_from_a_callback_returns_promptly(
         assert took[0] < 0.5, f"{how}() from a {where} callback took {took[0]:.2f} s"
         assert not client.is_connected()
         wait_for(lambda: _threads_of("selfstop") == [], 5)  # its link, sender, worker
+        if how == "close":  # and its outbox files, once the callback has returned
+            wait_for(lambda: _open_files_of(tmp_path / "outbox" / "selfstop.sqlite") == [], 5)
     client.close()
+
+
+def _open_files_of(path: Path) -> list[str]:
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(path)):
+            found.append(target)
+    return found
 
 
 def test_stop_from_a_callback_while_another_thread_stops_the_client(
