@@ -58,6 +58,7 @@ from iotic_app._config import AgentConfig
 from iotic_app.client._mqtt_catalogue import Catalogue
 from iotic_app.client._mqtt_conn import (
     DENIED,
+    SELECT_LIMIT,
     WINDOW,
     Claim,
     Conn,
@@ -65,6 +66,7 @@ from iotic_app.client._mqtt_conn import (
     close_sockets_of,
     release_client_id,
     take_client_id,
+    unselectable_fd,
 )
 from iotic_app.client._mqtt_handles import Point, Route, Sub, Thing
 from iotic_app.client._mqtt_sender import Sender
@@ -443,7 +445,19 @@ class MqttTransport:
             close_sockets_of(exc)
             return False
         paho.loop_start()
+        fd = unselectable_fd(paho)
+        if fd is not None:
+            close_side(paho)
+            raise LinkException(self._too_many_files(fd))
         return True
+
+    def _too_many_files(self, fd: int) -> str:
+        return (
+            f"agent {self.agent_id!r}: cannot use a connection to the MQTT broker: it got file "
+            f"descriptor {fd}, and paho-mqtt's network loop (select()) takes descriptors below "
+            f"{SELECT_LIMIT} only; this process has too many files or sockets open (clients "
+            "no longer used can be closed with client.close())"
+        )
 
     def _stop_taken_over(self) -> None:
         """Another process took the session over: stop for good, say so, report it."""
@@ -542,6 +556,9 @@ class MqttTransport:
             if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             paho.loop_start()
+            fd = unselectable_fd(paho)
+            if fd is not None:
+                raise LinkException(self._too_many_files(fd))
             answered = conn.answered.wait(s.connect_timeout)
             if self._stopping.is_set() and not initial:
                 raise LinkException(f"agent {self.agent_id!r}: stopped while connecting")

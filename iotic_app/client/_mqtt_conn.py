@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 import threading
 from typing import NamedTuple
 
@@ -20,6 +21,7 @@ __all__ = [
     "close_sockets_of",
     "release_client_id",
     "take_client_id",
+    "unselectable_fd",
 ]
 
 logger = logging.getLogger("iotic_app.mqtt")
@@ -34,6 +36,21 @@ def close_side(paho: mqtt.Client) -> None:
     sock = paho.socket()
     if isinstance(sock, socket.socket):
         sock.close()
+
+
+# paho-mqtt's network loop waits in select(), which takes descriptors below FD_SETSIZE only
+# (1024 on Linux and macOS; Windows limits their count instead): a socket beyond it makes the
+# loop give up at once, which looked like a broker that never answers.
+SELECT_LIMIT = None if sys.platform == "win32" else 1024
+
+
+def unselectable_fd(paho: mqtt.Client) -> int | None:
+    """The highest descriptor of *paho*'s connection when select() cannot take it, else None."""
+    if SELECT_LIMIT is None:
+        return None
+    socks = (paho.socket(), getattr(paho, "_sockpairR", None))
+    high = max((s.fileno() for s in socks if isinstance(s, socket.socket)), default=-1)
+    return high if high >= SELECT_LIMIT else None
 
 
 class Claim(NamedTuple):

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -660,6 +661,25 @@ def test_tls_mistakes_fail_fast_saying_what_is_likely_wrong(
         client.close()
     with Client(url_for(f"mqtts://{HOST}:{tls}", "careful", tmp_path) + f"&{mine}") as client:
         assert client.create_thing("t").lid == "t"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="select() limits descriptors' values")
+def test_a_process_with_too_many_files_open_fails_at_once_saying_so(
+    broker_url: str, tmp_path: Path
+) -> None:
+    """paho's network loop uses select(), which takes descriptors below 1024 only; a client
+    started in a process with more files open used to wait 5 s for "no answer"."""
+    opened = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        client = Client(url_for(broker_url, "crowded", tmp_path))
+        began = time.monotonic()
+        with pytest.raises(LinkException, match=r"select\(\)\) takes descriptors below 1024"):
+            client.start()
+        assert time.monotonic() - began < 2
+        client.close()
+    finally:
+        for fd in opened:
+            os.close(fd)
 
 
 # --- broker restarts -------------------------------------------------------------------------
