@@ -695,8 +695,16 @@ class MqttTransport:
     def _on_disconnect(self, conn: Conn, rc: ReasonCode) -> None:
         conn.disconnect_reason = rc.value
         self._wake(conn)
-        if rc.value == 0x8E:  # session taken over
-            self._stop_taken_over()
+        if rc.value == 0x8E:
+            # "session taken over": someone connected with this client id. Only a newer claim
+            # on the session makes it a takeover (the supervisor reads it before reconnecting);
+            # the process this one took over, reconnecting before it saw the claim, does not.
+            logger.info(
+                "agent %r: pushed off by another connection with client id %r; reading the "
+                "session claim",
+                self.agent_id,
+                self.settings.client_id,
+            )
         self._sender.kick.set()
 
     def _supervise(self) -> None:
