@@ -423,6 +423,7 @@ class MqttTransport:
             current = found[-1] if found else None
             if claim and answers == [0]:  # the broker answers: claim one more than there is
                 self._generation = 1 if current is None else current.generation + 1
+                claimed.clear()  # the marker's on_publish (QoS 0) came before it came back
                 paho.publish(self._session_topic, self._claim_payload(), qos=1, retain=True)
                 self._side_wait(claimed, s.connect_timeout)
         finally:
