@@ -144,7 +144,8 @@ class Broker:
 
     ``start()`` waits until the port accepts connections; ``kill()`` sends SIGKILL; ``restart()``
     starts it again on the same port(s) with the same persistence file. ``close()`` always kills
-    it. With *tls*, a second listener (``tls_port``) speaks TLS with that server certificate.
+    it. With *tls*, a second listener (``tls_port``) speaks TLS with that server certificate
+    (and, with *require_certificate*, accepts only clients with a certificate the CA signed).
     With *passwords* (``{user: password}``) anonymous clients are refused; *acl* is the text of an
     ACL file (Mosquitto syntax). With *stock*, the configuration is what a user who installs
     Mosquitto and adds a listener runs: the listener, anonymous access and nothing tuned (no
@@ -160,6 +161,7 @@ class Broker:
         acl: str | None = None,
         binary: str | None = None,
         stock: bool = False,
+        require_certificate: bool = False,
     ) -> None:
         found = binary or find_mosquitto()
         if found is None:
@@ -171,6 +173,7 @@ class Broker:
         self.tls_port = free_port() if tls is not None else None
         self.tls = tls
         self.stock = stock
+        self.require_certificate = require_certificate
         self.process: subprocess.Popen[bytes] | None = None
         self.log_file = directory / "mosquitto.log"
         self.config_file = directory / "mosquitto.conf"
@@ -221,6 +224,8 @@ class Broker:
                 f"certfile {self.tls.cert_file}",
                 f"keyfile {self.tls.key_file}",
             ]
+            if self.require_certificate:  # clients must show a certificate signed by the CA
+                lines.append("require_certificate true")
         if passwords is not None:
             password_file = self.directory / "passwords"
             password_file.write_text("")

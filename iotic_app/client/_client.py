@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -17,7 +18,10 @@ from iotic_app.exceptions import LinkException
 
 __all__ = ["Client"]
 
+logger = logging.getLogger("iotic_app.client")
+
 Callback = Callable[[dict[str, Any]], Any]
+FailureListener = Callable[[BaseException], None]
 
 # scheme -> "module:class" of its transport, imported only when a client of that scheme is made
 # (so the MQTT library is not imported for local:// clients). Issue 4 adds "mqtt" and "mqtts".
@@ -38,6 +42,20 @@ def _make_transport(config: AgentConfig) -> Transport:
     return transport
 
 
+class _ClientSink(Dispatcher):
+    """The client's dispatcher, which is also where its transport reports a failure for good."""
+
+    __slots__ = ("_on_fail",)
+
+    def __init__(self, name: str, queue_limit: int, on_fail: FailureListener) -> None:
+        super().__init__(name, queue_limit)
+        self._on_fail = on_fail
+
+    def fail(self, exc: BaseException) -> None:
+        """The transport failed for good with *exc*; never blocks, never runs user code."""
+        self._on_fail(exc)
+
+
 class Client:
     """An agent's connection to a space: things, feeds, controls, follows and search.
 
@@ -50,6 +68,14 @@ class Client:
 
     Callbacks (follows, controls, catchalls) run on the client's own worker thread, one at a
     time, in arrival order; one that raises is logged and delivery goes on.
+
+    :meth:`close` stops the client and releases its files, threads and sockets (``with
+    Client(...)`` closes it at the end); a closed client can be started again. ``stop()`` and
+    ``close()`` are safe from any thread, a callback included.
+
+    When the client fails for good (on MQTT: another process took the agent's session over),
+    every call raises the failure (``SessionTakenOver``), :attr:`failure` holds it and the
+    listeners given to :meth:`add_failure_listener` are called.
 
     Example::
 
@@ -75,9 +101,13 @@ class Client:
             if "queue_limit" in self.config.options
             else DEFAULT_QUEUE_LIMIT
         )
-        self._dispatcher = Dispatcher(f"iotic_app-{self.config.agent_id}", limit)
+        self._dispatcher = _ClientSink(f"iotic_app-{self.config.agent_id}", limit, self._failed)
         self._t: Transport | None = None
         self._state_lock = threading.RLock()
+        self._asked: str | None = None  # "stop"/"close" asked from a callback while busy
+        self._failure: BaseException | None = None
+        self._failure_listeners: list[FailureListener] = []
+        self._failure_lock = threading.Lock()
         self._catchall_feed: Callback | None = None
         self._catchall_feed_parsed: Callback | None = None
         self._catchall_control: Callback | None = None
@@ -93,40 +123,146 @@ class Client:
         return self.config.agent_id
 
     def start(self) -> None:
-        """Connect and start delivering callbacks (idempotent).
+        """Connect and start delivering callbacks (idempotent; also after :meth:`close`).
 
         Raises:
             LinkException: the space cannot be reached.
+            SessionTakenOver: the client failed for good earlier (see :attr:`failure`).
         """
         with self._state_lock:
-            if self._t is not None:
-                return
-            self._dispatcher.start()
-            try:
-                self._transport.start(self._dispatcher)
-            except BaseException:
-                self._dispatcher.stop()
-                raise
-            self._t = self._transport
+            self._asked = None
+            if self._t is None:
+                self._dispatcher.start()
+                try:
+                    self._transport.start(self._dispatcher)
+                except BaseException:
+                    self._dispatcher.stop()
+                    raise
+                self._t = self._transport
+            self._carry_out_asked()
 
     def stop(self) -> None:
-        """Disconnect and stop callbacks (idempotent; safe from a callback).
+        """Disconnect and stop callbacks (idempotent; safe from any thread, a callback included).
 
         When it returns, no callback is running (unless it was called from one) and none will
-        run until the next :meth:`start`.
+        run until the next :meth:`start`. Called from a callback while another thread starts or
+        stops the client, it asks that thread to stop the client and returns at once (waiting
+        would deadlock: a stop waits for the running callback).
         """
-        with self._state_lock:
-            if self._t is None:
-                return
-            self._t = None
-            try:
-                self._transport.stop()
-            finally:
-                self._dispatcher.stop()
+        self._lifecycle("stop")
 
     def close(self) -> None:
-        """Stop, and release what the client holds (idempotent); a later start() reopens."""
-        self.stop()
+        """Stop, then release everything the client holds: its outbox files, threads and
+        sockets (idempotent; safe from any thread, a callback included).
+
+        Things, follows and controls stay: a later :meth:`start` opens what is needed again, so
+        a runner may run the same client again.
+        """
+        self._lifecycle("close")
+
+    def _lifecycle(self, what: str) -> None:
+        lock = self._state_lock
+        if self._dispatcher.in_worker():
+            if not lock.acquire(blocking=False):
+                # another thread is starting or stopping the client (and a stop joins this
+                # worker): leave the request to it, and return so that the callback can end
+                if what == "close" or self._asked is None:
+                    self._asked = what
+                return
+        else:
+            lock.acquire()
+        try:
+            self._asked = what
+            self._carry_out_asked()
+        finally:
+            lock.release()
+
+    def _carry_out_asked(self) -> None:
+        """Stop (and close) as asked, under the state lock."""
+        asked, self._asked = self._asked, None
+        if asked is None:
+            return
+        transport = self._t
+        self._t = None
+        try:
+            if transport is not None:
+                self._transport.stop()
+        finally:
+            self._dispatcher.stop()
+            if asked == "close":
+                if self._dispatcher.in_worker():
+                    # a callback closes its client: the delivery around it still records what
+                    # it delivered, so release the files once the worker has finished
+                    threading.Thread(
+                        target=self._close_after,
+                        args=(threading.current_thread(),),
+                        name=f"iotic_app-close-{self.agent_id}",
+                        daemon=True,
+                    ).start()
+                else:
+                    self._transport.close()
+
+    def _close_after(self, worker: threading.Thread) -> None:
+        worker.join()
+        with self._state_lock:
+            if self._t is None:  # not started again meanwhile
+                self._transport.close()
+
+    @property
+    def failure(self) -> BaseException | None:
+        """What made the client fail for good (e.g. ``SessionTakenOver``), or None."""
+        return self._failure
+
+    def add_failure_listener(self, listener: FailureListener) -> None:
+        """Call *listener* with the exception once the client fails for good.
+
+        The client calls each listener once, in the order added, on a thread of its own (not
+        the worker that runs callbacks, so a busy callback does not delay it); a listener that
+        raises is logged and the others still run. A listener added after the failure is
+        called at once, on the calling thread (as ``concurrent.futures.Future`` does).
+
+        Args:
+            listener: Called with the exception, e.g. ``SessionTakenOver``.
+
+        Raises:
+            TypeError: *listener* is not callable.
+        """
+        if not callable(listener):
+            raise TypeError(f"listener must be callable, got {listener!r}")
+        with self._failure_lock:
+            failure = self._failure
+            if failure is None:
+                self._failure_listeners.append(listener)
+                return
+        self._call_listener(listener, failure)
+
+    def _failed(self, exc: BaseException) -> None:
+        """The transport failed for good (any thread, often the network's): keep *exc* and
+        call the listeners on a thread of the client's own."""
+        with self._failure_lock:
+            if self._failure is not None:
+                return
+            self._failure = exc
+            listeners, self._failure_listeners = self._failure_listeners, []
+        if listeners:
+            threading.Thread(
+                target=self._report_failure,
+                args=(listeners, exc),
+                name=f"iotic_app-failed-{self.agent_id}",
+                daemon=True,
+            ).start()
+
+    def _report_failure(self, listeners: list[FailureListener], exc: BaseException) -> None:
+        for listener in listeners:
+            self._call_listener(listener, exc)
+
+    def _call_listener(self, listener: FailureListener, exc: BaseException) -> None:
+        try:
+            listener(exc)
+        except Exception:
+            logger.exception(
+                "client of agent %r: a failure listener (%r) raised", self.agent_id, listener
+            )
 
     def in_callback(self) -> bool:
         """Whether the calling thread is this client's callback worker (a callback is running).
@@ -166,8 +302,8 @@ class Client:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Stop the client."""
-        self.stop()
+        """Close the client (see :meth:`close`)."""
+        self.close()
 
     def __repr__(self) -> str:
         """Show the URL and whether the client is started."""

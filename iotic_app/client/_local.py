@@ -237,6 +237,11 @@ class LocalTransport:
         """Leave the space; follows and controls stay, data for them queues in the sink."""
         self._connected = False
 
+    def close(self) -> None:
+        """Leave the space, as :meth:`stop` does: the embedded space holds no file, thread or
+        socket of the client's (its follows and controls stay for a later start)."""
+        self.stop()
+
     def is_connected(self) -> bool:
         """Whether started.
 

@@ -25,8 +25,11 @@
 # after its callbacks ran, so a follower killed mid-way gets the rest again from its session.
 #
 # Connections: start() claims the session on a side connection, then connects as the agent
-# (MQTT 5, clean start off, session expiry); a supervisor thread reconnects with backoff and
-# jitter after reading the claim on a side connection (another process's claim: stop).
+# (MQTT 5, clean start off, session expiry); a supervisor thread reconnects, waiting as
+# ``RECONNECT`` (an ``iotic_app.retry.Backoff``) says, after reading the claim on a side
+# connection (another process's claim: stop, and report ``SessionTakenOver`` to the sink). Every
+# wait of an attempt (side connections' included) ends when stop() is asked, and the attempt
+# closes what it made; stop() never joins the thread it runs on. close() also closes the outbox.
 
 from __future__ import annotations
 
@@ -34,7 +37,6 @@ import binascii
 import json
 import logging
 import os
-import random
 import socket
 import ssl
 import threading
@@ -56,6 +58,7 @@ from iotic_app._config import AgentConfig
 from iotic_app.client._mqtt_catalogue import Catalogue
 from iotic_app.client._mqtt_conn import (
     DENIED,
+    SELECT_LIMIT,
     WINDOW,
     Claim,
     Conn,
@@ -63,6 +66,7 @@ from iotic_app.client._mqtt_conn import (
     close_sockets_of,
     release_client_id,
     take_client_id,
+    unselectable_fd,
 )
 from iotic_app.client._mqtt_handles import Point, Route, Sub, Thing
 from iotic_app.client._mqtt_sender import Sender
@@ -98,14 +102,17 @@ from iotic_app.exceptions import (
     LinkException,
     SessionTakenOver,
 )
+from iotic_app.retry import Backoff
 
 __all__ = ["MqttSettings", "MqttTransport"]
 
 logger = logging.getLogger("iotic_app.mqtt")
 
 SESSION_EXPIRY = 7 * 24 * 3600
-BACKOFF_MIN = 0.05
-BACKOFF_MAX = 0.5  # so a returning broker is used again within about 0.5 s
+# The waits before each reconnect: 25-50 ms first, doubling to at most 0.5 s, so a returning
+# broker is used again within about half a second (the runner's retry policies, on the link).
+RECONNECT = Backoff(initial=0.025, maximum=0.5, multiplier=2, jitter=0.025)
+START_RETRY = attrs.evolve(RECONNECT, max_attempts=3)  # pushed off while starting: a few tries
 SYNC_TIMEOUT = 10.0
 _HELD_LIMIT = 100_000
 
@@ -141,6 +148,9 @@ class MqttTransport:
         self._stopping = threading.Event()
         self._sender = Sender(self.agent_id, self, self._stopping, self._open_outbox)
         self._link_thread: threading.Thread | None = None
+        self._attempt: Conn | None = None  # the connection being made (stop() wakes it)
+        self._side_waits: set[threading.Event] = set()  # side connections' waits (the same)
+        self._status_lock = threading.Lock()  # "online" and "offline" go out in order
         self._taken_over = False
         self._last_connack: int | None = None
         self._failure: BaseException | None = None
@@ -189,36 +199,35 @@ class MqttTransport:
             SessionTakenOver: this client was taken over earlier; make a new Client.
         """
         if self._taken_over:
-            raise SessionTakenOver(
-                f"agent {self.agent_id!r}: another process took this MQTT session over; "
-                "run one process per agent name"
-            )
+            raise self._taken_over_error()
         s = self.settings
-        if self._conn is not None:
+        if self._link_thread is not None:
             return
         cid = take_client_id(s.host, s.port, self.agent_id)
         try:
             if cid != s.client_id:
                 self.settings = s = attrs.evolve(s, client_id=cid)
-                if self._sender.opened is not None:
-                    self._sender.opened.close()
-                    self._sender.opened = None
+                self._close_outbox()
             self._reply_topic = f"{self._root}/_reply/{seg(cid)}"
             self._session_topic = f"{self._base}/_session/{seg(cid)}"
             self._sink = sink
             self.outbox  # noqa: B018 - open it now: errors surface in start()
             self._stopping.clear()
             self._claim_first()
-            for attempt in range(3):
+            failures = 0
+            while True:
                 try:
                     self._connect(initial=True)
                     break
                 except LinkException:
                     # pushed off while coming up (the process we take over reconnected
-                    # before it saw our claim): try again at once, a few times
-                    if self._last_connack != 0 or attempt == 2:
+                    # before it saw our claim): try again soon, a few times
+                    failures += 1
+                    delay = START_RETRY.delay(failures, 0.0)
+                    if self._last_connack != 0 or delay is None or self._stopping.wait(delay):
                         raise
         except BaseException:
+            self._stopping.set()
             release_client_id(s.host, s.port, cid)
             raise
         self._link_thread = threading.Thread(
@@ -229,35 +238,78 @@ class MqttTransport:
 
     def stop(self) -> None:
         """Deliver what waits (while the link allows), publish "offline", disconnect, and stop
-        the threads (idempotent). What the broker has not acknowledged stays in the outbox."""
+        the threads (idempotent, safe from any thread, prompt also while reconnecting). What
+        the broker has not acknowledged stays in the outbox."""
         sender = self._sender
-        if not self._stopping.is_set():
+        if not self._stopping.is_set() and self._link_thread is not None:
             sender.drain(self.settings.connect_timeout)
-        self._stopping.set()
+        self._stopping.set()  # from here on, every wait of a connection attempt ends at once
+        self._wake_attempts()
         sender.kick.set()
         conn = self._conn
-        if conn is not None and conn.connected.is_set():
-            try:
-                info = conn.paho.publish(self._status_topic, b"offline", qos=1, retain=True)
-                conn.result(info.mid, 1.0)
-                sender.flush_acks()
-                conn.paho.disconnect()
-            except (OSError, ValueError):  # pragma: no cover - link already gone
-                pass
+        if conn is not None:
+            self._close_conn(conn, offline=True)
         link = self._link_thread
         if link is not None and link is not threading.current_thread():
-            link.join(10)
+            link.join(self.settings.connect_timeout + 1)  # a blocking TCP/TLS connect at most
         sender.join(10)
         self._link_thread = None
-        if conn is not None:
-            conn.paho.loop_stop()
-            conn.closed.set()
-            with conn.cond:
-                conn.cond.notify_all()
+        for made in {self._conn, self._attempt} - {None, conn}:
+            assert made is not None
+            self._close_conn(made, offline=True)  # what the supervisor made meanwhile
         self._conn = None
         sender.flush_acks()
         sender.write_logs()
         release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
+
+    def close(self) -> None:
+        """Stop, then close the outbox's files (idempotent); the next start opens them again."""
+        self.stop()
+        self._close_outbox()
+
+    def _close_outbox(self) -> None:
+        outbox, self._sender.opened = self._sender.opened, None
+        if outbox is not None:
+            outbox.close()
+
+    def _close_conn(self, conn: Conn, offline: bool) -> None:
+        """Say "offline" (when *offline* and the connection is up), disconnect, stop its
+        network thread and close its socket; wakes whatever waits on *conn*."""
+        paho = conn.paho
+        with conn.closing:
+            if offline and conn.connack == 0 and paho.is_connected():
+                try:
+                    with self._status_lock:
+                        info = paho.publish(self._status_topic, b"offline", qos=1, retain=True)
+                    info.wait_for_publish(1.0)
+                    self._sender.lost(conn)  # the PUBACKs that came in so far
+                except (OSError, ValueError, RuntimeError):  # pragma: no cover - link just went
+                    pass
+            paho.disconnect()
+            self._wake(conn)
+            paho.loop_stop()
+            sock = paho.socket()
+            if isinstance(sock, socket.socket):
+                sock.close()
+
+    def _wake(self, conn: Conn) -> None:
+        """Mark *conn* closed and wake every wait on it (syncs and tells fail at once)."""
+        conn.closed.set()
+        conn.answered.set()
+        with conn.cond:
+            conn.cond.notify_all()
+        for event in list(self._syncs.values()):
+            event.set()
+        for waiter in list(self._waiters.values()):
+            waiter[0].set()
+
+    def _wake_attempts(self) -> None:
+        """End the waits of a connection attempt in progress (stop() was asked)."""
+        for event in list(self._side_waits):
+            event.set()
+        attempt = self._attempt
+        if attempt is not None:
+            self._wake(attempt)
 
     def is_connected(self) -> bool:
         """Whether the link to the broker is up."""
@@ -272,12 +324,9 @@ class MqttTransport:
 
     def _link(self) -> Conn:
         conn = self._conn
+        if self._taken_over:
+            raise self._taken_over_error()
         if conn is None or not conn.ready.is_set() or conn.closed.is_set():
-            if self._taken_over:
-                raise SessionTakenOver(
-                    f"agent {self.agent_id!r}: another process took this MQTT session over; "
-                    "run one process per agent name"
-                )
             raise LinkException(
                 f"agent {self.agent_id!r}: the link to the MQTT broker "
                 f"{self.settings.host}:{self.settings.port} is down"
@@ -322,41 +371,69 @@ class MqttTransport:
             return False
         return (claim.generation, claim.instance) > (self._generation, self._instance)
 
-    def _peek_claim(self) -> Claim | None:
+    def _peek_claim(self, claim: bool = False) -> Claim | None:
         """Read the session claim on a connection of its own (not as the agent, so reading it
-        pushes nobody off); None when there is none or the broker cannot be reached."""
+        pushes nobody off); with *claim*, then claim the session there (one generation more).
+
+        Returns:
+            The claim the broker had; None when there is none or the broker cannot be reached.
+
+        Raises:
+            LinkException: with *claim*, the broker did not answer within the connect timeout
+                (or stop() was asked meanwhile).
+        """
         s = self.settings
-        cid = f"{s.client_id}~peek-{uuid.uuid4().hex[:8]}"
+        cid = f"{s.client_id}~{'claim' if claim else 'peek'}-{uuid.uuid4().hex[:8]}"
         marker_topic = f"{self._root}/_reply/{seg(cid)}"
-        done = threading.Event()
+        read = threading.Event()  # the claim there is was read (or the link dropped)
+        claimed = threading.Event()  # our claim's PUBACK (or the link dropped)
         found: list[Claim] = []
+        answers: list[int] = []
 
         def on_message(msg: mqtt.MQTTMessage) -> None:
-            if msg.topic == self._session_topic and msg.payload:
-                claim = Claim.parse(bytes(msg.payload))
-                if claim is not None:
-                    found.append(claim)
+            if msg.topic == self._session_topic and msg.payload and not read.is_set():
+                current = Claim.parse(bytes(msg.payload))
+                if current is not None:
+                    found.append(current)
             elif msg.topic == marker_topic:
-                done.set()
+                read.set()
 
         def on_connect(c: mqtt.Client, code: ReasonCode) -> None:
+            answers.append(code.value)
             if code.value:
-                done.set()
+                read.set()
                 return
             c.subscribe([(self._session_topic, 0), (marker_topic, 0)])
             c.publish(marker_topic, b"peek", qos=0)
 
+        def on_disconnect() -> None:
+            read.set()
+            claimed.set()
+
         paho = self._new_paho(cid)
         paho.on_connect = lambda c, u, f, rc, p: on_connect(c, rc)
         paho.on_message = lambda c, u, m: on_message(m)
-        paho.on_disconnect = lambda c, u, f, rc, p: done.set()
+        paho.on_publish = lambda c, u, mid, rc, p: claimed.set()
+        paho.on_disconnect = lambda c, u, f, rc, p: on_disconnect()
         if not self._open_side(paho):
-            return None
+            return None  # with claim: _connect says what is wrong, with the whole message
         try:
-            done.wait(s.connect_timeout)
+            if not self._side_wait(read, s.connect_timeout) and claim:
+                if self._stopping.is_set():
+                    raise LinkException(f"agent {self.agent_id!r}: stopped while connecting")
+                raise LinkException(
+                    f"agent {self.agent_id!r}: no answer from the MQTT broker at "
+                    f"{s.host}:{s.port} within {s.connect_timeout:g} s"
+                )
+            current = found[-1] if found else None
+            if claim and answers == [0]:  # the broker answers: claim one more than there is
+                self._generation = 1 if current is None else current.generation + 1
+                claimed.clear()  # the marker's on_publish (QoS 0) came before it came back
+                paho.publish(self._session_topic, self._claim_payload(), qos=1, retain=True)
+                self._side_wait(claimed, s.connect_timeout)
         finally:
             close_side(paho)
-        return found[-1] if found else None
+        return current
 
     def _open_side(self, paho: mqtt.Client) -> bool:
         """Connect a short-lived side connection (a clean session) and start its loop.
@@ -374,17 +451,53 @@ class MqttTransport:
             close_sockets_of(exc)
             return False
         paho.loop_start()
+        fd = unselectable_fd(paho)
+        if fd is not None:
+            close_side(paho)
+            raise LinkException(self._too_many_files(fd))
         return True
 
+    def _too_many_files(self, fd: int) -> str:
+        return (
+            f"agent {self.agent_id!r}: cannot use a connection to the MQTT broker: it got file "
+            f"descriptor {fd}, and paho-mqtt's network loop (select()) takes descriptors below "
+            f"{SELECT_LIMIT} only; this process has too many files or sockets open (clients "
+            "no longer used can be closed with client.close())"
+        )
+
     def _stop_taken_over(self) -> None:
-        self._taken_over = True
+        """Another process took the session over: stop for good, say so, report it."""
+        with self._lock:
+            if self._taken_over:
+                return
+            self._taken_over = True
         self._stopping.set()
+        self._sender.kick.set()
         logger.error(
             "agent %r: another process connected with the same agent id (%r) and took the "
             "MQTT session over; this client stops. Run one process per agent name.",
             self.agent_id,
             self.settings.client_id,
         )
+        fail = getattr(self._sink, "fail", None)
+        if fail is not None:
+            fail(self._taken_over_error())
+
+    def _taken_over_error(self) -> SessionTakenOver:
+        return SessionTakenOver(
+            f"agent {self.agent_id!r}: another process took this MQTT session over; "
+            "run one process per agent name"
+        )
+
+    def _side_wait(self, done: threading.Event, timeout: float) -> bool:
+        """Wait for a side connection's *done* (stop() ends the wait); True when it came."""
+        self._side_waits.add(done)
+        try:
+            if self._stopping.is_set():
+                return False
+            return done.wait(timeout) and not self._stopping.is_set()
+        finally:
+            self._side_waits.discard(done)
 
     def _claim_first(self) -> None:
         """Claim the agent's session on a connection of its own, before the session's.
@@ -393,37 +506,14 @@ class MqttTransport:
         that one reconnects it finds this claim and stops (see ``_bring_up``). Claiming first
         means it finds the claim even when this process is slow to come up.
         """
-        s = self.settings
-        done = threading.Event()
-        result: list[int] = []
-        paho = self._new_paho(f"{s.client_id}~claim-{uuid.uuid4().hex[:8]}")
-
-        def answered(code: ReasonCode) -> None:
-            result.append(code.value)
-            done.set()
-
-        paho.on_connect = lambda c, u, f, rc, p: answered(rc)
-        paho.on_publish = lambda c, u, mid, rc, p: answered(rc)
-        paho.on_disconnect = lambda c, u, f, rc, p: done.set()
-        if not self._open_side(paho):
-            return  # _connect says what is wrong, with the whole message
-        try:
-            if not done.wait(s.connect_timeout):
-                raise LinkException(
-                    f"agent {self.agent_id!r}: no answer from the MQTT broker at "
-                    f"{s.host}:{s.port} within {s.connect_timeout:g} s"
-                )
-            if result == [0]:  # the broker answers: read the claim there is, claim one more
-                current = self._peek_claim()
-                self._generation = 1 if current is None else current.generation + 1
-                done.clear()
-                paho.publish(self._session_topic, self._claim_payload(), qos=1, retain=True)
-                done.wait(s.connect_timeout)
-        finally:
-            close_side(paho)
+        self._peek_claim(claim=True)
 
     def _connect(self, initial: bool) -> None:
-        """Make one connection and bring it into service; raise LinkException on failure."""
+        """Make one connection and bring it into service; raise LinkException on failure.
+
+        Every wait in here ends when stop() is asked (it wakes ``_attempt``); what this made is
+        closed again on any failure.
+        """
         s = self.settings
         paho = self._new_paho()
         conn = Conn(paho)
@@ -434,97 +524,168 @@ class MqttTransport:
         paho.on_publish = lambda c, u, mid, rc, p: on_ack(conn, mid, rc)
         paho.on_subscribe = lambda c, u, mid, rcs, p: on_ack(conn, mid, max(rcs))
         paho.on_unsubscribe = lambda c, u, mid, rcs, p: on_ack(conn, mid, 0)
+        errors: list[str] = []  # paho's socket errors until the CONNACK: say what went wrong
+        paho.on_log = lambda c, u, level, buf: (
+            errors.append(buf) if level == mqtt.MQTT_LOG_ERR else None
+        )
         where = f"{s.host}:{s.port}"
         props = None
         if s.protocol == mqtt.MQTTv5:
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = SESSION_EXPIRY
+        self._last_connack = None
+        self._attempt = conn
         try:
-            if props is not None:
-                paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
-            else:  # 3.1.1: clean_session=False was given to the client
-                paho.connect(s.host, s.port, s.keepalive)
-        except ssl.SSLError as exc:
-            close_sockets_of(exc)
-            raise LinkException(
-                f"agent {self.agent_id!r}: TLS handshake with {where} failed: {exc}"
-            ) from None
-        except OSError as exc:
-            raise LinkException(
-                f"agent {self.agent_id!r}: cannot connect to the MQTT broker at {where}: {exc}"
-            ) from exc
-        sock = paho.socket()
-        if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        paho.loop_start()
-        if not conn.answered.wait(s.connect_timeout) or conn.connack is None:
-            paho.loop_stop()
-            raise LinkException(
-                f"agent {self.agent_id!r}: no answer from the MQTT broker at {where} within "
-                f"{s.connect_timeout:g} s"
-            )
-        if conn.connack:
-            paho.loop_stop()
-            reason = ReasonCode(PacketTypes.CONNACK, identifier=conn.connack)
-            hint = ""
-            if conn.connack in (0x86, 0x87, 4, 5):
-                hint = " (check the user name and password or certificate in the config)"
-            raise LinkException(
-                f"agent {self.agent_id!r}: the MQTT broker at {where} refused the connection: "
-                f"{reason}{hint}"
-            )
-        try:
+            if self._stopping.is_set() and not initial:
+                raise LinkException(f"agent {self.agent_id!r}: stopped while connecting")
+            try:
+                if props is not None:
+                    paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
+                else:  # 3.1.1: clean_session=False was given to the client
+                    paho.connect(s.host, s.port, s.keepalive)
+            except ssl.SSLError as exc:
+                close_sockets_of(exc)
+                raise LinkException(
+                    f"agent {self.agent_id!r}: TLS handshake with {where} failed: {exc}"
+                    f"{_tls_hint(str(exc), where)}"
+                ) from None
+            except OSError as exc:
+                close_sockets_of(exc)
+                hint = ""
+                if s.tls and isinstance(exc, ConnectionResetError):
+                    hint = _tls_hint("reset", where)
+                raise LinkException(
+                    f"agent {self.agent_id!r}: cannot connect to the MQTT broker at {where}: "
+                    f"{exc}{hint}"
+                ) from exc
+            sock = paho.socket()
+            if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            paho.loop_start()
+            fd = unselectable_fd(paho)
+            if fd is not None:
+                raise LinkException(self._too_many_files(fd))
+            answered = conn.answered.wait(s.connect_timeout)
+            if self._stopping.is_set() and not initial:
+                raise LinkException(f"agent {self.agent_id!r}: stopped while connecting")
+            if not answered:
+                raise LinkException(
+                    f"agent {self.agent_id!r}: no answer from the MQTT broker at {where} within "
+                    f"{s.connect_timeout:g} s"
+                )
+            if conn.connack is None:
+                raise LinkException(self._closed_unanswered(where, errors))
+            if conn.connack:
+                reason = ReasonCode(PacketTypes.CONNACK, identifier=conn.connack)
+                hint = ""
+                if conn.connack in (0x86, 0x87, 4, 5):
+                    hint = " (check the user name and password or certificate in the config)"
+                raise LinkException(
+                    f"agent {self.agent_id!r}: the MQTT broker at {where} refused the "
+                    f"connection: {reason}{hint}"
+                )
+            paho.on_log = None  # paho formats every log line for on_log: not on the share path
             self._bring_up(conn, initial)
         except BaseException:
-            paho.disconnect()
-            paho.loop_stop()
+            if self._conn is conn:
+                self._conn = None
+                self._sender.lost(conn)
+            self._close_conn(conn, offline=self._stopping.is_set())
             raise
+        finally:
+            self._attempt = None
+
+    def _closed_unanswered(self, where: str, errors: list[str]) -> str:
+        """What to say when the broker closed the link before its CONNACK."""
+        error = f" ({errors[-1]})" if errors else ""
+        if self.settings.tls:
+            hint = (
+                ": it may require a client certificate, or have refused this one (check "
+                "cert_file and key_file, and that the broker trusts the CA that signed them)"
+            )
+        else:
+            hint = f": if {where} is a TLS listener, use mqtts:// (and ca_file)"
+        return (
+            f"agent {self.agent_id!r}: the MQTT broker at {where} closed the connection "
+            f"without answering{error}{hint}"
+        )
 
     def _bring_up(self, conn: Conn, initial: bool) -> None:
         """Subscribe everything, load the catalogue, claim the session, resend the outbox.
 
         On a reconnect, a session claim of another process (made while this one was away)
-        means it took the session over: stop, say so, and do not fight back.
+        means it took the session over: stop, say so, and do not fight back. Things of this
+        agent that the broker lost (restarted without persistence) are published again.
+        Requests go out back to back, and their answers are checked after the sync's marker
+        came back (the broker answers in order): a few round trips, however many follows.
         """
-        paho = conn.paho
         claim = self._claim_payload()
+        pending: list[tuple[int, str]] = []  # (mid, what): checked once the sync came back
         if initial:  # claim at once, so that a process we take over from sees it
-            self._publish_sync(conn, self._session_topic, claim, True, "claim the session")
+            pending.append(self._publish_async(conn, self._session_topic, claim, "claim"))
         self._session_owner = None
         self._catalogue.clear()
         v5 = self.settings.protocol == mqtt.MQTTv5
-        filters: list[tuple[str, int]] = [
-            (self._session_topic, 0),
-            (self._reply_topic, 1),
-            (f"{self._root}/+/+/meta", 0),
-            (f"{self._root}/+/_status", 0),
+        filters: list[tuple[str, int, bool]] = [
+            (self._session_topic, 0, True),
+            (self._reply_topic, 1, True),
+            (f"{self._root}/+/+/meta", 0, True),
+            (f"{self._root}/+/_status", 0, True),
         ]
         with self._lock:
             for thing in self._things.values():
                 for point in thing.points.values():
                     if point.kind == CONTROL:
-                        filters.append((point.topic, 1))
-            routes = list(self._routes.values())
+                        filters.append((point.topic, 1, True))
+            filters += [(route.filter, 1, not v5) for route in self._routes.values()]
         self._sender.replay()
         self._conn = conn
-        for topic, qos in filters:
-            self._subscribe(conn, topic, qos, retained=True)
-        for route in routes:
-            self._subscribe(conn, route.filter, 1, retained=not v5)
+        pending += self._subscribe_async(conn, filters)
         self._sync(conn)
+        for mid, what in pending:
+            self._check(conn, mid, what)
         if not initial and self._is_taken_over_by(self._session_owner):
             self._stop_taken_over()
-            raise SessionTakenOver(
-                f"agent {self.agent_id!r}: another process took this MQTT session over; "
-                "run one process per agent name"
-            )
+            raise self._taken_over_error()
+        pending = []
         if not initial:
-            self._publish_sync(conn, self._session_topic, claim, True, "claim the session")
+            pending.append(self._publish_async(conn, self._session_topic, claim, "claim"))
         self._adopt_own()
-        info = paho.publish(self._status_topic, b"online", qos=1, retain=True)
-        conn.result(info.mid, SYNC_TIMEOUT)
+        pending += self._republish_lost(conn)
+        with self._status_lock:  # never "online" after stop() said "offline"
+            if self._stopping.is_set():
+                raise LinkException(f"agent {self.agent_id!r}: stopped while connecting")
+            pending.append(self._publish_async(conn, self._status_topic, b"online", "online"))
+        for mid, what in pending:
+            self._check(conn, mid, what)
         conn.ready.set()
         self._sender.kick.set()
+
+    def _republish_lost(self, conn: Conn) -> list[tuple[int, str]]:
+        """Publish again the metadata of the agent's things that the broker no longer retains
+        (a broker restarted without persistence forgets every thing).
+
+        Returns:
+            ``(mid, what)`` of each publish, for ``_check``.
+        """
+        with self._lock:
+            things = [t for t in self._things.values() if not t.deleted]
+        pending = []
+        for thing in things:
+            topic = f"{thing.base}/meta"
+            if topic in self._catalogue.by_topic:
+                continue
+            logger.warning(
+                "agent %r: the broker had lost thing %r (restarted without persistence?); "
+                "publishing its metadata again",
+                self.agent_id,
+                thing.lid,
+            )
+            body = json.dumps(thing.doc(self.agent_id), separators=(",", ":")).encode()
+            pending.append(
+                self._publish_async(conn, topic, body, f"publish thing {thing.lid!r} again")
+            )
+        return pending
 
     def _on_connect(self, conn: Conn, rc: ReasonCode, props: Properties | None) -> None:
         conn.connack = rc.value
@@ -539,19 +700,12 @@ class MqttTransport:
 
     def _on_disconnect(self, conn: Conn, rc: ReasonCode) -> None:
         conn.disconnect_reason = rc.value
-        conn.closed.set()
-        conn.answered.set()
-        with conn.cond:
-            conn.cond.notify_all()
-        for event in list(self._syncs.values()):
-            event.set()
-        for waiter in list(self._waiters.values()):
-            waiter[0].set()
+        self._wake(conn)
         if rc.value == 0x8E:
-            # Someone connected with this client id. Only a claim on the session topic (which
-            # under the ACL only the agent's own user may write) makes it a takeover: the
-            # supervisor reads the claim before reconnecting and stops if it is another
-            # process's (``_is_taken_over_by``); a foreign CONNECT is reconnected over.
+            # Someone connected with this client id: another process of this agent, or a
+            # foreign CONNECT. Only a newer claim on the session topic (which under the ACL
+            # only the agent's own user may write) makes it a takeover: the supervisor reads
+            # the claim before reconnecting and stops only if it is another process's.
             logger.warning(
                 "agent %r: the broker closed the session because another connection used the "
                 "client id %r; reading the session claim before reconnecting",
@@ -561,45 +715,43 @@ class MqttTransport:
         self._sender.kick.set()
 
     def _supervise(self) -> None:
-        """Reconnect with exponential backoff and jitter while not stopping."""
-        delay = BACKOFF_MIN
+        """Reconnect, waiting as ``RECONNECT`` says between tries, while not stopping."""
+        failures = 0  # in a row; losing the link counts as one
         while not self._stopping.is_set():
             conn = self._conn
             if conn is not None:
                 conn.closed.wait()
                 if self._stopping.is_set():
                     return
-                conn.paho.loop_stop()
                 logger.warning(
                     "agent %r: lost the link to the MQTT broker; reconnecting", self.agent_id
                 )
                 self._conn = None
                 self._sender.lost(conn)
-            if self._stopping.wait(delay / 2 + random.uniform(0, delay / 2)):
-                return
-            if self._is_taken_over_by(self._peek_claim()):
-                self._stop_taken_over()
+                self._close_conn(conn, offline=False)
+                failures = 1
+            delay = RECONNECT.delay(max(failures, 1), 0.0)
+            if self._stopping.wait(RECONNECT.maximum if delay is None else delay):
                 return
             try:
+                if self._is_taken_over_by(self._peek_claim()):
+                    self._stop_taken_over()
+                    return
                 self._connect(initial=False)
             except SessionTakenOver:
                 return
-            except LinkException as exc:
-                delay = min(BACKOFF_MAX, delay * 2)
-                logger.info(
-                    "agent %r: reconnect failed (%s); next try within %.2f s",
-                    self.agent_id,
-                    exc,
-                    delay,
-                )
-                continue
-            except Exception as exc:  # a bug: keep it for whoever asks, keep trying
-                self._failure = exc
-                logger.exception("agent %r: reconnect failed", self.agent_id)
-                delay = min(BACKOFF_MAX, delay * 2)
+            except Exception as exc:
+                failures += 1
+                if self._stopping.is_set():
+                    return
+                if isinstance(exc, LinkException):
+                    logger.info("agent %r: reconnect failed (%s)", self.agent_id, exc)
+                else:  # a bug: keep it for whoever asks, keep trying
+                    self._failure = exc
+                    logger.exception("agent %r: reconnect failed", self.agent_id)
                 continue
             self.reconnects += 1
-            delay = BACKOFF_MIN
+            failures = 0
 
     # --- acknowledgements, subscriptions, sync ----------------------------------------------
 
@@ -612,6 +764,39 @@ class MqttTransport:
         if rc != mqtt.MQTT_ERR_SUCCESS or mid is None:
             raise LinkException(f"agent {self.agent_id!r}: subscribe to {topic!r} failed: {rc}")
         self._check(conn, mid, f"subscribe to {topic!r}")
+
+    def _subscribe_async(
+        self, conn: Conn, filters: Sequence[tuple[str, int, bool]]
+    ) -> list[tuple[int, str]]:
+        """Subscribe to ``(topic, qos, retained)`` filters, up to 100 per SUBSCRIBE, without
+        waiting for the SUBACKs.
+
+        Returns:
+            ``(mid, what)`` of each SUBSCRIBE, for ``_check``.
+        """
+        v5 = self.settings.protocol == mqtt.MQTTv5
+        pending = []
+        for at in range(0, len(filters), 100):
+            chunk = filters[at : at + 100]
+            topics: list[tuple[str, Any]] = [
+                (t, SubscribeOptions(qos=q, retainHandling=0 if r else 2) if v5 else q)
+                for t, q, r in chunk
+            ]
+            rc, mid = conn.paho.subscribe(topics)
+            what = "subscribe to " + ", ".join(repr(t) for t, _, _ in chunk[:3])
+            if len(chunk) > 3:
+                what += f" and {len(chunk) - 3} more"
+            if rc != mqtt.MQTT_ERR_SUCCESS or mid is None:
+                raise LinkException(f"agent {self.agent_id!r}: {what} failed: {rc}")
+            pending.append((mid, what))
+        return pending
+
+    def _publish_async(self, conn: Conn, topic: str, body: bytes, what: str) -> tuple[int, str]:
+        """Publish retained at QoS 1 without waiting; returns ``(mid, what)`` for ``_check``."""
+        info = conn.paho.publish(topic, body, qos=1, retain=True)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise LinkException(f"agent {self.agent_id!r}: {what} failed: link down")
+        return info.mid, what
 
     def _unsubscribe(self, conn: Conn, topic: str) -> None:
         rc, mid = conn.paho.unsubscribe(topic)
@@ -812,7 +997,12 @@ class MqttTransport:
         """Share one sample: into the outbox (on disk when this returns), then to the broker.
 
         Never fails because the link is down: the value waits in the outbox.
+
+        Raises:
+            SessionTakenOver: another process took the agent's session over.
         """
+        if self._taken_over:
+            raise self._taken_over_error()
         self._sender.share(point, data, mime, time)
 
     # --- things ---------------------------------------------------------------------------
@@ -1239,3 +1429,18 @@ class MqttTransport:
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent, or return None."""
         return self._catalogue.describe(guid)
+
+
+def _tls_hint(error: str, where: str) -> str:
+    """A likely cause of the TLS failure *error* (ssl's message), for the LinkException."""
+    text = error.lower()
+    if "verify failed" in text:
+        return " (check ca_file: it must hold the CA that signed the broker's certificate)"
+    if "certificate" in text or "unknown ca" in text or "alert" in text:
+        return (
+            " (the broker refused the client certificate: check cert_file and key_file, and "
+            "that the broker trusts the CA that signed them)"
+        )
+    if any(word in text for word in ("wrong version", "reset", "eof", "record", "packet")):
+        return f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port)"
+    return ""

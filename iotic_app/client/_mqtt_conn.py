@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 import threading
 from typing import NamedTuple
 
@@ -12,6 +13,7 @@ import paho.mqtt.client as mqtt
 
 __all__ = [
     "DENIED",
+    "SECOND",
     "WINDOW",
     "Claim",
     "Conn",
@@ -19,6 +21,7 @@ __all__ = [
     "close_sockets_of",
     "release_client_id",
     "take_client_id",
+    "unselectable_fd",
 ]
 
 logger = logging.getLogger("iotic_app.mqtt")
@@ -33,6 +36,21 @@ def close_side(paho: mqtt.Client) -> None:
     sock = paho.socket()
     if isinstance(sock, socket.socket):
         sock.close()
+
+
+# paho-mqtt's network loop waits in select(), which takes descriptors below FD_SETSIZE only
+# (1024 on Linux and macOS; Windows limits their count instead): a socket beyond it makes the
+# loop give up at once, which looked like a broker that never answers.
+SELECT_LIMIT = None if sys.platform == "win32" else 1024
+
+
+def unselectable_fd(paho: mqtt.Client) -> int | None:
+    """The highest descriptor of *paho*'s connection when select() cannot take it, else None."""
+    if SELECT_LIMIT is None:
+        return None
+    socks = (paho.socket(), getattr(paho, "_sockpairR", None))
+    high = max((s.fileno() for s in socks if isinstance(s, socket.socket)), default=-1)
+    return high if high >= SELECT_LIMIT else None
 
 
 class Claim(NamedTuple):
@@ -60,16 +78,21 @@ _IN_USE_LOCK = threading.Lock()
 
 
 _IN_USE_IDS: set[tuple[str, int, str]] = set()
+SECOND = "~"  # joins an agent name and N in the client id of its Nth client in one process
 
 
 def take_client_id(host: str, port: int, agent: str) -> str:
-    """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT.N``
-    for a second (third, ...) client of the same agent started in this process."""
+    """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT~N``
+    for a second (third, ...) client of the same agent started in this process.
+
+    ``~`` cannot appear in an agent name (letters, digits, ``_``, ``.``, ``-``), so no agent's
+    own client id (``X.2``, say) is ever the id of another agent's second client (``X~2``).
+    """
     with _IN_USE_LOCK:
         n = 1
-        while (host, port, f"{agent}.{n}" if n > 1 else agent) in _IN_USE_IDS:
+        while (host, port, f"{agent}{SECOND}{n}" if n > 1 else agent) in _IN_USE_IDS:
             n += 1
-        cid = agent if n == 1 else f"{agent}.{n}"
+        cid = agent if n == 1 else f"{agent}{SECOND}{n}"
         _IN_USE_IDS.add((host, port, cid))
         return cid
 
@@ -104,6 +127,7 @@ class Conn:
         self.disconnect_reason: int | None = None
         self.receive_max = WINDOW
         self.inflight: dict[int, int] = {}  # mid -> outbox seq (under the send lock)
+        self.closing = threading.Lock()  # one thread at a time shuts the connection down
 
     def result(self, mid: int, timeout: float) -> int | None:
         with self.cond:

@@ -35,6 +35,14 @@
 #   ``start``. Local: the space keeps pushing into the stopped client's sink, which holds up to
 #   ``queue_limit`` items (then drops the oldest, with a warning). MQTT: the broker queues them
 #   in the QoS 1 persistent session. ``Sink.push`` must therefore accept items while stopped.
+#   ``close()`` stops and releases everything the transport holds (files, threads, sockets); a
+#   later ``start`` opens them again. ``stop()`` and ``close()`` are idempotent, safe from any
+#   thread and never join the thread they are called from; they return promptly also while the
+#   transport is reconnecting (every wait of a connection attempt ends when stop is asked).
+# * Failure: a transport that fails for good (MQTT: another process took the agent's session
+#   over) reports it once with ``sink.fail(exc)`` and then raises *exc*'s kind from every call;
+#   ``fail`` never blocks and never runs user code (the client calls its failure listeners on a
+#   thread of its own).
 
 from __future__ import annotations
 
@@ -269,12 +277,16 @@ class Sink(Protocol):
         """Queue *item* for *token*; if that woke the idle worker, wait a fraction of a
         millisecond for it to run (for network threads); never runs user code."""
 
+    def fail(self, exc: BaseException) -> None:
+        """The transport failed for good with *exc* (e.g. ``SessionTakenOver``); never blocks,
+        never runs user code. Called at most once per failure, from any thread."""
+
 
 class Transport(Protocol):
     """What a transport implements; see the module's design note.
 
-    Every method but ``start``, ``stop`` and ``is_connected`` may raise ``LinkException`` when
-    the link is down.
+    Every method but ``start``, ``stop``, ``close`` and ``is_connected`` may raise
+    ``LinkException`` when the link is down.
     """
 
     agent_id: str
@@ -283,7 +295,12 @@ class Transport(Protocol):
         """Connect and (re)start delivering to *sink*; raise ``LinkException`` on failure."""
 
     def stop(self) -> None:
-        """Disconnect; keep follows and controls for the next ``start``. Idempotent."""
+        """Disconnect; keep follows and controls for the next ``start``. Idempotent, prompt,
+        safe from any thread."""
+
+    def close(self) -> None:
+        """Stop, then release every file, thread and socket; a later ``start`` reopens them.
+        Idempotent, prompt, safe from any thread."""
 
     def is_connected(self) -> bool:
         """Whether the link is up."""

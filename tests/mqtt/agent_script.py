@@ -4,7 +4,8 @@
 line on stdin, then share ``{"run": RUN, "n": i}`` for i in 0..COUNT-1 at RATE/s, printing
 ``shared RUN i`` after each share() returned, then ``done``.
 
-``hold URL``: start a client, print ``ready``, and stay connected.
+``hold URL``: start a client, print ``ready``, and stay connected; for each line read on
+stdin, create a thing with that lid and print ``ok`` (or ``error EXCEPTION``).
 
 ``follow URL SOURCE OUTFILE``: follow SOURCE's feed ("src", "f") and append ``RUN i`` to OUTFILE
 from the callback, one line per value; prints ``ready`` once following.
@@ -61,6 +62,13 @@ def hold(url: str) -> None:
     with Client(url) as client:
         client.create_thing("held")
         print("ready", flush=True)
+        for line in sys.stdin:  # each line: make a thing of that lid, say how it went
+            try:
+                client.create_thing(line.strip())
+            except Exception as exc:
+                print(f"error {type(exc).__name__}", flush=True)
+            else:
+                print("ok", flush=True)
         threading.Event().wait()
 
 

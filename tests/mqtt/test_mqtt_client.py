@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -436,3 +438,277 @@ def test_group_follow_each_value_reaches_exactly_one_follower(
     for inbox in inboxes:
         ns = [d["n"] for d in inbox.data]
         assert ns == sorted(ns)
+
+
+# --- lifecycle: failure for good, stop() from callbacks, client ids --------------------------
+
+
+def test_after_a_takeover_every_call_raises_and_the_failure_listeners_are_told(
+    own_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from test_faults import Agent
+
+    url = url_for(own_broker.url, "solo", tmp_path)
+    client = Client(url)
+    client.start()
+    thing = client.create_thing("t")
+    feed = thing.create_feed("f")
+    told: list[tuple[BaseException, str]] = []
+    came = threading.Event()
+
+    def broken(exc: BaseException) -> None:
+        raise RuntimeError("a bug in a listener")
+
+    def listener(exc: BaseException) -> None:
+        told.append((exc, threading.current_thread().name))
+        came.set()
+
+    client.add_failure_listener(broken)
+    client.add_failure_listener(listener)
+    assert client.failure is None
+    second = Agent("hold", url)
+    try:
+        with caplog.at_level(logging.ERROR, logger="iotic_app"):
+            second.expect("ready")
+            assert came.wait(PATIENCE), "no failure listener was called"
+            wait_for(lambda: "a failure listener" in caplog.text)
+        assert "a bug in a listener" in caplog.text  # logged, and the next listener still ran
+        [(exc, thread)] = told
+        assert isinstance(exc, SessionTakenOver)
+        assert client.failure is exc
+        assert thread.startswith("iotic_app-failed-")  # the client's own thread
+        calls: list[Callable[[], Any]] = [
+            lambda: feed.share({"n": 1}),
+            lambda: client.create_thing("u"),
+            lambda: client.describe(thing.guid),
+            lambda: client.search("x"),
+            lambda: thing.create_feed("g"),
+        ]
+        for call in calls:
+            with pytest.raises(SessionTakenOver, match="one process per agent"):
+                call()
+        late: list[BaseException] = []
+        client.add_failure_listener(late.append)  # after the failure: called at once
+        assert late == [exc]
+        client.stop()
+        with pytest.raises(SessionTakenOver):
+            client.start()
+        assert len(told) == 1  # once
+    finally:
+        client.close()
+        second.close()
+
+
+def test_add_failure_listener_needs_a_callable(tmp_path: Path) -> None:
+    client = Client(url_for(f"mqtt://{HOST}:1", "a", tmp_path))
+    with pytest.raises(TypeError, match="listener must be callable, got 'nope'"):
+        client.add_failure_listener("nope")  # type: ignore[arg-type]
+
+
+def _threads_of(agent: str) -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.endswith(f"-{agent}")]
+
+
+@pytest.mark.parametrize("how", ["stop", "close"])
+@pytest.mark.parametrize("where", ["follow", "control"])
+def test_stop_from_a_callback_returns_promptly(
+    broker_url: str, tmp_path: Path, how: str, where: str
+) -> None:
+    client = Client(url_for(broker_url, "selfstop", tmp_path))
+    asker = Client(url_for(broker_url, "asker", tmp_path))
+    took: list[float] = []
+    done = threading.Event()
+
+    def callback(args: dict[str, Any]) -> None:
+        began = time.monotonic()
+        getattr(client, how)()
+        took.append(time.monotonic() - began)
+        done.set()
+
+    with asker:
+        client.start()
+        thing = client.create_thing("t")
+        thing.set_public()
+        if where == "follow":
+            feed = thing.create_feed("f")
+            thing.follow(feed.guid, callback=callback)
+            feed.share({"n": 1})
+        else:
+            control = thing.create_control("c", callback=callback)
+            asker.create_thing("me").attach(control.guid).ask({"go": True})
+        assert done.wait(PATIENCE), "the callback did not run"
+        assert took[0] < 0.5, f"{how}() from a {where} callback took {took[0]:.2f} s"
+        assert not client.is_connected()
+        wait_for(lambda: _threads_of("selfstop") == [], 5)  # its link, sender, worker
+        if how == "close":  # and its outbox files, once the callback has returned
+            wait_for(lambda: _open_files_of(tmp_path / "outbox" / "selfstop.sqlite") == [], 5)
+    client.close()
+
+
+def _open_files_of(path: Path) -> list[str]:
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(path)):
+            found.append(target)
+    return found
+
+
+def test_stop_from_a_callback_while_another_thread_stops_the_client(
+    broker_url: str, tmp_path: Path
+) -> None:
+    """The stopping thread waits for the running callback; the callback's own stop() must not
+    wait for the stopping thread (it returns at once), or both wait 10 s for each other."""
+    client = Client(url_for(broker_url, "twostops", tmp_path))
+    entered = threading.Event()
+    took: list[float] = []
+
+    def callback(args: dict[str, Any]) -> None:
+        entered.set()
+        wait_for(lambda: client._t is None, 5)  # the other thread is inside stop() now
+        began = time.monotonic()
+        client.stop()
+        took.append(time.monotonic() - began)
+
+    client.start()
+    thing = client.create_thing("t")
+    feed = thing.create_feed("f")
+    thing.follow(feed.guid, callback=callback)
+    feed.share({"n": 1})
+    assert entered.wait(PATIENCE)
+    began = time.monotonic()
+    client.stop()
+    elapsed = time.monotonic() - began
+    assert took and took[0] < 0.5, took
+    assert elapsed < 1, f"stop() took {elapsed:.2f} s"
+    client.close()
+
+
+def test_agent_x2_and_the_second_client_of_x_never_share_a_client_id(
+    own_broker: Broker, tmp_path: Path
+) -> None:
+    """Agent ``x.2`` in another process and two clients of agent ``x`` in this one: three
+    sessions, none pushes another off (the second client of x used to be ``x.2`` too)."""
+    from test_faults import Agent
+
+    other = Agent("hold", url_for(own_broker.url, "x.2", tmp_path / "other"))
+    try:
+        other.expect("ready")
+        first = Client(url_for(own_broker.url, "x", tmp_path))
+        second = Client(url_for(own_broker.url, "x", tmp_path))
+        with first, second:
+            ids = [c._transport.settings.client_id for c in (first, second)]  # type: ignore[attr-defined]
+            assert ids == ["x", "x~2"]
+            second.create_thing("mine")
+            other.go()  # the other process makes a thing: its session is still its own
+            assert other.expect(lambda line: line == "ok" or line.startswith("error")) == "ok"
+            assert first.is_connected() and second.is_connected()
+            assert [c._transport.reconnects for c in (first, second)] == [0, 0]  # type: ignore[attr-defined]
+        assert (tmp_path / "outbox" / "x~2.sqlite").exists()  # its own outbox, too
+    finally:
+        other.close()
+
+
+# --- connection-time mistakes fail at once, saying what is likely wrong ----------------------
+
+
+@pytest.fixture
+def cert_broker(tmp_path: Path, tls_files: Any) -> Any:
+    """A broker with a plain listener and a TLS one that requires a client certificate."""
+    from conftest_mqtt import need_own_broker
+
+    broker = Broker(
+        tmp_path / "mosquitto", tls=tls_files, binary=need_own_broker(), require_certificate=True
+    )
+    broker.start()
+    yield broker
+    broker.close()
+
+
+def test_tls_mistakes_fail_fast_saying_what_is_likely_wrong(
+    cert_broker: Broker, tls_files: Any, tmp_path: Path
+) -> None:
+    from broker import make_test_ca
+
+    stranger = make_test_ca(tmp_path / "stranger")  # a certificate the broker's CA never signed
+    tls, plain = cert_broker.tls_port, cert_broker.port
+    ca = f"ca_file={tls_files.ca_file}"
+    mine = f"{ca}&cert_file={tls_files.cert_file}&key_file={tls_files.key_file}"
+    theirs = f"{ca}&cert_file={stranger.cert_file}&key_file={stranger.key_file}"
+    cases = [
+        (f"mqtt://{HOST}:{tls}", "", "is a TLS listener, use mqtts://"),
+        (f"mqtts://{HOST}:{plain}", f"&{mine}", "plain MQTT listener"),
+        (f"mqtts://{HOST}:{tls}", f"&{theirs}", "client certificate"),
+        (f"mqtts://{HOST}:{tls}", f"&{ca}", "client certificate"),
+        (
+            f"mqtts://{HOST}:{tls}",
+            f"&cert_file={tls_files.cert_file}&key_file={tls_files.key_file}",
+            "check ca_file",
+        ),
+    ]
+    for where, extra, hint in cases:
+        client = Client(url_for(where, "careless", tmp_path) + extra)
+        began = time.monotonic()
+        with pytest.raises(LinkException) as caught:
+            client.start()
+        elapsed = time.monotonic() - began
+        assert hint in str(caught.value), (where, extra, str(caught.value))
+        assert "within" not in str(caught.value)
+        assert elapsed < 2, f"{where}{extra}: failed after {elapsed:.1f} s"
+        client.close()
+    with Client(url_for(f"mqtts://{HOST}:{tls}", "careful", tmp_path) + f"&{mine}") as client:
+        assert client.create_thing("t").lid == "t"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="select() limits descriptors' values")
+def test_a_process_with_too_many_files_open_fails_at_once_saying_so(
+    broker_url: str, tmp_path: Path
+) -> None:
+    """paho's network loop uses select(), which takes descriptors below 1024 only; a client
+    started in a process with more files open used to wait 5 s for "no answer"."""
+    opened = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        client = Client(url_for(broker_url, "crowded", tmp_path))
+        began = time.monotonic()
+        with pytest.raises(LinkException, match=r"select\(\)\) takes descriptors below 1024"):
+            client.start()
+        assert time.monotonic() - began < 2
+        client.close()
+    finally:
+        for fd in opened:
+            os.close(fd)
+
+
+# --- broker restarts -------------------------------------------------------------------------
+
+
+def test_a_broker_restarted_without_persistence_gets_each_agents_things_back(
+    stock_broker: Broker, tmp_path: Path
+) -> None:
+    """A broker without persistence forgets every retained thing when it restarts: each agent
+    publishes its own things again when it reconnects, so describe and follow work again."""
+    owner = Client(url_for(stock_broker.url, "owner", tmp_path))
+    other = Client(url_for(stock_broker.url, "other", tmp_path))
+    inbox = Inbox()
+    with owner, other:
+        thing = owner.create_thing("t")
+        thing.set_public()
+        with thing.get_meta() as meta:
+            meta.set_label("Boiler")
+        feed = thing.create_feed("f")
+        control = thing.create_control("c", callback=lambda a: owner.confirm_tell(a, True))
+        assert other.describe(thing.guid) is not None
+        stock_broker.kill()
+        wait_for(lambda: not owner.is_connected() and not other.is_connected())
+        stock_broker.start()
+        wait_for(lambda: owner.is_connected() and other.is_connected())
+        described = other.describe(thing.guid)
+        assert described is not None and described["label"] == "Boiler"
+        mine = other.create_thing("me")
+        mine.follow(feed.guid, callback=inbox)
+        assert mine.attach(control.guid).tell({}, timeout=5) is True
+        feed.share({"n": 1})
+        assert inbox.wait(1) == [{"n": 1}]
