@@ -208,7 +208,7 @@ def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlPar
             raise ValueError(
                 f"config {shown!r} must name a broker: {scheme}://[user[:password]@]host[:port]"
             )
-        port = _DEFAULT_PORTS[scheme] if port_text is None else _port(port_text, shown)
+        port = _DEFAULT_PORTS.get(scheme) if port_text is None else _port(port_text, shown)
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
