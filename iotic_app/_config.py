@@ -19,8 +19,9 @@ DEFAULT_URL = "local://"
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
-# Which options each scheme accepts (URL query or .ini [agent] keys other than url/agent), and a
-# validator per option. The MQTT transport (issue 4) adds its scheme and options here.
+# Which options each scheme accepts (URL query or .ini [agent] keys other than url/agent), and
+# their kind (int options: positive, or the range in _INT_RANGES). The MQTT options' other checks
+# (files, TLS, protocol, root) are MqttSettings.from_config's, which from_url calls.
 _MQTT_OPTIONS: dict[str, type] = {
     "queue_limit": int,
     "keepalive": int,
@@ -45,7 +46,17 @@ _SCHEMES: dict[str, dict[str, type]] = {
 _PLANNED: dict[str, str] = {}
 # Options never shown in the normalised URL nor in reprs (the MQTT password).
 _SECRET_OPTIONS = frozenset({"password"})
-_PASSWORD_IN_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:)[^@/?#]*@")
+# Integer options with a range other than "1 or more": (lowest, highest, what it is).
+_INT_RANGES: dict[str, tuple[int, int, str]] = {
+    "keepalive": (1, 65535, "seconds; MQTT allows 1 to 65535"),
+}
+_DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_AUTHORITY_END = re.compile(r"[/?#]")
+_RAW_USER = re.compile(r"[^:/?#@\[\]]+:")  # "USER:" at the start: a password may follow
+_HOST_RE = re.compile(r"[\w.-]+|\[[0-9A-Fa-f:.]+\]")
+_ENCODE_HINT = "a password holding '/', '?', '#' or '@' can be percent-encoded (%2F, %3F, %23, %40)"
 
 
 class Secret(str):
@@ -57,34 +68,178 @@ class Secret(str):
         return "'***'"
 
 
-def _split_netloc(scheme: str, where: str, shown: str) -> tuple[str, dict[str, str]]:
-    """Split ``[user[:password]@]host[:port]`` of an MQTT URL into ``host:port`` and options."""
-    from urllib.parse import unquote
+@attrs.frozen
+class UrlParts:
+    """A config URL split once into its parts; :meth:`shown` rebuilds it without the password.
 
-    userinfo, at, hostport = where.rpartition("@")
-    options: dict[str, str] = {}
-    if at:
-        user, colon, password = userinfo.partition(":")
-        if not user:
-            raise ValueError(f"config {shown!r}: the user name before '@' is empty")
-        options["username"] = unquote(user)
-        if colon:
-            options["password"] = unquote(password)
-    host, colon, port_text = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
-    if hostport.startswith("[") and hostport.endswith("]"):
-        host, port_text = hostport, ""
-    if not host or "/" in host:
-        raise ValueError(
-            f"config {shown!r} must name a broker: {scheme}://[user[:password]@]host[:port]"
+    Attributes:
+        scheme: The scheme, lowercase.
+        host: The broker's host (``[...]`` for IPv6), or for ``local://`` the space's name.
+        port: The port (the scheme's default when the URL gives none), or None for ``local://``.
+        username: The user name before ``@`` (percent-decoded), or None.
+        password: The password after ``user:`` (percent-decoded), or None; never in the repr.
+        query: The query's ``(key, value)`` pairs, decoded, in order.
+        port_text: The port as written (None when absent), for messages.
+    """
+
+    scheme: str
+    host: str
+    port: int | None = None
+    username: str | None = None
+    password: str | None = attrs.field(default=None, repr=False)
+    query: tuple[tuple[str, str], ...] = ()
+    port_text: str | None = None
+
+    def shown(self) -> str:
+        """The URL as it may be shown: ``scheme://[user[:***]@]host[:port]``, no query."""
+        return _shown(
+            self.scheme, self.username, self.password is not None, self.host, self.port_text
         )
-    default = 8883 if scheme == "mqtts" else 1883
+
+
+def _shown(scheme: str, user: str | None, has_password: bool, host: str, port: str | None) -> str:
+    from urllib.parse import quote
+
+    userinfo = ""
+    if user is not None:
+        userinfo = quote(user, safe="") + (":***" if has_password else "") + "@"
+    return f"{scheme}://{userinfo}{host}" + ("" if port is None else f":{port}")
+
+
+def split_url(url: str) -> UrlParts:
+    """Split a config URL into its parts, checking its structure (not the options' values).
+
+    The structure is RFC 3986's: ``scheme://[user[:password]@]host[:port][/][?query]``, where
+    a password holding ``/``, ``?``, ``#`` or ``@`` is percent-encoded. Written raw, such a
+    password is still accepted when the URL reads only one way: when the RFC reading is not a
+    valid config URL but the text up to a later ``@`` is ``user:`` and a password, and what
+    follows it is. Messages show the parts (the password as ``***``), never the text after
+    ``user:``.
+
+    Args:
+        url: The URL.
+
+    Returns:
+        The parts.
+
+    Raises:
+        ValueError: not a URL of a known scheme, or its host, port, path, query or fragment is
+            not valid.
+    """
+    scheme_text, sep, rest = url.partition("://")
+    if not sep or not _SCHEME_RE.fullmatch(scheme_text):
+        raise ValueError(
+            "config is not a URL: expected 'SCHEME://...' such as 'local://NAME' or "
+            "'mqtt://HOST:PORT'"
+        )
+    scheme = scheme_text.lower()
+    found = _AUTHORITY_END.search(rest)
+    authority_end = len(rest) if found is None else found.start()
+    # Shown for a scheme that is not read further: the authority, unless it may hold userinfo.
+    where = f"{scheme}://" + ("…" if "@" in rest else rest[:authority_end])
+    if scheme in _PLANNED:
+        raise ValueError(
+            f"config {where!r}: {scheme}:// needs {_PLANNED[scheme]}, which is not "
+            "available in this version of iotic_app; use 'local://' (the embedded space)"
+        )
+    if scheme not in _SCHEMES:
+        allowed = ", ".join(f"{name}://" for name in sorted(_SCHEMES))
+        raise ValueError(f"config {where!r} has unknown scheme {scheme!r}; allowed: {allowed}")
+    userinfo, at, _ = rest[:authority_end].rpartition("@")
+    readings: list[tuple[str | None, str]] = [
+        (userinfo, rest[len(userinfo) + 1 :]) if at else (None, rest)
+    ]
+    if _RAW_USER.match(rest):  # a raw password may run past the RFC authority, to a later "@"
+        readings.extend(
+            (rest[:i], rest[i + 1 :]) for i in range(authority_end, len(rest)) if rest[i] == "@"
+        )
+    errors: list[ValueError] = []
+    for userinfo_text, after in readings:
+        try:
+            return _split_after_scheme(scheme, userinfo_text, after)
+        except ValueError as exc:
+            errors.append(exc)
+    # The last reading's error: what follows the last "@" holds no part of a password.
+    raise errors[-1]
+
+
+def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlParts:
+    from urllib.parse import parse_qsl, unquote
+
+    user = password = None
+    if userinfo is not None:
+        user_text, colon, password_text = userinfo.partition(":")
+        user = unquote(user_text)
+        password = unquote(password_text) if colon else None
+    found = _AUTHORITY_END.search(after)
+    end = len(after) if found is None else found.start()
+    hostport, tail = after[:end], after[end:]
+    if scheme == "local":
+        host, port_text = hostport, None
+    elif hostport.startswith("[") and "]" in hostport:
+        close = hostport.index("]") + 1
+        host, rest = hostport[:close], hostport[close:]
+        port_text = rest[1:] if rest.startswith(":") else (rest or None)
+    else:
+        host, colon, port_text_or_empty = hostport.partition(":")
+        port_text = port_text_or_empty if colon else None
+    shown = _shown(scheme, user, password is not None, host, port_text)
+    if userinfo is not None and not user:
+        raise ValueError(f"config {shown!r}: the user name before '@' is empty")
+    tail, hash_mark, _ = tail.partition("#")
+    if hash_mark:
+        raise ValueError(f"config {shown!r} must not contain a '#' fragment ({_ENCODE_HINT})")
+    path, _, query = tail.partition("?")
+    if path not in ("", "/"):
+        raise ValueError(
+            f"config {shown!r} has a path after the {'space name' if scheme == 'local' else 'port'}"
+            f", which {scheme}:// does not take ({_ENCODE_HINT})"
+        )
+    port: int | None = None
+    if scheme == "local":
+        if userinfo is not None:
+            raise ValueError(
+                "config 'local://…' has a user name or password; local:// takes neither"
+            )
+        if host:
+            _check_name("the space name", host, shown)
+    else:
+        if not _HOST_RE.fullmatch(host):
+            raise ValueError(
+                f"config {shown!r} must name a broker: {scheme}://[user[:password]@]host[:port]"
+            )
+        port = _DEFAULT_PORTS.get(scheme) if port_text is None else _port(port_text, shown)
     try:
-        port = int(port_text) if colon else default
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
-        port = -1
+        raise ValueError(
+            f"config {shown!r} has a malformed query: expected ?key=value&key=value..."
+        ) from None
+    allowed = _SCHEMES[scheme]
+    for key, _value in pairs:
+        if key != "agent" and key not in allowed:
+            raise _unknown_option(scheme, key, shown)
+    return UrlParts(
+        scheme=scheme,
+        host=host,
+        port=port,
+        username=user,
+        password=password,
+        query=tuple(pairs),
+        port_text=port_text,
+    )
+
+
+def _port(text: str, shown: str) -> int:
+    port = int(text) if text.isascii() and text.isdigit() else -1
     if not 0 < port < 65536:
-        raise ValueError(f"config {shown!r}: the port must be 1-65535, got {port_text!r}")
-    return f"{host}:{port}", options
+        raise ValueError(f"config {shown!r}: the port must be 1-65535, got {text!r}")
+    return port
+
+
+def _unknown_option(scheme: str, key: str, shown: str) -> ValueError:
+    names = ", ".join(sorted({"agent", *_SCHEMES[scheme]}))
+    return ValueError(f"unknown option {key!r} in config {shown!r}; {scheme}:// allows: {names}")
 
 
 def default_agent_id() -> str:
@@ -121,19 +276,21 @@ def _check_options(scheme: str, options: Mapping[str, str], source: str) -> dict
     for key, value in options.items():
         kind = allowed.get(key)
         if kind is None:
-            names = ", ".join(sorted({"agent", *allowed}))
-            raise ValueError(
-                f"unknown option {key!r} in config {source!r}; {scheme}:// allows: {names}"
-            )
+            raise _unknown_option(scheme, key, source)
         if kind is int:
-            try:
-                number = int(value)
-            except ValueError:
-                number = -1
-            if number <= 0:
+            text = value.strip()
+            number = int(text) if text.isascii() and text.isdigit() else None
+            low, high, what = _INT_RANGES.get(key, (1, 0, ""))
+            if high and (number is None or not low <= number <= high):
+                raise ValueError(
+                    f"option {key!r} in config {source!r} must be an integer from {low} to "
+                    f"{high} ({what}), got {value!r}"
+                )
+            if number is None or number < low:
                 raise ValueError(
                     f"option {key!r} in config {source!r} must be a positive integer, got {value!r}"
                 )
+            value = text
         checked[key] = value
     return checked
 
@@ -239,7 +396,11 @@ class AgentConfig:
         source: str | None = None,
         extra: Mapping[str, str] | None = None,
     ) -> AgentConfig:
-        """Parse a URL: ``local://``, ``local://NAME`` or ``local://NAME?agent=AGENT``.
+        """Parse a URL: ``local://[NAME][?agent=AGENT]`` or ``mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT]``.
+
+        The URL is split once (:func:`split_url`); every message is built from its parts, so
+        no password ever shows. For ``mqtt://`` and ``mqtts://`` the MQTT settings are
+        checked too (value ranges, files readable, TLS files loadable), so a mistake fails here.
 
         Args:
             url: The URL.
@@ -252,61 +413,49 @@ class AgentConfig:
 
         Raises:
             TypeError: *url* is not a str.
-            ValueError: the scheme is unknown or not available yet, or a part is not valid.
+            ValueError: the scheme is unknown or not available yet, or a part or an option is
+                not valid (the message names it and says what is allowed).
         """
         if not isinstance(url, str):
-            raise TypeError(f"config URL must be a str, got {url!r}")
-        shown = source if source is not None else _PASSWORD_IN_URL.sub(r"\1***@", url)
-        scheme, sep, rest = url.partition("://")
-        scheme = scheme.lower()
-        if not sep or not scheme:
-            raise ValueError(f"config {shown!r} is not a URL: expected e.g. 'local://NAME'")
-        if scheme in _PLANNED:
-            raise ValueError(
-                f"config {shown!r}: {scheme}:// needs {_PLANNED[scheme]}, which is not available "
-                "in this version of iotic_app; use 'local://' (the embedded in-process space)"
-            )
-        if scheme not in _SCHEMES:
-            allowed = ", ".join(f"{name}://" for name in sorted(_SCHEMES))
-            raise ValueError(f"config {shown!r} has unknown scheme {scheme!r}; allowed: {allowed}")
-        from urllib.parse import parse_qsl
-
-        where, _, query = rest.partition("?")
-        if "#" in query or "#" in where:
-            raise ValueError(f"config {shown!r} must not contain a '#' fragment")
-        space = where.rstrip("/")
-        options: dict[str, str] = dict(extra or {})
-        if scheme in ("mqtt", "mqtts"):
-            space, from_netloc = _split_netloc(scheme, space, shown)
-            options.update(from_netloc)
-        elif space:
-            _check_name("the space name", space, shown)
+            raise TypeError(f"config URL must be a str, got {type(url).__name__}")
         try:
-            pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
-        except ValueError:
-            raise ValueError(
-                f"config {shown!r} has a malformed query {query!r}: expected key=value&..."
-            ) from None
-        for key, value in pairs:
+            parts = split_url(url)
+        except ValueError as exc:
+            if source is None:
+                raise
+            raise ValueError(f"url in config file {source!r}: {exc}") from None
+        shown = source if source is not None else parts.shown()
+        options: dict[str, str] = dict(extra or {})
+        if parts.username is not None:
+            options["username"] = parts.username
+        if parts.password is not None:
+            options["password"] = parts.password
+        for key, value in parts.query:
             if key == "agent":
                 agent_id = value
             else:
                 options[key] = value
-        options = _check_options(scheme, options, shown)
+        options = _check_options(parts.scheme, options, shown)
         for key in _SECRET_OPTIONS.intersection(options):
             options[key] = Secret(options[key])
         agent = default_agent_id() if agent_id is None else agent_id
         _check_name("the agent name", agent, shown)
+        space = parts.host if parts.port is None else f"{parts.host}:{parts.port}"
         shown_options = sorted((k, v) for k, v in options.items() if k not in _SECRET_OPTIONS)
         query_out = "&".join([f"agent={agent}", *(f"{k}={v}" for k, v in shown_options)])
-        return cls(
-            url=f"{scheme}://{space}?{query_out}",
-            scheme=scheme,
+        config = cls(
+            url=f"{parts.scheme}://{space}?{query_out}",
+            scheme=parts.scheme,
             space=space,
             agent_id=agent,
             options=options,
             source=source,
         )
+        if parts.scheme in _DEFAULT_PORTS:  # the MQTT settings: files readable, TLS loads, ...
+            from iotic_app.client._mqtt_settings import MqttSettings
+
+            MqttSettings.from_config(config)
+        return config
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> AgentConfig:
@@ -341,8 +490,14 @@ class AgentConfig:
         try:
             with open(name, encoding="utf-8") as handle:
                 parser.read_file(handle, source=name)
-        except (configparser.Error, UnicodeDecodeError) as exc:
-            raise ValueError(f"config file {name!r} is not a valid .ini file: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"config file {name!r} is not UTF-8 text (byte {exc.start + 1} cannot be read)"
+            ) from None
+        except configparser.Error as exc:
+            raise ValueError(
+                f"config file {name!r} is not a valid .ini file: {_ini_error(exc)}"
+            ) from None
         if not parser.has_section("agent"):
             raise ValueError(f"config file {name!r} has no [agent] section")
         section = dict(parser.items("agent"))
@@ -353,6 +508,23 @@ class AgentConfig:
             )
         agent = section.pop("agent", None)
         return cls.from_url(url, agent_id=agent, source=name, extra=section)
+
+
+def _ini_error(exc: Exception) -> str:
+    """What is wrong with an .ini file, from the parts of configparser's error: never a line's
+    text (a line may hold a password)."""
+    import configparser
+
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"line {exc.lineno} comes before any [section] header"
+    if isinstance(exc, configparser.ParsingError):
+        lines = ", ".join(str(lineno) for lineno, _ in exc.errors)
+        return f"line {lines} is not 'key = value', a [section] header or a comment"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"line {exc.lineno}: option {exc.option!r} of [{exc.section}] is given twice"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"line {exc.lineno}: section [{exc.section}] is given twice"
+    return type(exc).__name__
 
 
 ConfigLike: TypeAlias = str | os.PathLike[str] | AgentConfig | None

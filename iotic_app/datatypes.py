@@ -135,8 +135,11 @@ def check_vtype(vtype: object) -> str:
     """Return *vtype* if it is one of :attr:`Datatypes.ALL`.
 
     Raises:
+        TypeError: *vtype* is not a str.
         ValueError: *vtype* is not a known datatype.
     """
+    if not isinstance(vtype, str):
+        raise TypeError(f"vtype must be a str, one of the Datatypes constants, got {vtype!r}")
     if vtype not in Datatypes.ALL:
         allowed = ", ".join(sorted(Datatypes.ALL))
         raise ValueError(f"vtype must be one of the Datatypes ({allowed}), got {vtype!r}")

@@ -13,9 +13,13 @@ from iotic_app.client._transport import Target, copy_data
 __all__ = [
     "check_callback",
     "check_id",
+    "check_int",
+    "check_lang",
     "check_tags",
     "check_target",
+    "check_text",
     "check_timeout",
+    "check_unit",
     "encode_payload",
 ]
 
@@ -68,6 +72,83 @@ def check_id(name: str, value: object) -> str:
     return value
 
 
+def check_int(name: str, value: object, low: int, high: int | None = None) -> int:
+    """Return *value* if it is an int (not a bool) from *low* to *high* (no limit when None).
+
+    Args:
+        name: The argument's name.
+        value: The value.
+        low: The lowest allowed.
+        high: The highest allowed, or None.
+
+    Returns:
+        The value.
+
+    Raises:
+        TypeError: not an int.
+        ValueError: out of range.
+    """
+    if high is not None:
+        allowed = f"an int from {low} to {high}"
+    else:
+        allowed = {0: "a non-negative int", 1: "a positive int"}.get(low, f"an int >= {low}")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be {allowed}, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return value
+
+
+def check_text(name: str, value: object) -> str | None:
+    """Return *value* if it is None or a str holding more than spaces.
+
+    Raises:
+        TypeError: not a str or None.
+        ValueError: empty or only spaces.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or None, got {value!r}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty str or None, got {value!r}")
+    return value
+
+
+def check_unit(name: str, value: object) -> str | None:
+    """Return *value* if it is None or a unit URI (a str with a ``:``).
+
+    Raises:
+        TypeError: not a str or None.
+        ValueError: not a URI.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be a str (a unit URI, see iotic_app.Units) or None, got {value!r}"
+        )
+    if ":" not in value or not value.isprintable() or " " in value:
+        raise ValueError(f"{name} must be a unit URI (see iotic_app.Units) or None, got {value!r}")
+    return value
+
+
+def check_lang(value: object) -> str | None:
+    """Return *value* if it is None or a language code: 2-8 letters such as ``'en'``.
+
+    Raises:
+        TypeError: not a str or None.
+        ValueError: not 2-8 letters.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"lang must be a str (a language code such as 'en') or None, got {value!r}")
+    if not (2 <= len(value) <= 8 and value.isalpha()):
+        raise ValueError(f"lang must be a language code such as 'en' (2-8 letters), got {value!r}")
+    return value
+
+
 def check_guid(name: str, value: str) -> str:
     """Return *value* as a normalised guid: 32 lowercase hex digits (hyphens removed).
 
@@ -100,14 +181,14 @@ def check_target(name: str, value: object) -> Target:
         The normalised guid or the checked tuple.
 
     Raises:
-        TypeError: not a str, a 2-tuple of str or an object with a guid.
-        ValueError: not a valid guid, lid or pid.
+        TypeError: not a str, a tuple of str or an object with a guid.
+        ValueError: not a valid guid, lid or pid, or a tuple not of two.
     """
     if isinstance(value, str):
         return check_guid(name, value)
     if isinstance(value, tuple):
         if len(value) != 2:
-            raise TypeError(
+            raise ValueError(
                 f"{name} must be a point guid or a (thing_lid, pid) tuple, got {value!r}"
             )
         lid = check_id(f"{name}[0] (thing lid)", value[0])

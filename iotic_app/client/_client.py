@@ -10,7 +10,14 @@ from types import TracebackType
 from typing import Any
 
 from iotic_app._config import AgentConfig, ConfigLike
-from iotic_app.client._check import check_callback, check_guid, check_id
+from iotic_app.client._check import (
+    check_callback,
+    check_guid,
+    check_id,
+    check_int,
+    check_text,
+    check_unit,
+)
 from iotic_app.client._dispatch import DEFAULT_QUEUE_LIMIT, Dispatcher
 from iotic_app.client._thing import Thing
 from iotic_app.client._transport import Transport
@@ -437,11 +444,9 @@ class Client:
             IOTSyncTimeout: the space did not answer in time (remote transports).
             TypeError, ValueError: no criterion given, or one is not valid.
         """
-        if text is not None and (not isinstance(text, str) or not text.strip()):
-            raise ValueError(f"text must be a non-empty str or None, got {text!r}")
+        check_text("text", text)
         where = _check_location(location)
-        if unit is not None and (not isinstance(unit, str) or ":" not in unit):
-            raise ValueError(f"unit must be a unit URI (see iotic_app.Units) or None, got {unit!r}")
+        check_unit("unit", unit)
         if text is None and where is None and unit is None:
             raise ValueError("search needs at least one of text, location or unit, got none")
         _check_page(limit, offset, max_limit=1000)
@@ -486,9 +491,14 @@ class Client:
             LinkException: the client is stopped.
             TypeError, ValueError: *args* is not a request dict or *success* not a bool.
         """
-        if not isinstance(args, Mapping) or not isinstance(args.get("requestId"), str):
+        if not isinstance(args, Mapping):
             raise TypeError(
                 f"args must be the request dict given to a control callback, got {args!r}"
+            )
+        if not isinstance(args.get("requestId"), str):
+            raise ValueError(
+                "args must be the request dict given to a control callback (with its "
+                f"'requestId'), got {args!r}"
             )
         if not isinstance(success, bool):
             raise TypeError(f"success must be a bool, got {success!r}")
@@ -535,10 +545,8 @@ class Client:
 
 
 def _check_page(limit: object, offset: object, max_limit: int = 10_000) -> None:
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= max_limit:
-        raise ValueError(f"limit must be an int from 1 to {max_limit}, got {limit!r}")
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise ValueError(f"offset must be a non-negative int, got {offset!r}")
+    check_int("limit", limit, 1, max_limit)
+    check_int("offset", offset, 0)
 
 
 def _check_location(location: object) -> tuple[float, float, float] | None:
@@ -551,7 +559,11 @@ def _check_location(location: object) -> tuple[float, float, float] | None:
             raise ValueError(
                 f"location must have 'lat', 'long' and 'radius' (km), got {location!r}"
             ) from None
-    elif isinstance(location, tuple | list) and len(location) == 3:
+    elif isinstance(location, tuple | list):
+        if len(location) != 3:
+            raise ValueError(
+                f"location must be (lat, lon, radius_km): three numbers, got {location!r}"
+            )
         values = tuple(location)
     else:
         raise TypeError(

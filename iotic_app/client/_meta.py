@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from iotic_app.client._check import check_tags
+from iotic_app.client._check import check_lang, check_tags
 from iotic_app.client._transport import Meta
 
 if TYPE_CHECKING:
@@ -30,11 +30,8 @@ def _text(what: str, value: object) -> str:
 
 
 def _lang(lang: object) -> str:
-    if lang is None:
-        return DEFAULT_LANG
-    if not isinstance(lang, str) or not (2 <= len(lang) <= 8) or not lang.isalpha():
-        raise ValueError(f"lang must be a language code such as 'en', got {lang!r}")
-    return lang.lower()
+    checked = check_lang(lang)
+    return DEFAULT_LANG if checked is None else checked.lower()
 
 
 class _BaseMeta:

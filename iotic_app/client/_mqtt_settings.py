@@ -35,6 +35,69 @@ def _readable(option: str, value: str, source: str) -> str:
     return path
 
 
+def _read_text(path: str) -> str:
+    with open(path, "rb") as handle:
+        return handle.read().decode("utf-8", "replace")
+
+
+def _encrypted_key(*args: object) -> bytes:
+    raise _EncryptedKey
+
+
+class _EncryptedKey(Exception):
+    """The key needs a passphrase (raised by the password callback, so OpenSSL never prompts)."""
+
+
+def _check_tls(
+    ca_file: str | None, cert_file: str | None, key_file: str | None, source: str
+) -> None:
+    """Load the TLS files into an SSLContext now, so a mistake is an error naming the option."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except ssl.SSLError as exc:
+            raise ValueError(
+                f"option 'ca_file' in config {source!r}: {ca_file!r} holds no PEM certificate "
+                f"that can be loaded ({exc.reason or exc}); it must be the PEM file of the CA "
+                "that signed the broker's certificate"
+            ) from None
+    if cert_file is None:
+        return
+    if "-----BEGIN CERTIFICATE-----" not in _read_text(cert_file):
+        raise ValueError(
+            f"option 'cert_file' in config {source!r}: {cert_file!r} is not a PEM certificate "
+            "file (it must hold '-----BEGIN CERTIFICATE-----')"
+        )
+    key_text = _read_text(key_file if key_file is not None else cert_file)
+    if "PRIVATE KEY-----" not in key_text:
+        if key_file is None:
+            raise ValueError(
+                f"option 'cert_file' in config {source!r}: {cert_file!r} holds no private key; "
+                "set 'key_file' to the PEM file of the certificate's key"
+            )
+        raise ValueError(
+            f"option 'key_file' in config {source!r}: {key_file!r} is not a PEM private key "
+            "file (it must hold '-----BEGIN ... PRIVATE KEY-----')"
+        )
+    try:
+        context.load_cert_chain(cert_file, key_file, password=_encrypted_key)
+    except _EncryptedKey:
+        raise ValueError(
+            f"option {'key_file' if key_file else 'cert_file'!r} in config {source!r}: the key "
+            f"in {key_file or cert_file!r} is encrypted with a passphrase, which iotic_app does "
+            "not support; give it a key file without a passphrase (readable by this user only)"
+        ) from None
+    except ssl.SSLError as exc:
+        raise ValueError(
+            f"options 'cert_file' and 'key_file' in config {source!r}: the key in "
+            f"{key_file or cert_file!r} does not match the certificate in {cert_file!r}, or "
+            f"cannot be loaded ({exc.reason or exc})"
+        ) from None
+
+
 @attrs.frozen
 class MqttSettings:
     """The connection settings of an MQTT agent, from its :class:`AgentConfig`.
@@ -74,7 +137,7 @@ class MqttSettings:
             ValueError: an option is not valid or a file it names cannot be read.
         """
         opts = config.options
-        source = config.source or config.url
+        source = config.source or f"{config.scheme}://{config.space}"
         host, _, port = config.space.rpartition(":")
         password = opts.get("password")
         if "password_file" in opts:
@@ -83,13 +146,27 @@ class MqttSettings:
                     f"config {source!r} gives both 'password' and 'password_file'; keep one"
                 )
             path = _readable("password_file", opts["password_file"], source)
-            with open(path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8", errors="replace") as handle:
                 password = handle.read().strip()
-        ca_file = opts.get("ca_file")
-        cert_file = opts.get("cert_file")
-        key_file = opts.get("key_file")
-        if (cert_file is None) != (key_file is None):
-            raise ValueError(f"config {source!r}: cert_file and key_file go together")
+        tls = config.scheme == "mqtts" or "ca_file" in opts
+        if "key_file" in opts and "cert_file" not in opts:
+            raise ValueError(
+                f"option 'key_file' in config {source!r} needs 'cert_file' (the client "
+                "certificate whose key it is)"
+            )
+        if "cert_file" in opts and not tls:
+            raise ValueError(
+                f"option 'cert_file' in config {source!r}: a client certificate is sent over "
+                "TLS only; use mqtts://HOST:PORT (port 8883 by default) or set 'ca_file'"
+            )
+        files = {
+            name: _readable(name, opts[name], source)
+            for name in ("ca_file", "cert_file", "key_file")
+            if name in opts
+        }
+        ca_file, cert_file, key_file = (files.get(n) for n in ("ca_file", "cert_file", "key_file"))
+        if tls:
+            _check_tls(ca_file, cert_file, key_file, source)
         root = opts.get("root", DEFAULT_ROOT)
         if not root or any(c in root for c in "+#\x00") or root.startswith(("$", "/")):
             raise ValueError(
@@ -101,12 +178,12 @@ class MqttSettings:
             port=int(port),
             client_id=client_id or config.agent_id,
             agent_id=config.agent_id,
-            tls=config.scheme == "mqtts" or ca_file is not None,
+            tls=tls,
             username=opts.get("username"),
             password=None if password is None else str(password),
-            ca_file=None if ca_file is None else _readable("ca_file", ca_file, source),
-            cert_file=None if cert_file is None else _readable("cert_file", cert_file, source),
-            key_file=None if key_file is None else _readable("key_file", key_file, source),
+            ca_file=ca_file,
+            cert_file=cert_file,
+            key_file=key_file,
             keepalive=config.option_int("keepalive", 30),
             connect_timeout=float(config.option_int("connect_timeout", 5)),
             protocol=_parse_protocol(opts.get("protocol"), source),

@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Any
 from iotic_app.client._check import (
     check_callback,
     check_id,
+    check_int,
+    check_lang,
     check_time,
     check_timeout,
+    check_unit,
     encode_payload,
 )
 from iotic_app.client._meta import PointMeta, Tagged
@@ -128,12 +131,10 @@ class _OwnPoint(Tagged["PointRef"]):
         """
         check_id("label", label)
         check_vtype(vtype)
-        if lang is not None and (not isinstance(lang, str) or not lang.isalpha()):
-            raise ValueError(f"lang must be a language code such as 'en', got {lang!r}")
+        check_lang(lang)
         if description is not None and not isinstance(description, str):
             raise TypeError(f"description must be a str or None, got {description!r}")
-        if unit is not None and (not isinstance(unit, str) or ":" not in unit):
-            raise ValueError(f"unit must be a unit URI (see iotic_app.Units) or None, got {unit!r}")
+        check_unit("unit", unit)
         spec = ValueSpec(label, vtype, lang, description, unit)
         self._client._link().add_value(self._ref, spec)
 
@@ -327,10 +328,7 @@ class RemoteFeed:
             IOTUnknown: the feed is gone.
             TypeError, ValueError: *count* is not a positive int.
         """
-        if not isinstance(count, int) or isinstance(count, bool):
-            raise TypeError(f"count must be a positive int, got {count!r}")
-        if count < 1:
-            raise ValueError(f"count must be a positive int, got {count!r}")
+        check_int("count", count, 1)
         samples = self._client._link().recent(self.guid, count)
         return [
             {"data": copy_data(data) if type(data) in _MUTABLE else data, "mime": mime, "time": t}

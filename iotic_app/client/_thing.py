@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from iotic_app.client._check import check_callback, check_group, check_id, check_target
+from iotic_app.client._check import (
+    check_callback,
+    check_group,
+    check_id,
+    check_int,
+    check_target,
+)
 from iotic_app.client._meta import Tagged, ThingMeta
 from iotic_app.client._points import Callback, Control, Feed, RemoteControl, RemoteFeed
 from iotic_app.client._transport import CONTROL, FEED, ThingRef
@@ -76,10 +82,7 @@ class Thing(Tagged["ThingRef"]):
             TypeError, ValueError: an argument is not valid.
         """
         check_id("pid", pid)
-        if not isinstance(save_recent, int) or isinstance(save_recent, bool):
-            raise TypeError(f"save_recent must be an int from 0 to 1000, got {save_recent!r}")
-        if not 0 <= save_recent <= 1000:
-            raise ValueError(f"save_recent must be an int from 0 to 1000, got {save_recent!r}")
+        check_int("save_recent", save_recent, 0, 1000)
         ref = self._client._link().create_point(self._ref, FEED, pid, save_recent, None)
         return Feed(self._client, self, ref)
 

@@ -141,12 +141,20 @@ class PointDataObject:
         Raises:
             TypeError: a filter is a single str instead of a sequence of them.
         """
+        lists: list[list[str]] = []
         for name, arg in (("text", text), ("types", types), ("units", units)):
             if isinstance(arg, str):
                 raise TypeError(f"{name} must be a sequence of str, got the str {arg!r}")
-        words = [word.lower() for word in text]
-        type_set = set(types)
-        unit_set = set(units)
+            if not isinstance(arg, Iterable):
+                raise TypeError(f"{name} must be a sequence of str, got {arg!r}")
+            items = list(arg)
+            for entry in items:
+                if not isinstance(entry, str):
+                    raise TypeError(f"{name} must be a sequence of str, got the item {entry!r}")
+            lists.append(items)
+        words = [word.lower() for word in lists[0]]
+        type_set = set(lists[1])
+        unit_set = set(lists[2])
         found = []
         for item in self._items.values():
             if item.value is None and not include_unset:

@@ -168,9 +168,9 @@ def test_bad_arguments_name_the_argument(make_client: Any) -> None:
         (lambda: feed.share({"a": 1}, time="now"), TypeError, "time"),
         (lambda: client.search(), ValueError, "text, location or unit"),
         (lambda: client.search(text="x", limit=0), ValueError, "limit"),
-        (lambda: client.search(location=(0, 0)), TypeError, "location"),
+        (lambda: client.search(location=(0, 0)), ValueError, "location"),
         (lambda: client.describe(3), TypeError, "guid_or_resource"),
-        (lambda: client.confirm_tell({}, True), TypeError, "args"),
+        (lambda: client.confirm_tell({}, True), ValueError, "args"),
     ]
     for call, exc_type, name in cases:
         with pytest.raises(exc_type, match=name):

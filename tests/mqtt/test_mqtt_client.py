@@ -82,7 +82,7 @@ def url_for(broker_url: str, agent: str, tmp_path: Path, **extra: str) -> str:
         ("mqtt://host?agent=a&protocol=4.2", ValueError, "must be 5 or 3.1.1, got '4.2'"),
         ("mqtts://host?agent=a&ca_file=/nonexistent/ca.pem", ValueError, "cannot read"),
         ("mqtt://host?agent=a&root=%23bad", ValueError, "option 'root'"),
-        ("mqtt://host?agent=a&cert_file=/etc/hostname", ValueError, "go together"),
+        ("mqtt://host?agent=a&cert_file=/etc/hostname", ValueError, "over TLS only"),
     ],
 )
 def test_bad_config_is_a_clear_error_at_construction(
