@@ -318,6 +318,8 @@ class AppStatus:
         attempts: Attempts made by the current or last run (1 when nothing was retried).
         connected: Whether the client is connected, or None where the client cannot tell.
         outbox_depth: Shares waiting to be delivered, or None where the client has no outbox.
+        values_missed: Feed values that never reached this client's callbacks (see
+            ``Client.values_missed``), or None where the client cannot tell.
     """
 
     state: str
@@ -325,6 +327,7 @@ class AppStatus:
     attempts: int = 0
     connected: bool | None = None
     outbox_depth: int | None = None
+    values_missed: int | None = None
 
     def __str__(self) -> str:
         parts = [self.state if self.reason is None else f"{self.state} ({self.reason})"]
@@ -334,6 +337,8 @@ class AppStatus:
             parts.append(f"connected={self.connected}")
         if self.outbox_depth is not None:
             parts.append(f"outbox_depth={self.outbox_depth}")
+        if self.values_missed:
+            parts.append(f"values_missed={self.values_missed}")
         return ", ".join(parts)
 
 
@@ -705,12 +710,14 @@ class App:
         client = runner.client
         connected = _client_probe(client, "is_connected")
         depth = _client_probe(client, "outbox_depth")
+        missed = _client_probe(client, "values_missed")
         return AppStatus(
             state=state,
             reason=None if exception is None else describe(exception),
             attempts=runner._attempts,
             connected=connected if isinstance(connected, bool) else None,
             outbox_depth=depth if isinstance(depth, int) else None,
+            values_missed=missed if isinstance(missed, int) else None,
         )
 
     def __repr__(self) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from iotic_app.client import _dispatch
 from iotic_app.client._dispatch import Dispatcher
+from iotic_app.client._transport import Outcome
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -81,3 +82,82 @@ def test_hand_off_to_a_stopped_dispatcher_keeps_the_item_and_does_not_wait(
     dispatcher.start()
     assert token.wait(1) == ["kept"]
     dispatcher.stop()
+
+
+class Receiver:
+    """A transport's receiver: accepts items for its tokens, records how each was settled."""
+
+    def __init__(self, *tokens: Any) -> None:
+        self.tokens = tokens
+        self.settled: list[tuple[Any, Any, Any]] = []
+        self.done = threading.Condition()
+
+    def _accept(self, item: Any) -> Any:
+        return None if item == "duplicate" else (self.tokens, item, f"note {item}")
+
+    def _settle(self, item: Any, note: Any, outcome: Any) -> None:
+        with self.done:
+            self.settled.append((item, note, outcome))
+            self.done.notify_all()
+
+    def wait(self, count: int) -> list[tuple[Any, Any, Any]]:
+        with self.done:
+            assert self.done.wait_for(lambda: len(self.settled) >= count, 5), self.settled
+            return list(self.settled)
+
+
+class Raising(Recorder):
+    def _deliver(self, item: Any) -> None:
+        super()._deliver(item)
+        raise RuntimeError(f"callback failed on {item!r}")
+
+
+def test_receive_delivers_to_every_token_and_settles_whatever_they_did() -> None:
+    raising, recorder = Raising(), Recorder()
+    receiver = Receiver(raising, recorder)
+    dispatcher = Dispatcher("test-receive")
+    dispatcher.start()
+    try:
+        for item in ("a", "duplicate", "b"):
+            dispatcher.receive(receiver, item)
+        settled = receiver.wait(3)
+    finally:
+        dispatcher.stop()
+    assert raising.items == recorder.items == ["a", "b"]
+    assert settled == [
+        ("a", "note a", Outcome(1, 1)),
+        ("duplicate", None, Outcome(0, 0)),
+        ("b", "note b", Outcome(1, 1)),
+    ]
+
+
+def test_a_restarted_worker_waits_for_the_callback_the_last_one_is_still_in() -> None:
+    busy, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    class Slow:
+        def _deliver(self, item: Any) -> None:
+            order.append(f"start {item}")
+            if item == 1:
+                busy.set()
+                release.wait(5)
+            order.append(f"end {item}")
+
+    dispatcher = Dispatcher("test-restart")
+    dispatcher.start()
+    try:
+        dispatcher.push(Slow(), 1)
+        assert busy.wait(5)
+        dispatcher.stop(timeout=0.01)  # gives up waiting: the callback is still running
+        dispatcher.push(Slow(), 2)
+        dispatcher.start()
+        recorder = Recorder()
+        dispatcher.push(recorder, "after")
+        with recorder.arrived:
+            assert not recorder.arrived.wait_for(lambda: recorder.items, 0.2)
+        release.set()
+        recorder.wait(1)
+    finally:
+        release.set()
+        dispatcher.stop()
+    assert order == ["start 1", "end 1", "start 2", "end 2"]

@@ -289,6 +289,18 @@ class Client:
         depth = getattr(self._transport, "outbox_depth", None)
         return depth if isinstance(depth, int) else None
 
+    @property
+    def values_missed(self) -> int:
+        """Feed values (and requests) for this client's follows that never reached them.
+
+        On MQTT: values the broker dropped (a stock Mosquitto keeps at most 1,000 for a follower
+        that is offline or falls behind), counted from gaps in each feed's value numbers. On
+        both transports: items dropped while the client was stopped (``queue_limit``). Each
+        loss is also logged as a warning.
+        """
+        missed = getattr(self._transport, "values_missed", 0)
+        return self._dispatcher.dropped_total + (missed if isinstance(missed, int) else 0)
+
     def is_connected(self) -> bool:
         """Whether the client is started and its link is up.
 

@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from iotic_app.client._transport import Delivery
+from iotic_app.client._transport import Delivery, Outcome, Receiver
 
 __all__ = ["Dispatcher"]
 
@@ -31,19 +31,30 @@ class Dispatcher:
     is logged and delivery goes on. A network thread uses ``hand_off`` instead, which also waits
     (a fraction of a millisecond at most) for the worker it woke to run.
 
+    A transport's data that needs bookkeeping around its delivery comes through
+    :meth:`receive`: the worker asks the transport's receiver what to deliver, runs the
+    callbacks, and always hands the receiver the outcome (see ``Receiver`` in
+    ``_transport.py``), so the transport's acknowledgements never depend on user code.
+
     While stopped, items are kept (to be delivered after the next ``start``), at most
     *queue_limit* of them: beyond that the oldest are dropped, with a warning in the log and a
-    count in :attr:`dropped`.
+    count in :attr:`dropped` (and, over the dispatcher's life, :attr:`dropped_total`).
+    A worker started again while the previous one is still in a callback (``stop()`` waited
+    for it in vain) waits for that callback to return before it delivers anything, so
+    callbacks never overlap and stay in order.
     """
 
     __slots__ = (
         "_begun",
         "_bell",
         "_gen",
+        "_last",
         "_lock",
         "_running",
         "_thread",
+        "_via",
         "dropped",
+        "dropped_total",
         "idle",
         "name",
         "queue",
@@ -62,6 +73,8 @@ class Dispatcher:
         self.queue_limit = queue_limit
         self.idle = False
         self.dropped = 0
+        self.dropped_total = 0
+        self._via = _Via(name)
         # A lock used as a doorbell: locked while nobody rang. The worker blocks acquiring it when
         # idle; push() releases it (C calls only, much cheaper than an Event on the hot path).
         self._bell = threading.Lock()
@@ -73,6 +86,7 @@ class Dispatcher:
         self._running = False
         self._gen = 0
         self._thread: threading.Thread | None = None
+        self._last: threading.Thread | None = None  # the worker of the previous start
 
     @property
     def running(self) -> bool:
@@ -113,6 +127,19 @@ class Dispatcher:
         self.push(token, item)  # rings the worker, unless another push just did
         begun.acquire(timeout=HAND_OFF_WAIT)
 
+    def receive(self, receiver: Receiver, item: Any) -> None:
+        """Queue *item* for a transport's *receiver*, as :meth:`hand_off` does.
+
+        On the worker: ``receiver._accept(item)`` says what to deliver to which tokens, the
+        callbacks run (one that raises is logged; the others still run), and then
+        ``receiver._settle(item, note, outcome)`` runs whatever they did.
+
+        Args:
+            receiver: The transport's bookkeeping for *item*.
+            item: The data, as the transport received it.
+        """
+        self.hand_off(self._via, (receiver, item))
+
     def ring(self) -> None:
         """Wake the idle worker (called by ``push`` when :attr:`idle` is set)."""
         self.idle = False
@@ -143,6 +170,7 @@ class Dispatcher:
                         self.queue_limit,
                     )
                 self.dropped += 1
+                self.dropped_total += 1
 
     def start(self) -> None:
         """Start the worker (idempotent); items queued meanwhile are delivered first."""
@@ -159,8 +187,9 @@ class Dispatcher:
             self._running = True
             self._gen += 1
             self.idle = False
+            previous, self._last = self._last, None
             thread = threading.Thread(
-                target=self._run, args=(self._gen,), name=self.name, daemon=True
+                target=self._run, args=(self._gen, previous), name=self.name, daemon=True
             )
             self._thread = thread
         thread.start()
@@ -181,6 +210,7 @@ class Dispatcher:
             self._gen += 1
             thread = self._thread
             self._thread = None
+            self._last = thread
         self.ring()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -197,7 +227,9 @@ class Dispatcher:
         """
         return getattr(_worker_of, "dispatcher", None) is self
 
-    def _run(self, gen: int) -> None:
+    def _run(self, gen: int, previous: threading.Thread | None) -> None:
+        if previous is not None and previous is not threading.current_thread():
+            previous.join()  # still in a callback: let it finish first (order, no overlap)
         _worker_of.dispatcher = self
         queue = self.queue
         popleft = queue.popleft
@@ -224,3 +256,31 @@ class Dispatcher:
                 token._deliver(item)
             except Exception:
                 logger.exception("%s: a callback raised; delivery goes on", self.name)
+
+
+class _Via:
+    """The worker's side of :meth:`Dispatcher.receive`: accept, deliver, settle."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _deliver(self, entry: tuple[Receiver, Any]) -> None:
+        receiver, item = entry
+        note: Any = None
+        ran = raised = 0
+        try:
+            accepted = receiver._accept(item)
+            if accepted is not None:
+                tokens, data, note = accepted
+                for token in tokens:
+                    try:
+                        token._deliver(data)
+                    except Exception:
+                        raised += 1
+                        logger.exception("%s: a callback raised; delivery goes on", self.name)
+                    else:
+                        ran += 1
+        finally:  # the transport's bookkeeping, whatever the callbacks did
+            receiver._settle(item, note, Outcome(ran, raised))

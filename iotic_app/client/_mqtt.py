@@ -19,10 +19,19 @@
 # Shares go through the durable outbox and the sender thread (``_mqtt_sender.py``): share()
 # never fails because the link is down, and after a reconnect the outbox alone decides what is
 # resent, in order.
-# Payloads carry the sharer's outbox ``epoch`` and ``seq``; a follower drops any value whose seq
-# it has already delivered (in memory, and in its ledger: a log appended before each ack), so
-# redeliveries never reach a callback twice. Followers acknowledge a value (manual PUBACK) only
-# after its callbacks ran, so a follower killed mid-way gets the rest again from its session.
+# Payloads carry the sharer's outbox ``epoch`` and ``seq`` and the value's number ``n`` on its
+# feed; a follower drops any value whose seq it has already delivered (in memory, and in its
+# ledger: a log appended before each ack), so redeliveries never reach a callback twice, and
+# counts the values a gap in ``n`` says it never got (``values_missed``).
+#
+# The transport never calls user code. A value goes from paho's thread to the client's worker
+# as it came (``sink.receive``): there ``_accept_feed`` decodes and checks it and drops
+# duplicates, the worker runs the follows' callbacks, and ``_settle_feed`` records the value in
+# the ledger and acknowledges it (manual PUBACK) on the connection it came in on, whatever the
+# callbacks did. So a follower killed mid-way gets the rest again from its session, and a
+# callback that raises or is slow never leaves a value unacknowledged (the broker sends only so
+# many unacknowledged values: Mosquitto 20). A value that came on a connection that has closed
+# since is not acknowledged: the broker sends it again on the next, and that copy is.
 #
 # Connections: start() claims the session on a side connection, then connects as the agent
 # (MQTT 5, clean start off, session expiry); a supervisor thread reconnects, waiting as
@@ -40,6 +49,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -68,12 +78,13 @@ from iotic_app.client._mqtt_conn import (
     take_client_id,
     unselectable_fd,
 )
-from iotic_app.client._mqtt_handles import Point, Route, Sub, Thing
+from iotic_app.client._mqtt_handles import Item, Point, Route, Sub, Thing
 from iotic_app.client._mqtt_sender import Sender
 from iotic_app.client._mqtt_settings import MqttSettings
 from iotic_app.client._mqtt_wire import (
     decode_sample,
     encode_sample,
+    feed_stamp,
     from_json,
     parse_reply,
     parse_request,
@@ -83,6 +94,7 @@ from iotic_app.client._outbox import Outbox
 from iotic_app.client._transport import (
     CONTROL,
     FEED,
+    Accepted,
     ControlRequest,
     Delivery,
     Meta,
@@ -114,7 +126,23 @@ SESSION_EXPIRY = 7 * 24 * 3600
 RECONNECT = Backoff(initial=0.025, maximum=0.5, multiplier=2, jitter=0.025)
 START_RETRY = attrs.evolve(RECONNECT, max_attempts=3)  # pushed off while starting: a few tries
 SYNC_TIMEOUT = 10.0
+#: How long values for a follow of an earlier run wait for this run to follow again (seconds).
+HELD_FOR = 30.0
 _HELD_LIMIT = 100_000
+#: A value of the same sharer epoch is a duplicate when its seq is at most this far below the
+#: last one delivered; further below, it starts the feed's sequence again (a forged or
+#: out-of-range seq cannot silence a feed for longer than this many of the sharer's values).
+DUPLICATE_WINDOW = 100_000
+
+
+class _Held:
+    """Values of one topic that arrived for a follow this run has not made (acknowledged)."""
+
+    __slots__ = ("items", "since")
+
+    def __init__(self, since: float) -> None:
+        self.since = since
+        self.items: list[Item] = []
 
 
 class MqttTransport:
@@ -158,7 +186,8 @@ class MqttTransport:
         self._by_guid: dict[str, Point] = {}  # the agent's own points
         self._by_control_topic: dict[str, Point] = {}
         self._routes: dict[str, Route] = {}
-        self._seen: dict[str, tuple[str, int]] = {}  # the last value delivered, per feed (worker)
+        # the last value delivered, per feed: (epoch, seq, n) (the worker)
+        self._seen: dict[str, tuple[str, int, int | None]] = {}
         self._catalogue = Catalogue(self.agent_id, self._root, self._sync)
         self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
         # the id of a received tell (ours) -> its reply topic and the requester's request id
@@ -167,8 +196,13 @@ class MqttTransport:
         # a get_recent() call's id -> (the feed's topic, the retained copies that came): one
         # entry per call, so that any number of threads may fetch the same feed at once
         self._fetches: dict[str, tuple[str, dict[str, bytes]]] = {}
-        self._unrouted: dict[str, list[tuple[Any, ...]]] = {}
+        self._unrouted: dict[str, _Held] = {}  # values for follows of an earlier run
+        self._unfollowed: set[str] = set()  # topics this run stopped following
+        self._held_timer: threading.Timer | None = None
+        self.held_for = HELD_FOR
         self.reconnects = 0
+        self.values_missed = 0  # values of followed feeds the broker never delivered
+        self.values_released = 0  # values for follows of an earlier run, dropped
 
     def __repr__(self) -> str:
         """Show where and as whom, never the password."""
@@ -246,6 +280,7 @@ class MqttTransport:
         self._stopping.set()  # from here on, every wait of a connection attempt ends at once
         self._wake_attempts()
         sender.kick.set()
+        self._disarm_held()
         conn = self._conn
         if conn is not None:
             self._close_conn(conn, offline=True)
@@ -850,10 +885,18 @@ class MqttTransport:
             self._on_feed(conn, route, msg)
             return
         levels = topic.count("/") - self._levels
-        if levels == 4 and not msg.retain and topic.rsplit("/", 2)[-2] == "feed":
-            # a value for a follow of an earlier run, not made again yet: keep it unacked
-            self._on_feed(conn, None, msg)
-            return
+        if route is not None or (levels == 4 and topic.rsplit("/", 2)[-2] == "feed"):
+            # A feed value is known by its topic, not by the retain flag: some brokers (aedes)
+            # set it on values they kept for an offline session. Only a retained copy that a
+            # subscription just made brought is not a new value: get_recent's, and on
+            # MQTT 3.1.1 (which cannot ask for none) every follow's.
+            v5 = self.settings.protocol == mqtt.MQTTv5
+            new = not msg.retain or (v5 and not self._fetching(topic))
+            if new and (route is not None or msg.qos):  # QoS 0 unfollowed: get_recent's
+                self._on_feed(conn, route, msg)
+                return
+        if self._unrouted and self._held_timer is None:
+            self._arm_held()
         try:
             if topic == self._reply_topic:
                 self._on_reply(bytes(msg.payload))
@@ -874,67 +917,175 @@ class MqttTransport:
         if msg.qos:
             conn.paho.ack(msg.mid, msg.qos)
 
+    def _fetching(self, topic: str) -> bool:
+        """Whether a get_recent of *topic*'s feed is under way (its subscription brings the
+        retained last value)."""
+        return any(topic == feed for feed, _ in list(self._fetches.values()))
+
     def _on_feed(self, conn: Conn, route: Route | None, msg: mqtt.MQTTMessage) -> None:
-        """A value of a followed feed (network thread): queue it as it came, for the worker
-        to decode and deliver (see ``_deliver_feed``); the less done here, the sooner the
-        worker, woken by the push, gets to it."""
-        item = (msg.topic, msg.payload, conn.paho, msg.mid if msg.qos else 0)
+        """A value of a followed feed (network thread): hand it to the worker as it came, for
+        ``_accept_feed`` and ``_settle_feed``; the less done here, the sooner the worker,
+        woken by the hand-off, gets to it."""
+        item: Item = (msg.topic, msg.payload, conn, msg.mid if msg.qos else 0)
         sink = self._sink
-        if route is not None and route.tokens and sink is not None:
-            sink.hand_off(route, item)
+        if route is not None and route.live and sink is not None:
+            sink.receive(route, item)
             return
         with self._lock:  # rare: no follow (yet) for this topic; see subscribe()
             route = self._routes.get(msg.topic)
-            if route is not None and route.tokens and sink is not None:
-                sink.push(route, item)
+            if route is not None:
+                if route.live and sink is not None:
+                    sink.receive(route, item)
+                else:  # the follow is being made: subscribe() hands these on first
+                    route.held.append(item)
                 return
-            held = route.held if route is not None else self._unrouted.setdefault(msg.topic, [])
-            if len(held) < _HELD_LIMIT:
-                held.append(item)
-            else:
-                logger.warning("agent %r: holding too many values of %r", self.agent_id, msg.topic)
+            if msg.topic in self._unfollowed:  # in flight when this run unfollowed it
+                self._settle_feed(item, None)
+                return
+            self._hold(item)
 
-    def _deliver_feed(self, route: Route, item: tuple[str, bytes, mqtt.Client, int]) -> None:
-        """Decode a queued value, drop it if it is a duplicate, else run the follows'
-        callbacks, record it in the ledger and acknowledge it (the client's worker thread)."""
-        topic, raw, paho, mid = item
+    def _hold(self, item: Item) -> None:
+        """Keep a value for a follow an earlier run made and this one has not (yet): the
+        broker still has the subscription. Acknowledged at once, so that it never holds up
+        other follows, and kept up to ``held_for`` seconds for a follow (under the lock)."""
+        topic = item[0]
+        self._settle_feed(item, None)  # the acknowledgement
+        held = self._unrouted.get(topic)
+        if held is None:
+            held = self._unrouted[topic] = _Held(time.monotonic())
+        if len(held.items) < _HELD_LIMIT:
+            held.items.append((topic, item[1], item[2], 0))
+        else:
+            self.values_released += 1
+            logger.warning(
+                "agent %r: holding %d values of %r for a follow of an earlier run; dropped one",
+                self.agent_id,
+                _HELD_LIMIT,
+                topic,
+            )
+        if self._held_timer is None:
+            self._arm_held()
+
+    def _arm_held(self) -> None:
+        """Start the timer that releases held values (when none runs)."""
+        with self._lock:
+            if self._held_timer is not None or not self._unrouted or self._stopping.is_set():
+                return
+            since = min(held.since for held in self._unrouted.values())
+            wait = max(0.0, since + self.held_for - time.monotonic())
+            timer = threading.Timer(wait, self._release_held)
+            timer.name = f"iotic_app-mqtt-held-{self.agent_id}"
+            timer.daemon = True
+            self._held_timer = timer
+        timer.start()
+
+    def _disarm_held(self) -> None:
+        """Stop the release timer (at stop; held values stay for the next start)."""
+        with self._lock:
+            timer, self._held_timer = self._held_timer, None
+        if timer is not None:
+            timer.cancel()
+            if timer is not threading.current_thread():
+                timer.join(1.0)
+
+    def _release_held(self) -> None:
+        """Drop held values that no follow claimed within ``held_for`` seconds, log how many,
+        and remove the earlier run's subscription from the broker (the timer's thread)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._held_timer is not threading.current_thread():
+                return  # disarmed meanwhile
+            self._held_timer = None
+            expired = [t for t, h in self._unrouted.items() if now - h.since >= self.held_for]
+            released = [(topic, len(self._unrouted.pop(topic).items)) for topic in expired]
+            for topic in expired:
+                self._unfollowed.add(topic)
+        for topic, count in released:
+            self.values_released += count
+            logger.warning(
+                "agent %r: released %d value(s) of %r: they came for a follow that an earlier "
+                "run made and this run did not make within %g s (they are dropped, and the "
+                "subscription is removed from the broker)",
+                self.agent_id,
+                count,
+                topic,
+                self.held_for,
+            )
+            conn = self._conn
+            if conn is not None and conn.ready.is_set() and not conn.closed.is_set():
+                try:
+                    self._unsubscribe(conn, topic)
+                except Exception:  # the link went down: the next value is held again
+                    logger.debug("could not unsubscribe from %r", topic, exc_info=True)
+        self._arm_held()
+
+    def _accept_feed(self, route: Route, item: Item) -> Accepted | None:
+        """Decode a value, check it and drop it if it is a duplicate (the client's worker;
+        no user code). Returns the follows to deliver it to, the sample and the ledger's note,
+        or None (then ``_settle_feed`` only acknowledges it)."""
+        topic, raw, _, _ = item
         try:
             payload = from_json(raw)
             sample = decode_sample(payload)
-            epoch = payload.get("epoch")
-            seq = payload.get("seq")
-            if not isinstance(epoch, str) or type(seq) is not int:
-                epoch, seq = None, None
+            stamp = feed_stamp(payload)
         except (ValueError, TypeError, binascii.Error) as exc:
             logger.warning(
                 "skipped a value on %r that is not an iotic_app feed payload (%s): %.120r",
                 topic,
                 exc,
-                raw,
+                bytes(raw),
             )
-            self._delivered(topic, None, None, paho, mid)
-            return
-        if epoch is not None and seq is not None:
-            last = self._seen.get(topic)
-            if last is None:
-                last = self.outbox.last_seen(topic)
-            if last is not None and last[0] == epoch and seq <= last[1]:
-                self._delivered(topic, None, None, paho, mid)  # a redelivered duplicate
-                return
-            self._seen[topic] = (epoch, seq)
-        for token in route.tokens:
-            token._deliver(sample)
-        self._delivered(topic, epoch, seq, paho, mid)
+            return None
+        if stamp is None or not topic.isprintable():
+            # a foreign publisher's value: nothing to deduplicate by (nor a topic that the
+            # ledger's one-line records cannot hold)
+            return route.tokens, sample, None
+        epoch, seq, number = stamp
+        last = self._seen.get(topic)
+        if last is None:
+            known = self.outbox.last_seen(topic)
+            last = None if known is None else (known[0], known[1], None)
+        if last is not None and last[0] == epoch:
+            if last[1] - DUPLICATE_WINDOW < seq <= last[1]:
+                return None  # a redelivered duplicate
+            if seq <= last[1]:
+                logger.warning(
+                    "feed %r: seq %d is far below the last one delivered (%d): taken as the "
+                    "start of a new sequence (a forged value, or a sharer whose outbox was reset)",
+                    topic,
+                    seq,
+                    last[1],
+                )
+            elif number is not None and last[2] is not None and number > last[2] + 1:
+                self._missed(route, topic, number - last[2] - 1)
+        self._seen[topic] = (epoch, seq, number)
+        return route.tokens, sample, (epoch, seq)
 
-    def _delivered(
-        self, topic: str, epoch: str | None, seq: int | None, paho: mqtt.Client, mid: int
-    ) -> None:
-        if epoch is not None and seq is not None:
-            self.outbox.mark_seen(topic, epoch, seq)  # before the ack: see the design note
-        if mid:
-            conn = self._conn
-            if conn is not None and conn.paho is paho:
-                paho.ack(mid, 1)
+    def _missed(self, route: Route, topic: str, count: int) -> None:
+        """A gap in a feed's value numbers: values the broker never delivered."""
+        if route.group is not None:  # a group's followers split the values: gaps are normal
+            return
+        self.values_missed += count
+        logger.warning(
+            "agent %r: %d value(s) of %r never arrived (the broker dropped them; Mosquitto "
+            "keeps at most max_queued_messages, default 1,000, for a follower that falls "
+            "behind or is offline): %d missed in all",
+            self.agent_id,
+            count,
+            topic,
+            self.values_missed,
+        )
+
+    def _settle_feed(self, item: Item, note: tuple[str, int] | None) -> None:
+        """Record a delivered value in the ledger (*note*: its epoch and seq), then
+        acknowledge it on the connection it came in on, whatever its callbacks did."""
+        topic, _, conn, mid = item
+        try:
+            if note is not None:
+                self.outbox.mark_seen(topic, *note)  # before the ack: see the design note
+        finally:
+            if mid and not conn.closed.is_set():
+                conn.paho.ack(mid, 1)
 
     def _on_reply(self, raw: bytes) -> None:
         """A message on this client's reply topic (anyone may write there): a sync marker or a
@@ -1227,6 +1378,11 @@ class MqttTransport:
             group: Share the feed's values among the followers in this group (MQTT 5 shared
                 subscription ``$share/GROUP/...``).
         """
+        if group is not None and self.settings.protocol != mqtt.MQTTv5:
+            raise ValueError(
+                f"group={group!r} needs MQTT 5 shared subscriptions, but this client's protocol "
+                "is 3.1.1: set protocol = 5 in the config, or follow without a group"
+            )
         conn = self._link()
         own = self._own(thing)
         if isinstance(target, tuple):
@@ -1255,7 +1411,10 @@ class MqttTransport:
                 fresh = route is None
                 if route is None:
                     route = Route(self, topic, group)
-                    route.held = self._unrouted.pop(topic, [])
+                    earlier = self._unrouted.pop(topic, None)
+                    if earlier is not None:  # acknowledged already (see _hold)
+                        route.held = earlier.items
+                    self._unfollowed.discard(topic)
                     self._routes[topic] = route
             if fresh:
                 try:
@@ -1267,16 +1426,22 @@ class MqttTransport:
                     raise
         with self._lock:
             old = own.subs.get(subid)
-            if old is not None:
+            if old is not None and old.route is not route:
                 self._drop_sub(old, unsubscribe=False)
-            sub = Sub(subid, own, kind, guid, route, token)
-            own.subs[subid] = sub
+            own.subs[subid] = Sub(subid, own, kind, guid, route, token)
             if route is not None:
+                # one assignment: the worker reads the tokens without the lock
+                kept = (
+                    route.tokens
+                    if old is None
+                    else tuple(t for t in route.tokens if t is not old.token)
+                )
+                route.tokens = (*kept, token)
                 held, route.held = route.held, []
                 if held and self._sink is not None:
                     for item in held:  # before any newer value (see _on_feed)
-                        self._sink.push(route, item)
-                route.tokens = (*route.tokens, token)
+                        self._sink.receive(route, item)
+                route.live = True
         return subid, guid
 
     def _drop_sub(self, sub: Sub, unsubscribe: bool = True) -> None:
@@ -1289,6 +1454,7 @@ class MqttTransport:
             if route.tokens or not unsubscribe:
                 return
             self._routes.pop(route.topic, None)
+            self._unfollowed.add(route.topic)
         conn = self._conn
         if conn is not None and conn.connected.is_set() and not conn.closed.is_set():
             self._unsubscribe(conn, route.filter)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
-import paho.mqtt.client as mqtt
-
+from iotic_app.client._mqtt_conn import Conn
 from iotic_app.client._mqtt_wire import ThingDoc, seg
 from iotic_app.client._transport import (
     CONTROL,
     FEED,
+    Accepted,
     Delivery,
+    Outcome,
     PointKind,
     Sample,
     ValueSpec,
@@ -20,14 +21,23 @@ from iotic_app.client._transport import (
     thing_guid,
 )
 
-__all__ = ["Feeds", "Point", "Route", "Sub", "Thing"]
+__all__ = ["Feeds", "Item", "Point", "Route", "Sub", "Thing"]
+
+
+Item: TypeAlias = "tuple[str, bytes | bytearray, Conn, int]"
+"""One value as it came from the broker: topic, payload, the connection, the message id (0 for
+nothing to acknowledge)."""
 
 
 class Feeds(Protocol):
     """What a route uses of its transport (``MqttTransport``)."""
 
-    def _deliver_feed(self, route: Route, item: tuple[str, bytes, mqtt.Client, int]) -> None:
-        """Deliver one queued value of *route* (the client's worker thread)."""
+    def _accept_feed(self, route: Route, item: Item) -> Accepted | None:
+        """Decode a value and drop duplicates (the client's worker thread, no user code)."""
+        ...
+
+    def _settle_feed(self, item: Item, note: Any) -> None:
+        """Record a value in the ledger and acknowledge it (the worker, after callbacks)."""
         ...
 
 
@@ -122,6 +132,7 @@ class Point:
         "kind",
         "labels",
         "last",
+        "number",
         "pid",
         "recent",
         "save_recent",
@@ -145,8 +156,15 @@ class Point:
         self.save_recent = 0
         self.recent: deque[bytes] | None = None
         self.last: Sample | None = None
+        self.number = 0  # values shared on this feed by this process
         self.token: Delivery | None = None
         self.deleted = False
+
+    def stamp(self, body: bytes) -> bytes:
+        """Return the encoded value *body* with the feed's next value number ``n`` (followers
+        count gaps with it); call it in share order (the sender's lock)."""
+        self.number += 1
+        return b'{"n":%d,' % self.number + body[1:]
 
     def doc(self) -> dict[str, Any]:
         return {
@@ -186,19 +204,25 @@ class Sub:
 class Route:
     """One followed feed topic (the MQTT subscription) and the follows it feeds.
 
-    It is the token the sink delivers to: values arrive as they came from the broker, and
-    ``MqttTransport._deliver_feed`` decodes them, drops duplicates, runs every follow's
-    callback, records the value in the ledger, then acknowledges it to the broker.
+    It is the receiver the sink's worker asks about each value (``Receiver`` in
+    ``_transport.py``): values arrive as they came from the broker; ``_accept`` decodes them
+    and drops duplicates, the worker runs every follow's callback, and ``_settle`` records the
+    value in the ledger and acknowledges it to the broker, whatever the callbacks did.
     """
 
-    __slots__ = ("filter", "held", "tokens", "topic", "transport")
+    __slots__ = ("filter", "group", "held", "live", "tokens", "topic", "transport")
 
     def __init__(self, transport: Feeds, topic: str, group: str | None) -> None:
         self.transport = transport
         self.topic = topic
+        self.group = group
         self.filter = topic if group is None else f"$share/{group}/{topic}"
         self.tokens: tuple[Delivery, ...] = ()
-        self.held: list[tuple[Any, ...]] = []
+        self.held: list[Item] = []  # arrived while the follow was being made
+        self.live = False  # its first follow is made: values go straight to the worker
 
-    def _deliver(self, item: tuple[str, bytes, mqtt.Client, int]) -> None:
-        self.transport._deliver_feed(self, item)
+    def _accept(self, item: Item) -> Accepted | None:
+        return self.transport._accept_feed(self, item)
+
+    def _settle(self, item: Item, note: Any, outcome: Outcome) -> None:
+        self.transport._settle_feed(item, note)

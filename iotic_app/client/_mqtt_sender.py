@@ -128,6 +128,7 @@ class Sender:
         point.last = (data, mime, time)
         outbox = self.outbox
         with self._send_lock:
+            body = point.stamp(body)  # the value's number on its feed, in share order
             rows = [(outbox.append(point.topic, body, True), point.topic, body, True)]
             if point.recent is not None:
                 point.recent.append(body)

@@ -24,6 +24,7 @@ __all__ = [
     "describe_point",
     "describe_thing",
     "encode_sample",
+    "feed_stamp",
     "from_json",
     "meta_topic_identity",
     "parse_reply",
@@ -114,6 +115,36 @@ def encode_sample(data: Any, mime: str | None, time: datetime) -> bytes:
     else:
         body = {"time": time, "mime": mime, "data": data}
     return to_json(body)
+
+
+# What a sharer's outbox epoch may hold (it writes 16 hex digits), and the range of a sequence
+# number or per-feed count (sqlite's INTEGER, what the follower's ledger stores).
+_EPOCH = re.compile(r"[0-9A-Za-z_-]{1,64}")
+_MAX_SEQ = 2**63 - 1
+
+
+def feed_stamp(payload: dict[str, Any]) -> tuple[str, int, int | None] | None:
+    """Return the sharer's ``(epoch, seq, n)`` of a decoded feed payload, checked.
+
+    ``n`` (the value's number on its feed, counted by the sharing process) is None when absent.
+    A payload without ``epoch`` or ``seq`` (a foreign publisher's) has no stamp: None.
+
+    Raises:
+        ValueError: ``epoch`` is not 1-64 letters, digits, ``_`` or ``-``, or ``seq`` or ``n``
+            is not an int from 1 to 2**63 - 1.
+    """
+    epoch = payload.get("epoch")
+    seq = payload.get("seq")
+    if epoch is None or seq is None:
+        return None
+    if not isinstance(epoch, str) or _EPOCH.fullmatch(epoch) is None:
+        raise ValueError(f"'epoch' must be 1-64 letters, digits, '_' or '-', got {epoch!r:.40}")
+    if type(seq) is not int or not 0 < seq <= _MAX_SEQ:
+        raise ValueError(f"'seq' must be an int from 1 to 2**63 - 1, got {seq!r:.40}")
+    n = payload.get("n")
+    if n is not None and (type(n) is not int or not 0 < n <= _MAX_SEQ):
+        raise ValueError(f"'n' must be an int from 1 to 2**63 - 1, got {n!r:.40}")
+    return epoch, seq, n
 
 
 def decode_sample(payload: Any) -> Sample:

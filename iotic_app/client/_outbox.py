@@ -58,6 +58,8 @@ DEFAULT_LIMIT = 1_000_000
 
 DEFAULT_REPLAY = 5.0
 
+_MAX_SEQ = 2**63 - 1  # sqlite's largest INTEGER: what the ledger can store
+
 _HEAD = struct.Struct("<QBII")  # seq, retain, len(topic), len(body)
 _CRC = struct.Struct("<I")
 # Rows per INSERT or UPDATE statement. One statement for many rows, not executemany(): sqlite
@@ -457,7 +459,16 @@ class Outbox:
 
         One append to the ledger log (durable against a kill -9 when this returns); the table
         is updated by :meth:`flush_seen`.
+
+        Raises:
+            ValueError: *seq* is not an int from 0 to 2**63 - 1, or *source* or *epoch* holds
+                a tab, a newline or another unprintable character (the log is one line each).
         """
+        if type(seq) is not int or not 0 <= seq <= _MAX_SEQ:
+            raise ValueError(f"seq must be an int from 0 to 2**63 - 1, got {seq!r:.40}")
+        for what, text in (("source", source), ("epoch", epoch)):
+            if not isinstance(text, str) or not text.isprintable() or "\t" in text:
+                raise ValueError(f"{what} must be a printable str without tabs, got {text!r:.80}")
         line = f"{source}\t{epoch}\t{seq}\n".encode()
         with self._seen_lock:
             os.write(self._seen_fd, line)
@@ -482,8 +493,10 @@ class Outbox:
         found: dict[str, tuple[str, int]] = {}
         for line in raw.split("\n"):
             parts = line.split("\t")
-            if len(parts) == 3 and parts[2].isdigit():  # a torn last line is skipped
-                found[parts[0]] = (parts[1], int(parts[2]))
+            # a torn last line, or one no version of mark_seen writes now, is skipped
+            seq = parts[2] if len(parts) == 3 else ""
+            if seq.isascii() and seq.isdigit() and int(seq) <= _MAX_SEQ:
+                found[parts[0]] = (parts[1], int(seq))
         self.mark_seen_many((t, e, s) for t, (e, s) in found.items())
         os.ftruncate(self._seen_fd, 0)
 

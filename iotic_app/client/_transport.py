@@ -21,6 +21,13 @@
 #   :data:`Sample` for feed data or a :class:`ControlRequest`. ``push`` never blocks and never runs
 #   user code, so it is safe on a network thread (paho's loop) or on a sharer's thread. User
 #   callbacks run only on the sink's worker, never on the transport's threads, never under a lock.
+# * A transport never calls user code. Data that needs bookkeeping around its delivery (MQTT:
+#   decode, drop duplicates, record in the ledger, acknowledge to the broker) goes to
+#   ``sink.receive(receiver, item)``: the worker asks ``receiver._accept(item)`` (transport code)
+#   what to deliver to which tokens, runs those callbacks itself (one that raises is logged, the
+#   others still run), then calls ``receiver._settle(item, note, outcome)`` with an
+#   :class:`Outcome`, whatever the callbacks did: raised, took minutes, or the client was stopped
+#   meanwhile. So acknowledgement and dedup bookkeeping never depend on user code.
 # * Requests that need an answer (``tell``, ``search``, ``describe``, ``recent``) are synchronous
 #   calls on the transport: the MQTT transport does request/response with a correlation id and
 #   raises :class:`~iotic_app.exceptions.IOTSyncTimeout` when no answer comes in its sync timeout,
@@ -49,7 +56,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Literal, NamedTuple, Protocol, TypeAlias
 
 import attrs
 
@@ -59,8 +66,10 @@ __all__ = [
     "ControlRequest",
     "Delivery",
     "Meta",
+    "Outcome",
     "PointKind",
     "PointRef",
+    "Receiver",
     "Sample",
     "Sink",
     "Target",
@@ -267,6 +276,38 @@ class Delivery(Protocol):
         """Hand *item* to user code; runs on the sink's worker thread."""
 
 
+class Outcome(NamedTuple):
+    """What the sink's worker did with an item a :class:`Receiver` accepted.
+
+    Attributes:
+        ran: Callbacks that returned.
+        raised: Callbacks that raised (each logged).
+    """
+
+    ran: int
+    raised: int
+
+
+Accepted: TypeAlias = "tuple[Sequence[Delivery], Any, Any]"
+"""What ``Receiver._accept`` returns: the tokens, the data to hand each, and a note for
+``_settle``."""
+
+
+class Receiver(Protocol):
+    """A transport's handle on incoming data that needs bookkeeping around its delivery.
+
+    Runs on the sink's worker, one item at a time, in arrival order; never calls user code.
+    """
+
+    def _accept(self, item: Any) -> Accepted | None:
+        """Decode *item* and decide: ``(tokens, data, note)`` to deliver *data* to each token,
+        or None when there is nothing to deliver (a duplicate, a payload that is not valid)."""
+
+    def _settle(self, item: Any, note: Any, outcome: Outcome) -> None:
+        """Do the bookkeeping of *item* after its callbacks ran, whatever they did (*note* is
+        what ``_accept`` returned with the data, None when it returned None)."""
+
+
 class Sink(Protocol):
     """Where a transport puts incoming data: the client's dispatcher."""
 
@@ -280,6 +321,10 @@ class Sink(Protocol):
     def fail(self, exc: BaseException) -> None:
         """The transport failed for good with *exc* (e.g. ``SessionTakenOver``); never blocks,
         never runs user code. Called at most once per failure, from any thread."""
+
+    def receive(self, receiver: Receiver, item: Any) -> None:
+        """Queue *item* for *receiver* as :meth:`hand_off` does: the worker accepts it,
+        delivers it and settles it (see :class:`Receiver`); never runs user code here."""
 
 
 class Transport(Protocol):

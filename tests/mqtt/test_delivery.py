@@ -1,0 +1,369 @@
+"""MQTT delivery: held values of an earlier run, retained copies, gaps the broker leaves, and
+hostile or odd payloads on a followed topic. Against Mosquitto with its stock settings unless a
+test needs another (in-flight limit 20: a value left unacknowledged shows as a stall)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from broker import HOST, Broker
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from iotic_app.client import Client
+from iotic_app.client._outbox import Outbox
+
+PATIENCE = 20.0
+
+
+class Numbers:
+    """A follow callback that records ``data['n']`` (or the data when it has none)."""
+
+    def __init__(self) -> None:
+        self.got: list[Any] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, args: dict[str, Any]) -> None:
+        with self.cond:
+            data = args["data"]
+            self.got.append(data["n"] if isinstance(data, dict) and "n" in data else data)
+            self.cond.notify_all()
+
+    def wait_for(self, last: Any, timeout: float = PATIENCE) -> list[Any]:
+        with self.cond:
+            if not self.cond.wait_for(lambda: last in self.got, timeout):
+                pytest.fail(f"{last!r} did not arrive within {timeout} s; got {self.got}")
+            return list(self.got)
+
+
+def url_for(broker: Broker, agent: str, tmp_path: Path, **extra: str) -> str:
+    query = "".join(f"&{k}={v}" for k, v in extra.items())
+    return f"{broker.url}?agent={agent}&outbox={tmp_path / 'outbox'}{query}"
+
+
+def eventually(check: Callable[[], Any], timeout: float = PATIENCE) -> Any:
+    pause = threading.Event()
+    for _ in range(int(timeout / 0.01)):
+        result = check()
+        if result:
+            return result
+        pause.wait(0.01)
+    pytest.fail(f"condition not met within {timeout} s")
+
+
+class Publisher:
+    """A plain paho client: what a foreign (or hostile) publisher sends."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.paho = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.paho.connect(HOST, broker.port)
+        self.paho.loop_start()
+
+    def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
+        self.paho.publish(topic, payload, qos=1, retain=retain).wait_for_publish(PATIENCE)
+
+    def close(self) -> None:
+        self.paho.disconnect()
+        self.paho.loop_stop()
+
+
+@pytest.fixture
+def publisher(stock_broker: Broker) -> Any:
+    pub = Publisher(stock_broker)
+    yield pub
+    pub.close()
+
+
+@pytest.fixture
+def sharer(stock_broker: Broker, tmp_path: Path) -> Any:
+    client = Client(url_for(stock_broker, "sharer", tmp_path))
+    client.start()
+    thing = client.create_thing("sensor")
+    thing.set_public()
+    yield client, thing.create_feed("a"), thing.create_feed("b")
+    client.stop()
+
+
+def _topic(pid: str) -> str:
+    return f"iotic/sharer/sensor/feed/{pid}"
+
+
+# --- follows of an earlier run --------------------------------------------------------------
+
+
+def test_values_for_a_follow_no_run_makes_again_are_released_and_logged(
+    stock_broker: Broker, tmp_path: Path, sharer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, feed_a, feed_b = sharer
+    first = Client(url_for(stock_broker, "follower", tmp_path))
+    with first:
+        display = first.create_thing("display")
+        display.follow(feed_a.guid, callback=Numbers())
+        display.follow(feed_b.guid, callback=Numbers())
+    for n in range(30):
+        feed_a.share({"n": n})
+    second = Client(url_for(stock_broker, "follower", tmp_path))
+    transport = second._transport
+    transport.held_for = 0.3  # type: ignore[attr-defined]
+    other = Numbers()
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"), second:
+        second.get_thing("display").follow(feed_b.guid, callback=other)
+        eventually(lambda: transport.values_released == 30)  # type: ignore[attr-defined]
+        assert "released 30 value(s) of 'iotic/sharer/sensor/feed/a'" in caplog.text
+        # the earlier run's subscription is gone: new values of feed a no longer come
+        for n in range(30, 40):
+            feed_a.share({"n": n})
+        feed_b.share({"n": 0})
+        other.wait_for(0)
+        assert not transport._unrouted  # type: ignore[attr-defined]
+        assert transport.values_released == 30  # type: ignore[attr-defined]
+        assert second.values_missed == 0
+
+
+def test_a_run_that_follows_again_in_time_gets_the_held_values_first(
+    stock_broker: Broker, tmp_path: Path, sharer: Any
+) -> None:
+    _, feed_a, _ = sharer
+    with Client(url_for(stock_broker, "follower", tmp_path)) as first:
+        first.create_thing("display").follow(feed_a.guid, callback=Numbers())
+    for n in range(50):
+        feed_a.share({"n": n})
+    with Client(url_for(stock_broker, "follower", tmp_path)) as second:
+        transport = second._transport
+        eventually(lambda: len(transport._unrouted.get(_topic("a")).items) >= 20)  # type: ignore[attr-defined, union-attr]
+        numbers = Numbers()
+        second.get_thing("display").follow(feed_a.guid, callback=numbers)
+        feed_a.share({"n": 50})
+        assert numbers.wait_for(50) == list(range(51))
+
+
+# --- the retain flag ------------------------------------------------------------------------
+
+
+def test_values_that_arrive_with_the_retain_flag_are_delivered_once_in_order(
+    stock_broker: Broker, tmp_path: Path, sharer: Any
+) -> None:
+    """aedes sets the retain flag on the values it queued for a session; a subscription with
+    'retain as published' makes Mosquitto do the same."""
+    _, feed_a, _ = sharer
+    with Client(url_for(stock_broker, "follower", tmp_path)) as follower:
+        numbers = Numbers()
+        follower.create_thing("display").follow(feed_a.guid, callback=numbers)
+        conn = follower._transport._conn  # type: ignore[attr-defined]
+        # (Mosquitto keeps the options of a subscription made again: use another filter)
+        _, mid = conn.paho.unsubscribe(_topic("a"))
+        assert conn.result(mid, PATIENCE) is not None
+        options = SubscribeOptions(qos=1, retainAsPublished=True, retainHandling=2)
+        _, mid = conn.paho.subscribe(_topic("+"), options=options)
+        assert conn.result(mid, PATIENCE) == 1
+        for n in range(40):
+            feed_a.share({"n": n})
+        assert numbers.wait_for(39) == list(range(40))
+
+
+def test_get_recent_does_not_hand_a_follow_the_value_from_before_it(
+    stock_broker: Broker, tmp_path: Path, sharer: Any
+) -> None:
+    _, feed_a, _ = sharer
+    feed_a.share({"n": 0})
+    with Client(url_for(stock_broker, "follower", tmp_path)) as follower:
+        numbers = Numbers()
+        remote = follower.create_thing("display").follow(feed_a.guid, callback=numbers)
+        assert [r["data"] for r in remote.get_recent(1)] == [{"n": 0}]
+        feed_a.share({"n": 1})
+        assert numbers.wait_for(1) == [1]
+
+
+def test_a_group_follow_on_mqtt_3_1_1_is_a_clear_error(
+    stock_broker: Broker, tmp_path: Path, sharer: Any
+) -> None:
+    _, feed_a, _ = sharer
+    with Client(url_for(stock_broker, "follower", tmp_path, protocol="3.1.1")) as follower:
+        display = follower.create_thing("display")
+        with pytest.raises(ValueError, match=r"group='pool' needs MQTT 5.*protocol is 3\.1\.1"):
+            display.follow(feed_a.guid, callback=Numbers(), group="pool")
+
+
+# --- gaps the broker leaves -------------------------------------------------------------------
+
+
+def test_values_the_broker_dropped_are_counted_and_logged(
+    stock_broker: Broker, tmp_path: Path, sharer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    sharing, feed_a, _ = sharer
+    follower = Client(url_for(stock_broker, "follower", tmp_path))
+    numbers = Numbers()
+    with follower:
+        follower.create_thing("display").follow(feed_a.guid, callback=numbers)
+        feed_a.share({"n": -1})
+        numbers.wait_for(-1)
+    total = 1500  # more than a stock Mosquitto queues for an offline session (1,000)
+    for n in range(total):
+        feed_a.share({"n": n})
+    eventually(lambda: sharing.outbox_depth == 0)
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"), follower:
+        feed_a.share({"n": total})
+        got = numbers.wait_for(total)[1:]
+        assert got == sorted(got) and len(set(got)) == len(got)
+        missed = total + 1 - len(got)
+        assert missed > 0  # the broker did drop some
+        assert follower.values_missed == missed
+        assert follower._transport.values_missed == missed  # type: ignore[attr-defined]
+        assert f"{missed} value(s) of 'iotic/sharer/sensor/feed/a' never arrived" in caplog.text
+
+
+# --- hostile and odd payloads -------------------------------------------------------------------
+
+
+def _epoch(sharing: Client) -> str:
+    epoch: str = sharing._transport.outbox.epoch  # type: ignore[attr-defined]
+    return epoch
+
+
+def test_an_epoch_with_a_newline_cannot_forge_a_ledger_line(
+    stock_broker: Broker,
+    tmp_path: Path,
+    sharer: Any,
+    publisher: Publisher,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sharing, feed_a, feed_b = sharer
+    url = url_for(stock_broker, "follower", tmp_path)
+    forged = f"x\n{_topic('b')}\t{_epoch(sharing)}\t{2**62}"
+    with Client(url) as follower:
+        a, b = Numbers(), Numbers()
+        display = follower.create_thing("display")
+        display.follow(feed_a.guid, callback=a)
+        display.follow(feed_b.guid, callback=b)
+        with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+            publisher.publish(_topic("a"), json.dumps({"epoch": forged, "seq": 1, "data": 1}))
+            feed_a.share({"n": 0})
+            a.wait_for(0)
+        assert "'epoch' must be" in caplog.text
+        assert a.got == [0]
+    ledger = (tmp_path / "outbox" / "follower.sqlite").read_bytes()
+    assert b"\t" + str(2**62).encode() not in ledger
+    with Client(url) as again:  # the next run still gets feed b
+        b = Numbers()
+        again.get_thing("display").follow(feed_b.guid, callback=b)
+        feed_b.share({"n": 1})
+        assert b.wait_for(1) == [1]
+
+
+@pytest.mark.parametrize("seq", [2**63, -1, 0, 1.5, True, "7"])
+def test_an_out_of_range_seq_is_skipped_and_the_next_start_works(
+    stock_broker: Broker,
+    tmp_path: Path,
+    sharer: Any,
+    publisher: Publisher,
+    caplog: pytest.LogCaptureFixture,
+    seq: Any,
+) -> None:
+    sharing, feed_a, _ = sharer
+    url = url_for(stock_broker, "follower", tmp_path)
+    with Client(url) as follower:
+        a = Numbers()
+        follower.create_thing("display").follow(feed_a.guid, callback=a)
+        with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+            body = {"epoch": _epoch(sharing), "seq": seq, "data": {"n": "forged"}}
+            publisher.publish(_topic("a"), json.dumps(body))
+            feed_a.share({"n": 0})
+            assert a.wait_for(0) == [0]
+        assert "'seq' must be an int from 1 to 2**63 - 1" in caplog.text
+    with Client(url) as again:
+        a = Numbers()
+        again.get_thing("display").follow(feed_a.guid, callback=a)
+        feed_a.share({"n": 1})
+        assert a.wait_for(1) == [1]
+
+
+def test_a_forged_huge_seq_does_not_silence_the_feed(
+    stock_broker: Broker, tmp_path: Path, sharer: Any, publisher: Publisher
+) -> None:
+    sharing, feed_a, _ = sharer
+    url = url_for(stock_broker, "follower", tmp_path)
+    with Client(url) as follower:
+        a = Numbers()
+        follower.create_thing("display").follow(feed_a.guid, callback=a)
+        feed_a.share({"n": 0})
+        a.wait_for(0)
+        forged = {"epoch": _epoch(sharing), "seq": 10**15, "data": {"n": "forged"}}
+        publisher.publish(_topic("a"), json.dumps(forged))
+        a.wait_for("forged")  # without an ACL nothing tells it from the sharer's own
+        for n in range(1, 5):
+            feed_a.share({"n": n})
+        assert a.wait_for(4) == [0, "forged", 1, 2, 3, 4]
+    with Client(url) as again:  # and after a restart (the ledger)
+        a = Numbers()
+        again.get_thing("display").follow(feed_a.guid, callback=a)
+        feed_a.share({"n": 5})
+        assert a.wait_for(5) == [5]
+
+
+def test_ints_beyond_64_bits_arrive_as_ints(
+    stock_broker: Broker, tmp_path: Path, sharer: Any, publisher: Publisher
+) -> None:
+    _, feed_a, _ = sharer
+    data = {"n": 0, "big": 2**64, "neg": -(2**63) - 1, "huge": 10**40, "f": 1.5}
+    with Client(url_for(stock_broker, "follower", tmp_path)) as follower:
+        got: list[Any] = []
+        done = threading.Event()
+        follower.create_thing("display").follow(
+            feed_a.guid, callback=lambda args: (got.append(args["data"]), done.set())
+        )
+        feed_a.share(data)
+        assert done.wait(PATIENCE)
+    assert got == [data]
+    assert [type(got[0][k]) for k in ("big", "neg", "huge", "f")] == [int, int, int, float]
+
+
+def test_deeply_nested_json_on_a_followed_topic_is_acknowledged_and_logged(
+    stock_broker: Broker,
+    tmp_path: Path,
+    sharer: Any,
+    publisher: Publisher,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, feed_a, _ = sharer
+    deep = '{"data": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with Client(url_for(stock_broker, "follower", tmp_path)) as follower:
+        a = Numbers()
+        follower.create_thing("display").follow(feed_a.guid, callback=a)
+        with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+            for _ in range(30):  # more than the broker's in-flight limit
+                publisher.publish(_topic("a"), deep)
+            feed_a.share({"n": 0})
+            assert a.wait_for(0) == [0]
+        assert caplog.text.count("nested too deeply") == 30
+
+
+def test_the_ledger_refuses_what_it_cannot_store(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "x.sqlite")
+    try:
+        for source, epoch, seq in [
+            ("t", "e\nt2\te\t9", 1),
+            ("t\tx", "e", 1),
+            ("t", "e", 2**63),
+            ("t", "e", -1),
+        ]:
+            with pytest.raises(ValueError):
+                outbox.mark_seen(source, epoch, seq)
+        outbox.mark_seen("t", "e", 2**63 - 1)
+        assert outbox.last_seen("t") == ("e", 2**63 - 1)
+    finally:
+        outbox.close()
+    # a ledger log written by an older version, with a line no version should have written
+    (tmp_path / "y.sqlite.seen").write_text(f"t\te\t{2**63}\nu\te\t\u00b2\nv\te\t5\n")
+    again = Outbox(tmp_path / "y.sqlite")
+    try:
+        assert again.last_seen("t") is None and again.last_seen("u") is None
+        assert again.last_seen("v") == ("e", 5)
+    finally:
+        again.close()
