@@ -940,6 +940,7 @@ class MqttTransport:
                     route.held.append(item)
                 return
             if msg.topic in self._unfollowed:  # in flight when this run unfollowed it
+                logger.debug("dropped a value of %r, which this run unfollowed", msg.topic)
                 self._settle_feed(item, None)
                 return
             self._hold(item)
@@ -998,8 +999,6 @@ class MqttTransport:
             self._held_timer = None
             expired = [t for t, h in self._unrouted.items() if now - h.since >= self.held_for]
             released = [(topic, len(self._unrouted.pop(topic).items)) for topic in expired]
-            for topic in expired:
-                self._unfollowed.add(topic)
         for topic, count in released:
             self.values_released += count
             logger.warning(

@@ -332,7 +332,7 @@ def test_deeply_nested_json_on_a_followed_topic_is_acknowledged_and_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _, feed_a, _ = sharer
-    deep = '{"data": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    deep = '{"data": ' + "[" * 3000 + "]" * 3000 + "}"
     with Client(url_for(stock_broker, "follower", tmp_path)) as follower:
         a = Numbers()
         follower.create_thing("display").follow(feed_a.guid, callback=a)
