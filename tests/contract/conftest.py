@@ -40,7 +40,7 @@ def space(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture
 def make_client(space: Any) -> Iterator[Callable[..., Client]]:
-    """Make a started client for an agent (default "alice"); all are stopped at the end."""
+    """Make a started client for an agent (default "alice"); all are closed at the end."""
     made: list[Client] = []
 
     def make(agent: str = "alice", *, start: bool = True) -> Client:
@@ -52,7 +52,7 @@ def make_client(space: Any) -> Iterator[Callable[..., Client]]:
 
     yield make
     for client in made:
-        client.stop()
+        client.close()
 
 
 class Collector:
