@@ -151,32 +151,35 @@ class _ShareLog:
         self.rows[:0] = rows
 
     def recover(self) -> list[Row]:
-        """Return the rows both files hold (at open, after a crash), skipping a torn record."""
+        """Return the rows both files hold (at open, after a crash).
+
+        Bytes that are not a valid record (a record torn by a crash at the end, or damage
+        anywhere) are skipped with a warning that says where and which sequence numbers they
+        cost; reading goes on with the next valid record after them.
+        """
         rows: list[Row] = []
         for fd, path in zip(self._fds, self.paths, strict=True):
             size = os.fstat(fd).st_size
             os.lseek(fd, 0, os.SEEK_SET)
             raw = os.read(fd, size) if size else b""
             pos = 0
-            while pos + _HEAD.size <= len(raw):
-                seq, retain, tlen, blen = _HEAD.unpack_from(raw, pos)
-                start = pos + _HEAD.size
-                end = start + tlen + blen
-                if end + _CRC.size > len(raw):
-                    break
-                if _CRC.unpack_from(raw, end)[0] != zlib.crc32(raw[pos:end]):
-                    break
-                rows.append(
-                    (seq, raw[start : start + tlen].decode(), raw[start + tlen : end], bool(retain))
-                )
-                pos = end + _CRC.size
-            if pos < len(raw):
-                logger.warning(
-                    "share log %s: skipped %d bytes of a record torn by a crash (its share() "
-                    "had not returned)",
-                    path,
-                    len(raw) - pos,
-                )
+            bad: int | None = None  # where skipped bytes began
+            last: int | None = None  # the sequence number of the last valid record
+            while pos < len(raw):
+                row, end = _parse(raw, pos, last)
+                if row is None:
+                    if bad is None:
+                        bad = pos
+                    pos += 1
+                    continue
+                if bad is not None:
+                    _warn_skipped(path, bad, pos - bad, last, row[0])
+                    bad = None
+                rows.append(row)
+                last = row[0]
+                pos = end
+            if bad is not None:
+                _warn_skipped(path, bad, len(raw) - bad, last, None)
         return rows
 
     def clear(self) -> None:
@@ -508,6 +511,55 @@ class Outbox:
             self._db.close()
             self._log.close()
             os.close(self._seen_fd)
+
+
+def _parse(raw: bytes, pos: int, last: int | None) -> tuple[Row | None, int]:
+    """Parse the share-log record at *pos* of *raw*; return ``(row, end)``, or ``(None, pos)``
+    when the bytes there are not a whole valid record (one that follows sequence number
+    *last*, when given: records of a file have increasing numbers)."""
+    if pos + _HEAD.size + _CRC.size > len(raw):
+        return None, pos
+    seq, retain, tlen, blen = _HEAD.unpack_from(raw, pos)
+    start = pos + _HEAD.size
+    end = start + tlen + blen
+    if retain > 1 or seq <= (last or 0) or end + _CRC.size > len(raw):
+        return None, pos
+    if _CRC.unpack_from(raw, end)[0] != zlib.crc32(raw[pos:end]):
+        return None, pos
+    try:
+        topic = raw[start : start + tlen].decode()
+    except UnicodeDecodeError:
+        return None, pos
+    return (seq, topic, raw[start + tlen : end], bool(retain)), end + _CRC.size
+
+
+def _warn_skipped(path: Path, at: int, count: int, before: int | None, after: int | None) -> None:
+    """Say exactly what recovering the share log *path* skipped."""
+    if after is None:
+        logger.warning(
+            "share log %s: skipped %d bytes at offset %d, its end, that are not a whole record: "
+            "a record torn by a crash, whose share() had not returned (or damage to the file)",
+            path,
+            count,
+            at,
+        )
+        return
+    if before is None or after == before + 1:
+        lost = "no value is lost"
+    elif after == before + 2:
+        lost = f"the row with sequence number {before + 1} is lost"
+    else:
+        lost = f"the rows with sequence numbers {before + 1} to {after - 1} are lost"
+    if before is None and after > 1:
+        lost = f"rows before sequence number {after} may be lost"
+    logger.warning(
+        "share log %s: skipped %d bytes at offset %d that are not a valid record (damage to "
+        "the file); %s, the records after them are kept",
+        path,
+        count,
+        at,
+        lost,
+    )
 
 
 def _insert(db: sqlite3.Connection, rows: list[Row]) -> None:

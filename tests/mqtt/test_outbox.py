@@ -277,3 +277,34 @@ def test_ledger_entry_survives_kill_9_before_any_flush(tmp_path: Path) -> None:
     assert box.last_seen("feed/a") == ("e1", 100)
     assert box.last_seen("feed/b") == ("e2", 7)
     box.close()
+
+
+def test_junk_inside_the_share_log_skips_only_the_junk(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Damage inside the share log loses only the damaged bytes: the records after them, whose
+    share() had returned, are kept, and the warning says exactly what was skipped."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    seqs = [box.append("t", f"v{i}".encode()) for i in range(6)]
+    copy = _crash_copy(box, tmp_path / "crashed")  # killed before the log went into the table
+    box.close()
+    log = copy.with_name(copy.name + ".shares.0")
+    raw = log.read_bytes()
+    size = len(raw) // 6
+    # the third record is overwritten with junk, and junk is inserted after the fifth
+    junk = b"\xff" * size
+    damaged = raw[: 2 * size] + junk + raw[3 * size : 5 * size] + b"junk!" + raw[5 * size :]
+    log.write_bytes(damaged)
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+        again = Outbox(copy)
+    kept = [row[2] for row in again.after(0, 10)]
+    assert kept == [b"v0", b"v1", b"v3", b"v4", b"v5"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2, messages
+    assert f"skipped {size} bytes at offset {2 * size}" in messages[0]
+    assert f"sequence number {seqs[2]} is lost" in messages[0]
+    assert f"skipped 5 bytes at offset {5 * size}" in messages[1]
+    assert "no value is lost" in messages[1]
+    assert all(str(log) in m for m in messages)
+    again.close()
