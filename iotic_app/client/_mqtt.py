@@ -815,11 +815,16 @@ class MqttTransport:
 
     def _adopt_own(self) -> None:
         """Take the agent's things that the broker keeps (an earlier run) into memory."""
+        adopted: list[Thing] = []
         with self._lock:
             for doc in list(self._catalogue.docs.values()):
                 if doc.agent != self.agent_id or doc.lid in self._things:
                     continue
-                self._things[doc.lid] = Thing.from_doc(doc, self._index)
+                self._things[doc.lid] = thing = Thing.from_doc(doc, self._index)
+                adopted.append(thing)
+        for thing in adopted:  # their feeds' history, from the outbox
+            for point in list(thing.points.values()):
+                self._sender.load_recent(point)
 
     def _own(self, ref: Any) -> Thing:
         thing: Thing = ref if isinstance(ref, Thing) else ref.thing
@@ -905,6 +910,7 @@ class MqttTransport:
                 changed = True
             if token is not None:
                 point.token = token
+        self._sender.load_recent(point)  # what earlier runs shared (kept in the outbox)
         if kind == CONTROL and (new or token is not None):
             self._subscribe(conn, point.topic, 1, retained=True)
         if changed:
@@ -935,6 +941,7 @@ class MqttTransport:
             point.deleted = True
             point.token = None
         if point.kind == FEED:
+            self._sender.forget(point)
             conn.paho.publish(point.topic, b"", qos=1, retain=True)
             if point.save_recent > 1:
                 conn.paho.publish(point.topic + "/recent", b"", qos=1, retain=True)

@@ -27,7 +27,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from iotic_app.client._mqtt_conn import Conn
-from iotic_app.client._mqtt_wire import encode_sample
+from iotic_app.client._mqtt_wire import encode_sample, from_json, to_json
 from iotic_app.client._outbox import Outbox
 from iotic_app.exceptions import IOTUnknown
 
@@ -148,6 +148,38 @@ class Sender:
                 return
             self._backlog = True
         self.kick.set()
+
+    def load_recent(self, point: Any) -> None:
+        """Fill the empty ``/recent`` list of feed *point* with what an earlier run of the
+        agent left in the outbox, so that the history survives a restart of the sharer."""
+        if point.recent is None or point.recent:
+            return
+        doc = self.outbox.retained(point.topic + "/recent")
+        if not doc:
+            return
+        try:
+            items = from_json(doc)
+            if not isinstance(items, list):
+                raise ValueError("not a JSON list")
+            bodies = [to_json(item) for item in items]
+        except ValueError as exc:
+            logger.warning(
+                "agent %r: the recent values of %r kept in the outbox %s cannot be read (%s); "
+                "the feed's history starts again",
+                self.agent_id,
+                point.topic,
+                self.outbox.path,
+                exc,
+            )
+            return
+        with self._send_lock:
+            if not point.recent:
+                point.recent.extend(bodies)
+
+    def forget(self, point: Any) -> None:
+        """Feed *point* was deleted: forget its kept last value and history."""
+        if self.opened is not None:
+            self.opened.forget([point.topic, point.topic + "/recent"])
 
     def _frame(self, seq: int, body: bytes) -> bytes:
         head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)

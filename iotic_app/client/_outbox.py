@@ -29,6 +29,10 @@
 #   acknowledged row is kept ``replay`` seconds more (default 5) and, after every reconnect,
 #   everything acknowledged within that window is published again; followers drop the copies
 #   they already have by sequence number.
+# * The last retained message of each topic is also kept (``retained``, updated with each
+#   commit of the share log), so what a feed's ``/recent`` list held survives a restart of the
+#   sharer: the next run's list goes on from it (``retained()``; ``forget()`` when a feed is
+#   deleted).
 # * The ledger (``seen``) keeps, per followed feed, the last sequence number delivered to user
 #   code, so a follower restarted after a kill -9 does not deliver a value twice. Each delivery is
 #   appended at once to a small log file next to the database (one write() call, which survives
@@ -76,6 +80,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     acked_at REAL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS retained (
+    topic TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS seen (
     source TEXT PRIMARY KEY,
     epoch TEXT NOT NULL,
@@ -423,6 +432,18 @@ class Outbox:
                 "DELETE FROM outbox WHERE seq <= ? AND acked_at IS NOT NULL", (cutoff,)
             )
 
+    def retained(self, topic: str) -> bytes | None:
+        """Return the body of the last retained message stored for *topic* (by this run or an
+        earlier one), or None."""
+        with self._db_lock, self._committing() as db:
+            row = db.execute("SELECT body FROM retained WHERE topic = ?", (topic,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def forget(self, topics: Iterable[str]) -> None:
+        """Forget the last retained messages of *topics* (a deleted feed)."""
+        with self._db_lock, self._committing() as db:
+            db.executemany("DELETE FROM retained WHERE topic = ?", [(t,) for t in topics])
+
     def maintain(self) -> None:
         """Checkpoint the WAL into the database file (call now and then from a background
         thread: this is where the fsync happens)."""
@@ -564,13 +585,23 @@ def _warn_skipped(path: Path, at: int, count: int, before: int | None, after: in
 
 def _insert(db: sqlite3.Connection, rows: list[Row]) -> None:
     """Insert share-log rows (again, after a crash between a commit and its truncation: the
-    copies are ignored), _CHUNK rows per statement."""
+    copies are ignored), _CHUNK rows per statement, and keep each topic's last retained one."""
+    last: dict[str, tuple[int, bytes]] = {}
     for at in range(0, len(rows), _CHUNK):
         chunk = rows[at : at + _CHUNK]
         db.execute(
             "INSERT OR IGNORE INTO outbox (seq, topic, body, retain) VALUES "
             + ",".join(["(?,?,?,?)"] * len(chunk)),
             [value for row in chunk for value in row],
+        )
+    for seq, topic, body, retain in rows:
+        if retain:
+            last[topic] = (seq, body)
+    if last:
+        db.executemany(
+            "INSERT INTO retained (topic, seq, body) VALUES (?, ?, ?) ON CONFLICT(topic) DO "
+            "UPDATE SET seq = excluded.seq, body = excluded.body WHERE excluded.seq > retained.seq",
+            [(topic, seq, body) for topic, (seq, body) in last.items()],
         )
 
 

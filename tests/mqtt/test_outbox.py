@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -307,4 +308,49 @@ def test_junk_inside_the_share_log_skips_only_the_junk(
     assert f"skipped 5 bytes at offset {5 * size}" in messages[1]
     assert "no value is lost" in messages[1]
     assert all(str(log) in m for m in messages)
+    again.close()
+
+
+@pytest.mark.parametrize("which", ["tuned", "stock"])
+def test_recent_history_survives_a_sharer_restart(which: str, tmp_path: Path) -> None:
+    """save_recent keeps what earlier runs of the sharer shared (it is kept in the outbox)."""
+    from conftest_mqtt import shared_broker_url, stock_broker_url
+
+    from iotic_app.client import Client
+
+    base = shared_broker_url() if which == "tuned" else stock_broker_url()
+    root = f"test-{uuid.uuid4().hex[:12]}"
+    sharer_url = f"{base}?agent=sharer&root={root}&outbox={tmp_path / 'sbox'}"
+    reader_url = f"{base}?agent=reader&root={root}&outbox={tmp_path / 'rbox'}"
+    with Client(sharer_url) as sharer:
+        thing = sharer.create_thing("src")
+        thing.set_public()
+        feed = thing.create_feed("f", save_recent=10)
+        for n in range(5):
+            feed.share({"n": n})
+        guid = feed.guid
+    with Client(sharer_url) as sharer:  # the next run of the sharer
+        feed = sharer.create_thing("src").create_feed("f", save_recent=10)
+        for n in range(5, 7):
+            feed.share({"n": n})
+        with Client(reader_url) as reader:
+            remote = reader.create_thing("sink").follow(guid)
+            assert [r["data"]["n"] for r in remote.get_recent(10)] == list(range(7))
+
+
+def test_last_retained_body_per_topic_is_kept_until_forgotten(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    box.append("t", b"1", retain=True)
+    box.append("t", b"2", retain=True)
+    box.append("t", b"not retained")
+    box.append("u", b"3", retain=True)
+    assert box.retained("t") == b"2"  # also before the share log went into the table
+    copy = Outbox(_crash_copy(box, tmp_path / "crashed"))  # and after a kill -9
+    assert (copy.retained("t"), copy.retained("u"), copy.retained("v")) == (b"2", b"3", None)
+    copy.close()
+    box.forget(["t"])
+    box.close()
+    again = Outbox(path)
+    assert (again.retained("t"), again.retained("u")) == (None, b"3")
     again.close()
