@@ -170,7 +170,7 @@ class MqttTransport:
 
     def _open_outbox(self) -> Outbox:
         s = self.settings
-        return Outbox.for_agent(s.client_id, s.outbox, s.outbox_limit)
+        return Outbox.for_agent(s.client_id, s.outbox, s.outbox_limit, s.replay_window)
 
     def start(self, sink: Sink) -> None:
         """Connect, restore subscriptions, resend the outbox; raise ``LinkException`` on failure.

@@ -71,6 +71,8 @@ class Sender:
         self._handed = 0  # highest seq handed to the current connection
         self._backlog = True
         self._to_ack: list[int] = []
+        self._last_ack_at = 0.0  # time.time() of the broker's latest acknowledgement
+        self._to_ack_at = 0.0  # ... when the ack batch was taken
         self._acks_flushed = 0.0
         self.kick = threading.Event()  # wakes the sender thread
         self._thread: threading.Thread | None = None
@@ -97,9 +99,10 @@ class Sender:
         self._thread = None
 
     def replay(self) -> None:
-        """Send from the start of the outbox's replay window (a new connection)."""
+        """A new connection: send what waits, and what the broker acknowledged within the
+        replay window before its latest acknowledgement (see ``Outbox.requeue``)."""
         with self._send_lock:
-            self._handed = self.outbox.replay_start()
+            self._handed = self.outbox.requeue()
             self._backlog = True
 
     def lost(self, conn: Conn) -> None:
@@ -111,6 +114,7 @@ class Sender:
     def on_ack(self, conn: Conn, mid: int, rc: Any) -> None:
         """A PUBACK, SUBACK or UNSUBACK on *conn* (the network thread)."""
         value = rc.value if isinstance(rc, ReasonCode) else int(rc)
+        self._last_ack_at = _time.time()  # the broker was alive then
         with conn.cond:
             conn.acked[mid] = value
             conn.cond.notify_all()
@@ -233,6 +237,7 @@ class Sender:
         with self._send_lock:
             self._take_acks(conn)
             acked = self._due_acks(conn)
+            acked_at = self._to_ack_at
             room = conn.receive_max - len(conn.inflight)
             if self._backlog and room > 0 and not conn.closed.is_set():
                 rows = outbox.after(self._handed, room)
@@ -241,7 +246,7 @@ class Sender:
                 if len(rows) < room:
                     self._backlog = False
         if acked:  # the commit, outside the send lock: share() does not wait for it
-            outbox.ack(acked)
+            outbox.ack(acked, acked_at)
 
     def _take_acks(self, conn: Conn) -> None:
         """Move *conn*'s PUBACKs of shared values to the ack batch (under the send lock)."""
@@ -258,6 +263,8 @@ class Sender:
                     code,
                 )
             self._to_ack.append(seq)
+        if done:
+            self._to_ack_at = self._last_ack_at
 
     def _due_acks(self, conn: Conn) -> list[int]:
         """Return the ack batch when it is due for the outbox, else [] (under the send lock)."""
@@ -281,8 +288,9 @@ class Sender:
         """Mark the PUBACKs in the ack batch in the outbox now."""
         with self._send_lock:
             batch, self._to_ack = self._to_ack, []
+            at = self._to_ack_at
         if batch and self.opened is not None:
-            self.opened.ack(batch)
+            self.opened.ack(batch, at)
 
     def drain(self, timeout: float) -> None:
         """Give the sender up to *timeout* s to have every waiting share acknowledged."""

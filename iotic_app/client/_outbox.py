@@ -26,9 +26,12 @@
 #   itself never fails because the link is down. The default bound is 1,000,000 rows.
 # * Replay window: a broker may acknowledge a value and then die (kill -9, power) before it
 #   forwarded or saved it (Mosquitto saves its database every ``autosave_interval``). So an
-#   acknowledged row is kept ``replay`` seconds more (default 5) and, after every reconnect,
-#   everything acknowledged within that window is published again; followers drop the copies
-#   they already have by sequence number.
+#   acknowledged row is kept while it is younger than ``replay`` seconds (default 5) counted
+#   back from the latest acknowledgement the broker sent (the last moment it is known to have
+#   been alive), and ``requeue()``, at every new connection and so also at the first one of a
+#   new run, makes those rows wait again: they are published again, however long the broker
+#   was away; followers drop the copies they already have by sequence number. Rows older than
+#   that were acknowledged by a broker that stayed up ``replay`` seconds more: forgotten.
 # * The last retained message of each topic is also kept (``retained``, updated with each
 #   commit of the share log), so what a feed's ``/recent`` list held survives a restart of the
 #   sharer: the next run's list goes on from it (``retained()``; ``forget()`` when a feed is
@@ -227,6 +230,8 @@ class Outbox:
         """
         if type(limit) is not int or limit <= 0:
             raise ValueError(f"outbox limit must be a positive int, got {limit!r}")
+        if not isinstance(replay, (int, float)) or not replay >= 0:
+            raise ValueError(f"outbox replay must be a non-negative number, got {replay!r}")
         self.path = Path(path)
         self.limit = limit
         self.replay = replay
@@ -260,10 +265,6 @@ class Outbox:
         else:
             epoch = row[0]
         self.epoch: str = epoch
-        self._db.execute(  # what an earlier run acknowledged before the replay window
-            "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?",
-            (time.time() - self.replay,),
-        )
         self._depth: int = self._db.execute(
             "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"
         ).fetchone()[0]
@@ -406,10 +407,16 @@ class Outbox:
             ).fetchall()
         return [(int(s), str(t), bytes(b), bool(r)) for s, t, b, r in rows]
 
-    def ack(self, seqs: Iterable[int]) -> None:
+    def ack(self, seqs: Iterable[int], at: float | None = None) -> None:
         """Mark the messages *seqs* acknowledged by the broker; forget those acknowledged
-        longer ago than the replay window. Also moves the share log into the table."""
-        now = time.time()
+        longer than the replay window before. Also moves the share log into the table.
+
+        Args:
+            seqs: Their sequence numbers.
+            at: When the broker sent the newest of these acknowledgements (``time.time()``;
+                default now): the broker was alive then.
+        """
+        now = time.time() if at is None else at
         batch = list(seqs)
         if not batch:
             return
@@ -422,7 +429,8 @@ class Outbox:
                 self._depth -= changed
 
     def _purge(self, now: float) -> None:
-        """Forget acknowledged rows older than the window (a primary-key range: cheap)."""
+        """Forget rows acknowledged on this connection more than the window before *now*, when
+        the broker was still alive (a primary-key range: cheap)."""
         cutoff = 0
         acked = self._acked
         while acked and acked[0][0] <= now - self.replay:
@@ -431,6 +439,29 @@ class Outbox:
             self._db.execute(
                 "DELETE FROM outbox WHERE seq <= ? AND acked_at IS NOT NULL", (cutoff,)
             )
+
+    def requeue(self) -> int:
+        """A new connection: make the rows acknowledged within the replay window before the
+        latest acknowledgement wait again (the broker that acknowledged them may have died
+        before saving them), forget older acknowledged rows, and return the sequence number
+        to send after (every row in the table goes out again, in order)."""
+        with self._db_lock, self._committing() as db:
+            latest = db.execute("SELECT MAX(acked_at) FROM outbox").fetchone()[0]
+            changed = 0
+            if latest is not None:
+                db.execute(
+                    "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at <= ?",
+                    (latest - self.replay,),
+                )
+                before = db.total_changes
+                db.execute("UPDATE outbox SET acked_at = NULL WHERE acked_at IS NOT NULL")
+                changed = db.total_changes - before
+            first = db.execute("SELECT MIN(seq) FROM outbox").fetchone()[0]
+            self._acked.clear()
+            with self._lock:
+                self._depth += changed
+                last = self.last_seq
+        return last if first is None else int(first) - 1
 
     def retained(self, topic: str) -> bytes | None:
         """Return the body of the last retained message stored for *topic* (by this run or an
@@ -449,21 +480,6 @@ class Outbox:
         thread: this is where the fsync happens)."""
         with self._bg_lock:
             self._bg.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-    def replay_start(self) -> int:
-        """Return the sequence number to resend after: the last one acknowledged before the
-        replay window, so waiting rows and recently acknowledged ones go out again."""
-        with self._db_lock, self._committing() as db:
-            row = db.execute(
-                "SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL OR acked_at >= ?",
-                (time.time() - self.replay,),
-            ).fetchone()
-            if row[0] is not None:
-                return int(row[0]) - 1
-            # nothing waits or was acknowledged within the window: resend nothing (rows acked
-            # before it may still be in the table until the next purge)
-            last = db.execute("SELECT MAX(seq) FROM outbox").fetchone()[0]
-        return 0 if last is None else int(last)
 
     def last_seen(self, source: str) -> tuple[str, int] | None:
         """Return ``(epoch, seq)`` last delivered from *source*, or None."""

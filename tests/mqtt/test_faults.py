@@ -248,3 +248,60 @@ def test_sharer_killed_and_restarted(own_broker: Broker, tmp_path: Path) -> None
             second.close()
     del out
     check_exactly_once(received, [("a", first.shared), ("b", second.shared)])
+
+
+def _slow_autosave(broker: Broker) -> None:
+    """Make *broker* save its database only at a clean stop (and every 10 minutes)."""
+    config = broker.config_file.read_text().replace("autosave_interval 1", "autosave_interval 600")
+    broker.config_file.write_text(config)
+
+
+def _stop_cleanly(broker: Broker) -> None:
+    """SIGTERM: Mosquitto saves its database, then exits."""
+    process = broker.process
+    assert process is not None
+    process.terminate()
+    process.wait(PATIENCE)
+    broker.kill()  # reaps it and forgets the process
+
+
+@pytest.mark.parametrize("outage", [0.1, 1.5])
+def test_values_a_dying_broker_acknowledged_but_never_saved_are_resent(
+    own_broker: Broker, tmp_path: Path, outage: float
+) -> None:
+    """The broker acknowledges values, then is killed before it saves them: the sharer resends
+    what the broker acknowledged within the replay window before its last acknowledgement, also
+    when the broker stays away longer than the window (here 1 s)."""
+    _slow_autosave(own_broker)
+    own_broker.restart()
+    received: list[int] = []
+    arrived = threading.Condition()
+
+    def callback(args: dict[str, Any]) -> None:
+        with arrived:
+            received.append(args["data"])
+            arrived.notify_all()
+
+    sharer = Client(url(own_broker, "sharer", tmp_path / "sbox") + "&replay_window=1")
+    follower = Client(url(own_broker, "follower", tmp_path / "fbox"))
+    with sharer:
+        thing = sharer.create_thing("src")
+        thing.set_public()
+        feed = thing.create_feed("f")
+        with follower:
+            follower.create_thing("sink").follow(feed.guid, callback=callback)
+        # the follower is away; its session is saved by a clean restart of the broker
+        _stop_cleanly(own_broker)
+        own_broker.start()
+        wait_for(sharer.is_connected, what="the sharer back")
+        for n in range(20):
+            feed.share(n)
+        wait_for(lambda: sharer.outbox_depth == 0, what="the broker's PUBACKs")
+        own_broker.kill()  # the values were queued for the follower, in memory only
+        deadline = threading.Event()
+        deadline.wait(outage)  # pacing: the broker stays away this long
+        own_broker.start()
+        follower.start()
+        with arrived:
+            arrived.wait_for(lambda: len(received) >= 20, PATIENCE)
+    assert received == list(range(20))

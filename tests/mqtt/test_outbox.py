@@ -124,7 +124,8 @@ def test_batches_larger_than_one_statement(tmp_path: Path) -> None:
     assert [row[0] for row in box.after(0, 1000)] == seqs
     box.ack(seqs[:430])
     assert box.depth == 20
-    assert box.replay_start() == seqs[0] - 1
+    assert box.requeue() == seqs[0] - 1
+    assert box.depth == 450
     box.ack(seqs)  # again, and the rest
     assert box.depth == 0
     box.close()
@@ -183,36 +184,52 @@ def test_full_outbox_drops_oldest_with_warning_and_count(
 
 
 def test_acked_rows_are_kept_for_the_replay_window(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "a.sqlite", replay=60)
-    seqs = [box.append("t", str(i).encode()) for i in range(4)]
-    assert box.replay_start() == seqs[0] - 1
-    box.ack(seqs[:2])
-    assert box.depth == 2
-    # acknowledged within the window: still replayed after a reconnect
-    assert box.replay_start() == seqs[0] - 1
-    assert [row[0] for row in box.after(box.replay_start(), 10)] == seqs
-    box.replay = 0
-    box.ack(seqs[2:3])  # acking also forgets rows older than the window
-    assert box.replay_start() == seqs[3] - 1
-    assert [row[0] for row in box.after(box.replay_start(), 10)] == seqs[3:]
+    box = Outbox(tmp_path / "a.sqlite", replay=5)
+    seqs = [box.append("t", str(i).encode()) for i in range(5)]
+    assert box.requeue() == seqs[0] - 1
+    box.ack(seqs[:2], at=100.0)
+    box.ack(seqs[2:4], at=103.0)  # within 5 s of each other: nothing forgotten yet
+    assert box.depth == 1
+    assert [row[0] for row in box.after(0, 10)] == seqs
+    box.ack(seqs[4:], at=106.0)  # the broker was alive 5 s after the first two: forgotten
+    assert [row[0] for row in box.after(0, 10)] == seqs[2:]
     box.close()
 
 
-def test_nothing_is_replayed_once_the_window_has_passed(tmp_path: Path) -> None:
-    """Rows acknowledged before the window are not resent, also while still in the table."""
+def test_a_new_connection_resends_what_was_acked_within_the_window_before_the_last_ack(
+    tmp_path: Path,
+) -> None:
+    """However long ago: the window is counted back from the latest acknowledgement (the last
+    moment the broker is known to have been alive), not from the reconnect."""
     path = tmp_path / "a.sqlite"
-    box = Outbox(path, replay=60)
+    box = Outbox(path, replay=5)
+    seqs = [box.append("t", str(i).encode()) for i in range(5)]
+    box.ack(seqs[:2], at=1000.0)
+    box.ack(seqs[2:4], at=1000.0 + 5.5)  # years ago; a second batch 5.5 s after the first
+    assert box.depth == 1
+    assert box.requeue() == seqs[2] - 1  # the first two: forgotten; the rest wait again
+    assert box.depth == 3
+    assert [row[0] for row in box.after(seqs[2] - 1, 10)] == seqs[2:]
+    assert box.requeue() == seqs[2] - 1  # nothing acked since: the same again
+    box.ack(seqs[2:])
+    box.close()
+    again = Outbox(path, replay=5)  # a new run: resends the last window of the last run
+    assert again.depth == 0
+    assert again.requeue() == seqs[2] - 1
+    assert again.depth == 3
+    again.close()
+
+
+def test_nothing_is_replayed_with_a_zero_window(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "a.sqlite", replay=0)
     seqs = [box.append("t", str(i).encode()) for i in range(3)]
     box.ack(seqs)
-    box.replay = 0  # the window has passed; no ack since, so nothing was purged
-    assert box.replay_start() == seqs[-1]
-    assert box.after(box.replay_start(), 10) == []
+    assert box.requeue() == seqs[-1]
+    assert box.after(seqs[-1], 10) == []
     later = box.append("t", b"3")
-    assert [row[0] for row in box.after(box.replay_start(), 10)] == [later]
+    assert box.requeue() == later - 1
+    assert box.after(0, 10) == [(later, "t", b"3", False)]
     box.close()
-    again = Outbox(path, replay=0)  # opening forgets them
-    assert again.after(0, 10) == [(later, "t", b"3", False)]
-    again.close()
 
 
 def test_ledger_remembers_last_seen(tmp_path: Path) -> None:
@@ -246,6 +263,8 @@ def test_append_that_returned_survives_kill_9(tmp_path: Path) -> None:
 def test_bad_limit_and_unopenable_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"outbox limit must be a positive int, got 0"):
         Outbox(tmp_path / "a.sqlite", limit=0)
+    with pytest.raises(ValueError, match=r"outbox replay must be a non-negative number, got -1"):
+        Outbox(tmp_path / "a.sqlite", replay=-1)
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(OSError, match=r"cannot open the outbox file .*file/x/a.sqlite"):
