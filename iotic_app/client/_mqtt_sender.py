@@ -125,19 +125,27 @@ class Sender:
         """Share one sample: into the outbox (on disk when this returns), then to the broker.
 
         Never fails because the link is down: the value waits in the outbox.
+
+        Raises:
+            OSError: the outbox cannot store it (a full disk, say; the message names the
+                file); nothing was stored or changed.
         """
         if point.deleted:
             raise IOTUnknown(f"feed {point.pid!r} of thing {point.thing.lid!r} was deleted")
         body = encode_sample(data, mime, time)
-        point.last = (data, mime, time)
         outbox = self.outbox
         with self._send_lock:
-            rows = [(outbox.append(point.topic, body, True), point.topic, body, True)]
-            if point.recent is not None:
-                point.recent.append(body)
-                doc = b"[" + b",".join(point.recent) + b"]"
-                topic = point.topic + "/recent"
-                rows.append((outbox.append(topic, doc, True), topic, doc, True))
+            messages = [(point.topic, body, True)]
+            recent = point.recent
+            if recent is not None:  # the list with this value, kept once it is stored
+                kept = list(recent)[1:] if len(recent) == recent.maxlen else list(recent)
+                doc = b"[" + b",".join([*kept, body]) + b"]"
+                messages.append((point.topic + "/recent", doc, True))
+            seqs = outbox.append_many(messages)  # one write(): both stored, or neither
+            point.last = (data, mime, time)
+            if recent is not None:
+                recent.append(body)
+            rows = [(seq, t, b, r) for seq, (t, b, r) in zip(seqs, messages, strict=True)]
             # on disk first (the outbox's share log: a few microseconds), then out
             conn = self._link._conn
             if (

@@ -44,6 +44,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import sqlite3
@@ -129,16 +130,26 @@ class _ShareLog:
 
     def write(self, row: Row) -> None:
         """Append *row*'s record to the active file (one write() call)."""
-        seq, topic, body, retain = row
-        raw = topic.encode()
-        record = _HEAD.pack(seq, retain, len(raw), len(body)) + raw + body
-        record += _CRC.pack(zlib.crc32(record))
+        self.write_many([row])
+
+    def write_many(self, rows: list[Row]) -> None:
+        """Append the records of *rows* to the active file in one write() call: all of them
+        are stored, or (an OSError) none."""
+        record = b""
+        for seq, topic, body, retain in rows:
+            raw = topic.encode()
+            one = _HEAD.pack(seq, retain, len(raw), len(body)) + raw + body
+            record += one + _CRC.pack(zlib.crc32(one))
         fd = self._fds[self._active]
-        written = os.write(fd, record)  # an OSError (a full disk, say) wrote nothing
-        if written != len(record):  # pragma: no cover - a full disk mid-record
+        path = str(self.paths[self._active])
+        try:
+            written = os.write(fd, record)
+        except OSError as exc:  # nothing written
+            raise _write_error(path, exc.errno, exc.strerror) from None
+        if written != len(record):  # a full disk mid-record
             self._cut(fd, written)
-            raise OSError(f"cannot write the share log {str(self.paths[self._active])!r}")
-        self.rows.append(row)
+            raise _write_error(path, errno.ENOSPC, "No space left on device")
+        self.rows.extend(rows)
 
     @staticmethod
     def _cut(fd: int, tail: int) -> None:
@@ -240,6 +251,12 @@ class Outbox:
         self._db_lock = threading.Lock()  # the connection that reads and writes
         self._bg_lock = threading.Lock()  # the one that checkpoints (no lock on writers)
         self._acked: deque[tuple[float, int]] = deque()  # (ack time, highest seq) per batch
+        self.closed = False
+        self._unsaved: list[tuple[float, list[int]]] = []  # acks a full disk kept out
+        self._failed: str | None = None  # the last storage failure logged (once each)
+        self._seen_lock = threading.Lock()
+        self._seen_pending: dict[str, tuple[str, int]] = {}
+        self._seen_path = self.path.with_name(self.path.name + ".seen")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = self._connect()
@@ -247,29 +264,42 @@ class Outbox:
             self._db.executescript(_SCHEMA)
             # checkpoints (which fsync) run in maintain(), never in a share's commit
             self._bg = self._connect()
+            self._log = _ShareLog(self.path)
+            self._seen_fd = _open_log(self._seen_path, "ledger file")
+            with self._transaction() as db:
+                _insert(db, self._log.recover())
+            self._log.clear()
+            self._recover_seen()
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
+            if row is None:
+                epoch = uuid.uuid4().hex[:16]
+                self._db.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?)", (epoch,))
+            else:
+                epoch = row[0]
+            self.epoch: str = epoch
+            self._depth: int = self._db.execute(
+                "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"
+            ).fetchone()[0]
+            last = self._db.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"
+            ).fetchone()
+            self.last_seq: int = 0 if last is None else int(last[0])
         except (OSError, sqlite3.Error) as exc:
-            raise OSError(f"cannot open the outbox file {str(self.path)!r}: {exc}") from None
-        self._log = _ShareLog(self.path)
-        self._seen_lock = threading.Lock()
-        self._seen_pending: dict[str, tuple[str, int]] = {}
-        self._seen_path = self.path.with_name(self.path.name + ".seen")
-        self._seen_fd = _open_log(self._seen_path, "ledger file")
-        with self._transaction() as db:
-            _insert(db, self._log.recover())
-        self._log.clear()
-        self._recover_seen()
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
-        if row is None:
-            epoch = uuid.uuid4().hex[:16]
-            self._db.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?)", (epoch,))
-        else:
-            epoch = row[0]
-        self.epoch: str = epoch
-        self._depth: int = self._db.execute(
-            "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"
-        ).fetchone()[0]
-        last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
-        self.last_seq: int = 0 if last is None else int(last[0])
+            self._close_files()
+            raise _open_error(self.path, exc) from None
+
+    def _close_files(self) -> None:
+        """Close whatever is open (idempotent)."""
+        for name in ("_bg", "_db"):
+            db = self.__dict__.pop(name, None)
+            if db is not None:
+                db.close()
+        log = self.__dict__.pop("_log", None)
+        if log is not None:
+            log.close()
+        fd = self.__dict__.pop("_seen_fd", None)
+        if fd is not None:
+            os.close(fd)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(
@@ -306,13 +336,7 @@ class Outbox:
         """How many values wait for the broker's acknowledgement."""
         return self._depth
 
-    def reserve(self) -> int:
-        """Return the next sequence number, for an :meth:`append` that follows (callers
-        serialise reserve + append themselves, as the MQTT sender does under its lock)."""
-        self.last_seq += 1
-        return self.last_seq
-
-    def append(self, topic: str, body: bytes, retain: bool = False, seq: int | None = None) -> int:
+    def append(self, topic: str, body: bytes, retain: bool = False) -> int:
         """Store one message at the end: in the share log when this returns.
 
         When the outbox is full the oldest waiting row is dropped first (see the module note).
@@ -321,24 +345,30 @@ class Outbox:
             topic: The MQTT topic.
             body: The payload.
             retain: Whether to publish it retained.
-            seq: A number from :meth:`reserve`, or None for the next one.
 
         Returns:
             The message's sequence number.
 
         Raises:
-            OSError: the share log cannot be written (a full disk, say).
+            OSError: the share log cannot be written (a full disk, say); nothing was stored.
+            ValueError: the outbox is closed.
         """
-        if self._depth >= self.limit:
+        return self.append_many([(topic, body, retain)])[0]
+
+    def append_many(self, messages: list[tuple[str, bytes, bool]]) -> list[int]:
+        """Store ``(topic, body, retain)`` messages at the end, all or (an OSError) none, in
+        one write() to the share log; return their sequence numbers (see :meth:`append`)."""
+        if self.closed:
+            raise ValueError(f"the outbox {str(self.path)!r} is closed")
+        for _ in range(self._depth + len(messages) - self.limit):
             self._drop_oldest()
         with self._lock:
-            if seq is None:
-                seq = self.reserve()
-            self._log.write((seq, topic, body, retain))
-            self._depth += 1
-            if seq > self.last_seq:
-                self.last_seq = seq
-        return seq
+            first = self.last_seq + 1
+            rows = [(first + i, t, b, r) for i, (t, b, r) in enumerate(messages)]
+            self._log.write_many(rows)
+            self._depth += len(rows)
+            self.last_seq = rows[-1][0]
+        return [row[0] for row in rows]
 
     def flush(self) -> None:
         """Move the share log into the table, in one transaction, and empty the log."""
@@ -374,7 +404,12 @@ class Outbox:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error:  # a full disk, say: the transaction is still open
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
 
     @contextlib.contextmanager
     def _committing(self) -> Iterator[sqlite3.Connection]:
@@ -396,16 +431,40 @@ class Outbox:
         """Return up to *count* kept messages with a sequence number above *seq*, in order.
 
         Kept messages are the waiting ones and those acknowledged within the replay window.
+        Works on a full disk too (then the share log's rows are read from memory).
 
         Returns:
             ``[(seq, topic, body, retain), ...]``.
         """
-        with self._db_lock, self._committing() as db:
-            rows = db.execute(
-                "SELECT seq, topic, body, retain FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
-                (seq, count),
-            ).fetchall()
-        return [(int(s), str(t), bytes(b), bool(r)) for s, t, b, r in rows]
+        query = "SELECT seq, topic, body, retain FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"
+        try:
+            with self._db_lock, self._committing() as db:
+                rows = db.execute(query, (seq, count)).fetchall()
+            logged: list[Row] = []
+        except sqlite3.OperationalError as exc:  # a full disk: read what is there
+            self._storage_failed("moving the share log into the table", exc)
+            with self._db_lock:
+                rows = self._db.execute(query, (seq, count)).fetchall()
+                with self._lock:
+                    logged = [row for row in self._log.rows if row[0] > seq][:count]
+        found = [(int(s), str(t), bytes(b), bool(r)) for s, t, b, r in rows]
+        if logged:
+            found = sorted({row[0]: row for row in [*found, *logged]}.values())[:count]
+        return found
+
+    def _storage_failed(self, what: str, exc: BaseException) -> None:
+        """Log a storage failure (once until another kind happens): what, which file, what
+        to do, and that nothing is lost while the process runs."""
+        text = f"{what}: {exc}"
+        if text == self._failed:
+            return
+        self._failed = text
+        logger.error(
+            "outbox %s: %s (a full disk?); the values wait in memory and in the share log, "
+            "and go out as usual; free space on its disk",
+            self.path,
+            text,
+        )
 
     def ack(self, seqs: Iterable[int], at: float | None = None) -> None:
         """Mark the messages *seqs* acknowledged by the broker; forget those acknowledged
@@ -418,15 +477,27 @@ class Outbox:
         """
         now = time.time() if at is None else at
         batch = list(seqs)
-        if not batch:
+        if not batch and not self._unsaved:
             return
         with self._db_lock:  # one writing connection: no sqlite lock waits (they sleep)
-            with self._committing() as db:
-                changed = _mark_acked(db, batch, now)
-                self._acked.append((now, max(batch)))
-                self._purge(now)
+            if batch:
+                self._unsaved.append((now, batch))
+            acked = list(self._acked)
+            try:
+                with self._committing() as db:
+                    changed = 0
+                    for when, seqs_at in self._unsaved:
+                        changed += _mark_acked(db, seqs_at, when)
+                        self._acked.append((when, max(seqs_at)))
+                    self._purge(now)
+            except sqlite3.OperationalError as exc:  # a full disk: kept for the next try
+                self._acked = deque(acked)
+                self._storage_failed("marking acknowledged values", exc)
+                return
+            self._unsaved.clear()
             with self._lock:
                 self._depth -= changed
+        self._failed = None
 
     def _purge(self, now: float) -> None:
         """Forget rows acknowledged on this connection more than the window before *now*, when
@@ -445,29 +516,49 @@ class Outbox:
         latest acknowledgement wait again (the broker that acknowledged them may have died
         before saving them), forget older acknowledged rows, and return the sequence number
         to send after (every row in the table goes out again, in order)."""
-        with self._db_lock, self._committing() as db:
-            latest = db.execute("SELECT MAX(acked_at) FROM outbox").fetchone()[0]
-            changed = 0
-            if latest is not None:
-                db.execute(
-                    "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at <= ?",
-                    (latest - self.replay,),
-                )
-                before = db.total_changes
-                db.execute("UPDATE outbox SET acked_at = NULL WHERE acked_at IS NOT NULL")
-                changed = db.total_changes - before
-            first = db.execute("SELECT MIN(seq) FROM outbox").fetchone()[0]
-            self._acked.clear()
-            with self._lock:
-                self._depth += changed
-                last = self.last_seq
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.ack([])  # acks a full disk kept out, if there is room now
+        try:
+            with self._db_lock, self._committing() as db:
+                latest = db.execute("SELECT MAX(acked_at) FROM outbox").fetchone()[0]
+                changed = 0
+                if latest is not None:
+                    db.execute(
+                        "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at <= ?",
+                        (latest - self.replay,),
+                    )
+                    before = db.total_changes
+                    db.execute("UPDATE outbox SET acked_at = NULL WHERE acked_at IS NOT NULL")
+                    changed = db.total_changes - before
+                first = db.execute("SELECT MIN(seq) FROM outbox").fetchone()[0]
+                self._acked.clear()
+                with self._lock:
+                    self._depth += changed
+                    last = self.last_seq
+        except sqlite3.OperationalError as exc:  # a full disk: resend the same, change nothing
+            self._storage_failed("making acknowledged values wait again", exc)
+            with self._db_lock:
+                latest = self._db.execute("SELECT MAX(acked_at) FROM outbox").fetchone()[0]
+                first = self._db.execute(
+                    "SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL OR acked_at > ?",
+                    (-1.0 if latest is None else latest - self.replay,),
+                ).fetchone()[0]
+                with self._lock:
+                    logged = [row[0] for row in self._log.rows]
+                    last = self.last_seq
+            if logged:
+                first = min(logged) if first is None else min(first, *logged)
         return last if first is None else int(first) - 1
 
     def retained(self, topic: str) -> bytes | None:
         """Return the body of the last retained message stored for *topic* (by this run or an
         earlier one), or None."""
-        with self._db_lock, self._committing() as db:
-            row = db.execute("SELECT body FROM retained WHERE topic = ?", (topic,)).fetchone()
+        with self._lock:
+            for _, logged, body, retain in reversed(self._log.rows):
+                if retain and logged == topic:
+                    return body
+        with self._db_lock:
+            row = self._db.execute("SELECT body FROM retained WHERE topic = ?", (topic,)).fetchone()
         return None if row is None else bytes(row[0])
 
     def forget(self, topics: Iterable[str]) -> None:
@@ -540,14 +631,25 @@ class Outbox:
             )
 
     def close(self) -> None:
-        """Move both logs into the table and close the files."""
-        self.flush()
-        self.flush_seen()
+        """Move both logs into the table and close the files (idempotent). When the logs
+        cannot be moved (a full disk, say), their records stay in the log files, which the
+        next open takes in."""
+        if self.closed:
+            return
+        try:
+            self.flush()
+            self.flush_seen()
+        except (OSError, sqlite3.Error) as exc:
+            logger.warning(
+                "outbox %s: could not move the share log into the table at close (%s); its "
+                "records stay in %s and .1 and are taken in at the next start",
+                self.path,
+                exc,
+                self._log.paths[0],
+            )
         with self._db_lock, self._lock, self._bg_lock:
-            self._bg.close()
-            self._db.close()
-            self._log.close()
-            os.close(self._seen_fd)
+            self.closed = True
+            self._close_files()
 
 
 def _parse(raw: bytes, pos: int, last: int | None) -> tuple[Row | None, int]:
@@ -635,9 +737,44 @@ def _mark_acked(db: sqlite3.Connection, seqs: list[int], now: float) -> int:
     return db.total_changes - before
 
 
+def _write_error(path: str, code: int | None, reason: str | None) -> OSError:
+    return OSError(
+        code or errno.EIO,
+        f"cannot write the share log {path!r} ({reason}): this value was not stored and will "
+        "not be sent; free space on its disk (or set the option 'outbox' to another folder) "
+        "and share it again",
+    )
+
+
+def _open_error(path: Path, exc: BaseException) -> OSError:
+    """The error for an outbox file *path* that cannot be opened: what and what to do."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        return OSError(
+            errno.EIO,
+            f"the outbox file {str(path)!r} is damaged ({text}): move it aside (or delete it) "
+            "and start again with a new one; the values still waiting in it are then not sent "
+            f"(sqlite3's '.recover' command may save them: sqlite3 {path} .recover)",
+        )
+    if isinstance(exc, OSError) and exc.filename is None and "cannot open the" in text:
+        return exc  # _open_log's, which names its file
+    code = exc.errno if isinstance(exc, OSError) and exc.errno else errno.EIO
+    return OSError(
+        code,
+        f"cannot open the outbox file {str(path)!r} ({text}): check that its folder is "
+        "writable by this user and its disk has room, or set the option 'outbox' to another "
+        "folder",
+    )
+
+
 def _open_log(path: Path, what: str) -> int:
     """Open (or create) the append-only log *path*; the error names it as *what*."""
     try:
         return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise OSError(f"cannot open the {what} {str(path)!r}: {exc}") from None
+        raise OSError(
+            exc.errno,
+            f"cannot open the {what} {str(path)!r} ({exc.strerror}): check that its folder is "
+            "writable by this user and its disk has room, or set the option 'outbox' to another "
+            "folder",
+        ) from None
