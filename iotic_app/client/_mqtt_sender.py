@@ -217,6 +217,8 @@ class Sender:
             if _time.monotonic() - logs_written > _LOGS_PERIOD:
                 logs_written = _time.monotonic()
                 try:
+                    if self.opened is not None:
+                        self.opened.check_files()
                     self.write_logs()
                 except Exception as exc:  # a full disk, say: the logs keep all; retried later
                     if type(exc) is not type(link._failure):

@@ -158,6 +158,19 @@ class _ShareLog:
             size = os.fstat(fd).st_size
             os.ftruncate(fd, max(0, size - tail))
 
+    def reopen(self) -> None:
+        """A file was deleted: make both again, and write the rows not yet committed into
+        the active one."""
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+        for path in self.paths:
+            self._fds.append(_open_log(path, "share log"))
+            os.ftruncate(self._fds[-1], 0)
+        rows, self.rows = self.rows, []
+        if rows:
+            self.write_many(rows)
+
     def take(self) -> tuple[list[Row], int]:
         """Return the rows written so far and the file holding them; switch files."""
         rows, self.rows = self.rows, []
@@ -284,9 +297,87 @@ class Outbox:
                 "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"
             ).fetchone()
             self.last_seq: int = 0 if last is None else int(last[0])
+            self._inodes = self._file_ids()
         except (OSError, sqlite3.Error) as exc:
             self._close_files()
             raise _open_error(self.path, exc) from None
+
+    def _file_ids(self) -> dict[Path, tuple[int, int]]:
+        """(device, inode) of each file the outbox keeps open."""
+        ids = {}
+        for path in (self.path, *self._log.paths, self._seen_path):
+            st = os.stat(path)
+            ids[path] = (st.st_dev, st.st_ino)
+        return ids
+
+    def check_files(self) -> None:
+        """Make the files again if one was deleted (or replaced) while the outbox is open, from
+        what is open, so that nothing is lost; log an error naming the file (call now and then,
+        off the share path). An error if they cannot be made: logged, and raised.
+
+        Raises:
+            OSError: a file could not be made again (the message names it).
+        """
+        gone = []
+        for path, ident in self._inodes.items():
+            try:
+                st = os.stat(path)
+                same = (st.st_dev, st.st_ino) == ident
+            except FileNotFoundError:
+                same = False
+            if not same:
+                gone.append(path)
+        if not gone or self.closed:
+            return
+        with self._db_lock, self._bg_lock, self._lock, self._seen_lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                if self.path in gone:
+                    self._restore_database()
+                if any(p in gone for p in self._log.paths):
+                    self._log.reopen()
+                if self._seen_path in gone:
+                    os.close(self._seen_fd)
+                    self._seen_fd = _open_log(self._seen_path, "ledger file")
+                    lines = [f"{s}\t{e}\t{q}\n" for s, (e, q) in self._seen_pending.items()]
+                    if lines:
+                        os.write(self._seen_fd, "".join(lines).encode())
+                self._inodes = self._file_ids()
+            except (OSError, sqlite3.Error) as exc:
+                error = OSError(
+                    errno.EIO,
+                    f"the outbox file {str(gone[0])!r} was deleted while the client ran and "
+                    f"cannot be made again ({exc}): the values waiting are held in memory "
+                    "only; make its folder writable, or stop this client to send what it can "
+                    "and start it again",
+                )
+                self._storage_failed("files deleted", error)
+                raise error from None
+        logger.error(
+            "outbox %s: %s deleted while the client ran; made again from the open files, "
+            "nothing is lost. Keep the outbox folder away from cleaners of temporary files "
+            "(or set the option 'outbox' to another folder)",
+            self.path,
+            ", ".join(str(p) for p in gone),
+        )
+
+    def _restore_database(self) -> None:
+        """Copy the open (deleted) database into a new file at its path; use that one."""
+        staging = self.path.with_name(self.path.name + ".restoring")
+        staging.unlink(missing_ok=True)
+        target = sqlite3.connect(str(staging))
+        try:
+            self._db.backup(target)
+        finally:
+            target.close()
+        self._bg.close()
+        self._db.close()
+        for suffix in ("-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+        os.replace(staging, self.path)
+        self._db = self._connect()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._bg = self._connect()
 
     def _close_files(self) -> None:
         """Close whatever is open (idempotent)."""

@@ -8,6 +8,7 @@ import errno
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,40 @@ def test_full_disk_share_raises_naming_the_file_and_the_link_still_delivers(
             feed.share(m)
             returned.append(m)
         assert got.wait(len(returned)) == returned
+
+
+def test_outbox_folder_deleted_while_running_is_made_again_and_loses_nothing(
+    own_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cleaner deletes the outbox folder while values wait in it (the broker is away): the
+    client makes its files again from what it has open, says so, and the next run sends all."""
+    import logging
+    import shutil
+
+    folder = tmp_path / "sbox"
+    sharer_url = f"{own_broker.url}?agent=sharer&outbox={folder}"
+    got = Collector()
+    follower = Client(f"{own_broker.url}?agent=follower&outbox={tmp_path / 'fbox'}")
+    sharer = Client(sharer_url)
+    with follower:
+        with sharer:
+            thing = sharer.create_thing("src")
+            thing.set_public()
+            feed = thing.create_feed("f", save_recent=20)
+            follower.create_thing("sink").follow(feed.guid, callback=got)
+            since = time.time()
+            db = own_broker.directory / "broker.db"  # the follower's session saved
+            wait_for(lambda: db.exists() and db.stat().st_mtime > since, "broker autosave")
+            own_broker.kill()
+            for n in range(5):
+                feed.share(n)
+            sharer._transport.outbox.flush()  # type: ignore[attr-defined]
+            with caplog.at_level(logging.ERROR, logger="iotic_app.mqtt"):
+                shutil.rmtree(folder)
+                for n in range(5, 10):
+                    feed.share(n)
+                wait_for(lambda: "deleted while the client ran" in caplog.text, "the files again")
+            assert f"{folder / 'sharer.sqlite'}" in caplog.text and "deleted" in caplog.text
+        own_broker.start()
+        with Client(sharer_url):  # the next run finds every waiting value
+            assert got.wait(10) == list(range(10))
