@@ -31,6 +31,7 @@
 from __future__ import annotations
 
 import binascii
+import contextlib
 import json
 import logging
 import os
@@ -73,7 +74,7 @@ from iotic_app.client._mqtt_wire import (
     from_json,
     seg,
 )
-from iotic_app.client._outbox import Outbox
+from iotic_app.client._outbox import Outbox, OutboxInUse
 from iotic_app.client._transport import (
     CONTROL,
     FEED,
@@ -138,6 +139,7 @@ class MqttTransport:
         self._lock = threading.RLock()  # own things, subs, routes
         self._stopping = threading.Event()
         self._sender = Sender(self.agent_id, self, self._stopping, self._open_outbox)
+        self._outbox_wait = 0.0  # for another process of the agent to let the outbox go
         self._link_thread: threading.Thread | None = None
         self._taken_over = False
         self._last_connack: int | None = None
@@ -170,7 +172,9 @@ class MqttTransport:
 
     def _open_outbox(self) -> Outbox:
         s = self.settings
-        return Outbox.for_agent(s.client_id, s.outbox, s.outbox_limit, s.replay_window)
+        return Outbox.for_agent(
+            s.client_id, s.outbox, s.outbox_limit, s.replay_window, self._outbox_wait
+        )
 
     def start(self, sink: Sink) -> None:
         """Connect, restore subscriptions, resend the outbox; raise ``LinkException`` on failure.
@@ -201,7 +205,12 @@ class MqttTransport:
             self._reply_topic = f"{self._root}/_reply/{seg(cid)}"
             self._session_topic = f"{self._base}/_session/{seg(cid)}"
             self._sink = sink
-            self.outbox  # noqa: B018 - open it now: errors surface in start()
+            self._outbox_wait = 0.0
+            # open it now: errors surface in start(); when another process of the agent has
+            # it, the takeover below makes that one let go, and _bring_up waits for that
+            with contextlib.suppress(OutboxInUse):
+                self.outbox  # noqa: B018
+            self._outbox_wait = 2.0 * s.connect_timeout
             self._stopping.clear()
             self._claim_first()
             for attempt in range(3):
@@ -252,6 +261,7 @@ class MqttTransport:
         self._conn = None
         sender.flush_acks()
         sender.write_logs()
+        sender.close_outbox()  # another client of the agent may open it now
         release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
 
     def is_connected(self) -> bool:
@@ -373,6 +383,7 @@ class MqttTransport:
 
     def _stop_taken_over(self) -> None:
         self._taken_over = True
+        self._sender.release()  # before stopping: the sender lets the outbox go first
         self._stopping.set()
         logger.error(
             "agent %r: another process connected with the same agent id (%r) and took the "
@@ -544,6 +555,7 @@ class MqttTransport:
             waiter[0].set()
         if rc.value == 0x8E:  # session taken over
             self._taken_over = True
+            self._sender.release()  # before stopping: the sender lets the outbox go first
             logger.error(
                 "agent %r: another process connected with the same agent id (%r) and took the "
                 "MQTT session over; this client stops. Run one process per agent name.",

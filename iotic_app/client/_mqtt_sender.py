@@ -29,7 +29,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from iotic_app.client._mqtt_conn import Conn
 from iotic_app.client._mqtt_wire import encode_sample, from_json, to_json
 from iotic_app.client._outbox import Outbox
-from iotic_app.exceptions import IOTUnknown
+from iotic_app.exceptions import IOTUnknown, SessionTakenOver
 
 __all__ = ["Link", "Sender"]
 
@@ -75,14 +75,38 @@ class Sender:
         self._to_ack_at = 0.0  # ... when the ack batch was taken
         self._acks_flushed = 0.0
         self.kick = threading.Event()  # wakes the sender thread
+        self._release = False  # taken over: let the outbox go (see release())
         self._thread: threading.Thread | None = None
 
     @property
     def outbox(self) -> Outbox:
-        """The agent's outbox (opened on first use)."""
-        if self.opened is None:
-            self.opened = self._open_outbox()
-        return self.opened
+        """The agent's outbox (opened on first use, and again after :meth:`close_outbox`).
+
+        Raises:
+            SessionTakenOver: another process took the session, and so the outbox, over.
+        """
+        opened = self.opened
+        if opened is None or opened.closed:
+            if self._release:
+                raise SessionTakenOver(
+                    f"agent {self.agent_id!r}: another process took this MQTT session over "
+                    "(and the outbox with it); run one process per agent name"
+                )
+            self.opened = opened = self._open_outbox()
+        return opened
+
+    def release(self) -> None:
+        """Another process took the session over: let the outbox go, so that it goes on from
+        it (its sequence numbers, what waits). The sender thread closes it (this may be called
+        from paho's network thread); later shares raise ``SessionTakenOver``."""
+        self._release = True
+        self.kick.set()
+
+    def close_outbox(self) -> None:
+        """Close the outbox (at stop: another client of the agent may open it then)."""
+        with self._send_lock:
+            if self.opened is not None:
+                self.opened.close()
 
     def start(self) -> None:
         """Start the sender thread."""
@@ -133,8 +157,8 @@ class Sender:
         if point.deleted:
             raise IOTUnknown(f"feed {point.pid!r} of thing {point.thing.lid!r} was deleted")
         body = encode_sample(data, mime, time)
-        outbox = self.outbox
         with self._send_lock:
+            outbox = self.outbox  # SessionTakenOver once another process has it
             messages = [(point.topic, body, True)]
             recent = point.recent
             if recent is not None:  # the list with this value, kept once it is stored
@@ -211,6 +235,8 @@ class Sender:
         while True:
             self.kick.wait(_ACK_PERIOD)
             self.kick.clear()
+            if self._release:
+                self.close_outbox()
             if self._stopping.is_set():
                 return
             # while PUBACKs come in, their commits take the share log along (see _pump)
@@ -290,7 +316,7 @@ class Sender:
     def write_logs(self) -> None:
         """Move the share log and the ledger log into their tables (sender thread, and at
         stop)."""
-        if self.opened is not None:
+        if self.opened is not None and not self.opened.closed:
             self.opened.flush()
             self.opened.flush_seen()
 
@@ -305,7 +331,7 @@ class Sender:
     def drain(self, timeout: float) -> None:
         """Give the sender up to *timeout* s to have every waiting share acknowledged."""
         outbox = self.opened
-        if outbox is None:
+        if outbox is None or outbox.closed:
             return
         deadline = _time.monotonic() + timeout
         pause = threading.Event()

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import logging
 import os
 import sqlite3
@@ -58,7 +59,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["DEFAULT_LIMIT", "Outbox", "default_folder"]
+__all__ = ["DEFAULT_LIMIT", "Outbox", "OutboxInUse", "default_folder"]
 
 logger = logging.getLogger("iotic_app.mqtt")
 
@@ -240,6 +241,7 @@ class Outbox:
         path: str | os.PathLike[str],
         limit: int = DEFAULT_LIMIT,
         replay: float = DEFAULT_REPLAY,
+        wait: float = 0.0,
     ) -> None:
         """Open (or create) the outbox file *path*, taking in what its share log holds.
 
@@ -247,9 +249,11 @@ class Outbox:
             path: The sqlite file.
             limit: How many rows may wait at most (a positive int).
             replay: How many seconds an acknowledged row is kept for replay after a reconnect.
+            wait: How many seconds to wait for another process that has the outbox open.
 
         Raises:
             ValueError: *limit* is not a positive int.
+            OutboxInUse: another process has it open (and did not let go within *wait*).
             OSError: a file cannot be created or opened (the message names it).
         """
         if type(limit) is not int or limit <= 0:
@@ -270,8 +274,10 @@ class Outbox:
         self._seen_lock = threading.Lock()
         self._seen_pending: dict[str, tuple[str, int]] = {}
         self._seen_path = self.path.with_name(self.path.name + ".seen")
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = _lock(self._lock_path, wait)  # before anything is read
             self._db = self._connect()
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
@@ -298,6 +304,8 @@ class Outbox:
             ).fetchone()
             self.last_seq: int = 0 if last is None else int(last[0])
             self._inodes = self._file_ids()
+        except OutboxInUse:
+            raise
         except (OSError, sqlite3.Error) as exc:
             self._close_files()
             raise _open_error(self.path, exc) from None
@@ -388,9 +396,10 @@ class Outbox:
         log = self.__dict__.pop("_log", None)
         if log is not None:
             log.close()
-        fd = self.__dict__.pop("_seen_fd", None)
-        if fd is not None:
-            os.close(fd)
+        for name in ("_seen_fd", "_lock_fd"):  # the lock last: others may open it then
+            fd = self.__dict__.pop(name, None)
+            if fd is not None:
+                os.close(fd)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(
@@ -407,6 +416,7 @@ class Outbox:
         folder: str | os.PathLike[str] | None = None,
         limit: int = DEFAULT_LIMIT,
         replay: float = DEFAULT_REPLAY,
+        wait: float = 0.0,
     ) -> Outbox:
         """Open the outbox of agent *agent_id* in *folder* (default: :func:`default_folder`).
 
@@ -415,12 +425,13 @@ class Outbox:
             folder: The outbox folder.
             limit: The bound; see :class:`Outbox`.
             replay: The replay window; see :class:`Outbox`.
+            wait: See :class:`Outbox`.
 
         Returns:
             The outbox.
         """
         where = default_folder() if folder is None else Path(folder)
-        return cls(where / f"{agent_id}.sqlite", limit, replay)
+        return cls(where / f"{agent_id}.sqlite", limit, replay, wait)
 
     @property
     def depth(self) -> int:
@@ -463,7 +474,7 @@ class Outbox:
 
     def flush(self) -> None:
         """Move the share log into the table, in one transaction, and empty the log."""
-        if self._log.rows:
+        if not self.closed and self._log.rows:
             with self._db_lock, self._committing():
                 pass
 
@@ -528,6 +539,8 @@ class Outbox:
             ``[(seq, topic, body, retain), ...]``.
         """
         query = "SELECT seq, topic, body, retain FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"
+        if self.closed:
+            return []
         try:
             with self._db_lock, self._committing() as db:
                 rows = db.execute(query, (seq, count)).fetchall()
@@ -568,7 +581,7 @@ class Outbox:
         """
         now = time.time() if at is None else at
         batch = list(seqs)
-        if not batch and not self._unsaved:
+        if (not batch and not self._unsaved) or self.closed:
             return
         with self._db_lock:  # one writing connection: no sqlite lock waits (they sleep)
             if batch:
@@ -661,7 +674,8 @@ class Outbox:
         """Checkpoint the WAL into the database file (call now and then from a background
         thread: this is where the fsync happens)."""
         with self._bg_lock:
-            self._bg.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            if not self.closed:
+                self._bg.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def last_seen(self, source: str) -> tuple[str, int] | None:
         """Return ``(epoch, seq)`` last delivered from *source*, or None."""
@@ -682,13 +696,15 @@ class Outbox:
         """
         line = f"{source}\t{epoch}\t{seq}\n".encode()
         with self._seen_lock:
+            if self.closed:  # taken over: the process that took over keeps the ledger
+                return
             os.write(self._seen_fd, line)
             self._seen_pending[source] = (epoch, seq)
 
     def flush_seen(self) -> None:
         """Move the ledger log into the table and empty the log."""
         with self._seen_lock:
-            if not self._seen_pending:
+            if not self._seen_pending or self.closed:
                 return
             pending, self._seen_pending = self._seen_pending, {}
             self.mark_seen_many((t, e, s) for t, (e, s) in pending.items())
@@ -826,6 +842,41 @@ def _mark_acked(db: sqlite3.Connection, seqs: list[int], now: float) -> int:
             [now, *chunk],
         )
     return db.total_changes - before
+
+
+class OutboxInUse(OSError):
+    """Another process has the outbox open."""
+
+
+def _lock(path: Path, wait: float) -> int:
+    """Take the outbox's lock file *path* (an exclusive ``flock``), waiting up to *wait* s
+    for a process that holds it; write this process's id into it; return its descriptor."""
+    fd = _open_log(path, "lock file")
+    deadline = time.monotonic() + wait
+    pause = threading.Event()
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                who = (
+                    "another client in this process"
+                    if holder == str(os.getpid())
+                    else f"another process (pid {holder})"
+                )
+                raise OutboxInUse(
+                    errno.EBUSY,
+                    f"the outbox {str(path.with_suffix(''))!r} is in use by {who} of the same "
+                    "agent: run one process per agent name, or give each its own folder (the "
+                    "option 'outbox')",
+                ) from None
+            pause.wait(0.02)
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
 
 
 def _write_error(path: str, code: int | None, reason: str | None) -> OSError:

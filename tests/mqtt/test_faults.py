@@ -121,6 +121,24 @@ class Agent:
                 stream.close()
 
 
+class Collector:
+    """A follow callback that keeps ``"RUN n"`` of each value, in order."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, args: dict[str, Any]) -> None:
+        with self.cond:
+            self.received.append(f"{args['data']['run']} {args['data']['n']}")
+            self.cond.notify_all()
+
+    def wait(self, count: int) -> list[str]:
+        with self.cond:
+            self.cond.wait_for(lambda: len(self.received) >= count, PATIENCE)
+            return list(self.received)
+
+
 def url(broker: Broker, agent: str, outbox: Path) -> str:
     return f"{broker.url}?agent={agent}&outbox={outbox}"
 
@@ -346,3 +364,36 @@ def test_values_a_dying_broker_acknowledged_but_never_saved_are_resent(
         with arrived:
             arrived.wait_for(lambda: len(received) >= 20, PATIENCE)
     assert received == list(range(20))
+
+
+def test_takeover_by_a_process_with_the_same_outbox_loses_and_repeats_nothing(
+    own_broker: Broker, tmp_path: Path
+) -> None:
+    """A second process of the agent (same outbox folder) takes the session over while the
+    first shares: it goes on after the first one's sequence numbers and sends what the first
+    one stored, so the follower gets every value whose share() returned, once, in order; the
+    first one's next share() raises SessionTakenOver."""
+    sharer_url = url(own_broker, "sharer", tmp_path / "sbox")
+    got = Collector()
+    first = Agent("share", sharer_url, "a", "100000", "500")
+    second = None
+    follower = Client(url(own_broker, "follower", tmp_path / "fbox"))
+    try:
+        first.expect("ready")
+        guid = point_guid(thing_guid("sharer", "src"), FEED, "f")
+        with follower:
+            follower.create_thing("sink").follow(guid, callback=got)
+            first.go()
+            wait_for(lambda: len(first.shared) >= 300, what="300 shares")
+            second = Agent("share", sharer_url, "b", "300", "500")
+            second.expect("ready")  # the first one was pushed off meanwhile
+            second.go()
+            second.expect("done", 30)
+            first.kill()  # when it has not stopped by itself (it should have: see below)
+            received = got.wait(len(first.shared) + len(second.shared))
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
+    check_exactly_once(received, [("a", first.shared), ("b", second.shared)])
+    assert first.process.returncode != -9, "the first process shared on after the takeover"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from iotic_app.client import _outbox as outbox_module
-from iotic_app.client._outbox import Outbox, default_folder
+from iotic_app.client._outbox import Outbox, OutboxInUse, default_folder
 
 
 def test_append_reads_back_in_order_and_ack_removes(tmp_path: Path) -> None:
@@ -143,13 +143,15 @@ def test_torn_record_at_the_end_of_the_share_log_is_skipped(
     box.append("t", b"torn")
     torn = log.read_bytes()[len(whole) :]
     # the process dies: nothing flushed, and the second record half written
-    with open(log, "r+b") as f:
+    copy = _crash_copy(box, tmp_path / "crashed")
+    box.close()
+    with open(copy.with_name(log.name), "r+b") as f:
         f.truncate(len(whole) + len(torn) // 2)
     with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
-        again = Outbox(path)
+        again = Outbox(copy)
     assert [row[2] for row in again.after(0, 10)] == [b"kept"]
     assert "torn by a crash" in caplog.text
-    assert _log_size(tmp_path) == 0
+    assert _log_size(copy.parent) == 0
     again.close()
 
 
@@ -258,6 +260,23 @@ def test_append_that_returned_survives_kill_9(tmp_path: Path) -> None:
     box = Outbox(path)
     assert [row[2] for row in box.after(0, 1000)] == [str(i).encode() for i in range(500)]
     box.close()
+
+
+def test_one_outbox_open_at_a_time(tmp_path: Path) -> None:
+    """The outbox is locked while open: a second opener (another process of the agent) waits
+    for it up to *wait* seconds, then fails naming it; once closed it opens at once."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    first = box.append("t", b"1")
+    with pytest.raises(OutboxInUse, match=r"a\.sqlite' is in use by another client in this"):
+        Outbox(path, wait=0.05)
+    box.close()
+    box.close()  # idempotent
+    with pytest.raises(ValueError, match="is closed"):
+        box.append("t", b"2")
+    again = Outbox(path)
+    assert again.append("t", b"2") == first + 1
+    again.close()
 
 
 def test_bad_limit_and_unopenable_file(tmp_path: Path) -> None:
