@@ -16,11 +16,24 @@
 #   whole records of both files are moved into the table (``INSERT OR IGNORE``: a crash between
 #   a commit and the file's truncation leaves copies, which are ignored); a torn last record
 #   (the process died inside its write, so that share() never returned) is skipped with a
-#   warning.
+#   warning. Damage elsewhere costs only the damaged bytes: reading resynchronises on the next
+#   whole record (valid CRC, a higher sequence number), and the warning says which sequence
+#   numbers the skipped bytes held. A share writes its rows (the value, and its feed's recent
+#   list) in one write(): stored together, or (OSError, a full disk) not at all.
 # * Rows get increasing sequence numbers, never reused (AUTOINCREMENT keeps the highest ever
 #   stored, also after deletes; a share logs its rows before it publishes them). Together with
 #   the file's random ``epoch`` they are the sharer's sequence numbers that followers use to drop
 #   redelivered duplicates.
+# * One process at a time: an exclusive flock on ``<agent_id>.sqlite.lock`` (holding the
+#   holder's pid), taken before anything is read and let go last at close(). A process that
+#   takes the session over waits for it (the old one's sender closes its outbox when pushed
+#   off), so it continues the old one's sequence numbers and sends what the old one stored.
+# * Storage faults: a commit that fails (a full disk) keeps its rows in the share log and in
+#   memory; reads (``after``, ``requeue``, ``retained``) then read the table and the log's rows
+#   without writing, and acknowledgements wait in memory (``_unsaved``), so the link still
+#   comes up and sends. ``check_files`` (the sender thread, every second) makes files deleted
+#   while open again: the database by sqlite's backup of the open one, the share log from the
+#   rows not yet committed, the ledger log from its pending entries.
 # * Bound: at most ``limit`` rows wait. When a share finds the outbox full, the oldest waiting row
 #   is dropped, a warning is logged (once per 1,000 drops) and ``dropped`` counts it; share()
 #   itself never fails because the link is down. The default bound is 1,000,000 rows.
