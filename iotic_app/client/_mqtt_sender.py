@@ -10,6 +10,12 @@
 # decides what is resent, in order, starting with what the broker acknowledged within the replay
 # window (a broker killed after a PUBACK may have lost it).
 #
+# A broker's PUBACK times are kept (``_last_ack_at``): the outbox counts its replay window back
+# from the latest one. A share stores its value and its feed's recent list in one write (both
+# or, an OSError naming the file, neither). When another process takes the session over,
+# ``release()`` has the sender thread close the outbox (flushing the share log into the table),
+# so the new process opens it and goes on from it; later shares raise ``SessionTakenOver``.
+#
 # The send lock keeps the outbox's order and each connection's ``inflight``: share() appends
 # and publishes under it, the sender thread takes PUBACKs and publishes the backlog under it.
 # The outbox's own commits (``ack``) run outside it, so share() never waits for one.
