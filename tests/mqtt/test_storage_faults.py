@@ -69,6 +69,13 @@ def wait_for(check: Any, what: str, timeout: float = PATIENCE) -> None:
     pytest.fail(f"timed out waiting for {what}")
 
 
+def wait_for_broker_save(broker: Broker) -> None:
+    """Wait until Mosquitto's autosave wrote its database after now."""
+    since = time.time()
+    db = broker.directory / "broker.db"
+    wait_for(lambda: db.exists() and db.stat().st_mtime > since, "broker autosave")
+
+
 class Collector:
     def __init__(self) -> None:
         self.received: list[int] = []
@@ -130,6 +137,7 @@ def test_full_disk_share_raises_naming_the_file_and_the_link_still_delivers(
         thing.set_public()
         feed = thing.create_feed("f", save_recent=5)
         follower.create_thing("sink").follow(feed.guid, callback=got)
+        wait_for_broker_save(own_broker)  # the follower's session survives the kill below
         n = 0
         for _ in range(5):
             feed.share(n)
@@ -178,9 +186,7 @@ def test_outbox_folder_deleted_while_running_is_made_again_and_loses_nothing(
             thing.set_public()
             feed = thing.create_feed("f", save_recent=20)
             follower.create_thing("sink").follow(feed.guid, callback=got)
-            since = time.time()
-            db = own_broker.directory / "broker.db"  # the follower's session saved
-            wait_for(lambda: db.exists() and db.stat().st_mtime > since, "broker autosave")
+            wait_for_broker_save(own_broker)  # the follower's session survives the kill
             own_broker.kill()
             for n in range(5):
                 feed.share(n)
