@@ -209,7 +209,7 @@ class MqttTransport:
             # open it now: errors surface in start(); when another process of the agent has
             # it, the takeover below makes that one let go, and _bring_up waits for that
             with contextlib.suppress(OutboxInUse):
-                self.outbox  # noqa: B018
+                self._sender.open()
             self._outbox_wait = 2.0 * s.connect_timeout
             self._stopping.clear()
             self._claim_first()

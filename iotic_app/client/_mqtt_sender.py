@@ -86,18 +86,24 @@ class Sender:
 
     @property
     def outbox(self) -> Outbox:
-        """The agent's outbox (opened on first use, and again after :meth:`close_outbox`).
+        """The agent's outbox (opened on first use; after :meth:`close_outbox` the closed one,
+        until :meth:`open` opens it again).
 
         Raises:
             SessionTakenOver: another process took the session, and so the outbox, over.
         """
         opened = self.opened
+        if opened is not None and opened.closed and self._release:
+            raise SessionTakenOver(
+                f"agent {self.agent_id!r}: another process took this MQTT session over "
+                "(and the outbox with it); run one process per agent name"
+            )
+        return opened if opened is not None else self.open()
+
+    def open(self) -> Outbox:
+        """Open the outbox unless it is open (at start, and before resending from it)."""
+        opened = self.opened
         if opened is None or opened.closed:
-            if self._release:
-                raise SessionTakenOver(
-                    f"agent {self.agent_id!r}: another process took this MQTT session over "
-                    "(and the outbox with it); run one process per agent name"
-                )
             self.opened = opened = self._open_outbox()
         return opened
 
@@ -132,7 +138,7 @@ class Sender:
         """A new connection: send what waits, and what the broker acknowledged within the
         replay window before its latest acknowledgement (see ``Outbox.requeue``)."""
         with self._send_lock:
-            self._handed = self.outbox.requeue()
+            self._handed = self.open().requeue()
             self._backlog = True
 
     def lost(self, conn: Conn) -> None:

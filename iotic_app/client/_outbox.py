@@ -695,10 +695,16 @@ class Outbox:
         pending = self._seen_pending.get(source)
         if pending is not None:
             return pending
+        query = "SELECT epoch, seq FROM seen WHERE source = ?"
         with self._db_lock:
-            row = self._db.execute(
-                "SELECT epoch, seq FROM seen WHERE source = ?", (source,)
-            ).fetchone()
+            if self.closed:  # a callback that ran on after stop(): read the file itself
+                db = sqlite3.connect(str(self.path))
+                try:
+                    row = db.execute(query, (source,)).fetchone()
+                finally:
+                    db.close()
+            else:
+                row = self._db.execute(query, (source,)).fetchone()
         return None if row is None else (str(row[0]), int(row[1]))
 
     def mark_seen(self, source: str, epoch: str, seq: int) -> None:
@@ -709,7 +715,13 @@ class Outbox:
         """
         line = f"{source}\t{epoch}\t{seq}\n".encode()
         with self._seen_lock:
-            if self.closed:  # taken over: the process that took over keeps the ledger
+            if self.closed:  # a callback that ran on after stop(): the next open takes it in
+                fd = _open_log(self._seen_path, "ledger file")
+                try:
+                    os.write(fd, line)
+                finally:
+                    os.close(fd)
+                self._seen_pending[source] = (epoch, seq)
                 return
             os.write(self._seen_fd, line)
             self._seen_pending[source] = (epoch, seq)

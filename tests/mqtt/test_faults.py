@@ -360,8 +360,7 @@ def test_values_a_dying_broker_acknowledged_but_never_saved_are_resent(
         deadline = threading.Event()
         deadline.wait(outage)  # pacing: the broker stays away this long
         own_broker.start()
-        follower.start()
-        with arrived:
+        with follower, arrived:  # the follower comes back
             arrived.wait_for(lambda: len(received) >= 20, PATIENCE)
     assert received == list(range(20))
 

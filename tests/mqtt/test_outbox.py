@@ -392,3 +392,20 @@ def test_last_retained_body_per_topic_is_kept_until_forgotten(tmp_path: Path) ->
     again = Outbox(path)
     assert (again.retained("t"), again.retained("u")) == (None, b"3")
     again.close()
+
+
+def test_ledger_of_a_closed_outbox_is_still_kept(tmp_path: Path) -> None:
+    """A callback that runs on after the client stopped (and closed the outbox) still has its
+    delivery recorded and read, without opening the outbox again (no files stay open)."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    box.mark_seen("feed", "e1", 3)
+    box.close()
+    fds = len(os.listdir("/proc/self/fd"))
+    assert box.last_seen("feed") == ("e1", 3)
+    box.mark_seen("feed", "e1", 4)
+    assert box.last_seen("feed") == ("e1", 4)
+    assert len(os.listdir("/proc/self/fd")) == fds
+    again = Outbox(path)
+    assert again.last_seen("feed") == ("e1", 4)
+    again.close()
