@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -409,3 +410,13 @@ def test_ledger_of_a_closed_outbox_is_still_kept(tmp_path: Path) -> None:
     again = Outbox(path)
     assert again.last_seen("feed") == ("e1", 4)
     again.close()
+
+
+def test_replay_window_option(tmp_path: Path) -> None:
+    from iotic_app.client import Client
+
+    base = f"mqtt://127.0.0.1:1?agent=a&outbox={tmp_path}"
+    transport: Any = Client(base + "&replay_window=30")._transport
+    assert transport.settings.replay_window == 30.0
+    with pytest.raises(ValueError, match=r"'replay_window' .* a positive integer, got '-1'"):
+        Client(base + "&replay_window=-1")
