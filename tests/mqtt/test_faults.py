@@ -258,7 +258,14 @@ def test_follower_killed_and_restarted(
         sharer.close()
         if follower is not None:
             follower.close()
-    check_exactly_once(lines_of(out), [("a", sharer.shared)])
+    received = lines_of(out)
+    # docs/mqtt.md's one window: a follower killed between its callback returning and the
+    # ledger recording the value gets that value once more (on a busy machine, it shows)
+    repeats = [i for i in range(1, len(received)) if received[i] == received[i - 1]]
+    assert len(repeats) <= 1, f"values delivered twice: {[received[i] for i in repeats]}"
+    for i in reversed(repeats):
+        del received[i]
+    check_exactly_once(received, [("a", sharer.shared)])
 
 
 @repeat
