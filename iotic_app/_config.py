@@ -27,6 +27,7 @@ _MQTT_OPTIONS: dict[str, type] = {
     "keepalive": int,
     "connect_timeout": int,
     "outbox_limit": int,
+    "replay_window": int,
     "protocol": str,
     "outbox": str,
     "root": str,

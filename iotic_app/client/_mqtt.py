@@ -43,6 +43,7 @@
 from __future__ import annotations
 
 import binascii
+import contextlib
 import json
 import logging
 import os
@@ -90,7 +91,7 @@ from iotic_app.client._mqtt_wire import (
     parse_request,
     seg,
 )
-from iotic_app.client._outbox import Outbox
+from iotic_app.client._outbox import Outbox, OutboxInUse
 from iotic_app.client._transport import (
     CONTROL,
     FEED,
@@ -175,6 +176,7 @@ class MqttTransport:
         self._lock = threading.RLock()  # own things, subs, routes
         self._stopping = threading.Event()
         self._sender = Sender(self.agent_id, self, self._stopping, self._open_outbox)
+        self._outbox_wait = 0.0  # for another process of the agent to let the outbox go
         self._link_thread: threading.Thread | None = None
         self._attempt: Conn | None = None  # the connection being made (stop() wakes it)
         self._side_waits: set[threading.Event] = set()  # side connections' waits (the same)
@@ -219,7 +221,9 @@ class MqttTransport:
 
     def _open_outbox(self) -> Outbox:
         s = self.settings
-        return Outbox.for_agent(s.client_id, s.outbox, s.outbox_limit)
+        return Outbox.for_agent(
+            s.client_id, s.outbox, s.outbox_limit, s.replay_window, self._outbox_wait
+        )
 
     def start(self, sink: Sink) -> None:
         """Connect, restore subscriptions, resend the outbox; raise ``LinkException`` on failure.
@@ -245,7 +249,12 @@ class MqttTransport:
             self._reply_topic = f"{self._root}/_reply/{seg(cid)}"
             self._session_topic = f"{self._base}/_session/{seg(cid)}"
             self._sink = sink
-            self.outbox  # noqa: B018 - open it now: errors surface in start()
+            self._outbox_wait = 0.0
+            # open it now: errors surface in start(); when another process of the agent has
+            # it, the takeover below makes that one let go, and _bring_up waits for that
+            with contextlib.suppress(OutboxInUse):
+                self._sender.open()
+            self._outbox_wait = 2.0 * s.connect_timeout
             self._stopping.clear()
             self._claim_first()
             failures = 0
@@ -295,6 +304,7 @@ class MqttTransport:
         self._conn = None
         sender.flush_acks()
         sender.write_logs()
+        sender.close_outbox()  # another client of the agent may open it now
         release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
 
     def close(self) -> None:
@@ -506,6 +516,7 @@ class MqttTransport:
             if self._taken_over:
                 return
             self._taken_over = True
+        self._sender.release()  # before stopping: the sender lets the outbox go first
         self._stopping.set()
         self._sender.kick.set()
         logger.error(
@@ -1164,11 +1175,16 @@ class MqttTransport:
 
     def _adopt_own(self) -> None:
         """Take the agent's things that the broker keeps (an earlier run) into memory."""
+        adopted: list[Thing] = []
         with self._lock:
             for doc in list(self._catalogue.docs.values()):
                 if doc.agent != self.agent_id or doc.lid in self._things:
                     continue
-                self._things[doc.lid] = Thing.from_doc(doc, self._index)
+                self._things[doc.lid] = thing = Thing.from_doc(doc, self._index)
+                adopted.append(thing)
+        for thing in adopted:  # their feeds' history, from the outbox
+            for point in list(thing.points.values()):
+                self._sender.load_recent(point)
 
     def _own(self, ref: Any) -> Thing:
         thing: Thing = ref if isinstance(ref, Thing) else ref.thing
@@ -1254,6 +1270,7 @@ class MqttTransport:
                 changed = True
             if token is not None:
                 point.token = token
+        self._sender.load_recent(point)  # what earlier runs shared (kept in the outbox)
         if kind == CONTROL and (new or token is not None):
             self._subscribe(conn, point.topic, 1, retained=True)
         if changed:
@@ -1284,6 +1301,7 @@ class MqttTransport:
             point.deleted = True
             point.token = None
         if point.kind == FEED:
+            self._sender.forget(point)
             conn.paho.publish(point.topic, b"", qos=1, retain=True)
             if point.save_recent > 1:
                 conn.paho.publish(point.topic + "/recent", b"", qos=1, retain=True)

@@ -10,6 +10,12 @@
 # decides what is resent, in order, starting with what the broker acknowledged within the replay
 # window (a broker killed after a PUBACK may have lost it).
 #
+# A broker's PUBACK times are kept (``_last_ack_at``): the outbox counts its replay window back
+# from the latest one. A share stores its value and its feed's recent list in one write (both
+# or, an OSError naming the file, neither). When another process takes the session over,
+# ``release()`` has the sender thread close the outbox (flushing the share log into the table),
+# so the new process opens it and goes on from it; later shares raise ``SessionTakenOver``.
+#
 # The send lock keeps the outbox's order and each connection's ``inflight``: share() appends
 # and publishes under it, the sender thread takes PUBACKs and publishes the backlog under it.
 # The outbox's own commits (``ack``) run outside it, so share() never waits for one.
@@ -27,9 +33,9 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from iotic_app.client._mqtt_conn import Conn
-from iotic_app.client._mqtt_wire import encode_sample
+from iotic_app.client._mqtt_wire import encode_sample, from_json, to_json
 from iotic_app.client._outbox import Outbox
-from iotic_app.exceptions import IOTUnknown
+from iotic_app.exceptions import IOTUnknown, SessionTakenOver
 
 __all__ = ["Link", "Sender"]
 
@@ -71,16 +77,48 @@ class Sender:
         self._handed = 0  # highest seq handed to the current connection
         self._backlog = True
         self._to_ack: list[int] = []
+        self._last_ack_at = 0.0  # time.time() of the broker's latest acknowledgement
+        self._to_ack_at = 0.0  # ... when the ack batch was taken
         self._acks_flushed = 0.0
         self.kick = threading.Event()  # wakes the sender thread
+        self._release = False  # taken over: let the outbox go (see release())
         self._thread: threading.Thread | None = None
 
     @property
     def outbox(self) -> Outbox:
-        """The agent's outbox (opened on first use)."""
-        if self.opened is None:
-            self.opened = self._open_outbox()
-        return self.opened
+        """The agent's outbox (opened on first use; after :meth:`close_outbox` the closed one,
+        until :meth:`open` opens it again).
+
+        Raises:
+            SessionTakenOver: another process took the session, and so the outbox, over.
+        """
+        opened = self.opened
+        if opened is not None and opened.closed and self._release:
+            raise SessionTakenOver(
+                f"agent {self.agent_id!r}: another process took this MQTT session over "
+                "(and the outbox with it); run one process per agent name"
+            )
+        return opened if opened is not None else self.open()
+
+    def open(self) -> Outbox:
+        """Open the outbox unless it is open (at start, and before resending from it)."""
+        opened = self.opened
+        if opened is None or opened.closed:
+            self.opened = opened = self._open_outbox()
+        return opened
+
+    def release(self) -> None:
+        """Another process took the session over: let the outbox go, so that it goes on from
+        it (its sequence numbers, what waits). The sender thread closes it (this may be called
+        from paho's network thread); later shares raise ``SessionTakenOver``."""
+        self._release = True
+        self.kick.set()
+
+    def close_outbox(self) -> None:
+        """Close the outbox (at stop: another client of the agent may open it then)."""
+        with self._send_lock:
+            if self.opened is not None:
+                self.opened.close()
 
     def start(self) -> None:
         """Start the sender thread."""
@@ -97,9 +135,10 @@ class Sender:
         self._thread = None
 
     def replay(self) -> None:
-        """Send from the start of the outbox's replay window (a new connection)."""
+        """A new connection: send what waits, and what the broker acknowledged within the
+        replay window before its latest acknowledgement (see ``Outbox.requeue``)."""
         with self._send_lock:
-            self._handed = self.outbox.replay_start()
+            self._handed = self.open().requeue()
             self._backlog = True
 
     def lost(self, conn: Conn) -> None:
@@ -111,6 +150,7 @@ class Sender:
     def on_ack(self, conn: Conn, mid: int, rc: Any) -> None:
         """A PUBACK, SUBACK or UNSUBACK on *conn* (the network thread)."""
         value = rc.value if isinstance(rc, ReasonCode) else int(rc)
+        self._last_ack_at = _time.time()  # the broker was alive then
         with conn.cond:
             conn.acked[mid] = value
             conn.cond.notify_all()
@@ -121,20 +161,32 @@ class Sender:
         """Share one sample: into the outbox (on disk when this returns), then to the broker.
 
         Never fails because the link is down: the value waits in the outbox.
+
+        Raises:
+            OSError: the outbox cannot store it (a full disk, say; the message names the
+                file); nothing was stored or changed.
         """
         if point.deleted:
             raise IOTUnknown(f"feed {point.pid!r} of thing {point.thing.lid!r} was deleted")
         body = encode_sample(data, mime, time)
-        point.last = (data, mime, time)
-        outbox = self.outbox
         with self._send_lock:
+            outbox = self.outbox  # SessionTakenOver once another process has it
             body = point.stamp(body)  # the value's number on its feed, in share order
-            rows = [(outbox.append(point.topic, body, True), point.topic, body, True)]
-            if point.recent is not None:
-                point.recent.append(body)
-                doc = b"[" + b",".join(point.recent) + b"]"
-                topic = point.topic + "/recent"
-                rows.append((outbox.append(topic, doc, True), topic, doc, True))
+            messages = [(point.topic, body, True)]
+            recent = point.recent
+            if recent is not None:  # the list with this value, kept once it is stored
+                kept = list(recent)[1:] if len(recent) == recent.maxlen else list(recent)
+                doc = b"[" + b",".join([*kept, body]) + b"]"
+                messages.append((point.topic + "/recent", doc, True))
+            try:
+                seqs = outbox.append_many(messages)  # one write(): both stored, or neither
+            except BaseException:
+                point.number -= 1  # not stored: the next value takes its number (no gap)
+                raise
+            point.last = (data, mime, time)
+            if recent is not None:
+                recent.append(body)
+            rows = [(seq, t, b, r) for seq, (t, b, r) in zip(seqs, messages, strict=True)]
             # on disk first (the outbox's share log: a few microseconds), then out
             conn = self._link._conn
             if (
@@ -149,6 +201,38 @@ class Sender:
                 return
             self._backlog = True
         self.kick.set()
+
+    def load_recent(self, point: Any) -> None:
+        """Fill the empty ``/recent`` list of feed *point* with what an earlier run of the
+        agent left in the outbox, so that the history survives a restart of the sharer."""
+        if point.recent is None or point.recent:
+            return
+        doc = self.outbox.retained(point.topic + "/recent")
+        if not doc:
+            return
+        try:
+            items = from_json(doc)
+            if not isinstance(items, list):
+                raise ValueError("not a JSON list")
+            bodies = [to_json(item) for item in items]
+        except ValueError as exc:
+            logger.warning(
+                "agent %r: the recent values of %r kept in the outbox %s cannot be read (%s); "
+                "the feed's history starts again",
+                self.agent_id,
+                point.topic,
+                self.outbox.path,
+                exc,
+            )
+            return
+        with self._send_lock:
+            if not point.recent:
+                point.recent.extend(bodies)
+
+    def forget(self, point: Any) -> None:
+        """Feed *point* was deleted: forget its kept last value and history."""
+        if self.opened is not None:
+            self.opened.forget([point.topic, point.topic + "/recent"])
 
     def _frame(self, seq: int, body: bytes) -> bytes:
         head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)
@@ -168,12 +252,16 @@ class Sender:
         while True:
             self.kick.wait(_ACK_PERIOD)
             self.kick.clear()
+            if self._release:
+                self.close_outbox()
             if self._stopping.is_set():
                 return
             # while PUBACKs come in, their commits take the share log along (see _pump)
             if _time.monotonic() - logs_written > _LOGS_PERIOD:
                 logs_written = _time.monotonic()
                 try:
+                    if self.opened is not None:
+                        self.opened.check_files()
                     self.write_logs()
                 except Exception as exc:  # a full disk, say: the logs keep all; retried later
                     if type(exc) is not type(link._failure):
@@ -202,6 +290,7 @@ class Sender:
         with self._send_lock:
             self._take_acks(conn)
             acked = self._due_acks(conn)
+            acked_at = self._to_ack_at
             room = conn.receive_max - len(conn.inflight)
             if self._backlog and room > 0 and not conn.closed.is_set():
                 rows = outbox.after(self._handed, room)
@@ -210,7 +299,7 @@ class Sender:
                 if len(rows) < room:
                     self._backlog = False
         if acked:  # the commit, outside the send lock: share() does not wait for it
-            outbox.ack(acked)
+            outbox.ack(acked, acked_at)
 
     def _take_acks(self, conn: Conn) -> None:
         """Move *conn*'s PUBACKs of shared values to the ack batch (under the send lock)."""
@@ -227,6 +316,8 @@ class Sender:
                     code,
                 )
             self._to_ack.append(seq)
+        if done:
+            self._to_ack_at = self._last_ack_at
 
     def _due_acks(self, conn: Conn) -> list[int]:
         """Return the ack batch when it is due for the outbox, else [] (under the send lock)."""
@@ -242,7 +333,7 @@ class Sender:
     def write_logs(self) -> None:
         """Move the share log and the ledger log into their tables (sender thread, and at
         stop)."""
-        if self.opened is not None:
+        if self.opened is not None and not self.opened.closed:
             self.opened.flush()
             self.opened.flush_seen()
 
@@ -250,13 +341,14 @@ class Sender:
         """Mark the PUBACKs in the ack batch in the outbox now."""
         with self._send_lock:
             batch, self._to_ack = self._to_ack, []
+            at = self._to_ack_at
         if batch and self.opened is not None:
-            self.opened.ack(batch)
+            self.opened.ack(batch, at)
 
     def drain(self, timeout: float) -> None:
         """Give the sender up to *timeout* s to have every waiting share acknowledged."""
         outbox = self.opened
-        if outbox is None:
+        if outbox is None or outbox.closed:
             return
         deadline = _time.monotonic() + timeout
         pause = threading.Event()

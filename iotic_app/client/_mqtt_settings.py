@@ -8,7 +8,7 @@ import attrs
 import paho.mqtt.client as mqtt
 
 from iotic_app._config import AgentConfig
-from iotic_app.client._outbox import DEFAULT_LIMIT
+from iotic_app.client._outbox import DEFAULT_LIMIT, DEFAULT_REPLAY
 
 __all__ = ["DEFAULT_ROOT", "MqttSettings"]
 
@@ -120,6 +120,7 @@ class MqttSettings:
     protocol: int = mqtt.MQTTv5
     outbox: str | None = None
     outbox_limit: int = DEFAULT_LIMIT
+    replay_window: float = DEFAULT_REPLAY
     root: str = DEFAULT_ROOT
 
     @classmethod
@@ -173,6 +174,12 @@ class MqttSettings:
                 f"option 'root' in config {source!r} must be a topic prefix without '+', '#', "
                 f"a leading '$' or '/', got {root!r}"
             )
+        replay_window = config.option_int("replay_window", int(DEFAULT_REPLAY))
+        if replay_window < 0:
+            raise ValueError(
+                f"option 'replay_window' in config {source!r} must be a non-negative number of "
+                f"seconds, got {replay_window!r}"
+            )
         return cls(
             host=host.strip("[]"),
             port=int(port),
@@ -189,5 +196,6 @@ class MqttSettings:
             protocol=_parse_protocol(opts.get("protocol"), source),
             outbox=opts.get("outbox"),
             outbox_limit=config.option_int("outbox_limit", DEFAULT_LIMIT),
+            replay_window=float(replay_window),
             root=root.rstrip("/"),
         )

@@ -8,12 +8,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from iotic_app.client import _outbox as outbox_module
-from iotic_app.client._outbox import Outbox, default_folder
+from iotic_app.client._outbox import Outbox, OutboxInUse, default_folder
 
 
 def test_append_reads_back_in_order_and_ack_removes(tmp_path: Path) -> None:
@@ -123,7 +125,8 @@ def test_batches_larger_than_one_statement(tmp_path: Path) -> None:
     assert [row[0] for row in box.after(0, 1000)] == seqs
     box.ack(seqs[:430])
     assert box.depth == 20
-    assert box.replay_start() == seqs[0] - 1
+    assert box.requeue() == seqs[0] - 1
+    assert box.depth == 450
     box.ack(seqs)  # again, and the rest
     assert box.depth == 0
     box.close()
@@ -141,13 +144,15 @@ def test_torn_record_at_the_end_of_the_share_log_is_skipped(
     box.append("t", b"torn")
     torn = log.read_bytes()[len(whole) :]
     # the process dies: nothing flushed, and the second record half written
-    with open(log, "r+b") as f:
+    copy = _crash_copy(box, tmp_path / "crashed")
+    box.close()
+    with open(copy.with_name(log.name), "r+b") as f:
         f.truncate(len(whole) + len(torn) // 2)
     with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
-        again = Outbox(path)
+        again = Outbox(copy)
     assert [row[2] for row in again.after(0, 10)] == [b"kept"]
     assert "torn by a crash" in caplog.text
-    assert _log_size(tmp_path) == 0
+    assert _log_size(copy.parent) == 0
     again.close()
 
 
@@ -182,36 +187,52 @@ def test_full_outbox_drops_oldest_with_warning_and_count(
 
 
 def test_acked_rows_are_kept_for_the_replay_window(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "a.sqlite", replay=60)
-    seqs = [box.append("t", str(i).encode()) for i in range(4)]
-    assert box.replay_start() == seqs[0] - 1
-    box.ack(seqs[:2])
-    assert box.depth == 2
-    # acknowledged within the window: still replayed after a reconnect
-    assert box.replay_start() == seqs[0] - 1
-    assert [row[0] for row in box.after(box.replay_start(), 10)] == seqs
-    box.replay = 0
-    box.ack(seqs[2:3])  # acking also forgets rows older than the window
-    assert box.replay_start() == seqs[3] - 1
-    assert [row[0] for row in box.after(box.replay_start(), 10)] == seqs[3:]
+    box = Outbox(tmp_path / "a.sqlite", replay=5)
+    seqs = [box.append("t", str(i).encode()) for i in range(5)]
+    assert box.requeue() == seqs[0] - 1
+    box.ack(seqs[:2], at=100.0)
+    box.ack(seqs[2:4], at=103.0)  # within 5 s of each other: nothing forgotten yet
+    assert box.depth == 1
+    assert [row[0] for row in box.after(0, 10)] == seqs
+    box.ack(seqs[4:], at=106.0)  # the broker was alive 5 s after the first two: forgotten
+    assert [row[0] for row in box.after(0, 10)] == seqs[2:]
     box.close()
 
 
-def test_nothing_is_replayed_once_the_window_has_passed(tmp_path: Path) -> None:
-    """Rows acknowledged before the window are not resent, also while still in the table."""
+def test_a_new_connection_resends_what_was_acked_within_the_window_before_the_last_ack(
+    tmp_path: Path,
+) -> None:
+    """However long ago: the window is counted back from the latest acknowledgement (the last
+    moment the broker is known to have been alive), not from the reconnect."""
     path = tmp_path / "a.sqlite"
-    box = Outbox(path, replay=60)
+    box = Outbox(path, replay=5)
+    seqs = [box.append("t", str(i).encode()) for i in range(5)]
+    box.ack(seqs[:2], at=1000.0)
+    box.ack(seqs[2:4], at=1000.0 + 5.5)  # years ago; a second batch 5.5 s after the first
+    assert box.depth == 1
+    assert box.requeue() == seqs[2] - 1  # the first two: forgotten; the rest wait again
+    assert box.depth == 3
+    assert [row[0] for row in box.after(seqs[2] - 1, 10)] == seqs[2:]
+    assert box.requeue() == seqs[2] - 1  # nothing acked since: the same again
+    box.ack(seqs[2:])
+    box.close()
+    again = Outbox(path, replay=5)  # a new run: resends the last window of the last run
+    assert again.depth == 0
+    assert again.requeue() == seqs[2] - 1
+    assert again.depth == 3
+    again.close()
+
+
+def test_nothing_is_replayed_with_a_zero_window(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "a.sqlite", replay=0)
     seqs = [box.append("t", str(i).encode()) for i in range(3)]
     box.ack(seqs)
-    box.replay = 0  # the window has passed; no ack since, so nothing was purged
-    assert box.replay_start() == seqs[-1]
-    assert box.after(box.replay_start(), 10) == []
+    assert box.requeue() == seqs[-1]
+    assert box.after(seqs[-1], 10) == []
     later = box.append("t", b"3")
-    assert [row[0] for row in box.after(box.replay_start(), 10)] == [later]
+    assert box.requeue() == later - 1
+    assert box.after(0, 10) == [(later, "t", b"3", False)]
     box.close()
-    again = Outbox(path, replay=0)  # opening forgets them
-    assert again.after(0, 10) == [(later, "t", b"3", False)]
-    again.close()
 
 
 def test_ledger_remembers_last_seen(tmp_path: Path) -> None:
@@ -242,9 +263,28 @@ def test_append_that_returned_survives_kill_9(tmp_path: Path) -> None:
     box.close()
 
 
+def test_one_outbox_open_at_a_time(tmp_path: Path) -> None:
+    """The outbox is locked while open: a second opener (another process of the agent) waits
+    for it up to *wait* seconds, then fails naming it; once closed it opens at once."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    first = box.append("t", b"1")
+    with pytest.raises(OutboxInUse, match=r"a\.sqlite' is in use by another client in this"):
+        Outbox(path, wait=0.05)
+    box.close()
+    box.close()  # idempotent
+    with pytest.raises(ValueError, match="is closed"):
+        box.append("t", b"2")
+    again = Outbox(path)
+    assert again.append("t", b"2") == first + 1
+    again.close()
+
+
 def test_bad_limit_and_unopenable_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"outbox limit must be a positive int, got 0"):
         Outbox(tmp_path / "a.sqlite", limit=0)
+    with pytest.raises(ValueError, match=r"outbox replay must be a non-negative number, got -1"):
+        Outbox(tmp_path / "a.sqlite", replay=-1)
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(OSError, match=r"cannot open the outbox file .*file/x/a.sqlite"):
@@ -277,3 +317,106 @@ def test_ledger_entry_survives_kill_9_before_any_flush(tmp_path: Path) -> None:
     assert box.last_seen("feed/a") == ("e1", 100)
     assert box.last_seen("feed/b") == ("e2", 7)
     box.close()
+
+
+def test_junk_inside_the_share_log_skips_only_the_junk(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Damage inside the share log loses only the damaged bytes: the records after them, whose
+    share() had returned, are kept, and the warning says exactly what was skipped."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    seqs = [box.append("t", f"v{i}".encode()) for i in range(6)]
+    copy = _crash_copy(box, tmp_path / "crashed")  # killed before the log went into the table
+    box.close()
+    log = copy.with_name(copy.name + ".shares.0")
+    raw = log.read_bytes()
+    size = len(raw) // 6
+    # the third record is overwritten with junk, and junk is inserted after the fifth
+    junk = b"\xff" * size
+    damaged = raw[: 2 * size] + junk + raw[3 * size : 5 * size] + b"junk!" + raw[5 * size :]
+    log.write_bytes(damaged)
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+        again = Outbox(copy)
+    kept = [row[2] for row in again.after(0, 10)]
+    assert kept == [b"v0", b"v1", b"v3", b"v4", b"v5"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2, messages
+    assert f"skipped {size} bytes at offset {2 * size}" in messages[0]
+    assert f"sequence number {seqs[2]} is lost" in messages[0]
+    assert f"skipped 5 bytes at offset {5 * size}" in messages[1]
+    assert "no value is lost" in messages[1]
+    assert all(str(log) in m for m in messages)
+    again.close()
+
+
+@pytest.mark.parametrize("which", ["tuned", "stock"])
+def test_recent_history_survives_a_sharer_restart(which: str, tmp_path: Path) -> None:
+    """save_recent keeps what earlier runs of the sharer shared (it is kept in the outbox)."""
+    from conftest_mqtt import shared_broker_url, stock_broker_url
+
+    from iotic_app.client import Client
+
+    base = shared_broker_url() if which == "tuned" else stock_broker_url()
+    root = f"test-{uuid.uuid4().hex[:12]}"
+    sharer_url = f"{base}?agent=sharer&root={root}&outbox={tmp_path / 'sbox'}"
+    reader_url = f"{base}?agent=reader&root={root}&outbox={tmp_path / 'rbox'}"
+    with Client(sharer_url) as sharer:
+        thing = sharer.create_thing("src")
+        thing.set_public()
+        feed = thing.create_feed("f", save_recent=10)
+        for n in range(5):
+            feed.share({"n": n})
+        guid = feed.guid
+    with Client(sharer_url) as sharer:  # the next run of the sharer
+        feed = sharer.create_thing("src").create_feed("f", save_recent=10)
+        for n in range(5, 7):
+            feed.share({"n": n})
+        with Client(reader_url) as reader:
+            remote = reader.create_thing("sink").follow(guid)
+            assert [r["data"]["n"] for r in remote.get_recent(10)] == list(range(7))
+
+
+def test_last_retained_body_per_topic_is_kept_until_forgotten(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    box.append("t", b"1", retain=True)
+    box.append("t", b"2", retain=True)
+    box.append("t", b"not retained")
+    box.append("u", b"3", retain=True)
+    assert box.retained("t") == b"2"  # also before the share log went into the table
+    copy = Outbox(_crash_copy(box, tmp_path / "crashed"))  # and after a kill -9
+    assert (copy.retained("t"), copy.retained("u"), copy.retained("v")) == (b"2", b"3", None)
+    copy.close()
+    box.forget(["t"])
+    box.close()
+    again = Outbox(path)
+    assert (again.retained("t"), again.retained("u")) == (None, b"3")
+    again.close()
+
+
+def test_ledger_of_a_closed_outbox_is_still_kept(tmp_path: Path) -> None:
+    """A callback that runs on after the client stopped (and closed the outbox) still has its
+    delivery recorded and read, without opening the outbox again (no files stay open)."""
+    path = tmp_path / "a.sqlite"
+    box = Outbox(path)
+    box.mark_seen("feed", "e1", 3)
+    box.close()
+    fds = len(os.listdir("/proc/self/fd"))
+    assert box.last_seen("feed") == ("e1", 3)
+    box.mark_seen("feed", "e1", 4)
+    assert box.last_seen("feed") == ("e1", 4)
+    assert len(os.listdir("/proc/self/fd")) == fds
+    again = Outbox(path)
+    assert again.last_seen("feed") == ("e1", 4)
+    again.close()
+
+
+def test_replay_window_option(tmp_path: Path) -> None:
+    from iotic_app.client import Client
+
+    base = f"mqtt://127.0.0.1:1?agent=a&outbox={tmp_path}"
+    transport: Any = Client(base + "&replay_window=30")._transport
+    assert transport.settings.replay_window == 30.0
+    with pytest.raises(ValueError, match=r"'replay_window' .* a positive integer, got '-1'"):
+        Client(base + "&replay_window=-1")
