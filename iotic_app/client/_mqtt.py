@@ -1184,7 +1184,7 @@ class MqttTransport:
                 adopted.append(thing)
         for thing in adopted:  # their feeds' history, from the outbox
             for point in list(thing.points.values()):
-                self._sender.load_recent(point)
+                self._sender.load_history(point)
 
     def _own(self, ref: Any) -> Thing:
         thing: Thing = ref if isinstance(ref, Thing) else ref.thing
@@ -1270,7 +1270,7 @@ class MqttTransport:
                 changed = True
             if token is not None:
                 point.token = token
-        self._sender.load_recent(point)  # what earlier runs shared (kept in the outbox)
+        self._sender.load_history(point)  # what earlier runs shared (kept in the outbox)
         if kind == CONTROL and (new or token is not None):
             self._subscribe(conn, point.topic, 1, retained=True)
         if changed:

@@ -202,9 +202,19 @@ class Sender:
             self._backlog = True
         self.kick.set()
 
-    def load_recent(self, point: Any) -> None:
-        """Fill the empty ``/recent`` list of feed *point* with what an earlier run of the
-        agent left in the outbox, so that the history survives a restart of the sharer."""
+    def load_history(self, point: Any) -> None:
+        """Go on from what an earlier run of the agent left in the outbox for feed *point*:
+        its value numbers (followers count gaps with them) and its ``/recent`` list, so that
+        both survive a restart of the sharer."""
+        if point.number == 0:
+            last = self.outbox.retained(point.topic)
+            try:
+                number = from_json(last).get("n") if last else None
+            except (ValueError, AttributeError):
+                number = None
+            if type(number) is int and number > 0:
+                with self._send_lock:
+                    point.number = max(point.number, number)
         if point.recent is None or point.recent:
             return
         doc = self.outbox.retained(point.topic + "/recent")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -420,3 +421,28 @@ def test_replay_window_option(tmp_path: Path) -> None:
     assert transport.settings.replay_window == 30.0
     with pytest.raises(ValueError, match=r"'replay_window' .* a positive integer, got '-1'"):
         Client(base + "&replay_window=-1")
+
+
+def test_a_restarted_sharer_numbers_its_values_on_from_the_last_run(tmp_path: Path) -> None:
+    """A feed's value numbers ``n`` (followers count gaps with them) go on across a restart of
+    the sharer, as its sequence numbers do, instead of starting at 1 again."""
+    from conftest_mqtt import shared_broker_url
+
+    from iotic_app.client import Client
+
+    base = shared_broker_url()
+    root = f"test-{uuid.uuid4().hex[:12]}"
+    url = f"{base}?agent=sharer&root={root}&outbox={tmp_path / 'sbox'}"
+    for _run in range(2):
+        with Client(url) as sharer:
+            feed = sharer.create_thing("src").create_feed("f")
+            for n in range(3):
+                feed.share({"n": n})
+    host, port = base.split("//")[1].split(":")
+    retained = subprocess.run(
+        ["mosquitto_sub", "-h", host, "-p", port, "-t", f"{root}/sharer/src/feed/f", "-C", "1"],
+        capture_output=True,
+        timeout=10,
+        check=True,
+    ).stdout
+    assert json.loads(retained)["n"] == 6
