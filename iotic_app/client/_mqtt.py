@@ -134,6 +134,42 @@ _HELD_LIMIT = 100_000
 #: last one delivered; further below, it starts the feed's sequence again (a forged or
 #: out-of-range seq cannot silence a feed for longer than this many of the sharer's values).
 DUPLICATE_WINDOW = 100_000
+#: Control requests waiting for the agent's callbacks: at most this many, and this many bytes
+#: (requests are acknowledged when they arrive, so the broker does not hold them back); past
+#: either bound a request is refused (logged; a tell gets "failed"), so that no sender can make
+#: the agent's memory grow without bound.
+REQUESTS_WAITING = 1_000
+REQUEST_BYTES_WAITING = 64 * 1024 * 1024
+
+
+class _Requests:
+    """The receiver of the agent's control requests (``Receiver`` in ``_transport.py``): it
+    counts what waits for the callbacks, so that ``_on_request`` can refuse past the bounds."""
+
+    __slots__ = ("bytes", "count", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+        self.bytes = 0
+
+    def admit(self, size: int) -> bool:
+        """Count a request of *size* bytes in, unless that would pass a bound (network thread)."""
+        with self.lock:
+            if self.count >= REQUESTS_WAITING or self.bytes + size > REQUEST_BYTES_WAITING:
+                return False
+            self.count += 1
+            self.bytes += size
+            return True
+
+    def _accept(self, item: tuple[Delivery, ControlRequest, int]) -> Accepted | None:
+        token, request, size = item
+        return (token,), request, size
+
+    def _settle(self, item: tuple[Delivery, ControlRequest, int], note: Any, outcome: Any) -> None:
+        with self.lock:
+            self.count -= 1
+            self.bytes -= item[2]
 
 
 class _Held:
@@ -194,6 +230,7 @@ class MqttTransport:
         self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
         # the id of a received tell (ours) -> its reply topic and the requester's request id
         self._requests: dict[str, tuple[str | None, str | None]] = {}
+        self._waiting = _Requests()  # control requests handed to the worker, not yet run
         self._syncs: dict[str, threading.Event] = {}
         # a get_recent() call's id -> (the feed's topic, the retained copies that came): one
         # entry per call, so that any number of threads may fetch the same feed at once
@@ -1130,6 +1167,20 @@ class MqttTransport:
             if req.confirm:
                 self._reply(req.reply, req.rid, "unreachable")
             return
+        if not self._waiting.admit(len(raw)):
+            logger.warning(
+                "agent %r: refused a request on %r: %d requests (%d bytes) already wait for "
+                "the control callbacks (at most %d, %d bytes)",
+                self.agent_id,
+                topic,
+                self._waiting.count,
+                self._waiting.bytes,
+                REQUESTS_WAITING,
+                REQUEST_BYTES_WAITING,
+            )
+            if req.confirm:
+                self._reply(req.reply, req.rid, "failed")
+            return
         request_id = uuid.uuid4().hex
         if req.confirm:
             with self._lock:
@@ -1139,7 +1190,7 @@ class MqttTransport:
         request = ControlRequest(
             req.data, req.mime, req.sub, point.thing.lid, point.pid, request_id, req.confirm
         )
-        self._sink.hand_off(point.token, request)
+        self._sink.receive(self._waiting, (point.token, request, len(raw)))
 
     def _reply(self, topic: str | None, rid: str | None, result: TellResult) -> None:
         """Answer a tell on its reply topic (checked by ``parse_request``: the reply namespace)."""

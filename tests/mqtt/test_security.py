@@ -414,3 +414,55 @@ def test_a_reply_topic_outside_the_reply_namespace_is_refused(
         bob.close()
         carol.stop()
         alice.stop()
+
+
+def test_a_flood_of_requests_is_refused_past_the_bound_and_memory_stays_bounded(
+    acl_broker: Broker,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Requests are acknowledged on arrival, so the broker does not hold them back: while
+    alice's control callback is busy, bob's flood is refused past REQUESTS_WAITING (logged, a
+    tell answered "failed"), and once the callback is free again her control works as before."""
+    from iotic_app.client import _mqtt
+
+    monkeypatch.setattr(_mqtt, "REQUESTS_WAITING", 5)
+    release = threading.Event()
+    asked = Inbox()
+
+    def slow(args: dict[str, Any]) -> None:
+        release.wait(PATIENCE)
+        asked(args)
+        if args["confirm"]:
+            alice.confirm_tell(args, True)
+
+    alice = Client(agent_url(acl_broker, "alice", tmp_path / "a"))
+    bob = Raw(acl_broker, "bob", "bob")
+    try:
+        alice.start()
+        lamp = alice.create_thing("lamp")
+        lamp.set_public()
+        lamp.create_control("switch", callback=slow)
+        bob.subscribe("iotic/_reply/bob")
+        topic = "iotic/alice/lamp/control/switch"
+        with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+            for n in range(20):
+                bob.publish(topic, json.dumps({"data": n, "rid": f"r{n}"}))
+            ask = {"data": "t", "rid": "t1", "confirm": True, "reply": "iotic/_reply/bob"}
+            bob.publish(topic, json.dumps(ask))
+            got = bob.wait_for(lambda ms: len(ms) >= 1)
+        assert got == [("iotic/_reply/bob", b'{"rid": "t1", "result": "failed"}')]
+        # five admitted (one of them in the callback): the other fifteen and the tell refused
+        assert caplog.text.count("refused a request") == 16
+        release.set()
+        asked.wait_for(4)
+        assert asked.data == [0, 1, 2, 3, 4]
+        again = {"data": "t", "rid": "t2", "confirm": True, "reply": "iotic/_reply/bob"}
+        bob.publish(topic, json.dumps(again))
+        got = bob.wait_for(lambda ms: len(ms) >= 2)
+        assert got[1] == ("iotic/_reply/bob", b'{"rid": "t2", "result": true}')
+    finally:
+        release.set()
+        bob.close()
+        alice.close()
