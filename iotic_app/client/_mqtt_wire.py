@@ -82,6 +82,12 @@ def _isoformat(value: Any) -> str:
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")  # an int orjson may not keep exactly (beyond 64 bits)
 
 
+#: The deepest nesting of lists and objects accepted from the wire: far beyond real data, and
+#: shallow enough that every later step (copies, callbacks' own walks) stays within Python's
+#: recursion limit.
+MAX_DEPTH = 200
+
+
 def from_json(raw: bytes | bytearray | str) -> Any:
     """Parse JSON (orjson); also the ``NaN`` and ``Infinity`` that Python's json module writes.
 
@@ -89,18 +95,32 @@ def from_json(raw: bytes | bytearray | str) -> Any:
     goes through the standard library instead, which keeps every int exactly.
 
     Raises:
-        ValueError: *raw* is not JSON, or is nested too deeply.
+        ValueError: *raw* is not JSON, or is nested deeper than :data:`MAX_DEPTH`.
     """
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     try:
         if _LONG_DIGITS.search(data) is None:
-            return orjson.loads(raw)
+            value = orjson.loads(raw)
+            return _shallow(value) if data.count(b"[") + data.count(b"{") > MAX_DEPTH else value
     except orjson.JSONDecodeError:
         pass
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except RecursionError:  # nested deeper than orjson's limit too
-        raise ValueError("JSON nested too deeply") from None
+        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    return _shallow(value) if data.count(b"[") + data.count(b"{") > MAX_DEPTH else value
+
+
+def _shallow(value: Any) -> Any:
+    """Return *value*, or raise ValueError if it nests deeper than MAX_DEPTH (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else ()
+        if children and depth > MAX_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 def encode_sample(data: Any, mime: str | None, time: datetime) -> bytes:

@@ -18,7 +18,7 @@ from iotic_app.client._mqtt_wire import (
     parse_thing_doc,
     to_json,
 )
-from iotic_app.client._transport import CONTROL, FEED, ValueSpec, point_guid, thing_guid
+from iotic_app.client._transport import CONTROL, FEED, ValueSpec, copy_data, point_guid, thing_guid
 
 WHEN = datetime(2026, 5, 1, 12, 0, 0, 250_000, tzinfo=timezone.utc)
 
@@ -89,8 +89,24 @@ def test_ints_beyond_64_bits_stay_ints_and_deep_nesting_is_a_value_error() -> No
         1.5,
     ]
     assert type(from_json(b"[18446744073709551616]")[0]) is int
-    with pytest.raises(ValueError, match="nested too deeply"):
+    with pytest.raises(ValueError, match="nested deeper than 200 levels"):
         from_json(b"[" * 100_000 + b"]" * 100_000)
+
+
+@pytest.mark.parametrize("depth", [201, 1000])
+def test_nesting_that_orjson_accepts_but_later_copies_could_not_is_a_value_error(
+    depth: int,
+) -> None:
+    """orjson reads up to 1,024 levels; the data would then break copy_data (recursion) on the
+    worker, looking like the user's callback failing. The limit is 200 levels, on both parsers."""
+    for digits in (b"1", b"18446744073709551616"):  # orjson, and the standard library
+        raw = b'{"data": ' + b"[" * depth + digits + b"]" * depth + b"}"
+        with pytest.raises(ValueError, match="nested deeper than 200 levels"):
+            from_json(raw)
+    ok = b"[" * 199 + b"1" + b"]" * 199
+    assert copy_data(from_json(b'{"data": ' + ok + b"}")) is not None
+    wide = b"[" + b",".join([b"[{}]"] * 5000) + b"]"  # many brackets, shallow: no error
+    assert len(from_json(wide)) == 5000
 
 
 # --- thing documents: identity from the topic, every field checked ---------------------------
