@@ -47,10 +47,21 @@ _SCHEMES: dict[str, dict[str, type]] = {
 _PLANNED: dict[str, str] = {}
 # Options never shown in the normalised URL nor in reprs (the MQTT password).
 _SECRET_OPTIONS = frozenset({"password"})
-# Integer options with a range other than "1 or more": (lowest, highest, what it is).
+# Every integer option's range: (lowest, highest, what it is).
 _INT_RANGES: dict[str, tuple[int, int, str]] = {
     "keepalive": (1, 65535, "seconds; MQTT allows 1 to 65535"),
+    "connect_timeout": (1, 3600, "seconds"),
+    "replay_window": (0, 86400, "seconds; 0 replays nothing"),
+    "queue_limit": (1, 10**9, "callbacks"),
+    "outbox_limit": (1, 10**9, "rows"),
 }
+# An option name that may be quoted: anything else (an .ini line without '=', the rest of a
+# password) is "an unknown option", never its text.
+_OPTION_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+# Text that is not a URL and may hold a password (user:pw@host, scheme:/..., ?password=...):
+# never quoted when it is not an existing file either.
+_MAY_HOLD_SECRET = re.compile(r"[@:?&=#]")
+_TYPO_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):/?(?!/)")
 _DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
@@ -104,6 +115,8 @@ def _shown(scheme: str, user: str | None, has_password: bool, host: str, port: s
     userinfo = ""
     if user is not None:
         userinfo = quote(user, safe="") + (":***" if has_password else "") + "@"
+    if port is not None and len(port) > 12:  # a 5000-digit port: its start is enough
+        port = port[:12] + "..."
     return f"{scheme}://{userinfo}{host}" + ("" if port is None else f":{port}")
 
 
@@ -217,9 +230,17 @@ def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlPar
             f"config {shown!r} has a malformed query: expected ?key=value&key=value..."
         ) from None
     allowed = _SCHEMES[scheme]
+    after_password = False
     for key, _value in pairs:
         if key != "agent" and key not in allowed:
-            raise _unknown_option(scheme, key, shown)
+            if after_password:  # maybe the rest of a password holding a raw '&'
+                raise ValueError(
+                    f"an unknown option after 'password' in the query of config {shown!r} (its "
+                    "name is not shown: it may be the rest of the password); in the query, a "
+                    "password holding '&' must write it as %26 (and '+' as %2B)"
+                )
+            raise _unknown_option(scheme, key, shown, " in the query")
+        after_password = after_password or key == "password"
     return UrlParts(
         scheme=scheme,
         host=host,
@@ -232,15 +253,25 @@ def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlPar
 
 
 def _port(text: str, shown: str) -> int:
-    port = int(text) if text.isascii() and text.isdigit() else -1
+    port = int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else -1
     if not 0 < port < 65536:
-        raise ValueError(f"config {shown!r}: the port must be 1-65535, got {text!r}")
+        raise ValueError(f"config {shown!r}: the port must be 1-65535, got {_short(text)}")
     return port
 
 
-def _unknown_option(scheme: str, key: str, shown: str) -> ValueError:
+def _short(value: str) -> str:
+    """*value* quoted, or its start and length when it is long (a 5000-digit number)."""
+    return repr(value) if len(value) <= 24 else f"{value[:12]!r}... ({len(value)} characters)"
+
+
+def _unknown_option(scheme: str, key: str, shown: str, where: str = "") -> ValueError:
+    """An unknown option: named when *key* looks like an option name, else *where* it is."""
     names = ", ".join(sorted({"agent", *_SCHEMES[scheme]}))
-    return ValueError(f"unknown option {key!r} in config {shown!r}; {scheme}:// allows: {names}")
+    if _OPTION_NAME_RE.fullmatch(key):
+        what = f"unknown option {key!r}"
+    else:
+        what = f"an unknown option{where} (its name is not shown: it may hold a password)"
+    return ValueError(f"{what} in config {shown!r}; {scheme}:// allows: {names}")
 
 
 def default_agent_id() -> str:
@@ -279,17 +310,14 @@ def _check_options(scheme: str, options: Mapping[str, str], source: str) -> dict
         if kind is None:
             raise _unknown_option(scheme, key, source)
         if kind is int:
+            low, high, what = _INT_RANGES[key]
             text = value.strip()
-            number = int(text) if text.isascii() and text.isdigit() else None
-            low, high, what = _INT_RANGES.get(key, (1, 0, ""))
-            if high and (number is None or not low <= number <= high):
+            digits = text.isascii() and text.isdigit() and len(text) <= len(str(high))
+            if not digits or not low <= int(text) <= high:
+                sign = "a positive" if low > 0 else "a non-negative"
                 raise ValueError(
-                    f"option {key!r} in config {source!r} must be an integer from {low} to "
-                    f"{high} ({what}), got {value!r}"
-                )
-            if number is None or number < low:
-                raise ValueError(
-                    f"option {key!r} in config {source!r} must be a positive integer, got {value!r}"
+                    f"option {key!r} in config {source!r} must be {sign} integer from {low} to "
+                    f"{high} ({what}), got {_short(value)}"
                 )
             value = text
         checked[key] = value
@@ -375,9 +403,9 @@ class AgentConfig:
             return cls.from_file(config)
         if isinstance(config, str):
             return cls._parse_text(config, "config")
-        raise TypeError(
+        raise TypeError(  # the type only: the value may hold a password
             "config must be None, a URL such as 'local://' or 'local://NAME?agent=AGENT', "
-            f"a path to an .ini file, or an AgentConfig, got {config!r}"
+            f"a path to an .ini file, or an AgentConfig, got {type(config).__name__}"
         )
 
     @classmethod
@@ -386,6 +414,8 @@ class AgentConfig:
             return cls.from_url(text)
         if not text:
             raise ValueError(f"{what} must be a URL such as 'local://' or an .ini path, got ''")
+        if _MAY_HOLD_SECRET.search(text) and not os.path.isfile(text):
+            raise ValueError(_neither_url_nor_file(what, text))
         return cls.from_file(text)
 
     @classmethod
@@ -483,6 +513,8 @@ class AgentConfig:
 
         name = os.fspath(path)
         if not os.path.isfile(name):
+            if _MAY_HOLD_SECRET.search(name):
+                raise FileNotFoundError(_neither_url_nor_file("config", name))
             raise FileNotFoundError(
                 f"config file {name!r} does not exist (config is a URL such as 'local://' or a "
                 "path to an .ini file with an [agent] section)"
@@ -502,6 +534,15 @@ class AgentConfig:
         if not parser.has_section("agent"):
             raise ValueError(f"config file {name!r} has no [agent] section")
         section = dict(parser.items("agent"))
+        for key in section:
+            if not _OPTION_NAME_RE.fullmatch(key):  # not an option: never quoted
+                line = _line_of(name, key)
+                raise ValueError(
+                    f"config file {name!r}: an unknown option"
+                    + ("" if line is None else f" on line {line}")
+                    + " in [agent] (its name is not shown: it may hold a password); "
+                    "each line must be 'key = value'"
+                )
         url = section.pop("url", None)
         if not url:
             raise ValueError(
@@ -509,6 +550,40 @@ class AgentConfig:
             )
         agent = section.pop("agent", None)
         return cls.from_url(url, agent_id=agent, source=name, extra=section)
+
+
+def _neither_url_nor_file(what: str, text: str) -> str:
+    """Why *text* is neither a URL nor an .ini file, without quoting it (it may hold a password),
+    but quoting a mistyped scheme separator such as ``mqtt:/``."""
+    hint = ""
+    typo = _TYPO_SCHEME.match(text)
+    if typo and typo.group(1).lower() in {*_SCHEMES, *_PLANNED}:
+        hint = f"; it starts {typo.group(0)!r}: did you mean '{typo.group(1).lower()}://'?"
+    return (
+        f"{what} is neither a URL ('SCHEME://...' such as 'local://NAME' or 'mqtt://HOST:PORT') "
+        f"nor an existing .ini file{hint} (the text is not shown because it may hold a password)"
+    )
+
+
+def _line_of(path: str, key: str) -> int | None:
+    """The number of the line of [agent] in *path* whose option (as configparser reads it,
+    up to the first '=' or ':') is *key*, or None."""
+    section = None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[(.+)\]", stripped)
+        if header:
+            section = header.group(1)
+        elif section == "agent" and line[:1] not in (" ", "\t"):
+            option = re.split(r"[=:]", stripped, maxsplit=1)[0].strip().lower()
+            if option == key:
+                return number
+    return None
 
 
 def _ini_error(exc: Exception) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -234,6 +235,15 @@ def _url_texts(password: str) -> list[str]:
     query = f"mqtt://127.0.0.1?agent=a&password={quote(password, safe='')}"
     for url in (query, query + "&colour=red", query + "&keepalive=0", query.replace("a&", "&")):
         texts.extend(_errors(url))
+    raw_query = f"mqtt://user@127.0.0.1?agent=a&password={password}&keepalive=0"
+    for text in (
+        raw_query,
+        f"mqtt:/user:{password}@127.0.0.1:1883?agent=a",
+        f"user:{password}@127.0.0.1:1883",
+        f"127.0.0.1:1883?agent=a&password={password}",
+        f"mqtt://user:{password}@127.0.0.1:1883".encode(),
+    ):
+        texts.extend(_errors(text))
     return texts
 
 
@@ -255,6 +265,7 @@ def _ini_texts(folder: Path, password: str) -> list[str]:
         f"[agent]\nurl = mqtt://127.0.0.1\n{password}\n",
         f"[agent]\nurl = mqtt://127.0.0.1\npassword = {password}\npassword = {password}\n",
         f"[agent]\nurl = mqtt://127.0.0.1\npassword = {password}\n",
+        f"[agent]\nurl = mqtt://127.0.0.1\nusername = u\npassword = x\nnot a line {password}\n",
     ]
     texts = []
     for n, text in enumerate(files):
@@ -326,8 +337,11 @@ def tls_dir(tmp_path: Path, tls_files: TlsFiles) -> Path:
         ("keepalive=70000", r"option 'keepalive'.* from 1 to 65535 .*MQTT.*got '70000'"),
         ("keepalive=0", r"option 'keepalive'.* from 1 to 65535 .*got '0'"),
         ("keepalive=soon", r"option 'keepalive'.* from 1 to 65535 .*got 'soon'"),
-        ("connect_timeout=-1", r"option 'connect_timeout'.*positive integer, got '-1'"),
-        ("outbox_limit=lots", r"option 'outbox_limit'.*positive integer, got 'lots'"),
+        (
+            "connect_timeout=-1",
+            r"'connect_timeout'.*positive integer from 1 to 3600 .*got '-1'",
+        ),
+        ("outbox_limit=lots", r"option 'outbox_limit'.*positive integer from 1 to .*got 'lots'"),
         ("protocol=4.2", r"option 'protocol'.*must be 5 or 3\.1\.1, got '4\.2'"),
         ("ca_file={d}/junk.pem", r"option 'ca_file'.*junk\.pem.* no PEM certificate"),
         ("ca_file={d}", r"option 'ca_file'.*cannot read .*Is a directory"),
@@ -376,3 +390,133 @@ def test_good_tls_files_pass(tls_dir: Path, tls_files: TlsFiles) -> None:
     ):
         for make in _made_by_each(config):
             make()
+
+
+# --- text that may hold a password is never quoted; integer options have ranges -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("mqtt:/alice:PW1secret@127.0.0.1:1883?agent=alice", r"'mqtt:/'.*'mqtt://'"),
+        ("mqtt:alice:PW1secret@127.0.0.1:1883", r"'mqtt:'.*'mqtt://'"),
+        ("alice:PW1secret@127.0.0.1:1883", "neither a URL"),
+        ("127.0.0.1:1883?agent=a&password=PW1secret", "neither a URL"),
+        ("alice@PW1secret", "neither a URL"),
+    ],
+)
+def test_text_that_is_neither_a_url_nor_a_file_is_not_quoted(
+    monkeypatch: pytest.MonkeyPatch, text: str, words: str
+) -> None:
+    monkeypatch.chdir(Path(__file__).parent)
+    texts = _errors(text)
+    monkeypatch.setenv(ENV_VAR, text)
+    texts += _errors(None)
+    assert len(texts) == 8
+    for message in texts:
+        assert re.search(words, message), message
+        assert "may hold a password" in message
+        assert "PW1secret" not in message
+
+
+def test_a_plain_missing_path_is_still_quoted(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"nope\.ini"):
+        AgentConfig.parse(str(tmp_path / "nope.ini"))
+
+
+@pytest.mark.parametrize(
+    "config", [b"mqtt://user:PW1secret@127.0.0.1:1883?agent=a", bytearray(b"PW1secret"), 4.5]
+)
+def test_a_config_of_another_type_is_named_by_its_type_only(config: object) -> None:
+    for message in _errors(config):
+        assert f"got {type(config).__name__}" in message
+        assert "PW1secret" not in message
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("not a line p/ss?w#rd@x:y", "an unknown option on line 4"),
+        ("pass word = PW1secret", "an unknown option on line 4"),
+        ("colour.2 = red", "unknown option 'colour.2'"),
+    ],
+)
+def test_an_ini_option_name_is_quoted_only_when_it_looks_like_one(
+    tmp_path: Path, line: str, words: str
+) -> None:
+    path = tmp_path / "a.ini"
+    path.write_text(f"[agent]\nurl = mqtt://127.0.0.1\npassword = PW1secret\n{line}\n")
+    for message in _errors(path):
+        assert words in message
+        assert "p/ss" not in message and "PW1secret" not in message
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("agent=a&sp%20ace%40PW1secret=1", "an unknown option in the query"),
+        ("password=PW1secret&extra=1", r"unknown option after 'password'.*'&'.*%26"),
+        ("colour=red&password=PW1secret", "unknown option 'colour'"),
+    ],
+)
+def test_a_query_option_name_is_quoted_only_when_it_cannot_be_part_of_a_password(
+    query: str, words: str
+) -> None:
+    for message in _errors(f"mqtt://alice@127.0.0.1?{query}"):
+        assert re.search(words, message), message
+        assert "PW1secret" not in message
+        assert "extra" not in message
+
+
+@pytest.mark.parametrize(
+    "option", ["connect_timeout", "replay_window", "keepalive", "outbox_limit", "queue_limit"]
+)
+@pytest.mark.parametrize("value", [str(10**400), "9" * 5000, "10000000000", "-1", "lots"])
+def test_integer_options_have_a_range_named_in_the_error(option: str, value: str) -> None:
+    scheme = "local://" if option == "queue_limit" else "mqtt://127.0.0.1"
+    for message in _errors(f"{scheme}?agent=a&{option}={value}"):
+        assert re.search(rf"option '{option}'.* from \d+ to \d+", message), message
+        assert len(message) < 400
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("connect_timeout=3600", ("connect_timeout", 3600.0)),
+        ("replay_window=0", ("replay_window", 0.0)),
+        ("replay_window=86400", ("replay_window", 86400.0)),
+        ("outbox_limit=1000000000", ("outbox_limit", 10**9)),
+    ],
+)
+def test_integer_options_at_the_ends_of_their_range(
+    query: str, expected: tuple[str, float]
+) -> None:
+    from iotic_app.client._mqtt_settings import MqttSettings
+
+    settings_ = MqttSettings.from_config(AgentConfig.parse(f"mqtt://127.0.0.1?agent=a&{query}"))
+    assert getattr(settings_, expected[0]) == expected[1]
+
+
+@pytest.mark.parametrize("port", ["1" * 5000, "9" * 30])
+def test_a_huge_port_is_a_value_error_naming_the_port(port: str) -> None:
+    for message in _errors(f"mqtt://127.0.0.1:{port}?agent=a"):
+        assert "the port must be 1-65535" in message
+        assert len(message) < 400
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        ("mqtt://127.0.0.1?agent=a&password=PW1secret", r"password.*needs a user name"),
+        ("mqtt://127.0.0.1?agent=a&password_file={pw}", r"password.*needs a user name"),
+        ("mqtt://127.0.0.1?agent=a&outbox=", r"option 'outbox'.*folder.*got ''"),
+        ("mqtt://127.0.0.1?agent=a&username=", r"option 'username'.*empty"),
+    ],
+)
+def test_a_password_needs_a_user_and_empty_values_are_refused(
+    tmp_path: Path, config: str, words: str
+) -> None:
+    (tmp_path / "pw").write_text("PW1secret\n")
+    for message in _errors(config.format(pw=tmp_path / "pw")):
+        assert re.search(words, message), message
+        assert "PW1secret" not in message

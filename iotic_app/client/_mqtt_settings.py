@@ -149,6 +149,25 @@ class MqttSettings:
             path = _readable("password_file", opts["password_file"], source)
             with open(path, encoding="utf-8", errors="replace") as handle:
                 password = handle.read().strip()
+        username = opts.get("username")
+        if username is not None and not username:
+            raise ValueError(
+                f"option 'username' in config {source!r} is empty; give the user name or leave "
+                "the option out"
+            )
+        if password is not None and username is None:  # paho would send no credentials at all
+            given = "password_file" if "password_file" in opts else "password"
+            raise ValueError(
+                f"option {given!r} in config {source!r}: a password needs a user name (MQTT "
+                "sends a password only with one); set 'username', or write "
+                "USER:PASSWORD@HOST in the URL"
+            )
+        outbox = opts.get("outbox")
+        if outbox is not None and not outbox.strip():
+            raise ValueError(
+                f"option 'outbox' in config {source!r} must be a folder, got {outbox!r}; leave "
+                "it out for the default folder"
+            )
         tls = config.scheme == "mqtts" or "ca_file" in opts
         if "key_file" in opts and "cert_file" not in opts:
             raise ValueError(
@@ -186,7 +205,7 @@ class MqttSettings:
             client_id=client_id or config.agent_id,
             agent_id=config.agent_id,
             tls=tls,
-            username=opts.get("username"),
+            username=username,
             password=None if password is None else str(password),
             ca_file=ca_file,
             cert_file=cert_file,
@@ -194,7 +213,7 @@ class MqttSettings:
             keepalive=config.option_int("keepalive", 30),
             connect_timeout=float(config.option_int("connect_timeout", 5)),
             protocol=_parse_protocol(opts.get("protocol"), source),
-            outbox=opts.get("outbox"),
+            outbox=outbox,
             outbox_limit=config.option_int("outbox_limit", DEFAULT_LIMIT),
             replay_window=float(replay_window),
             root=root.rstrip("/"),
