@@ -512,10 +512,13 @@ def _threads_of(agent: str) -> list[str]:
 @pytest.mark.parametrize("how", ["stop", "close"])
 @pytest.mark.parametrize("where", ["follow", "control"])
 def test_stop_from_a_callback_returns_promptly(
-    broker_url: str, tmp_path: Path, how: str, where: str
+    broker_url: str, tmp_path: Path, how: str, where: str, unique_name: str
 ) -> None:
-    client = Client(url_for(broker_url, "selfstop", tmp_path))
-    asker = Client(url_for(broker_url, "asker", tmp_path))
+    # agents of their own: the value whose callback stopped the client was not acknowledged on
+    # that connection, so the broker gives it to the next client with that id (another test's)
+    agent = f"selfstop{unique_name}"
+    client = Client(url_for(broker_url, agent, tmp_path))
+    asker = Client(url_for(broker_url, f"asker{unique_name}", tmp_path))
     took: list[float] = []
     done = threading.Event()
 
@@ -539,9 +542,9 @@ def test_stop_from_a_callback_returns_promptly(
         assert done.wait(PATIENCE), "the callback did not run"
         assert took[0] < 0.5, f"{how}() from a {where} callback took {took[0]:.2f} s"
         assert not client.is_connected()
-        wait_for(lambda: _threads_of("selfstop") == [], 5)  # its link, sender, worker
+        wait_for(lambda: _threads_of(agent) == [], 5)  # its link, sender, worker
         if how == "close":  # and its outbox files, once the callback has returned
-            wait_for(lambda: _open_files_of(tmp_path / "outbox" / "selfstop.sqlite") == [], 5)
+            wait_for(lambda: _open_files_of(tmp_path / "outbox" / f"{agent}.sqlite") == [], 5)
     client.close()
 
 
