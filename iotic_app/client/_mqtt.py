@@ -142,6 +142,11 @@ REQUESTS_WAITING = 1_000
 REQUEST_BYTES_WAITING = 64 * 1024 * 1024
 
 
+def _ledger_source(topic: str, epoch: str) -> str:
+    """The ledger's name for one epoch of a feed (an epoch holds no ``@``)."""
+    return f"{epoch}@{topic}"
+
+
 class _Requests:
     """The receiver of the agent's control requests (``Receiver`` in ``_transport.py``): it
     counts what waits for the callbacks, so that ``_on_request`` can refuse past the bounds."""
@@ -224,8 +229,8 @@ class MqttTransport:
         self._by_guid: dict[str, Point] = {}  # the agent's own points
         self._by_control_topic: dict[str, Point] = {}
         self._routes: dict[str, Route] = {}
-        # the last value delivered, per feed: (epoch, seq, n) (the worker)
-        self._seen: dict[str, tuple[str, int, int | None]] = {}
+        # the last value delivered, per feed and sharer epoch: (seq, n) (the worker)
+        self._seen: dict[tuple[str, str], tuple[int, int | None]] = {}
         self._catalogue = Catalogue(self.agent_id, self._root, self._sync)
         self._waiters: dict[str, list[Any]] = {}  # request id -> [event, result]
         # the id of a received tell (ours) -> its reply topic and the requester's request id
@@ -1088,24 +1093,31 @@ class MqttTransport:
             # ledger's one-line records cannot hold)
             return route.tokens, sample, None
         epoch, seq, number = stamp
-        last = self._seen.get(topic)
+        # Each of a feed's epochs (one per sharer outbox) is checked on its own: a broker
+        # restored from an older snapshot may resend an earlier outbox's value between the
+        # current one's, which must neither pass as new nor turn the current checks off.
+        key = (topic, epoch)
+        last = self._seen.get(key)
         if last is None:
-            known = self.outbox.last_seen(topic)
-            last = None if known is None else (known[0], known[1], None)
-        if last is not None and last[0] == epoch:
-            if last[1] - DUPLICATE_WINDOW < seq <= last[1]:
+            known = self.outbox.last_seen(_ledger_source(topic, epoch))
+            if known is None:  # the ledger of a version that kept one epoch per feed
+                known = self.outbox.last_seen(topic)
+                known = known if known is not None and known[0] == epoch else None
+            last = None if known is None else (known[1], None)
+        if last is not None:
+            if last[0] - DUPLICATE_WINDOW < seq <= last[0]:
                 return None  # a redelivered duplicate
-            if seq <= last[1]:
+            if seq <= last[0]:
                 logger.warning(
                     "feed %r: seq %d is far below the last one delivered (%d): taken as the "
                     "start of a new sequence (a forged value, or a sharer whose outbox was reset)",
                     topic,
                     seq,
-                    last[1],
+                    last[0],
                 )
-            elif number is not None and last[2] is not None and number > last[2] + 1:
-                self._missed(route, topic, number - last[2] - 1)
-        self._seen[topic] = (epoch, seq, number)
+            elif number is not None and last[1] is not None and number > last[1] + 1:
+                self._missed(route, topic, number - last[1] - 1)
+        self._seen[key] = (seq, number)
         return route.tokens, sample, (epoch, seq)
 
     def _missed(self, route: Route, topic: str, count: int) -> None:
@@ -1129,7 +1141,8 @@ class MqttTransport:
         topic, _, conn, mid = item
         try:
             if note is not None:
-                self.outbox.mark_seen(topic, *note)  # before the ack: see the design note
+                epoch, seq = note  # in the ledger before the ack: see the design note
+                self.outbox.mark_seen(_ledger_source(topic, epoch), epoch, seq)
         finally:
             if mid and not conn.closed.is_set():
                 conn.paho.ack(mid, 1)

@@ -49,8 +49,9 @@
 #   commit of the share log), so what a feed's ``/recent`` list held survives a restart of the
 #   sharer: the next run's list goes on from it (``retained()``; ``forget()`` when a feed is
 #   deleted).
-# * The ledger (``seen``) keeps, per followed feed, the last sequence number delivered to user
-#   code, so a follower restarted after a kill -9 does not deliver a value twice. Each delivery is
+# * The ledger (``seen``) keeps, per source (the transport names one per followed feed and
+#   sharer epoch), the last sequence number delivered to user code, so a follower restarted
+#   after a kill -9 does not deliver a value twice. Each delivery is
 #   appended at once to a small log file next to the database (one write() call, which survives
 #   a kill -9); ``flush_seen`` moves the log into the table now and then.
 

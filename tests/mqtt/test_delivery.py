@@ -307,6 +307,43 @@ def test_a_forged_huge_seq_does_not_silence_the_feed(
         assert a.wait_for(5) == [5]
 
 
+def test_a_copy_from_an_earlier_epoch_does_not_turn_duplicate_checks_off(
+    stock_broker: Broker, tmp_path: Path, sharer: Any, publisher: Publisher
+) -> None:
+    """A broker restored from an older snapshot resends a value of the sharer's earlier outbox
+    (another epoch) between the current one's values: it is a duplicate of that epoch, and the
+    current epoch's resent copies stay duplicates too (each epoch is checked on its own), also
+    after the follower restarts."""
+    _, feed_a, _ = sharer
+    url = url_for(stock_broker, "follower", tmp_path)
+
+    def send(epoch: str, seq: int) -> None:
+        body = {"epoch": epoch, "seq": seq, "n": seq, "data": f"{epoch}{seq}"}
+        publisher.publish(_topic("a"), json.dumps(body))
+
+    with Client(url) as follower:
+        got = Numbers()
+        follower.create_thing("display").follow(feed_a.guid, callback=got)
+        for epoch in ("aaaa", "bbbb"):
+            for seq in (1, 2, 3):
+                send(epoch, seq)
+        got.wait_for("bbbb3")
+        send("aaaa", 2)  # the old epoch's copy, then copies of the current one
+        send("bbbb", 2)
+        send("bbbb", 3)
+        send("bbbb", 4)
+        assert got.wait_for("bbbb4") == [
+            *(f"{e}{q}" for e in ("aaaa", "bbbb") for q in (1, 2, 3)),
+            "bbbb4",
+        ]
+    with Client(url) as again:  # the ledger keeps both epochs
+        got = Numbers()
+        again.get_thing("display").follow(feed_a.guid, callback=got)
+        for epoch, seq in (("aaaa", 3), ("bbbb", 4), ("aaaa", 4)):
+            send(epoch, seq)
+        assert got.wait_for("aaaa4") == ["aaaa4"]
+
+
 def test_ints_beyond_64_bits_arrive_as_ints(
     stock_broker: Broker, tmp_path: Path, sharer: Any, publisher: Publisher
 ) -> None:

@@ -419,7 +419,8 @@ def test_replay_window_option(tmp_path: Path) -> None:
     base = f"mqtt://127.0.0.1:1?agent=a&outbox={tmp_path}"
     transport: Any = Client(base + "&replay_window=30")._transport
     assert transport.settings.replay_window == 30.0
-    with pytest.raises(ValueError, match=r"'replay_window' .* a positive integer, got '-1'"):
+    assert Client(base + "&replay_window=0")._transport.settings.replay_window == 0  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match=r"'replay_window' .* from 0 to 86400 .*, got '-1'"):
         Client(base + "&replay_window=-1")
 
 
