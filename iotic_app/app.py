@@ -656,10 +656,13 @@ class App:
         Returns:
             True if the run has ended (or none was going), False if it is still ending.
         """
-        runner = self._state.runner
-        if runner is None:
-            self._state.stop_requested.set()
-            return True
+        with self._state.lock:  # not inside run()'s making of the runner
+            runner = self._state.runner
+            if runner is None:
+                self._state.stop_requested.set()
+                return True
+            # run() may have made the runner and not yet started it (which clears a stop)
+            runner._stop_on_start = True
         return runner.stop(timeout)
 
     def wait_for_shutdown(self, timeout: float | None = None) -> bool:

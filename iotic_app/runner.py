@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from iotic_app._log import runner_logger as _log
-from iotic_app.exceptions import IOTSyncTimeout, LinkException
+from iotic_app.exceptions import IOTSyncTimeout, LinkException, SessionTakenOver
 
 if TYPE_CHECKING:
     import asyncio
@@ -131,6 +131,9 @@ class ThingRunner:
         TypeError: *retry_timeout* is neither a number nor a policy, *client* has no
             ``start()``/``stop()``, or *config* has the wrong type.
     """
+
+    #: Set by an App whose stop() came between making this runner and its run() (see App.stop).
+    _stop_on_start = False
 
     def __init__(
         self,
@@ -268,6 +271,10 @@ class ThingRunner:
             self.__attempts = 0
             self.__main_cancelled = False
             self.__client_failure = None
+            if self._stop_on_start:  # an App's stop() came before this run began
+                self.__shutdown.set()
+                self.__wake.set()
+                self.__pause.set()
             if background:
                 _exit_stopper.add(self)
                 threading.Thread(
@@ -379,6 +386,11 @@ class ThingRunner:
     def __run(self) -> None:
         name = type(self).__name__
         _log().info("%s starting", name)
+        client: Any = self.__client
+        if self.__made_client and getattr(client, "failure", None) is not None:
+            # the client made for an earlier run failed for good (another process had the
+            # session), and stays failed: this run gets a new one, as an App's does
+            self.__client = type(client)(client.config)
         route = _failure_route(self.__client)
         if route is not None:
             route.add(self)
@@ -529,6 +541,14 @@ class ThingRunner:
         self, ctx: RunContext, failure: ExcInfo, streak: int, elapsed: float
     ) -> float | None:
         if not self.__ask_on_exception(ctx, failure):
+            return None
+        if isinstance(failure[1], SessionTakenOver):
+            _log().warning(
+                "%s: on_exception asked to retry %s, which cannot be retried (another process "
+                "has the agent's session; run one process per agent name): shutting down",
+                type(self).__name__,
+                describe(failure[1]),
+            )
             return None
         delay = self.__policy.delay(streak, elapsed)
         if delay is None:

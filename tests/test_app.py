@@ -669,3 +669,32 @@ def test_a_client_failure_for_good_ends_a_background_app_and_status_says_so(
     assert app.status.reason is not None and app.status.reason.startswith("SessionTakenOver")
     assert shutdowns == [SessionTakenOver]
     assert log == ["client.start", "client.stop"]
+
+
+def test_stop_between_making_the_runner_and_its_run_is_not_lost() -> None:
+    """app.run() in one thread makes the runner, then runs it; an app.stop() from another
+    thread landing between the two used to be cleared by the run, which then ran on."""
+    made = threading.Event()
+    stopped = threading.Event()
+    waited: list[bool] = []
+
+    class Slow(ThingRunner):
+        def run(self, background: bool = False) -> None:
+            made.set()
+            stopped.wait(5)  # app.stop() lands here, before the run begins
+            super().run(background)
+
+    app = App(base=Slow)
+
+    @app.main
+    def main(runner: ThingRunner) -> None:
+        waited.append(runner.wait_for_shutdown(5))
+
+    thread = threading.Thread(target=app.run)
+    thread.start()
+    assert made.wait(5)
+    app.stop(0)
+    stopped.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert waited == [True]

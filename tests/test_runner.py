@@ -7,12 +7,14 @@ import math
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import pytest
 
 from iotic_app import IOTSyncTimeout, LinkException, RetryingThingRunner, RunContext, ThingRunner
+from iotic_app.exceptions import SessionTakenOver
 from iotic_app.retry import Fixed
 from iotic_app.runner import ExcInfo
 from tests.conftest import RecordingClient
@@ -829,22 +831,48 @@ def test_a_real_client_made_by_the_runner_is_closed_and_reopens() -> None:
     assert runner.exception is None
 
 
-def test_a_retry_after_a_client_failure_still_waits_retry_timeout(log: list[str]) -> None:
-    """A handler that retries a client's failure for good: the retry waits like any other."""
+def test_a_client_failure_for_good_is_never_retried(
+    log: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A handler that would retry everything: a client's failure for good (another process has
+    the session) cannot be retried, so the run ends with it, saying why, instead of retrying
+    a start() that can never succeed, for ever."""
     client = FailingClient(log)
-    waited: list[float] = []
+    asked: list[type[BaseException]] = []
 
-    class Retrying(ThingRunner):
+    class RetryEverything(ThingRunner):
         def main(self) -> None:
-            if len(waited) == 0:
-                client.fail(_taken_over())
-                waited.append(time.monotonic())
-                self.wait_for_shutdown(5)
+            client.fail(_taken_over())
+            self.wait_for_shutdown(5)
 
         def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> bool:
+            asked.append(exc_info[0])
             return True
 
-    runner = Retrying(client=client, retry_timeout=0.3)
+    runner = RetryEverything(client=client, retry_timeout=0.01)
+    with caplog.at_level(logging.WARNING, logger="iotic_app"), pytest.raises(SessionTakenOver):
+        runner.run()
+    assert asked == [SessionTakenOver]
+    assert log == ["client.start", "client.stop"]
+    assert "cannot be retried" in caplog.text
+
+
+def test_a_runner_whose_client_failed_for_good_runs_again_with_a_new_one() -> None:
+    """The client a runner made failed for good in run 1 (another process had the session);
+    run 2 of the same runner gets a new client instead of failing at once with the old error."""
+    runs: list[str] = []
+
+    class Agent(ThingRunner):
+        def main(self) -> None:
+            runs.append(repr(self.client.failure))
+            if len(runs) == 1:
+                self.client._failed(_taken_over())  # as the MQTT transport reports it
+                self.wait_for_shutdown(5)
+
+    runner = Agent(config=f"local://rerun-{uuid.uuid4().hex[:8]}?agent=a")
+    first = runner.client
+    with pytest.raises(SessionTakenOver):
+        runner.run()
     runner.run()
-    assert log == ["client.start", "client.stop", "client.start", "client.stop"]
-    assert time.monotonic() - waited[0] >= 0.3
+    assert runs == ["None", "None"]
+    assert runner.client is not first and first.failure is not None
