@@ -19,7 +19,9 @@ from iotic_app.runner import (
     RunContext,
     SupportsStartStop,
     ThingRunner,
+    check_background,
     check_retry_timeout,
+    check_timeout,
     describe,
     is_network_failure,
     supports_start_stop,
@@ -401,12 +403,18 @@ class App:
 
     config: ConfigLike = attrs.field(default=None, validator=_check_config)
     retry_timeout: float | RetryPolicy = attrs.field(default=15, validator=_check_retry_timeout)
-    retrying: bool = attrs.field(default=False, kw_only=True)
+    retrying: bool = attrs.field(
+        default=False, kw_only=True, validator=attrs.validators.instance_of(bool)
+    )
     client: SupportsStartStop | None = attrs.field(
         default=None, kw_only=True, validator=_check_client
     )
     base: type[ThingRunner] | None = attrs.field(default=None, kw_only=True, validator=_check_base)
-    name: str | None = attrs.field(default=None, kw_only=True)
+    name: str | None = attrs.field(
+        default=None,
+        kw_only=True,
+        validator=attrs.validators.optional(attrs.validators.instance_of(str)),
+    )
 
     # The registered handlers, and the state of runs: not arguments, not in repr.
     _startup: list[_Handler] = attrs.field(init=False, repr=False, factory=list)
@@ -625,8 +633,10 @@ class App:
 
         Raises:
             RuntimeError: A run of this app is still going.
+            TypeError: *background* is not a bool.
             BaseException: In the foreground, whatever ended the run (see ``ThingRunner.run``).
         """
+        check_background(background)
         with self._state.lock:
             current = self._state.runner
             if self._state.busy or (current is not None and current.is_running()):
@@ -656,6 +666,7 @@ class App:
         Returns:
             True if the run has ended (or none was going), False if it is still ending.
         """
+        timeout = check_timeout(timeout)
         with self._state.lock:  # not inside run()'s making of the runner
             runner = self._state.runner
             if runner is None:
@@ -669,7 +680,7 @@ class App:
         """Block until shutdown is requested or *timeout* seconds pass; True if requested."""
         runner = self._state.runner
         if runner is None:
-            return self._state.stop_requested.wait(timeout)
+            return self._state.stop_requested.wait(check_timeout(timeout))
         return runner.wait_for_shutdown(timeout)
 
     @property

@@ -78,6 +78,31 @@ def check_retry_timeout(retry_timeout: object) -> RetryPolicy:
     return as_policy(retry_timeout)
 
 
+def check_timeout(timeout: object) -> float | None:
+    """Return *timeout* as seconds to wait (None: for ever, also for ``math.inf``).
+
+    Raises:
+        TypeError: *timeout* is neither None nor an int or float.
+        ValueError: *timeout* is negative or NaN.
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"timeout must be None or a number of seconds, got {timeout!r}")
+    seconds = float(timeout)
+    if not seconds >= 0:
+        raise ValueError(
+            f"timeout must be None or a non-negative number of seconds, got {timeout!r}"
+        )
+    return None if seconds == float("inf") else seconds
+
+
+def check_background(background: object) -> None:
+    """Raise TypeError unless *background* is a bool (``"no"`` would run in the background)."""
+    if type(background) is not bool:
+        raise TypeError(f"background must be True or False, got {background!r}")
+
+
 def is_network_failure(exc: BaseException) -> bool:
     """Whether *exc* is a link or timeout failure that a retrying runner retries."""
     return isinstance(exc, NETWORK_FAILURES)
@@ -253,10 +278,12 @@ class ThingRunner:
 
         Raises:
             RuntimeError: A run of this runner is still going.
+            TypeError: *background* is not a bool.
             BaseException: In the foreground, whatever ended the run, unless ``on_shutdown()``
                 returned truthy. ``KeyboardInterrupt``, a first SIGINT or SIGTERM and
                 ``stop()`` end it gracefully; a second signal lets ``KeyboardInterrupt`` out.
         """
+        check_background(background)
         with self.__lock:
             if not self.__done.is_set():
                 raise RuntimeError(
@@ -307,7 +334,11 @@ class ThingRunner:
 
         Returns:
             True if the run has ended (or none was going), False if it is still ending.
+
+        Raises:
+            TypeError, ValueError: *timeout* is not None or a non-negative number.
         """
+        timeout = check_timeout(timeout)
         self.__request_stop()
         if self.__done.is_set():
             return True
@@ -320,7 +351,12 @@ class ThingRunner:
 
         Returns:
             True if shutdown was requested, False on timeout.
+
+        Raises:
+            TypeError, ValueError: *timeout* is not None or a non-negative number.
         """
+        if timeout is not None:
+            timeout = check_timeout(timeout)
         return self.__wake.wait(timeout)
 
     async def wait_for_shutdown_async(self, timeout: float | None = None) -> bool:
@@ -333,7 +369,7 @@ class ThingRunner:
         """
         from iotic_app._aio import wait_event
 
-        return await wait_event(self.__add_waiter, self.__remove_waiter, timeout)
+        return await wait_event(self.__add_waiter, self.__remove_waiter, check_timeout(timeout))
 
     # -- for App and subclasses ---------------------------------------------------------------
 

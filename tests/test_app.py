@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -698,3 +700,34 @@ def test_stop_between_making_the_runner_and_its_run_is_not_lost() -> None:
     thread.join(5)
     assert not thread.is_alive()
     assert waited == [True]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda app: app.stop("1"), TypeError, "timeout must be None or a number.*'1'"),
+        (lambda app: app.stop(True), TypeError, "timeout must be None or a number"),
+        (lambda app: app.stop(-1), ValueError, "non-negative.*-1"),
+        (lambda app: app.stop(math.nan), ValueError, "non-negative.*nan"),
+        (lambda app: app.wait_for_shutdown("1"), TypeError, "timeout must be None"),
+        (lambda app: app.run(background="no"), TypeError, "background must be True or False"),
+        (lambda app: App(retrying="yes"), TypeError, "'retrying' must be"),
+        (lambda app: App(name=5), TypeError, "'name' must be"),
+    ],
+)
+def test_run_arguments_are_checked(call: Any, error: type[Exception], match: str) -> None:
+    app = App(config=f"local://args-{uuid.uuid4().hex[:8]}?agent=a")
+    with pytest.raises(error, match=match):
+        call(app)
+
+
+def test_an_infinite_timeout_waits_for_ever_like_none() -> None:
+    app = App(config=f"local://inf-{uuid.uuid4().hex[:8]}?agent=a")
+
+    @app.main
+    def main(runner: ThingRunner) -> None:
+        assert runner.wait_for_shutdown(math.inf)  # no OverflowError: waits until the stop
+
+    app.run(background=True)
+    assert app.stop(math.inf)
+    assert app.exception is None
