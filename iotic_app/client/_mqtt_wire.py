@@ -98,17 +98,18 @@ def from_json(raw: bytes | bytearray | str) -> Any:
         ValueError: *raw* is not JSON, or is nested deeper than :data:`MAX_DEPTH`.
     """
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    maybe_deep = data.count(b"[") + data.count(b"{") > MAX_DEPTH  # else it cannot nest so deep
     try:
         if _LONG_DIGITS.search(data) is None:
             value = orjson.loads(raw)
-            return _shallow(value) if data.count(b"[") + data.count(b"{") > MAX_DEPTH else value
+            return _shallow(value) if maybe_deep else value
     except orjson.JSONDecodeError:
         pass
     try:
         value = json.loads(raw)
     except RecursionError:  # nested deeper than orjson's limit too
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
-    return _shallow(value) if data.count(b"[") + data.count(b"{") > MAX_DEPTH else value
+    return _shallow(value) if maybe_deep else value
 
 
 def _shallow(value: Any) -> Any:
