@@ -314,16 +314,13 @@ class Sink(Protocol):
     def push(self, token: Delivery, item: Any) -> None:
         """Queue *item* for *token*; never blocks, never runs user code."""
 
-    def hand_off(self, token: Delivery, item: Any) -> None:
-        """Queue *item* for *token*; if that woke the idle worker, wait a fraction of a
-        millisecond for it to run (for network threads); never runs user code."""
-
     def fail(self, exc: BaseException) -> None:
         """The transport failed for good with *exc* (e.g. ``SessionTakenOver``); never blocks,
         never runs user code. Called at most once per failure, from any thread."""
 
     def receive(self, receiver: Receiver, item: Any) -> None:
-        """Queue *item* for *receiver* as :meth:`hand_off` does: the worker accepts it,
+        """Queue *item* for *receiver* (from a network thread: the dispatcher lets the worker
+        it woke run at once, see ``Dispatcher.hand_off``): the worker accepts it,
         delivers it and settles it (see :class:`Receiver`); never runs user code here."""
 
 
