@@ -91,7 +91,7 @@ def worker(kind: str, url: str, count: int, tmp: str) -> None:
         client.disconnect()
     else:
         from iotic_app.client import Client
-        from iotic_app.client._transport import FEED, point_guid, thing_guid
+        from iotic_app.transports._protocol import FEED, point_guid, thing_guid
 
         follower = Client(f"{url}?agent=bench-follower&outbox={tmp}/f")
         follower.start()

@@ -483,7 +483,7 @@ class AgentConfig:
             source=source,
         )
         if parts.scheme in _DEFAULT_PORTS:  # the MQTT settings: files readable, TLS loads, ...
-            from iotic_app.client._mqtt_settings import MqttSettings
+            from iotic_app.transports.mqtt._settings import MqttSettings
 
             MqttSettings.from_config(config)
         return config

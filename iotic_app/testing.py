@@ -31,8 +31,8 @@ from typing import Any
 from iotic_app._config import ConfigLike
 from iotic_app.app import App
 from iotic_app.client import Client, Feed, RemoteControl, RemoteFeed
-from iotic_app.client._transport import TellResult
 from iotic_app.exceptions import IOTUnknown, LinkException
+from iotic_app.transports import TellResult
 
 __all__ = ["PrivateSpace", "RunningApp", "run_app"]
 

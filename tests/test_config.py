@@ -491,7 +491,7 @@ def test_integer_options_have_a_range_named_in_the_error(option: str, value: str
 def test_integer_options_at_the_ends_of_their_range(
     query: str, expected: tuple[str, float]
 ) -> None:
-    from iotic_app.client._mqtt_settings import MqttSettings
+    from iotic_app.transports.mqtt._settings import MqttSettings
 
     settings_ = MqttSettings.from_config(AgentConfig.parse(f"mqtt://127.0.0.1?agent=a&{query}"))
     assert getattr(settings_, expected[0]) == expected[1]

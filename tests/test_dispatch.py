@@ -10,7 +10,7 @@ import pytest
 
 from iotic_app.client import _dispatch
 from iotic_app.client._dispatch import Dispatcher
-from iotic_app.client._transport import Outcome
+from iotic_app.transports._protocol import Outcome
 
 pytestmark = pytest.mark.timeout(20)
 

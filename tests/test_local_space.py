@@ -14,7 +14,7 @@ from iotic_app import IOTSyncTimeout, IOTUnknown
 from iotic_app._config import _SCHEMES
 from iotic_app.client import Client
 from iotic_app.client._client import TRANSPORTS
-from iotic_app.client._local import LocalTransport
+from iotic_app.transports.local import LocalTransport
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from iotic_app.client._transport import Target, copy_data
+from iotic_app.transports._protocol import Target, copy_data
 
 __all__ = [
     "check_callback",

@@ -20,8 +20,8 @@ from iotic_app.client._check import (
 )
 from iotic_app.client._dispatch import DEFAULT_QUEUE_LIMIT, Dispatcher
 from iotic_app.client._thing import Thing
-from iotic_app.client._transport import Transport
 from iotic_app.exceptions import LinkException
+from iotic_app.transports._protocol import Transport
 
 __all__ = ["Client"]
 
@@ -33,9 +33,9 @@ FailureListener = Callable[[BaseException], None]
 # scheme -> "module:class" of its transport, imported only when a client of that scheme is made
 # (so the MQTT library is not imported for local:// clients). Issue 4 adds "mqtt" and "mqtts".
 TRANSPORTS: dict[str, str] = {
-    "local": "iotic_app.client._local:LocalTransport",
-    "mqtt": "iotic_app.client._mqtt:MqttTransport",
-    "mqtts": "iotic_app.client._mqtt:MqttTransport",
+    "local": "iotic_app.transports.local:LocalTransport",
+    "mqtt": "iotic_app.transports.mqtt:MqttTransport",
+    "mqtts": "iotic_app.transports.mqtt:MqttTransport",
 }
 
 
@@ -286,8 +286,7 @@ class Client:
         The embedded space delivers at once and has no outbox; on MQTT this counts the shares
         not yet acknowledged by the broker (also while the link is down).
         """
-        depth = getattr(self._transport, "outbox_depth", None)
-        return depth if isinstance(depth, int) else None
+        return self._transport.outbox_depth()
 
     @property
     def values_missed(self) -> int:
@@ -298,8 +297,7 @@ class Client:
         both transports: items dropped while the client was stopped (``queue_limit``). Each
         loss is also logged as a warning.
         """
-        missed = getattr(self._transport, "values_missed", 0)
-        return self._dispatcher.dropped_total + (missed if isinstance(missed, int) else 0)
+        return self._dispatcher.dropped_total + self._transport.values_missed()
 
     def is_connected(self) -> bool:
         """Whether the client is started and its link is up.

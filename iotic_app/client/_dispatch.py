@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from iotic_app.client._transport import Delivery, Outcome, Receiver
+from iotic_app.transports._protocol import Delivery, Outcome, Receiver
 
 __all__ = ["Dispatcher"]
 
@@ -34,7 +34,7 @@ class Dispatcher:
     A transport's data that needs bookkeeping around its delivery comes through
     :meth:`receive`: the worker asks the transport's receiver what to deliver, runs the
     callbacks, and always hands the receiver the outcome (see ``Receiver`` in
-    ``_transport.py``), so the transport's acknowledgements never depend on user code.
+    ``transports/_protocol.py``), so the transport's acknowledgements never depend on user code.
 
     While stopped, items are kept (to be delivered after the next ``start``), at most
     *queue_limit* of them: beyond that the oldest are dropped, with a warning in the log and a

@@ -8,11 +8,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from iotic_app.client._check import check_lang, check_tags
-from iotic_app.client._transport import Meta
+from iotic_app.transports._protocol import Meta
 
 if TYPE_CHECKING:
     from iotic_app.client._client import Client
-    from iotic_app.client._transport import PointRef, ThingRef
+    from iotic_app.transports._protocol import PointRef, ThingRef
 
 __all__ = ["PointMeta", "Tagged", "ThingMeta"]
 

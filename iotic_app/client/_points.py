@@ -18,7 +18,10 @@ from iotic_app.client._check import (
     encode_payload,
 )
 from iotic_app.client._meta import PointMeta, Tagged
-from iotic_app.client._transport import (
+from iotic_app.client._values import PointDataObject
+from iotic_app.datatypes import check_vtype
+from iotic_app.exceptions import LinkException
+from iotic_app.transports._protocol import (
     ControlRequest,
     PointRef,
     Sample,
@@ -26,9 +29,6 @@ from iotic_app.client._transport import (
     ValueSpec,
     copy_data,
 )
-from iotic_app.client._values import PointDataObject
-from iotic_app.datatypes import check_vtype
-from iotic_app.exceptions import LinkException
 
 if TYPE_CHECKING:
     from iotic_app.client._client import Client

@@ -13,8 +13,8 @@ from iotic_app.client._check import (
 )
 from iotic_app.client._meta import Tagged, ThingMeta
 from iotic_app.client._points import Callback, Control, Feed, RemoteControl, RemoteFeed
-from iotic_app.client._transport import CONTROL, FEED, ThingRef
 from iotic_app.exceptions import IOTUnknown
+from iotic_app.transports._protocol import CONTROL, FEED, ThingRef
 
 if TYPE_CHECKING:
     from iotic_app.client._client import Client

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from iotic_app.client._transport import ValueSpec
 from iotic_app.datatypes import decode_value, encode_value
+from iotic_app.transports._protocol import ValueSpec
 
 __all__ = ["PointDataObject", "Value", "Values"]
 

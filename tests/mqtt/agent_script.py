@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from iotic_app.client import Client
-from iotic_app.client._transport import FEED, point_guid, thing_guid
+from iotic_app.transports._protocol import FEED, point_guid, thing_guid
 
 
 def share(url: str, run: str, count: int, rate: float) -> None:

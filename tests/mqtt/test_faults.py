@@ -22,7 +22,7 @@ import pytest
 from broker import Broker
 
 from iotic_app.client import Client
-from iotic_app.client._transport import FEED, point_guid, thing_guid
+from iotic_app.transports._protocol import FEED, point_guid, thing_guid
 
 SCRIPT = Path(__file__).with_name("agent_script.py")
 REPO = Path(__file__).resolve().parents[2]

@@ -21,8 +21,8 @@ from broker import HOST, Broker, free_port
 
 from iotic_app import App, LinkException
 from iotic_app.client import Client
-from iotic_app.client._transport import FEED
 from iotic_app.exceptions import SessionTakenOver
+from iotic_app.transports._protocol import FEED
 
 PATIENCE = 10.0
 

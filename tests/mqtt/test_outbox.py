@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from iotic_app.client import _outbox as outbox_module
-from iotic_app.client._outbox import Outbox, OutboxInUse, default_folder
+from iotic_app.transports.mqtt import _outbox as outbox_module
+from iotic_app.transports.mqtt._outbox import Outbox, OutboxInUse, default_folder
 
 
 def test_append_reads_back_in_order_and_ack_removes(tmp_path: Path) -> None:
@@ -250,7 +250,7 @@ def test_append_that_returned_survives_kill_9(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     script = (
         "import os, signal, sys\n"
-        "from iotic_app.client._outbox import Outbox\n"
+        "from iotic_app.transports.mqtt._outbox import Outbox\n"
         "box = Outbox(sys.argv[1])\n"
         "for i in range(500):\n"
         "    box.append('t', str(i).encode())\n"
@@ -305,7 +305,7 @@ def test_ledger_entry_survives_kill_9_before_any_flush(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     script = (
         "import os, signal, sys\n"
-        "from iotic_app.client._outbox import Outbox\n"
+        "from iotic_app.transports.mqtt._outbox import Outbox\n"
         "box = Outbox(sys.argv[1])\n"
         "for i in range(1, 101):\n"
         "    box.mark_seen('feed/a', 'e1', i)\n"

@@ -18,7 +18,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from iotic_app import IOTAccessDenied, IOTUnknown, LinkException
 from iotic_app.client import Client
-from iotic_app.client._transport import FEED, point_guid, thing_guid
+from iotic_app.transports._protocol import FEED, point_guid, thing_guid
 
 ACL = (Path(__file__).resolve().parents[2] / "docs" / "mosquitto-acl.conf").read_text()
 PASSWORDS = {"alice": "alice-secret-1", "bob": "bob-secret-2"}
@@ -425,7 +425,7 @@ def test_a_flood_of_requests_is_refused_past_the_bound_and_memory_stays_bounded(
     """Requests are acknowledged on arrival, so the broker does not hold them back: while
     alice's control callback is busy, bob's flood is refused past REQUESTS_WAITING (logged, a
     tell answered "failed"), and once the callback is free again her control works as before."""
-    from iotic_app.client import _mqtt
+    from iotic_app.transports.mqtt import _transport as _mqtt
 
     monkeypatch.setattr(_mqtt, "REQUESTS_WAITING", 5)
     release = threading.Event()

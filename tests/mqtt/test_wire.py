@@ -9,8 +9,16 @@ from typing import Any
 
 import pytest
 
-from iotic_app.client._mqtt_handles import Point, Thing
-from iotic_app.client._mqtt_wire import (
+from iotic_app.transports._protocol import (
+    CONTROL,
+    FEED,
+    ValueSpec,
+    copy_data,
+    point_guid,
+    thing_guid,
+)
+from iotic_app.transports.mqtt._handles import Point, Thing
+from iotic_app.transports.mqtt._wire import (
     decode_sample,
     encode_sample,
     from_json,
@@ -18,7 +26,6 @@ from iotic_app.client._mqtt_wire import (
     parse_thing_doc,
     to_json,
 )
-from iotic_app.client._transport import CONTROL, FEED, ValueSpec, copy_data, point_guid, thing_guid
 
 WHEN = datetime(2026, 5, 1, 12, 0, 0, 250_000, tzinfo=timezone.utc)
 

@@ -13,9 +13,9 @@ from urllib.parse import quote, unquote
 import attrs
 import orjson
 
-from iotic_app.client._search import Candidate, label_of, search
-from iotic_app.client._transport import CONTROL, FEED, Sample, point_guid, thing_guid
 from iotic_app.datatypes import Datatypes
+from iotic_app.transports._protocol import CONTROL, FEED, Sample, point_guid, thing_guid
+from iotic_app.transports._search import Candidate, label_of, search
 
 __all__ = [
     "Request",

@@ -8,7 +8,7 @@ import attrs
 import paho.mqtt.client as mqtt
 
 from iotic_app._config import AgentConfig
-from iotic_app.client._outbox import DEFAULT_LIMIT, DEFAULT_REPLAY
+from iotic_app.transports.mqtt._outbox import DEFAULT_LIMIT, DEFAULT_REPLAY
 
 __all__ = ["DEFAULT_ROOT", "MqttSettings"]
 

@@ -14,9 +14,9 @@
 #   ROOT/_reply/CLIENT_ID            tell confirmations and this client's sync markers
 #
 # Every client keeps a catalogue of all things from the retained ``meta`` topics
-# (``_mqtt_catalogue.py``): search, describe, values and guid -> topic lookups are local reads.
+# (``_catalogue.py``): search, describe, values and guid -> topic lookups are local reads.
 #
-# Shares go through the durable outbox and the sender thread (``_mqtt_sender.py``): share()
+# Shares go through the durable outbox and the sender thread (``_sender.py``): share()
 # never fails because the link is down, and after a reconnect the outbox alone decides what is
 # resent, in order.
 # Payloads carry the sharer's outbox ``epoch`` and ``seq`` and the value's number ``n`` on its
@@ -66,33 +66,15 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from iotic_app._config import AgentConfig
-from iotic_app.client._mqtt_catalogue import Catalogue
-from iotic_app.client._mqtt_conn import (
-    DENIED,
-    SELECT_LIMIT,
-    WINDOW,
-    Claim,
-    Conn,
-    close_side,
-    close_sockets_of,
-    release_client_id,
-    take_client_id,
-    unselectable_fd,
+from iotic_app.exceptions import (
+    IOTAccessDenied,
+    IOTSyncTimeout,
+    IOTUnknown,
+    LinkException,
+    SessionTakenOver,
 )
-from iotic_app.client._mqtt_handles import Item, Point, Route, Sub, Thing
-from iotic_app.client._mqtt_sender import Sender
-from iotic_app.client._mqtt_settings import MqttSettings
-from iotic_app.client._mqtt_wire import (
-    decode_sample,
-    encode_sample,
-    feed_stamp,
-    from_json,
-    parse_reply,
-    parse_request,
-    seg,
-)
-from iotic_app.client._outbox import Outbox, OutboxInUse
-from iotic_app.client._transport import (
+from iotic_app.retry import Backoff
+from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
     Accepted,
@@ -108,14 +90,32 @@ from iotic_app.client._transport import (
     point_guid,
     thing_guid,
 )
-from iotic_app.exceptions import (
-    IOTAccessDenied,
-    IOTSyncTimeout,
-    IOTUnknown,
-    LinkException,
-    SessionTakenOver,
+from iotic_app.transports.mqtt._catalogue import Catalogue
+from iotic_app.transports.mqtt._conn import (
+    DENIED,
+    SELECT_LIMIT,
+    WINDOW,
+    Claim,
+    Conn,
+    close_side,
+    close_sockets_of,
+    release_client_id,
+    take_client_id,
+    unselectable_fd,
 )
-from iotic_app.retry import Backoff
+from iotic_app.transports.mqtt._handles import Item, Point, Route, Sub, Thing
+from iotic_app.transports.mqtt._outbox import Outbox, OutboxInUse
+from iotic_app.transports.mqtt._sender import Sender
+from iotic_app.transports.mqtt._settings import MqttSettings
+from iotic_app.transports.mqtt._wire import (
+    decode_sample,
+    encode_sample,
+    feed_stamp,
+    from_json,
+    parse_reply,
+    parse_request,
+    seg,
+)
 
 __all__ = ["MqttSettings", "MqttTransport"]
 
@@ -148,7 +148,7 @@ def _ledger_source(topic: str, epoch: str) -> str:
 
 
 class _Requests:
-    """The receiver of the agent's control requests (``Receiver`` in ``_transport.py``): it
+    """The receiver of the agent's control requests (``Receiver`` in the protocol): it
     counts what waits for the callbacks, so that ``_on_request`` can refuse past the bounds."""
 
     __slots__ = ("bytes", "count", "lock")
@@ -245,7 +245,7 @@ class MqttTransport:
         self._held_timer: threading.Timer | None = None
         self.held_for = HELD_FOR
         self.reconnects = 0
-        self.values_missed = 0  # values of followed feeds the broker never delivered
+        self._values_missed = 0  # values of followed feeds the broker never delivered
         self.values_released = 0  # values for follows of an earlier run, dropped
 
     def __repr__(self) -> str:
@@ -403,7 +403,10 @@ class MqttTransport:
         conn = self._conn
         return conn is not None and conn.ready.is_set() and not conn.closed.is_set()
 
-    @property
+    def values_missed(self) -> int:
+        """Values of followed feeds the broker never delivered (gaps in their numbers)."""
+        return self._values_missed
+
     def outbox_depth(self) -> int:
         """Shares not yet acknowledged by the broker (0 before the outbox is opened)."""
         outbox = self._sender.opened
@@ -567,9 +570,8 @@ class MqttTransport:
             self.agent_id,
             self.settings.client_id,
         )
-        fail = getattr(self._sink, "fail", None)
-        if fail is not None:
-            fail(self._taken_over_error())
+        if self._sink is not None:
+            self._sink.fail(self._taken_over_error())
 
     def _taken_over_error(self) -> SessionTakenOver:
         return SessionTakenOver(
@@ -1124,7 +1126,7 @@ class MqttTransport:
         """A gap in a feed's value numbers: values the broker never delivered."""
         if route.group is not None:  # a group's followers split the values: gaps are normal
             return
-        self.values_missed += count
+        self._values_missed += count
         logger.warning(
             "agent %r: %d value(s) of %r never arrived (the broker dropped them; Mosquitto "
             "keeps at most max_queued_messages, default 1,000, for a follower that falls "
@@ -1132,7 +1134,7 @@ class MqttTransport:
             self.agent_id,
             count,
             topic,
-            self.values_missed,
+            self._values_missed,
         )
 
     def _settle_feed(self, item: Item, note: tuple[str, int] | None) -> None:

@@ -32,10 +32,10 @@ from typing import Any, Protocol
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from iotic_app.client._mqtt_conn import Conn
-from iotic_app.client._mqtt_wire import encode_sample, from_json, to_json
-from iotic_app.client._outbox import Outbox
 from iotic_app.exceptions import IOTUnknown, SessionTakenOver
+from iotic_app.transports.mqtt._conn import Conn
+from iotic_app.transports.mqtt._outbox import Outbox
+from iotic_app.transports.mqtt._wire import encode_sample, from_json, to_json
 
 __all__ = ["Link", "Sender"]
 

@@ -347,6 +347,12 @@ class Transport(Protocol):
     def is_connected(self) -> bool:
         """Whether the link is up."""
 
+    def outbox_depth(self) -> int | None:
+        """Shares not yet acknowledged by the space, or None where the transport has no outbox."""
+
+    def values_missed(self) -> int:
+        """Values for this agent's follows that the space never delivered (gaps it could see)."""
+
     def create_thing(self, lid: str) -> ThingRef:
         """Create the agent's thing *lid*, or return the existing one."""
 

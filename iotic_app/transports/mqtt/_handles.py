@@ -6,9 +6,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
 
-from iotic_app.client._mqtt_conn import Conn
-from iotic_app.client._mqtt_wire import ThingDoc, seg
-from iotic_app.client._transport import (
+from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
     Accepted,
@@ -20,6 +18,8 @@ from iotic_app.client._transport import (
     point_guid,
     thing_guid,
 )
+from iotic_app.transports.mqtt._conn import Conn
+from iotic_app.transports.mqtt._wire import ThingDoc, seg
 
 __all__ = ["Feeds", "Item", "Point", "Route", "Sub", "Thing"]
 
@@ -204,8 +204,8 @@ class Sub:
 class Route:
     """One followed feed topic (the MQTT subscription) and the follows it feeds.
 
-    It is the receiver the sink's worker asks about each value (``Receiver`` in
-    ``_transport.py``): values arrive as they came from the broker; ``_accept`` decodes them
+    It is the receiver the sink's worker asks about each value (``Receiver`` in the
+    protocol): values arrive as they came from the broker; ``_accept`` decodes them
     and drops duplicates, the worker runs every follow's callback, and ``_settle`` records the
     value in the ledger and acknowledges it to the broker, whatever the callbacks did.
     """

@@ -11,8 +11,8 @@ from typing import Any
 
 from iotic_app._config import AgentConfig
 from iotic_app.client._dispatch import Dispatcher
-from iotic_app.client._search import Candidate, label_of, search
-from iotic_app.client._transport import (
+from iotic_app.exceptions import IOTAccessDenied, IOTUnknown, LinkException
+from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
     ControlRequest,
@@ -26,7 +26,7 @@ from iotic_app.client._transport import (
     point_guid,
     thing_guid,
 )
-from iotic_app.exceptions import IOTAccessDenied, IOTUnknown, LinkException
+from iotic_app.transports._search import Candidate, label_of, search
 
 __all__ = ["LocalTransport", "get_space"]
 
@@ -241,6 +241,14 @@ class LocalTransport:
         """Leave the space, as :meth:`stop` does: the embedded space holds no file, thread or
         socket of the client's (its follows and controls stay for a later start)."""
         self.stop()
+
+    def outbox_depth(self) -> None:
+        """None: the embedded space delivers at once and has no outbox."""
+        return None
+
+    def values_missed(self) -> int:
+        """0: the embedded space never drops a value on its way to a follower's sink."""
+        return 0
 
     def is_connected(self) -> bool:
         """Whether started.

@@ -22,7 +22,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from iotic_app.client._mqtt_wire import (
+from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
+from iotic_app.transports._protocol import CONTROL, PointKind, ValueSpec
+from iotic_app.transports.mqtt._wire import (
     ThingDoc,
     describe_point,
     describe_thing,
@@ -30,8 +32,6 @@ from iotic_app.client._mqtt_wire import (
     parse_thing_doc,
     search_docs,
 )
-from iotic_app.client._transport import CONTROL, PointKind, ValueSpec
-from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
 
 __all__ = ["Catalogue"]
 
