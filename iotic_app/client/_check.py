@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,12 +12,17 @@ from iotic_app.transports._protocol import Target, copy_data
 
 __all__ = [
     "check_callback",
+    "check_group",
+    "check_guid",
     "check_id",
     "check_int",
     "check_lang",
+    "check_location",
+    "check_page",
     "check_tags",
     "check_target",
     "check_text",
+    "check_time",
     "check_timeout",
     "check_unit",
     "encode_payload",
@@ -322,3 +327,53 @@ def check_time(value: object) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def check_page(limit: object, offset: object, max_limit: int = 10_000) -> None:
+    """Check *limit* (1 to *max_limit*) and *offset* (0 or more) of a listing or search.
+
+    Raises:
+        TypeError: not an int.
+        ValueError: out of range.
+    """
+    check_int("limit", limit, 1, max_limit)
+    check_int("offset", offset, 0)
+
+
+def check_location(location: object) -> tuple[float, float, float] | None:
+    """Return a search's *location* as ``(lat, lon, radius_km)``, or None.
+
+    Raises:
+        TypeError: not a mapping or sequence of three numbers.
+        ValueError: a key is missing or a number is out of range.
+    """
+    if location is None:
+        return None
+    if isinstance(location, Mapping):
+        try:
+            values = (location["lat"], location["long"], location["radius"])
+        except KeyError:
+            raise ValueError(
+                f"location must have 'lat', 'long' and 'radius' (km), got {location!r}"
+            ) from None
+    elif isinstance(location, tuple | list):
+        if len(location) != 3:
+            raise ValueError(
+                f"location must be (lat, lon, radius_km): three numbers, got {location!r}"
+            )
+        values = tuple(location)
+    else:
+        raise TypeError(
+            "location must be {'lat': .., 'long': .., 'radius': km} or (lat, lon, radius_km), "
+            f"got {location!r}"
+        )
+    for value in values:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise TypeError(f"location values must be numbers, got {location!r}")
+    lat, lon, radius = (float(v) for v in values)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and radius > 0):
+        raise ValueError(
+            f"location must have -90 <= lat <= 90, -180 <= long <= 180 and radius > 0 km, "
+            f"got {location!r}"
+        )
+    return (lat, lon, radius)

@@ -10,24 +10,17 @@ from types import TracebackType
 from typing import Any
 
 from iotic_app._config import AgentConfig, ConfigLike
-from iotic_app.client._check import (
-    check_callback,
-    check_guid,
-    check_id,
-    check_int,
-    check_text,
-    check_unit,
-)
+from iotic_app.client import _lookup
+from iotic_app.client._check import check_callback, check_id, check_page
 from iotic_app.client._dispatch import DEFAULT_QUEUE_LIMIT, Dispatcher
+from iotic_app.client._session import Callback, Session
 from iotic_app.client._thing import Thing
-from iotic_app.exceptions import LinkException
 from iotic_app.transports._protocol import Transport
 
 __all__ = ["Client"]
 
 logger = logging.getLogger("iotic_app.client")
 
-Callback = Callable[[dict[str, Any]], Any]
 FailureListener = Callable[[BaseException], None]
 
 # scheme -> "module:class" of its transport, imported only when a client of that scheme is made
@@ -109,18 +102,13 @@ class Client:
             else DEFAULT_QUEUE_LIMIT
         )
         self._dispatcher = _ClientSink(f"iotic_app-{self.config.agent_id}", limit, self._failed)
-        self._t: Transport | None = None
+        # what the model objects use; its `live` is the started transport, None while stopped
+        self._session = Session(self.config.agent_id)
         self._state_lock = threading.RLock()
         self._asked: str | None = None  # "stop"/"close" asked from a callback while busy
         self._failure: BaseException | None = None
         self._failure_listeners: list[FailureListener] = []
         self._failure_lock = threading.Lock()
-        self._catchall_feed: Callback | None = None
-        self._catchall_feed_parsed: Callback | None = None
-        self._catchall_control: Callback | None = None
-        self._catchall_control_parsed: Callback | None = None
-        # subscription id -> this client's RemoteFeed/RemoteControl, to silence it on unfollow
-        self._remotes: dict[str, Any] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -138,14 +126,14 @@ class Client:
         """
         with self._state_lock:
             self._asked = None
-            if self._t is None:
+            if self._session.live is None:
                 self._dispatcher.start()
                 try:
                     self._transport.start(self._dispatcher)
                 except BaseException:
                     self._dispatcher.stop()
                     raise
-                self._t = self._transport
+                self._session.live = self._transport
             self._carry_out_asked()
 
     def stop(self) -> None:
@@ -189,8 +177,8 @@ class Client:
         asked, self._asked = self._asked, None
         if asked is None:
             return
-        transport = self._t
-        self._t = None
+        transport = self._session.live
+        self._session.live = None
         try:
             if transport is not None:
                 self._transport.stop()
@@ -212,7 +200,7 @@ class Client:
     def _close_after(self, worker: threading.Thread) -> None:
         worker.join()
         with self._state_lock:
-            if self._t is None:  # not started again meanwhile
+            if self._session.live is None:  # not started again meanwhile
                 self._transport.close()
 
     @property
@@ -305,7 +293,7 @@ class Client:
         Returns:
             True when connected.
         """
-        transport = self._t
+        transport = self._session.live
         return transport is not None and transport.is_connected()
 
     def __enter__(self) -> Client:
@@ -324,33 +312,8 @@ class Client:
 
     def __repr__(self) -> str:
         """Show the URL and whether the client is started."""
-        state = "started" if self._t is not None else "stopped"
+        state = "started" if self._session.live is not None else "stopped"
         return f"Client({self.config.url!r}, {state})"
-
-    def _link(self) -> Transport:
-        transport = self._t
-        if transport is None:
-            raise LinkException(
-                f"client of agent {self.agent_id!r} is not started: call client.start() first "
-                "(or use it inside a ThingRunner/App run)"
-            )
-        return transport
-
-    def _remember(self, remote: Any) -> None:
-        old = self._remotes.get(remote.subid)
-        if old is not None and old is not remote:
-            old._active = False
-        self._remotes[remote.subid] = remote
-
-    def _forget(self, sub_id: str) -> None:
-        old = self._remotes.pop(sub_id, None)
-        if old is not None:
-            old._active = False
-
-    def _confirm(self, request_id: str, success: bool) -> None:
-        transport = self._t
-        if transport is not None:
-            transport.confirm_tell(request_id, success)
 
     # --- things -----------------------------------------------------------------------------
 
@@ -368,7 +331,7 @@ class Client:
             TypeError, ValueError: *lid* is not valid.
         """
         check_id("lid", lid)
-        return Thing(self, self._link().create_thing(lid))
+        return Thing(self._session, self._session.link().create_thing(lid))
 
     def get_thing(self, lid: str) -> Thing:
         """Return the agent's existing thing *lid*.
@@ -384,7 +347,7 @@ class Client:
             IOTUnknown: the agent has no such thing.
         """
         check_id("lid", lid)
-        return Thing(self, self._link().get_thing(lid))
+        return Thing(self._session, self._session.link().get_thing(lid))
 
     def delete_thing(self, lid: str) -> None:
         """Delete the agent's thing *lid* with its points, follows and attaches.
@@ -397,7 +360,7 @@ class Client:
             IOTUnknown: the agent has no such thing.
         """
         check_id("lid", lid)
-        transport = self._link()
+        transport = self._session.link()
         transport.delete_thing(transport.get_thing(lid))
 
     def list(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, Any]]:
@@ -414,8 +377,8 @@ class Client:
             LinkException: the client is stopped.
             TypeError, ValueError: *limit* or *offset* is not valid.
         """
-        _check_page(limit, offset)
-        transport = self._link()
+        check_page(limit, offset)
+        transport = self._session.link()
         result: dict[str, dict[str, Any]] = {}
         for lid in transport.list_things()[offset : offset + limit]:
             ref = transport.get_thing(lid)
@@ -454,13 +417,7 @@ class Client:
             IOTSyncTimeout: the space did not answer in time (remote transports).
             TypeError, ValueError: no criterion given, or one is not valid.
         """
-        check_text("text", text)
-        where = _check_location(location)
-        check_unit("unit", unit)
-        if text is None and where is None and unit is None:
-            raise ValueError("search needs at least one of text, location or unit, got none")
-        _check_page(limit, offset, max_limit=1000)
-        return self._link().search(text, where, unit, limit, offset)
+        return _lookup.search(self._session, text, location, unit, limit, offset)
 
     def describe(self, guid_or_resource: object) -> dict[str, Any] | None:
         """Describe a thing or point: the agent's own, or a public one.
@@ -480,13 +437,7 @@ class Client:
             IOTSyncTimeout: the space did not answer in time (remote transports).
             TypeError, ValueError: *guid_or_resource* is not a guid or resource.
         """
-        guid = getattr(guid_or_resource, "guid", guid_or_resource)
-        if not isinstance(guid, str):
-            raise TypeError(
-                f"guid_or_resource must be a guid or a Thing/Feed/Control/RemoteFeed/"
-                f"RemoteControl, got {guid_or_resource!r}"
-            )
-        return self._link().describe(check_guid("guid_or_resource", guid))
+        return _lookup.describe(self._session, guid_or_resource)
 
     # --- tells and catchalls ----------------------------------------------------------------
 
@@ -512,7 +463,7 @@ class Client:
             )
         if not isinstance(success, bool):
             raise TypeError(f"success must be a bool, got {success!r}")
-        transport = self._link()
+        transport = self._session.link()
         if not args.get("confirm", False):
             raise ValueError(
                 f"args is an ask (confirm is False), which takes no confirmation: {args!r}"
@@ -533,8 +484,8 @@ class Client:
         Raises:
             TypeError: a callback is not callable.
         """
-        self._catchall_feed = check_callback("callback", callback)
-        self._catchall_feed_parsed = check_callback("callback_parsed", callback_parsed)
+        self._session.catchall_feed = check_callback("callback", callback)
+        self._session.catchall_feed_parsed = check_callback("callback_parsed", callback_parsed)
 
     def register_catchall_controlreq(
         self, callback: Callback | None, callback_parsed: Callback | None = None
@@ -550,43 +501,5 @@ class Client:
         Raises:
             TypeError: a callback is not callable.
         """
-        self._catchall_control = check_callback("callback", callback)
-        self._catchall_control_parsed = check_callback("callback_parsed", callback_parsed)
-
-
-def _check_page(limit: object, offset: object, max_limit: int = 10_000) -> None:
-    check_int("limit", limit, 1, max_limit)
-    check_int("offset", offset, 0)
-
-
-def _check_location(location: object) -> tuple[float, float, float] | None:
-    if location is None:
-        return None
-    if isinstance(location, Mapping):
-        try:
-            values = (location["lat"], location["long"], location["radius"])
-        except KeyError:
-            raise ValueError(
-                f"location must have 'lat', 'long' and 'radius' (km), got {location!r}"
-            ) from None
-    elif isinstance(location, tuple | list):
-        if len(location) != 3:
-            raise ValueError(
-                f"location must be (lat, lon, radius_km): three numbers, got {location!r}"
-            )
-        values = tuple(location)
-    else:
-        raise TypeError(
-            "location must be {'lat': .., 'long': .., 'radius': km} or (lat, lon, radius_km), "
-            f"got {location!r}"
-        )
-    for value in values:
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise TypeError(f"location values must be numbers, got {location!r}")
-    lat, lon, radius = (float(v) for v in values)
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and radius > 0):
-        raise ValueError(
-            f"location must have -90 <= lat <= 90, -180 <= long <= 180 and radius > 0 km, "
-            f"got {location!r}"
-        )
-    return (lat, lon, radius)
+        self._session.catchall_control = check_callback("callback", callback)
+        self._session.catchall_control_parsed = check_callback("callback_parsed", callback_parsed)

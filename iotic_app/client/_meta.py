@@ -11,7 +11,7 @@ from iotic_app.client._check import check_lang, check_tags
 from iotic_app.transports._protocol import Meta
 
 if TYPE_CHECKING:
-    from iotic_app.client._client import Client
+    from iotic_app.client._session import Session
     from iotic_app.transports._protocol import PointRef, ThingRef
 
 __all__ = ["PointMeta", "Tagged", "ThingMeta"]
@@ -192,15 +192,37 @@ class PointMeta(_BaseMeta):
 
 
 R = TypeVar("R", "ThingRef", "PointRef")
+M = TypeVar("M", ThingMeta, PointMeta)
 
 
 class Tagged(Generic[R]):
-    """Tags of a thing or one of its points (search matches them); mixed into both."""
+    """What a thing and its points have in common: the guid, tags and the metadata editor."""
 
     __slots__ = ()
 
-    _client: Client
+    _session: Session
     _ref: R
+
+    @property
+    def guid(self) -> str:
+        """The guid: how other agents find, follow or attach to it."""
+        return self._ref.guid
+
+    def _editor(self, editor: type[M], with_location: bool) -> M:
+        """Return an *editor* of the current metadata that writes it back when applied."""
+        session = self._session
+        ref = self._ref
+
+        def apply(
+            labels: dict[str, str],
+            descriptions: dict[str, str],
+            location: tuple[float, float] | None,
+        ) -> None:
+            session.link().write_meta(
+                ref, labels, descriptions, location if with_location else None
+            )
+
+        return editor(session.link().read_meta(ref), apply)
 
     def create_tag(self, tags: str | Iterable[str]) -> None:
         """Add one tag or several.
@@ -213,7 +235,7 @@ class Tagged(Generic[R]):
             TypeError, ValueError: a tag is not valid.
         """
         checked = check_tags("tags", tags)
-        self._client._link().change_tags(self._ref, checked, ())
+        self._session.link().change_tags(self._ref, checked, ())
 
     def delete_tag(self, tags: str | Iterable[str]) -> None:
         """Remove one tag or several (absent ones are ignored).
@@ -225,7 +247,7 @@ class Tagged(Generic[R]):
             LinkException: the client is stopped.
         """
         checked = check_tags("tags", tags)
-        self._client._link().change_tags(self._ref, (), checked)
+        self._session.link().change_tags(self._ref, (), checked)
 
     def list_tag(self) -> list[str]:
         """Return the tags, sorted.
@@ -233,4 +255,4 @@ class Tagged(Generic[R]):
         Raises:
             LinkException: the client is stopped.
         """
-        return list(self._client._link().read_meta(self._ref).tags)
+        return list(self._session.link().read_meta(self._ref).tags)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +17,13 @@ from iotic_app.client._check import (
     encode_payload,
 )
 from iotic_app.client._meta import PointMeta, Tagged
+from iotic_app.client._session import Callback, Session
 from iotic_app.client._values import PointDataObject
 from iotic_app.datatypes import check_vtype
-from iotic_app.exceptions import LinkException
 from iotic_app.transports._protocol import (
+    CONTROL,
     ControlRequest,
+    PointKind,
     PointRef,
     Sample,
     TellResult,
@@ -31,43 +32,45 @@ from iotic_app.transports._protocol import (
 )
 
 if TYPE_CHECKING:
-    from iotic_app.client._client import Client
     from iotic_app.client._thing import Thing
 
 __all__ = ["Control", "Feed", "RemoteControl", "RemoteFeed"]
 
 logger = logging.getLogger("iotic_app.client")
 
-Callback = Callable[[dict[str, Any]], Any]
-
 _UTC = timezone.utc
 _now = datetime.now
 _MUTABLE = (dict, list)
 
 
-def _stopped(client: Client) -> LinkException:
-    return LinkException(
-        f"client of agent {client.agent_id!r} is not started: call client.start() first "
-        "(or use it inside a ThingRunner/App run)"
-    )
-
-
-def _parse(client: Client, guid: str, data: Any, mime: str | None) -> PointDataObject | None:
+def _parse(session: Session, guid: str, data: Any, mime: str | None) -> PointDataObject | None:
     if mime is not None or not isinstance(data, dict):
         return None
-    transport = client._t
+    transport = session.live
     if transport is None:
         return None
     return PointDataObject(transport.values(guid), data)
 
 
+class _Unbound:
+    """The ref of a Control while the transport creates it (see ``Control._create``)."""
+
+    __slots__ = ()
+    pid = ""
+    guid = ""
+    kind: PointKind = CONTROL
+
+
+_UNBOUND = _Unbound()
+
+
 class _OwnPoint(Tagged["PointRef"]):
     """What feeds and controls have in common: ids, metadata, tags and values."""
 
-    __slots__ = ("_client", "_ref", "thing")
+    __slots__ = ("_ref", "_session", "thing")
 
-    def __init__(self, client: Client, thing: Thing, ref: PointRef) -> None:
-        self._client = client
+    def __init__(self, session: Session, thing: Thing, ref: PointRef) -> None:
+        self._session = session
         self._ref = ref
         self.thing = thing
 
@@ -75,11 +78,6 @@ class _OwnPoint(Tagged["PointRef"]):
     def pid(self) -> str:
         """The point's id, unique per kind within its thing."""
         return self._ref.pid
-
-    @property
-    def guid(self) -> str:
-        """The point's guid: how other agents follow or attach to it."""
-        return self._ref.guid
 
     @property
     def lid(self) -> str:
@@ -96,17 +94,7 @@ class _OwnPoint(Tagged["PointRef"]):
             LinkException: the client is stopped.
             IOTUnknown: the point was deleted.
         """
-        transport = self._client._link()
-        ref = self._ref
-
-        def apply(
-            labels: dict[str, str],
-            descriptions: dict[str, str],
-            location: tuple[float, float] | None,
-        ) -> None:
-            self._client._link().write_meta(ref, labels, descriptions, None)
-
-        return PointMeta(transport.read_meta(ref), apply)
+        return self._editor(PointMeta, with_location=False)
 
     def create_value(
         self,
@@ -136,7 +124,7 @@ class _OwnPoint(Tagged["PointRef"]):
             raise TypeError(f"description must be a str or None, got {description!r}")
         check_unit("unit", unit)
         spec = ValueSpec(label, vtype, lang, description, unit)
-        self._client._link().add_value(self._ref, spec)
+        self._session.link().add_value(self._ref, spec)
 
     def get_template(self) -> PointDataObject:
         """Return an empty template of the declared values: set ``.values.<label>``, then share.
@@ -147,7 +135,7 @@ class _OwnPoint(Tagged["PointRef"]):
         Raises:
             LinkException: the client is stopped.
         """
-        return PointDataObject(self._client._link().values(self._ref.guid))
+        return PointDataObject(self._session.link().values(self._ref.guid))
 
     def __repr__(self) -> str:
         """Show kind, thing lid, pid and guid."""
@@ -174,9 +162,9 @@ class Feed(_OwnPoint):
             IOTUnknown: the feed was deleted.
             TypeError, ValueError: *data*, *mime* or *time* is not valid.
         """
-        transport = self._client._t
+        transport = self._session.live
         if transport is None:
-            raise _stopped(self._client)
+            raise self._session.stopped()
         if mime is None and type(data) is dict:
             payload: Any = copy_data(data)
         else:
@@ -191,7 +179,7 @@ class Control(_OwnPoint):
 
     def __init__(
         self,
-        client: Client,
+        session: Session,
         thing: Thing,
         ref: PointRef,
         callback: Callback | None = None,
@@ -199,19 +187,44 @@ class Control(_OwnPoint):
     ) -> None:
         """Wrap a control; *callback*/*callback_parsed* receive its requests.
 
+        Use ``thing.create_control`` or ``thing.get_control`` instead.
+
         Args:
-            client: The client.
+            session: The client's session.
             thing: The control's thing.
             ref: The transport's handle.
             callback: Called with the request dict.
             callback_parsed: Called with the request dict plus ``'parsed'``.
         """
-        super().__init__(client, thing, ref)
+        super().__init__(session, thing, ref)
         self._callback = check_callback("callback", callback)
         self._callback_parsed = check_callback("callback_parsed", callback_parsed)
 
+    @classmethod
+    def _create(
+        cls,
+        session: Session,
+        thing: Thing,
+        pid: str,
+        callback: Callback | None,
+        callback_parsed: Callback | None,
+    ) -> Control:
+        """Create the control *pid* of *thing* on the space (or take it over).
+
+        The new Control is the transport's token for the control's requests, so it exists
+        before its ref: it is made with a placeholder and given the ref the transport returns.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the thing was deleted.
+        """
+        transport = session.link()
+        control = cls(session, thing, _UNBOUND, callback, callback_parsed)
+        control._ref = transport.create_point(thing._ref, CONTROL, pid, 0, control)
+        return control
+
     def _deliver(self, request: ControlRequest) -> None:
-        client = self._client
+        session = self._session
         data = request.data
         if type(data) in _MUTABLE:
             data = copy_data(data)
@@ -226,10 +239,10 @@ class Control(_OwnPoint):
         }
         callback, parsed_cb = self._callback, self._callback_parsed
         if callback is None and parsed_cb is None:
-            callback, parsed_cb = client._catchall_control, client._catchall_control_parsed
+            callback, parsed_cb = session.catchall_control, session.catchall_control_parsed
         try:
             if parsed_cb is not None:
-                parsed = _parse(client, self._ref.guid, data, request.mime)
+                parsed = _parse(session, self._ref.guid, data, request.mime)
                 if parsed is not None:
                     args["parsed"] = parsed
                     parsed_cb(args)
@@ -241,7 +254,7 @@ class Control(_OwnPoint):
                     self.lid,
                 )
                 if request.confirm:
-                    client._confirm(request.request_id, False)
+                    session.confirm(request.request_id, False)
                 return
             callback(args)
         except Exception:
@@ -250,40 +263,68 @@ class Control(_OwnPoint):
                 "control %r of thing %r: a callback raised; delivery goes on", self.pid, self.lid
             )
             if request.confirm:
-                client._confirm(request.request_id, False)
+                session.confirm(request.request_id, False)
 
 
-def _remote_repr(obj: RemoteFeed | RemoteControl) -> str:
-    return f"{type(obj).__name__}(guid={obj.guid!r}, subid={obj.subid!r})"
+class _Remote:
+    """What follows and attaches have in common: the thing, the remote guid, the subscription."""
+
+    __slots__ = ("_active", "_session", "guid", "subid", "thing")
+
+    def __init__(self, session: Session, thing: Thing) -> None:
+        self._session = session
+        self.thing = thing
+        self._active = True
+        self.guid = ""
+        self.subid = ""
+
+    def _silence(self) -> None:
+        """Deliver nothing more: the follow was removed or replaced (see ``Session``)."""
+        self._active = False
+
+    def get_template(self) -> PointDataObject:
+        """Return a template of the remote point's declared values.
+
+        For a feed, to parse its data by hand; for a control, to fill in, then ask or tell.
+
+        Returns:
+            The template.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return PointDataObject(self._session.link().values(self.guid))
+
+    def __repr__(self) -> str:
+        """Show guid and subscription id."""
+        return f"{type(self).__name__}(guid={self.guid!r}, subid={self.subid!r})"
 
 
-class RemoteFeed:
+class RemoteFeed(_Remote):
     """A feed this agent's thing follows: data arrives at the follow's callback."""
 
-    __slots__ = ("_active", "_callback", "_callback_parsed", "_client", "guid", "subid", "thing")
+    __slots__ = ("_callback", "_callback_parsed")
 
     def __init__(
         self,
-        client: Client,
+        session: Session,
         thing: Thing,
         callback: Callback | None,
         callback_parsed: Callback | None,
     ) -> None:
         """Make the follow's receiver (the transport fills in *guid* and *subid*).
 
+        Use ``thing.follow`` instead.
+
         Args:
-            client: The client.
+            session: The client's session.
             thing: The following thing.
             callback: Called with ``{'data', 'mime', 'pid', 'time'}``.
             callback_parsed: Called with the same plus ``'parsed'``.
         """
-        self._client = client
-        self.thing = thing
+        super().__init__(session, thing)
         self._callback = callback
         self._callback_parsed = callback_parsed
-        self._active = True
-        self.guid = ""
-        self.subid = ""
 
     def _deliver(self, sample: Sample) -> None:
         if not self._active:
@@ -293,11 +334,11 @@ class RemoteFeed:
             data = copy_data(data)
         callback, parsed_cb = self._callback, self._callback_parsed
         if callback is None and parsed_cb is None:
-            client = self._client
-            callback, parsed_cb = client._catchall_feed, client._catchall_feed_parsed
+            session = self._session
+            callback, parsed_cb = session.catchall_feed, session.catchall_feed_parsed
         args = {"data": data, "mime": mime, "pid": self.guid, "time": time}
         if parsed_cb is not None:
-            parsed = _parse(self._client, self.guid, data, mime)
+            parsed = _parse(self._session, self.guid, data, mime)
             if parsed is not None:
                 args["parsed"] = parsed
                 parsed_cb(args)
@@ -329,7 +370,7 @@ class RemoteFeed:
             TypeError, ValueError: *count* is not a positive int.
         """
         check_int("count", count, 1)
-        samples = self._client._link().recent(self.guid, count)
+        samples = self._session.link().recent(self.guid, count)
         return [
             {"data": copy_data(data) if type(data) in _MUTABLE else data, "mime": mime, "time": t}
             for data, mime, t in samples
@@ -348,53 +389,14 @@ class RemoteFeed:
         recent = self.get_recent(1)
         return recent[-1] if recent else None
 
-    def get_template(self) -> PointDataObject:
-        """Return a template of the feed's declared values (to parse data by hand).
 
-        Returns:
-            The template.
-
-        Raises:
-            LinkException: the client is stopped.
-        """
-        return PointDataObject(self._client._link().values(self.guid))
-
-    def __repr__(self) -> str:
-        """Show guid and subscription id."""
-        return _remote_repr(self)
-
-
-class RemoteControl:
+class RemoteControl(_Remote):
     """A control this agent's thing is attached to: ask or tell it."""
 
-    __slots__ = ("_active", "_client", "guid", "subid", "thing")
-
-    def __init__(self, client: Client, thing: Thing) -> None:
-        """Make the attachment (the transport fills in *guid* and *subid*).
-
-        Args:
-            client: The client.
-            thing: The attached thing.
-        """
-        self._client = client
-        self.thing = thing
-        self._active = True
-        self.guid = ""
-        self.subid = ""
+    __slots__ = ()
 
     def _deliver(self, item: Any) -> None:
         """Attachments receive nothing; present so the object can be a transport token."""
-
-    def get_template(self) -> PointDataObject:
-        """Return a template of the control's declared values: set them, then ask or tell.
-
-        Returns:
-            The template.
-
-        Raises:
-            LinkException: the client is stopped.
-        """
-        return PointDataObject(self._client._link().values(self.guid))
 
     def ask(self, data: Any, mime: str | None = None) -> None:
         """Send a request and do not wait for any answer (fire and forget).
@@ -408,7 +410,7 @@ class RemoteControl:
             IOTUnknown: the control is gone.
             TypeError, ValueError: *data* or *mime* is not valid.
         """
-        transport = self._client._link()
+        transport = self._session.link()
         payload, mime = encode_payload(data, mime)
         transport.ask(self.guid, self.subid, payload, mime)
 
@@ -431,10 +433,6 @@ class RemoteControl:
             TypeError, ValueError: an argument is not valid.
         """
         seconds = check_timeout("timeout", timeout)
-        transport = self._client._link()
+        transport = self._session.link()
         payload, mime = encode_payload(data, mime)
         return transport.tell(self.guid, self.subid, payload, mime, seconds)
-
-    def __repr__(self) -> str:
-        """Show guid and subscription id."""
-        return _remote_repr(self)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from iotic_app.client._check import (
     check_callback,
@@ -11,13 +11,12 @@ from iotic_app.client._check import (
     check_int,
     check_target,
 )
+from iotic_app.client._lookup import describe
 from iotic_app.client._meta import Tagged, ThingMeta
-from iotic_app.client._points import Callback, Control, Feed, RemoteControl, RemoteFeed
+from iotic_app.client._points import Control, Feed, RemoteControl, RemoteFeed
+from iotic_app.client._session import Callback, Session
 from iotic_app.exceptions import IOTUnknown
-from iotic_app.transports._protocol import CONTROL, FEED, ThingRef
-
-if TYPE_CHECKING:
-    from iotic_app.client._client import Client
+from iotic_app.transports._protocol import CONTROL, FEED, PointKind, ThingRef
 
 __all__ = ["Thing"]
 
@@ -25,16 +24,16 @@ __all__ = ["Thing"]
 class Thing(Tagged["ThingRef"]):
     """One of the agent's things: made by ``client.create_thing(lid)``."""
 
-    __slots__ = ("_client", "_ref")
+    __slots__ = ("_ref", "_session")
 
-    def __init__(self, client: Client, ref: ThingRef) -> None:
+    def __init__(self, session: Session, ref: ThingRef) -> None:
         """Wrap the transport's handle *ref* (use ``client.create_thing`` instead).
 
         Args:
-            client: The client.
+            session: The client's session.
             ref: The transport's handle.
         """
-        self._client = client
+        self._session = session
         self._ref = ref
 
     @property
@@ -43,14 +42,9 @@ class Thing(Tagged["ThingRef"]):
         return self._ref.lid
 
     @property
-    def guid(self) -> str:
-        """The thing's guid."""
-        return self._ref.guid
-
-    @property
     def agent_id(self) -> str:
         """The agent that owns the thing."""
-        return self._client.agent_id
+        return self._session.agent_id
 
     def __repr__(self) -> str:
         """Show lid and guid."""
@@ -83,8 +77,8 @@ class Thing(Tagged["ThingRef"]):
         """
         check_id("pid", pid)
         check_int("save_recent", save_recent, 0, 1000)
-        ref = self._client._link().create_point(self._ref, FEED, pid, save_recent, None)
-        return Feed(self._client, self, ref)
+        ref = self._session.link().create_point(self._ref, FEED, pid, save_recent, None)
+        return Feed(self._session, self, ref)
 
     def create_control(
         self,
@@ -116,15 +110,7 @@ class Thing(Tagged["ThingRef"]):
         check_id("pid", pid)
         check_callback("callback", callback)
         check_callback("callback_parsed", callback_parsed)
-        transport = self._client._link()
-        control = Control.__new__(Control)
-        # the Control is the transport's token for requests, so it exists before its ref
-        control._client = self._client
-        control.thing = self
-        control._callback = callback
-        control._callback_parsed = callback_parsed
-        control._ref = transport.create_point(self._ref, CONTROL, pid, 0, control)
-        return control
+        return Control._create(self._session, self, pid, callback, callback_parsed)
 
     def get_feed(self, pid: str) -> Feed:
         """Return the existing feed *pid*.
@@ -140,7 +126,7 @@ class Thing(Tagged["ThingRef"]):
             IOTUnknown: there is no such feed.
         """
         check_id("pid", pid)
-        return Feed(self._client, self, self._client._link().get_point(self._ref, FEED, pid))
+        return Feed(self._session, self, self._session.link().get_point(self._ref, FEED, pid))
 
     def get_control(self, pid: str) -> Control:
         """Return the existing control *pid* (its callbacks stay as they were).
@@ -156,7 +142,7 @@ class Thing(Tagged["ThingRef"]):
             IOTUnknown: there is no such control.
         """
         check_id("pid", pid)
-        return Control(self._client, self, self._client._link().get_point(self._ref, CONTROL, pid))
+        return Control(self._session, self, self._session.link().get_point(self._ref, CONTROL, pid))
 
     def delete_feed(self, pid: str) -> None:
         """Delete the feed *pid*; its followers get nothing more.
@@ -168,9 +154,7 @@ class Thing(Tagged["ThingRef"]):
             LinkException: the client is stopped.
             IOTUnknown: there is no such feed.
         """
-        check_id("pid", pid)
-        transport = self._client._link()
-        transport.delete_point(transport.get_point(self._ref, FEED, pid))
+        self._delete_point(FEED, pid)
 
     def delete_control(self, pid: str) -> None:
         """Delete the control *pid*.
@@ -182,9 +166,12 @@ class Thing(Tagged["ThingRef"]):
             LinkException: the client is stopped.
             IOTUnknown: there is no such control.
         """
+        self._delete_point(CONTROL, pid)
+
+    def _delete_point(self, kind: PointKind, pid: str) -> None:
         check_id("pid", pid)
-        transport = self._client._link()
-        transport.delete_point(transport.get_point(self._ref, CONTROL, pid))
+        transport = self._session.link()
+        transport.delete_point(transport.get_point(self._ref, kind, pid))
 
     # --- follows and attaches ---------------------------------------------------------------
 
@@ -223,18 +210,18 @@ class Thing(Tagged["ThingRef"]):
         """
         target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
         remote = RemoteFeed(
-            self._client,
+            self._session,
             self,
             check_callback("callback", callback),
             check_callback("callback_parsed", callback_parsed),
         )
-        link = self._client._link()
+        link = self._session.link()
         if group is None:
             remote.subid, remote.guid = link.subscribe(self._ref, FEED, target, remote)
         else:
             group = check_group(group)
             remote.subid, remote.guid = link.subscribe(self._ref, FEED, target, remote, group)
-        self._client._remember(remote)
+        self._session.remember(remote)
         return remote
 
     def attach(self, gpid_or_lid_pid: object) -> RemoteControl:
@@ -254,15 +241,15 @@ class Thing(Tagged["ThingRef"]):
             TypeError, ValueError: an argument is not valid.
         """
         target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
-        remote = RemoteControl(self._client, self)
-        remote.subid, remote.guid = self._client._link().subscribe(
+        remote = RemoteControl(self._session, self)
+        remote.subid, remote.guid = self._session.link().subscribe(
             self._ref, CONTROL, target, remote
         )
-        self._client._remember(remote)
+        self._session.remember(remote)
         return remote
 
     def _unsubscribe(self, what: object, remote_type: type[RemoteFeed | RemoteControl]) -> None:
-        transport = self._client._link()
+        transport = self._session.link()
         kind = FEED if remote_type is RemoteFeed else CONTROL
         connections = transport.list_connections(self._ref)
         if isinstance(what, remote_type):
@@ -285,7 +272,7 @@ class Thing(Tagged["ThingRef"]):
                 )
             sub_id = matches[0]
         transport.unsubscribe(self._ref, sub_id)
-        self._client._forget(sub_id)
+        self._session.forget(sub_id)
 
     def unfollow(self, subid: object) -> None:
         """Stop following a feed: nothing more reaches the follow's callbacks.
@@ -321,7 +308,7 @@ class Thing(Tagged["ThingRef"]):
         Raises:
             LinkException: the client is stopped.
         """
-        return self._client._link().list_connections(self._ref)
+        return self._session.link().list_connections(self._ref)
 
     # --- metadata ---------------------------------------------------------------------------
 
@@ -341,17 +328,7 @@ class Thing(Tagged["ThingRef"]):
             LinkException: the client is stopped.
             IOTUnknown: the thing was deleted.
         """
-        transport = self._client._link()
-        ref = self._ref
-
-        def apply(
-            labels: dict[str, str],
-            descriptions: dict[str, str],
-            location: tuple[float, float] | None,
-        ) -> None:
-            self._client._link().write_meta(ref, labels, descriptions, location)
-
-        return ThingMeta(transport.read_meta(ref), apply)
+        return self._editor(ThingMeta, with_location=True)
 
     def set_public(self, public: bool = True) -> None:
         """Make the thing public (search finds it, other agents follow it) or private.
@@ -365,7 +342,7 @@ class Thing(Tagged["ThingRef"]):
         """
         if not isinstance(public, bool):
             raise TypeError(f"public must be a bool, got {public!r}")
-        self._client._link().set_public(self._ref, public)
+        self._session.link().set_public(self._ref, public)
 
     @property
     def public(self) -> bool:
@@ -374,7 +351,7 @@ class Thing(Tagged["ThingRef"]):
         Raises:
             LinkException: the client is stopped.
         """
-        return self._client._link().read_meta(self._ref).public
+        return self._session.link().read_meta(self._ref).public
 
     def describe(self) -> dict[str, Any] | None:
         """Return ``client.describe(self)``.
@@ -385,4 +362,4 @@ class Thing(Tagged["ThingRef"]):
         Raises:
             LinkException: the client is stopped.
         """
-        return self._client.describe(self)
+        return describe(self._session, self)

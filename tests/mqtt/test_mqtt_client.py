@@ -424,7 +424,7 @@ def test_group_follow_each_value_reaches_exactly_one_follower(
                 me = worker.create_thing("me")
                 # Thing.follow(..., group=) is wired in the API layer separately; the transport
                 # call below is what it does.
-                worker._link().subscribe(me._ref, FEED, feed.guid, inbox, group="pool")  # type: ignore[attr-defined, call-arg]
+                worker._session.link().subscribe(me._ref, FEED, feed.guid, inbox, group="pool")  # type: ignore[attr-defined, call-arg]
             total = 300
             for n in range(total):
                 feed.share({"n": n})
@@ -571,7 +571,7 @@ def test_stop_from_a_callback_while_another_thread_stops_the_client(
 
     def callback(args: dict[str, Any]) -> None:
         entered.set()
-        wait_for(lambda: client._t is None, 5)  # the other thread is inside stop() now
+        wait_for(lambda: client._session.live is None, 5)  # the other thread is inside stop() now
         began = time.monotonic()
         client.stop()
         took.append(time.monotonic() - began)
