@@ -866,7 +866,7 @@ def test_a_runner_whose_client_failed_for_good_runs_again_with_a_new_one() -> No
         def main(self) -> None:
             runs.append(repr(self.client.failure))
             if len(runs) == 1:
-                self.client._failed(_taken_over())  # as the MQTT transport reports it
+                self.client._life.dispatcher.fail(_taken_over())  # as the MQTT transport reports it
                 self.wait_for_shutdown(5)
 
     runner = Agent(config=f"local://rerun-{uuid.uuid4().hex[:8]}?agent=a")

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import importlib
-import logging
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
 from iotic_app._config import AgentConfig, ConfigLike
 from iotic_app.client import _lookup
 from iotic_app.client._check import check_callback, check_id, check_page
-from iotic_app.client._dispatch import DEFAULT_QUEUE_LIMIT, Dispatcher
+from iotic_app.client._dispatch import DEFAULT_QUEUE_LIMIT
+from iotic_app.client._lifecycle import FailureListener, Lifecycle
 from iotic_app.client._session import Callback, Session
 from iotic_app.client._thing import Thing
 from iotic_app.transports._protocol import Transport
 
 __all__ = ["Client"]
-
-logger = logging.getLogger("iotic_app.client")
-
-FailureListener = Callable[[BaseException], None]
 
 # scheme -> "module:class" of its transport, imported only when a client of that scheme is made
 # (so the MQTT library is not imported for local:// clients). Issue 4 adds "mqtt" and "mqtts".
@@ -40,20 +35,6 @@ def _make_transport(config: AgentConfig) -> Transport:
     factory = getattr(importlib.import_module(module_name), class_name)
     transport: Transport = factory(config)
     return transport
-
-
-class _ClientSink(Dispatcher):
-    """The client's dispatcher, which is also where its transport reports a failure for good."""
-
-    __slots__ = ("_on_fail",)
-
-    def __init__(self, name: str, queue_limit: int, on_fail: FailureListener) -> None:
-        super().__init__(name, queue_limit)
-        self._on_fail = on_fail
-
-    def fail(self, exc: BaseException) -> None:
-        """The transport failed for good with *exc*; never blocks, never runs user code."""
-        self._on_fail(exc)
 
 
 class Client:
@@ -101,14 +82,9 @@ class Client:
             if "queue_limit" in self.config.options
             else DEFAULT_QUEUE_LIMIT
         )
-        self._dispatcher = _ClientSink(f"iotic_app-{self.config.agent_id}", limit, self._failed)
         # what the model objects use; its `live` is the started transport, None while stopped
         self._session = Session(self.config.agent_id)
-        self._state_lock = threading.RLock()
-        self._asked: str | None = None  # "stop"/"close" asked from a callback while busy
-        self._failure: BaseException | None = None
-        self._failure_listeners: list[FailureListener] = []
-        self._failure_lock = threading.Lock()
+        self._life = Lifecycle(self._transport, self._session, limit)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -124,17 +100,7 @@ class Client:
             LinkException: the space cannot be reached.
             SessionTakenOver: the client failed for good earlier (see :attr:`failure`).
         """
-        with self._state_lock:
-            self._asked = None
-            if self._session.live is None:
-                self._dispatcher.start()
-                try:
-                    self._transport.start(self._dispatcher)
-                except BaseException:
-                    self._dispatcher.stop()
-                    raise
-                self._session.live = self._transport
-            self._carry_out_asked()
+        self._life.start()
 
     def stop(self) -> None:
         """Disconnect and stop callbacks (idempotent; safe from any thread, a callback included).
@@ -144,7 +110,7 @@ class Client:
         stops the client, it asks that thread to stop the client and returns at once (waiting
         would deadlock: a stop waits for the running callback).
         """
-        self._lifecycle("stop")
+        self._life.ask("stop")
 
     def close(self) -> None:
         """Stop, then release everything the client holds: its outbox files, threads and
@@ -153,60 +119,12 @@ class Client:
         Things, follows and controls stay: a later :meth:`start` opens what is needed again, so
         a runner may run the same client again.
         """
-        self._lifecycle("close")
-
-    def _lifecycle(self, what: str) -> None:
-        lock = self._state_lock
-        if self._dispatcher.in_worker():
-            if not lock.acquire(blocking=False):
-                # another thread is starting or stopping the client (and a stop joins this
-                # worker): leave the request to it, and return so that the callback can end
-                if what == "close" or self._asked is None:
-                    self._asked = what
-                return
-        else:
-            lock.acquire()
-        try:
-            self._asked = what
-            self._carry_out_asked()
-        finally:
-            lock.release()
-
-    def _carry_out_asked(self) -> None:
-        """Stop (and close) as asked, under the state lock."""
-        asked, self._asked = self._asked, None
-        if asked is None:
-            return
-        transport = self._session.live
-        self._session.live = None
-        try:
-            if transport is not None:
-                self._transport.stop()
-        finally:
-            self._dispatcher.stop()
-            if asked == "close":
-                if self._dispatcher.in_worker():
-                    # a callback closes its client: the delivery around it still records what
-                    # it delivered, so release the files once the worker has finished
-                    threading.Thread(
-                        target=self._close_after,
-                        args=(threading.current_thread(),),
-                        name=f"iotic_app-close-{self.agent_id}",
-                        daemon=True,
-                    ).start()
-                else:
-                    self._transport.close()
-
-    def _close_after(self, worker: threading.Thread) -> None:
-        worker.join()
-        with self._state_lock:
-            if self._session.live is None:  # not started again meanwhile
-                self._transport.close()
+        self._life.ask("close")
 
     @property
     def failure(self) -> BaseException | None:
         """What made the client fail for good (e.g. ``SessionTakenOver``), or None."""
-        return self._failure
+        return self._life.failure
 
     def add_failure_listener(self, listener: FailureListener) -> None:
         """Call *listener* with the exception once the client fails for good.
@@ -224,40 +142,7 @@ class Client:
         """
         if not callable(listener):
             raise TypeError(f"listener must be callable, got {listener!r}")
-        with self._failure_lock:
-            failure = self._failure
-            if failure is None:
-                self._failure_listeners.append(listener)
-                return
-        self._call_listener(listener, failure)
-
-    def _failed(self, exc: BaseException) -> None:
-        """The transport failed for good (any thread, often the network's): keep *exc* and
-        call the listeners on a thread of the client's own."""
-        with self._failure_lock:
-            if self._failure is not None:
-                return
-            self._failure = exc
-            listeners, self._failure_listeners = self._failure_listeners, []
-        if listeners:
-            threading.Thread(
-                target=self._report_failure,
-                args=(listeners, exc),
-                name=f"iotic_app-failed-{self.agent_id}",
-                daemon=True,
-            ).start()
-
-    def _report_failure(self, listeners: list[FailureListener], exc: BaseException) -> None:
-        for listener in listeners:
-            self._call_listener(listener, exc)
-
-    def _call_listener(self, listener: FailureListener, exc: BaseException) -> None:
-        try:
-            listener(exc)
-        except Exception:
-            logger.exception(
-                "client of agent %r: a failure listener (%r) raised", self.agent_id, listener
-            )
+        self._life.add_failure_listener(listener)
 
     def in_callback(self) -> bool:
         """Whether the calling thread is this client's callback worker (a callback is running).
@@ -265,7 +150,7 @@ class Client:
         ``ThingRunner.stop()`` asks it, so that a callback that stops the run does not wait
         for the run, which waits for the callback to return.
         """
-        return self._dispatcher.in_worker()
+        return self._life.dispatcher.in_worker()
 
     @property
     def outbox_depth(self) -> int | None:
@@ -285,7 +170,7 @@ class Client:
         both transports: items dropped while the client was stopped (``queue_limit``). Each
         loss is also logged as a warning.
         """
-        return self._dispatcher.dropped_total + self._transport.values_missed()
+        return self._life.dispatcher.dropped_total + self._transport.values_missed()
 
     def is_connected(self) -> bool:
         """Whether the client is started and its link is up.
