@@ -13,7 +13,8 @@ from iotic_app.client._check import (
 )
 from iotic_app.client._lookup import describe
 from iotic_app.client._meta import Tagged, ThingMeta
-from iotic_app.client._points import Control, Feed, RemoteControl, RemoteFeed
+from iotic_app.client._points import Control, Feed
+from iotic_app.client._remotes import RemoteControl, RemoteFeed
 from iotic_app.client._session import Callback, Session
 from iotic_app.exceptions import IOTUnknown
 from iotic_app.transports._protocol import CONTROL, FEED, PointKind, ThingRef

@@ -6,9 +6,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from iotic_app.datatypes import decode_value, encode_value
-from iotic_app.transports._protocol import ValueSpec
+from iotic_app.transports._protocol import Transport, ValueSpec
 
-__all__ = ["PointDataObject", "Value", "Values"]
+__all__ = ["MUTABLE", "PointDataObject", "Value", "Values", "parse"]
+
+MUTABLE = (dict, list)
+"""The types of data that user code gets a private copy of (the rest is immutable)."""
 
 
 class Value:
@@ -189,3 +192,19 @@ class PointDataObject:
     def __repr__(self) -> str:
         """Show the values."""
         return f"PointDataObject({self.values!r})"
+
+
+def parse(
+    transport: Transport | None, guid: str, data: Any, mime: str | None
+) -> PointDataObject | None:
+    """Return *data* parsed by the values point *guid* declares, for a ``callback_parsed``.
+
+    Returns:
+        The parsed data; None when it cannot be parsed (it has a mime type or is not a dict)
+        or *transport* is None (the client stopped).
+    """
+    if mime is not None or not isinstance(data, dict):
+        return None
+    if transport is None:
+        return None
+    return PointDataObject(transport.values(guid), data)

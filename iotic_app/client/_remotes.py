@@ -1,0 +1,190 @@
+"""Remote points: the feeds the agent's things follow and the controls they are attached to."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from iotic_app.client._check import check_int, check_timeout, encode_payload
+from iotic_app.client._session import Callback, Session
+from iotic_app.client._values import MUTABLE, PointDataObject, parse
+from iotic_app.transports._protocol import Sample, TellResult, copy_data
+
+if TYPE_CHECKING:
+    from iotic_app.client._thing import Thing
+
+__all__ = ["RemoteControl", "RemoteFeed"]
+
+logger = logging.getLogger("iotic_app.client")
+
+
+class _Remote:
+    """What follows and attaches have in common: the thing, the remote guid, the subscription."""
+
+    __slots__ = ("_active", "_session", "guid", "subid", "thing")
+
+    def __init__(self, session: Session, thing: Thing) -> None:
+        self._session = session
+        self.thing = thing
+        self._active = True
+        self.guid = ""
+        self.subid = ""
+
+    def _silence(self) -> None:
+        """Deliver nothing more: the follow was removed or replaced (see ``Session``)."""
+        self._active = False
+
+    def get_template(self) -> PointDataObject:
+        """Return a template of the remote point's declared values.
+
+        For a feed, to parse its data by hand; for a control, to fill in, then ask or tell.
+
+        Returns:
+            The template.
+
+        Raises:
+            LinkException: the client is stopped.
+        """
+        return PointDataObject(self._session.link().values(self.guid))
+
+    def __repr__(self) -> str:
+        """Show guid and subscription id."""
+        return f"{type(self).__name__}(guid={self.guid!r}, subid={self.subid!r})"
+
+
+class RemoteFeed(_Remote):
+    """A feed this agent's thing follows: data arrives at the follow's callback."""
+
+    __slots__ = ("_callback", "_callback_parsed")
+
+    def __init__(
+        self,
+        session: Session,
+        thing: Thing,
+        callback: Callback | None,
+        callback_parsed: Callback | None,
+    ) -> None:
+        """Make the follow's receiver (the transport fills in *guid* and *subid*).
+
+        Use ``thing.follow`` instead.
+
+        Args:
+            session: The client's session.
+            thing: The following thing.
+            callback: Called with ``{'data', 'mime', 'pid', 'time'}``.
+            callback_parsed: Called with the same plus ``'parsed'``.
+        """
+        super().__init__(session, thing)
+        self._callback = callback
+        self._callback_parsed = callback_parsed
+
+    def _deliver(self, sample: Sample) -> None:
+        if not self._active:
+            return
+        data, mime, time = sample
+        if type(data) in MUTABLE:
+            data = copy_data(data)
+        callback, parsed_cb = self._callback, self._callback_parsed
+        if callback is None and parsed_cb is None:
+            session = self._session
+            callback, parsed_cb = session.catchall_feed, session.catchall_feed_parsed
+        args = {"data": data, "mime": mime, "pid": self.guid, "time": time}
+        if parsed_cb is not None:
+            parsed = parse(self._session.live, self.guid, data, mime)
+            if parsed is not None:
+                args["parsed"] = parsed
+                parsed_cb(args)
+                return
+            if callback is None:
+                logger.warning(
+                    "feed %s: data (mime %r) cannot be parsed and no plain callback is set",
+                    self.guid,
+                    mime,
+                )
+                return
+        if callback is not None:
+            callback(args)
+
+    def get_recent(self, count: int) -> list[dict[str, Any]]:
+        """Return up to *count* of the feed's latest samples, oldest first.
+
+        The feed keeps as many as its ``save_recent`` says (the last one always).
+
+        Args:
+            count: How many, at least 1.
+
+        Returns:
+            ``[{'data', 'mime', 'time'}, ...]``.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the feed is gone.
+            TypeError, ValueError: *count* is not a positive int.
+        """
+        check_int("count", count, 1)
+        samples = self._session.link().recent(self.guid, count)
+        return [
+            {"data": copy_data(data) if type(data) in MUTABLE else data, "mime": mime, "time": t}
+            for data, mime, t in samples
+        ]
+
+    def get_last(self) -> dict[str, Any] | None:
+        """Return the feed's last sample, or None when nothing was shared yet.
+
+        Returns:
+            ``{'data', 'mime', 'time'}`` or None.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the feed is gone.
+        """
+        recent = self.get_recent(1)
+        return recent[-1] if recent else None
+
+
+class RemoteControl(_Remote):
+    """A control this agent's thing is attached to: ask or tell it."""
+
+    __slots__ = ()
+
+    def _deliver(self, item: Any) -> None:
+        """Attachments receive nothing; present so the object can be a transport token."""
+
+    def ask(self, data: Any, mime: str | None = None) -> None:
+        """Send a request and do not wait for any answer (fire and forget).
+
+        Args:
+            data: As for ``Feed.share``: JSON-like data, bytes with *mime*, or a template.
+            mime: The mime type of bytes data.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the control is gone.
+            TypeError, ValueError: *data* or *mime* is not valid.
+        """
+        transport = self._session.link()
+        payload, mime = encode_payload(data, mime)
+        transport.ask(self.guid, self.subid, payload, mime)
+
+    def tell(self, data: Any, timeout: float = 10, mime: str | None = None) -> TellResult:
+        """Send a request and wait for the control's owner to confirm it.
+
+        Args:
+            data: As for ``Feed.share``: JSON-like data, bytes with *mime*, or a template.
+            timeout: How long to wait for the confirmation, in seconds.
+            mime: The mime type of bytes data.
+
+        Returns:
+            True when the control confirmed success; ``'failed'`` when it reported failure (or
+            its callback raised), ``'timeout'`` when no confirmation came in *timeout*,
+            ``'unreachable'`` when the control's agent is not connected.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the control is gone.
+            TypeError, ValueError: an argument is not valid.
+        """
+        seconds = check_timeout("timeout", timeout)
+        transport = self._session.link()
+        payload, mime = encode_payload(data, mime)
+        return transport.tell(self.guid, self.subid, payload, mime, seconds)
