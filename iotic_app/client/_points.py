@@ -16,7 +16,7 @@ from iotic_app.client._check import (
 )
 from iotic_app.client._meta import PointMeta, Tagged
 from iotic_app.client._session import Callback, Session
-from iotic_app.client._values import MUTABLE, PointDataObject, parse
+from iotic_app.client._values import MUTABLE, PointDataObject, call_parsed
 from iotic_app.datatypes import check_vtype
 from iotic_app.transports._protocol import (
     CONTROL,
@@ -226,12 +226,10 @@ class Control(_OwnPoint):
         if callback is None and parsed_cb is None:
             callback, parsed_cb = session.catchall_control, session.catchall_control_parsed
         try:
-            if parsed_cb is not None:
-                parsed = parse(session.live, self._ref.guid, data, request.mime)
-                if parsed is not None:
-                    args["parsed"] = parsed
-                    parsed_cb(args)
-                    return
+            if parsed_cb is not None and call_parsed(
+                parsed_cb, args, session.live, self._ref.guid, data, request.mime
+            ):
+                return
             if callback is None:
                 logger.warning(
                     "control %r of thing %r got a request but has no callback that takes it",

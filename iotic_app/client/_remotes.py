@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from iotic_app.client._check import check_int, check_timeout, encode_payload
 from iotic_app.client._session import Callback, Session
-from iotic_app.client._values import MUTABLE, PointDataObject, parse
+from iotic_app.client._values import MUTABLE, PointDataObject, call_parsed
 from iotic_app.transports._protocol import Sample, TellResult, copy_data
 
 if TYPE_CHECKING:
@@ -89,21 +89,18 @@ class RemoteFeed(_Remote):
             session = self._session
             callback, parsed_cb = session.catchall_feed, session.catchall_feed_parsed
         args = {"data": data, "mime": mime, "pid": self.guid, "time": time}
-        if parsed_cb is not None:
-            parsed = parse(self._session.live, self.guid, data, mime)
-            if parsed is not None:
-                args["parsed"] = parsed
-                parsed_cb(args)
-                return
-            if callback is None:
-                logger.warning(
-                    "feed %s: data (mime %r) cannot be parsed and no plain callback is set",
-                    self.guid,
-                    mime,
-                )
-                return
+        if parsed_cb is not None and call_parsed(
+            parsed_cb, args, self._session.live, self.guid, data, mime
+        ):
+            return
         if callback is not None:
             callback(args)
+        elif parsed_cb is not None:
+            logger.warning(
+                "feed %s: data (mime %r) cannot be parsed and no plain callback is set",
+                self.guid,
+                mime,
+            )
 
     def get_recent(self, count: int) -> list[dict[str, Any]]:
         """Return up to *count* of the feed's latest samples, oldest first.

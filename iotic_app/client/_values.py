@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from iotic_app.datatypes import decode_value, encode_value
 from iotic_app.transports._protocol import Transport, ValueSpec
 
-__all__ = ["MUTABLE", "PointDataObject", "Value", "Values", "parse"]
+__all__ = ["MUTABLE", "PointDataObject", "Value", "Values", "call_parsed", "parse"]
 
 MUTABLE = (dict, list)
 """The types of data that user code gets a private copy of (the rest is immutable)."""
@@ -208,3 +208,21 @@ def parse(
     if transport is None:
         return None
     return PointDataObject(transport.values(guid), data)
+
+
+def call_parsed(
+    callback: Callable[[dict[str, Any]], Any],
+    args: dict[str, Any],
+    transport: Transport | None,
+    guid: str,
+    data: Any,
+    mime: str | None,
+) -> bool:
+    """Call a ``callback_parsed`` with *args* plus ``'parsed'`` if *data* parses (see
+    :func:`parse`); return whether it was called."""
+    parsed = parse(transport, guid, data, mime)
+    if parsed is None:
+        return False
+    args["parsed"] = parsed
+    callback(args)
+    return True
