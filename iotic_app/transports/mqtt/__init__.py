@@ -31,7 +31,7 @@
 #   _recent.py      get_recent from the broker's retained copies
 #   _sender.py, _outbox.py   shares: the durable outbox and the thread that sends it
 #   _catalogue.py   all things the broker retains (search, describe)
-#   _conn.py        one paho connection; the client-id registry
+#   _conn.py        one paho connection: made, its failures explained; the client-id registry
 #   _handles.py, _wire.py, _settings.py   handles, payload formats, settings
 #
 # Topics (``ROOT`` is ``iotic`` unless the ``root`` option says otherwise; lids and pids are

@@ -1,4 +1,4 @@
-"""One MQTT connection, session claims and the client-id registry (no transport state)."""
+"""One paho connection: made, its failures explained; session claims; the client-id registry."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ __all__ = [
     "new_paho",
     "release_client_id",
     "take_client_id",
+    "tls_hint",
     "too_many_files",
     "unselectable_fd",
 ]
@@ -68,6 +69,21 @@ def too_many_files(agent_id: str, fd: int) -> str:
         f"{SELECT_LIMIT} only; this process has too many files or sockets open (clients "
         "no longer used can be closed with client.close())"
     )
+
+
+def tls_hint(error: str, where: str) -> str:
+    """A likely cause of the TLS failure *error* (ssl's message), for the LinkException."""
+    text = error.lower()
+    if "verify failed" in text:
+        return " (check ca_file: it must hold the CA that signed the broker's certificate)"
+    if "certificate" in text or "unknown ca" in text or "alert" in text:
+        return (
+            " (the broker refused the client certificate: check cert_file and key_file, and "
+            "that the broker trusts the CA that signed them)"
+        )
+    if any(word in text for word in ("wrong version", "reset", "eof", "record", "packet")):
+        return f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port)"
+    return ""
 
 
 def new_paho(settings: MqttSettings, client_id: str, will: str | None) -> mqtt.Client:

@@ -23,6 +23,7 @@ from iotic_app.transports.mqtt._conn import (
     Conn,
     close_sockets_of,
     new_paho,
+    tls_hint,
     too_many_files,
     unselectable_fd,
 )
@@ -221,13 +222,13 @@ class Supervisor:
                 close_sockets_of(exc)
                 raise LinkException(
                     f"agent {agent_id!r}: TLS handshake with {where} failed: {exc}"
-                    f"{_tls_hint(str(exc), where)}"
+                    f"{tls_hint(str(exc), where)}"
                 ) from None
             except OSError as exc:
                 close_sockets_of(exc)
                 hint = ""
                 if s.tls and isinstance(exc, ConnectionResetError):
-                    hint = _tls_hint("reset", where)
+                    hint = tls_hint("reset", where)
                 raise LinkException(
                     f"agent {agent_id!r}: cannot connect to the MQTT broker at {where}: {exc}{hint}"
                 ) from exc
@@ -395,18 +396,3 @@ class Supervisor:
                 continue
             self.reconnects += 1
             failures = 0
-
-
-def _tls_hint(error: str, where: str) -> str:
-    """A likely cause of the TLS failure *error* (ssl's message), for the LinkException."""
-    text = error.lower()
-    if "verify failed" in text:
-        return " (check ca_file: it must hold the CA that signed the broker's certificate)"
-    if "certificate" in text or "unknown ca" in text or "alert" in text:
-        return (
-            " (the broker refused the client certificate: check cert_file and key_file, and "
-            "that the broker trusts the CA that signed them)"
-        )
-    if any(word in text for word in ("wrong version", "reset", "eof", "record", "packet")):
-        return f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port)"
-    return ""
