@@ -122,7 +122,7 @@ def test_values_for_a_follow_no_run_makes_again_are_released_and_logged(
             feed_a.share({"n": n})
         feed_b.share({"n": 0})
         other.wait_for(0)
-        assert not transport._unrouted  # type: ignore[attr-defined]
+        assert not transport.held()  # type: ignore[attr-defined]
         assert transport.values_released == 30  # type: ignore[attr-defined]
         assert second.values_missed == 0
 
@@ -137,7 +137,7 @@ def test_a_run_that_follows_again_in_time_gets_the_held_values_first(
         feed_a.share({"n": n})
     with Client(url_for(stock_broker, "follower", tmp_path)) as second:
         transport = second._transport
-        eventually(lambda: len(transport._unrouted.get(_topic("a")).items) >= 20)  # type: ignore[attr-defined, union-attr]
+        eventually(lambda: transport.held().get(_topic("a"), 0) >= 20)  # type: ignore[attr-defined]
         numbers = Numbers()
         second.get_thing("display").follow(feed_a.guid, callback=numbers)
         feed_a.share({"n": 50})
@@ -156,7 +156,7 @@ def test_values_that_arrive_with_the_retain_flag_are_delivered_once_in_order(
     with Client(url_for(stock_broker, "follower", tmp_path)) as follower:
         numbers = Numbers()
         follower.create_thing("display").follow(feed_a.guid, callback=numbers)
-        conn = follower._transport._conn  # type: ignore[attr-defined]
+        conn = follower._transport.conn  # type: ignore[attr-defined]
         # (Mosquitto keeps the options of a subscription made again: use another filter)
         _, mid = conn.paho.unsubscribe(_topic("a"))
         assert conn.result(mid, PATIENCE) is not None

@@ -253,7 +253,7 @@ def test_a_stale_claim_brought_back_by_a_broker_restart_is_not_a_takeover(
         writer.connect(host, int(port))
         writer.loop_start()
         since = time.time()
-        writer.publish(transport._session_topic, stale, qos=1, retain=True).wait_for_publish(5)
+        writer.publish(transport.session_topic, stale, qos=1, retain=True).wait_for_publish(5)
         writer.disconnect()
         writer.loop_stop()
         saved = own_broker.directory / "broker.db"
@@ -283,7 +283,7 @@ def test_session_taken_over_stops_the_first_clearly(
         with pytest.raises(SessionTakenOver, match="one process per agent"):
             client.create_thing("t")
         # it does not fight back: it stopped reconnecting, the second process holds the claim
-        assert client._transport._stopping.is_set()  # type: ignore[attr-defined]
+        assert client._transport.is_stopping()  # type: ignore[attr-defined]
         assert second.process.poll() is None
         claim = subprocess.run(
             [

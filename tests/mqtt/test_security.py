@@ -333,7 +333,7 @@ def test_another_user_with_the_agents_client_id_does_not_stop_it(
         feed = alice.create_thing("lamp").create_feed("level")
         alice.create_thing("me").follow(feed.guid, callback=inbox)
         transport: Any = alice._transport
-        pushed_off = transport._conn
+        pushed_off = transport.conn
         with caplog.at_level(logging.INFO, logger="iotic_app.mqtt"):
             with pytest.raises(IOTAccessDenied):
                 mallory.start()
@@ -341,9 +341,9 @@ def test_another_user_with_the_agents_client_id_does_not_stop_it(
             # (0x8E; EMQX and HiveMQ send it, Mosquitto 2.0.11 mostly just closes the socket).
             # That reason alone is no takeover either.
             taken_over = ReasonCode(PacketTypes.DISCONNECT, identifier=0x8E)
-            transport._on_disconnect(pushed_off, taken_over)
+            pushed_off.paho.on_disconnect(pushed_off.paho, None, None, taken_over, None)
             wait_until(lambda: transport.reconnects >= 1 and alice.is_connected())
-        assert not transport._stopping.is_set()
+        assert not transport.is_stopping()
         feed.share("still here")
         inbox.wait_for("still here")
         assert alice.create_thing("other").lid == "other"
@@ -425,7 +425,7 @@ def test_a_flood_of_requests_is_refused_past_the_bound_and_memory_stays_bounded(
     """Requests are acknowledged on arrival, so the broker does not hold them back: while
     alice's control callback is busy, bob's flood is refused past REQUESTS_WAITING (logged, a
     tell answered "failed"), and once the callback is free again her control works as before."""
-    from iotic_app.transports.mqtt import _transport as _mqtt
+    from iotic_app.transports.mqtt import _requests as _mqtt
 
     monkeypatch.setattr(_mqtt, "REQUESTS_WAITING", 5)
     release = threading.Event()

@@ -1,15 +1,20 @@
-"""One MQTT connection, session claims and the client-id registry (no transport state)."""
+"""One paho connection: made, its failures explained; session claims; the client-id registry."""
 
 from __future__ import annotations
 
 import json
 import logging
 import socket
+import ssl
 import sys
 import threading
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+if TYPE_CHECKING:
+    from iotic_app.transports.mqtt._settings import MqttSettings
 
 __all__ = [
     "DENIED",
@@ -19,8 +24,11 @@ __all__ = [
     "Conn",
     "close_side",
     "close_sockets_of",
+    "new_paho",
     "release_client_id",
     "take_client_id",
+    "tls_hint",
+    "too_many_files",
     "unselectable_fd",
 ]
 
@@ -51,6 +59,62 @@ def unselectable_fd(paho: mqtt.Client) -> int | None:
     socks = (paho.socket(), getattr(paho, "_sockpairR", None))
     high = max((s.fileno() for s in socks if isinstance(s, socket.socket)), default=-1)
     return high if high >= SELECT_LIMIT else None
+
+
+def too_many_files(agent_id: str, fd: int) -> str:
+    """What to say when a connection got descriptor *fd*, which select() cannot take."""
+    return (
+        f"agent {agent_id!r}: cannot use a connection to the MQTT broker: it got file "
+        f"descriptor {fd}, and paho-mqtt's network loop (select()) takes descriptors below "
+        f"{SELECT_LIMIT} only; this process has too many files or sockets open (clients "
+        "no longer used can be closed with client.close())"
+    )
+
+
+def tls_hint(error: str, where: str) -> str:
+    """A likely cause of the TLS failure *error* (ssl's message), for the LinkException."""
+    text = error.lower()
+    if "verify failed" in text:
+        return " (check ca_file: it must hold the CA that signed the broker's certificate)"
+    if "certificate" in text or "unknown ca" in text or "alert" in text:
+        return (
+            " (the broker refused the client certificate: check cert_file and key_file, and "
+            "that the broker trusts the CA that signed them)"
+        )
+    if any(word in text for word in ("wrong version", "reset", "eof", "record", "packet")):
+        return f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port)"
+    return ""
+
+
+def new_paho(settings: MqttSettings, client_id: str, will: str | None) -> mqtt.Client:
+    """A paho client for *settings* as *client_id* (manual acks, no reconnects of its own);
+    with *will*, its will is "offline" retained on that topic (the agent's own connection)."""
+    s = settings
+    v5 = s.protocol == mqtt.MQTTv5
+    paho = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=None if v5 else False,
+        protocol=MQTTProtocolVersion(s.protocol),
+        reconnect_on_failure=False,
+        manual_ack=True,
+    )
+    paho.connect_timeout = s.connect_timeout
+    paho.max_inflight_messages_set(0)
+    paho.max_queued_messages_set(0)
+    if s.username is not None:
+        paho.username_pw_set(s.username, s.password)
+    if s.tls:
+        paho.tls_set(
+            ca_certs=s.ca_file,
+            certfile=s.cert_file,
+            keyfile=s.key_file,
+            cert_reqs=ssl.CERT_REQUIRED,
+        )
+    if will is not None:
+        paho.will_set(will, b"offline", qos=1, retain=True)
+    paho.suppress_exceptions = True
+    return paho
 
 
 class Claim(NamedTuple):

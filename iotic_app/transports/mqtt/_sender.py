@@ -32,9 +32,10 @@ from typing import Any, Protocol
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from iotic_app.exceptions import IOTUnknown, SessionTakenOver
+from iotic_app.exceptions import IOTUnknown
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._outbox import Outbox
+from iotic_app.transports.mqtt._session import taken_over_error
 from iotic_app.transports.mqtt._wire import encode_sample, from_json, to_json
 
 __all__ = ["Link", "Sender"]
@@ -94,10 +95,7 @@ class Sender:
         """
         opened = self.opened
         if opened is not None and opened.closed and self._release:
-            raise SessionTakenOver(
-                f"agent {self.agent_id!r}: another process took this MQTT session over "
-                "(and the outbox with it); run one process per agent name"
-            )
+            raise taken_over_error(self.agent_id, " (and the outbox with it)")
         return opened if opened is not None else self.open()
 
     def open(self) -> Outbox:

@@ -1,0 +1,42 @@
+"""The agent's MQTT settings and the topic names of its own (the client id is settled at start)."""
+
+from __future__ import annotations
+
+import attrs
+
+from iotic_app._config import AgentConfig
+from iotic_app.transports.mqtt._settings import MqttSettings
+from iotic_app.transports.mqtt._wire import seg
+
+__all__ = ["Names"]
+
+
+class Names:
+    """Who the agent is on the broker: its settings, and the topics every part of the
+    transport uses (``reply`` and ``session`` name the client id, known once started)."""
+
+    __slots__ = ("agent_id", "base", "levels", "reply", "root", "session", "settings", "status")
+
+    def __init__(self, config: AgentConfig) -> None:
+        """Check *config*'s MQTT settings (``ValueError`` when one is not valid)."""
+        self.agent_id = config.agent_id
+        self.settings = MqttSettings.from_config(config)
+        self.root = self.settings.root
+        self.levels = self.root.count("/")  # a topic's levels beyond the root's
+        self.base = f"{self.root}/{seg(self.agent_id)}"
+        self.status = f"{self.base}/_status"
+        self.reply = ""
+        self.session = ""
+
+    def use_client_id(self, cid: str) -> bool:
+        """Take *cid* as the MQTT client id (it names the reply and session topics).
+
+        Returns:
+            Whether it differs from the client id the settings had.
+        """
+        changed = cid != self.settings.client_id
+        if changed:
+            self.settings = attrs.evolve(self.settings, client_id=cid)
+        self.reply = f"{self.root}/_reply/{seg(cid)}"
+        self.session = f"{self.base}/_session/{seg(cid)}"
+        return changed

@@ -1,0 +1,194 @@
+"""The agent's claim on its MQTT session, read and made on short-lived side connections."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import threading
+import uuid
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.reasoncodes import ReasonCode
+
+from iotic_app.exceptions import LinkException, SessionTakenOver
+from iotic_app.transports.mqtt._conn import (
+    Claim,
+    close_side,
+    close_sockets_of,
+    new_paho,
+    too_many_files,
+    unselectable_fd,
+)
+from iotic_app.transports.mqtt._names import Names
+from iotic_app.transports.mqtt._wire import seg
+
+__all__ = ["Session", "taken_over_error"]
+
+
+def taken_over_error(agent_id: str, detail: str = "") -> SessionTakenOver:
+    """The error of a client of *agent_id* whose session another process took over (*detail*
+    says what went with it)."""
+    return SessionTakenOver(
+        f"agent {agent_id!r}: another process took this MQTT session over{detail}; "
+        "run one process per agent name"
+    )
+
+
+class Session:
+    """This process's claim on the agent's session: it claims the session before connecting,
+    reads the claim there is before reconnecting, and knows when another process took over."""
+
+    def __init__(self, names: Names, stopping: threading.Event) -> None:
+        """Start unclaimed; *stopping* ends every wait of a side connection."""
+        self._names = names
+        self._stopping = stopping
+        self._instance = uuid.uuid4().hex  # this process's claim on the agent's session
+        # Claims count up: a takeover claims one more than the claim it found, so a claim
+        # that a broker restarted from an older snapshot brings back is told apart as stale.
+        self._generation = 0
+        #: The claim the agent's own connection read last (its subscription to the topic).
+        self.owner: Claim | None = None
+        self._lock = threading.Lock()
+        self.taken_over = False
+        self._side_waits: set[threading.Event] = set()
+
+    def claim_payload(self) -> bytes:
+        """This process's claim, as published on the session topic."""
+        claim = {"instance": self._instance, "generation": self._generation, "pid": os.getpid()}
+        return json.dumps(claim).encode()
+
+    def is_taken_over_by(self, claim: Claim | None) -> bool:
+        """Whether *claim* is another process's newer claim (an older one is stale)."""
+        if claim is None or claim.instance == self._instance:
+            return False
+        return (claim.generation, claim.instance) > (self._generation, self._instance)
+
+    def mark_taken_over(self) -> bool:
+        """Note that another process took the session over; False when that was noted before."""
+        with self._lock:
+            if self.taken_over:
+                return False
+            self.taken_over = True
+            return True
+
+    def error(self) -> SessionTakenOver:
+        """The error that calls get once the session was taken over."""
+        return taken_over_error(self._names.agent_id)
+
+    def check(self) -> None:
+        """Raise ``SessionTakenOver`` when another process took the session over."""
+        if self.taken_over:
+            raise self.error()
+
+    def wake(self) -> None:
+        """End the waits of side connections (stop() was asked)."""
+        for event in list(self._side_waits):
+            event.set()
+
+    def claim_first(self) -> None:
+        """Claim the agent's session on a connection of its own, before the session's.
+
+        Connecting with the agent's client id pushes off a process that holds the session; when
+        that one reconnects it finds this claim and stops (see ``Supervisor._bring_up``).
+        Claiming first means it finds the claim even when this process is slow to come up.
+        """
+        self.peek_claim(claim=True)
+
+    def peek_claim(self, claim: bool = False) -> Claim | None:
+        """Read the session claim on a connection of its own (not as the agent, so reading it
+        pushes nobody off); with *claim*, then claim the session there (one generation more).
+
+        Returns:
+            The claim the broker had; None when there is none or the broker cannot be reached.
+
+        Raises:
+            LinkException: with *claim*, the broker did not answer within the connect timeout
+                (or stop() was asked meanwhile).
+        """
+        names = self._names
+        s = names.settings
+        session_topic = names.session
+        cid = f"{s.client_id}~{'claim' if claim else 'peek'}-{uuid.uuid4().hex[:8]}"
+        marker_topic = f"{names.root}/_reply/{seg(cid)}"
+        read = threading.Event()  # the claim there is was read (or the link dropped)
+        claimed = threading.Event()  # our claim's PUBACK (or the link dropped)
+        found: list[Claim] = []
+        answers: list[int] = []
+
+        def on_message(msg: mqtt.MQTTMessage) -> None:
+            if msg.topic == session_topic and msg.payload and not read.is_set():
+                current = Claim.parse(bytes(msg.payload))
+                if current is not None:
+                    found.append(current)
+            elif msg.topic == marker_topic:
+                read.set()
+
+        def on_connect(c: mqtt.Client, code: ReasonCode) -> None:
+            answers.append(code.value)
+            if code.value:
+                read.set()
+                return
+            c.subscribe([(session_topic, 0), (marker_topic, 0)])
+            c.publish(marker_topic, b"peek", qos=0)
+
+        def on_disconnect() -> None:
+            read.set()
+            claimed.set()
+
+        paho = new_paho(s, cid, None)
+        paho.on_connect = lambda c, u, f, rc, p: on_connect(c, rc)
+        paho.on_message = lambda c, u, m: on_message(m)
+        paho.on_publish = lambda c, u, mid, rc, p: claimed.set()
+        paho.on_disconnect = lambda c, u, f, rc, p: on_disconnect()
+        if not self._open_side(paho):
+            return None  # with claim: the agent's connection says what is wrong, in full
+        try:
+            if not self._side_wait(read, s.connect_timeout) and claim:
+                if self._stopping.is_set():
+                    raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")
+                raise LinkException(
+                    f"agent {names.agent_id!r}: no answer from the MQTT broker at "
+                    f"{s.host}:{s.port} within {s.connect_timeout:g} s"
+                )
+            current = found[-1] if found else None
+            if claim and answers == [0]:  # the broker answers: claim one more than there is
+                self._generation = 1 if current is None else current.generation + 1
+                claimed.clear()  # the marker's on_publish (QoS 0) came before it came back
+                paho.publish(session_topic, self.claim_payload(), qos=1, retain=True)
+                self._side_wait(claimed, s.connect_timeout)
+        finally:
+            close_side(paho)
+        return current
+
+    def _open_side(self, paho: mqtt.Client) -> bool:
+        """Connect a short-lived side connection (a clean session) and start its loop.
+
+        Returns:
+            False when the broker cannot be reached (the agent's own connection says why).
+        """
+        s = self._names.settings
+        try:
+            if s.protocol == mqtt.MQTTv5:
+                paho.connect(s.host, s.port, s.keepalive, clean_start=True)
+            else:
+                paho.connect(s.host, s.port, s.keepalive)
+        except (OSError, ssl.SSLError) as exc:
+            close_sockets_of(exc)
+            return False
+        paho.loop_start()
+        fd = unselectable_fd(paho)
+        if fd is not None:
+            close_side(paho)
+            raise LinkException(too_many_files(self._names.agent_id, fd))
+        return True
+
+    def _side_wait(self, done: threading.Event, timeout: float) -> bool:
+        """Wait for a side connection's *done* (stop() ends the wait); True when it came."""
+        self._side_waits.add(done)
+        try:
+            if self._stopping.is_set():
+                return False
+            return done.wait(timeout) and not self._stopping.is_set()
+        finally:
+            self._side_waits.discard(done)

@@ -1,0 +1,398 @@
+"""Making the agent's connection and keeping it: connect, bring up, reconnect, shut down."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+
+import attrs
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from iotic_app.exceptions import LinkException, SessionTakenOver
+from iotic_app.retry import Backoff
+from iotic_app.transports._protocol import Sink
+from iotic_app.transports.mqtt._catalogue import Catalogue
+from iotic_app.transports.mqtt._conn import (
+    WINDOW,
+    Conn,
+    close_sockets_of,
+    new_paho,
+    tls_hint,
+    too_many_files,
+    unselectable_fd,
+)
+from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._link import Link
+from iotic_app.transports.mqtt._names import Names
+from iotic_app.transports.mqtt._sender import Sender
+from iotic_app.transports.mqtt._session import Session
+from iotic_app.transports.mqtt._things import Things
+
+__all__ = ["RECONNECT", "SESSION_EXPIRY", "START_RETRY", "Supervisor"]
+
+logger = logging.getLogger("iotic_app.mqtt")
+
+SESSION_EXPIRY = 7 * 24 * 3600
+# The waits before each reconnect: 25-50 ms first, doubling to at most 0.5 s, so a returning
+# broker is used again within about half a second (the runner's retry policies, on the link).
+RECONNECT = Backoff(initial=0.025, maximum=0.5, multiplier=2, jitter=0.025)
+START_RETRY = attrs.evolve(RECONNECT, max_attempts=3)  # pushed off while starting: a few tries
+
+
+class Supervisor:
+    """The agent's connection from first CONNECT to the last DISCONNECT: each attempt is
+    brought into service (subscriptions, catalogue, claim, outbox) or closed again, and a
+    thread reconnects while not stopping (see the package's design note)."""
+
+    def __init__(
+        self,
+        names: Names,
+        stopping: threading.Event,
+        link: Link,
+        session: Session,
+        sender: Sender,
+        catalogue: Catalogue,
+        things: Things,
+        deliverer: Deliverer,
+        on_message: Callable[[Conn, mqtt.MQTTMessage], None],
+    ) -> None:
+        """Connect nothing until :meth:`come_up`; *on_message* routes what comes in."""
+        self._names = names
+        self._stopping = stopping
+        self._link = link
+        self._session = session
+        self._sender = sender
+        self._catalogue = catalogue
+        self._things = things
+        self._deliverer = deliverer
+        self._on_message = on_message
+        #: Where a takeover is reported (set at start).
+        self.sink: Sink | None = None
+        self._thread: threading.Thread | None = None
+        self._attempt: Conn | None = None  # the connection being made (stop() wakes it)
+        self._status_lock = threading.Lock()  # "online" and "offline" go out in order
+        self._last_connack: int | None = None
+        #: Reconnects that brought the link back into service (for tests and diagnostics).
+        self.reconnects = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the reconnecting thread was started (and :meth:`stop` has not ended it)."""
+        return self._thread is not None
+
+    def come_up(self) -> None:
+        """Claim the session, connect and bring the connection into service, trying again
+        a few times when pushed off; then start the thread that reconnects.
+
+        Raises:
+            LinkException: no connection could be brought into service.
+        """
+        self._session.claim_first()
+        failures = 0
+        while True:
+            try:
+                self._connect(initial=True)
+                break
+            except LinkException:
+                # pushed off while coming up (the process we take over reconnected
+                # before it saw our claim): try again soon, a few times
+                failures += 1
+                delay = START_RETRY.delay(failures, 0.0)
+                if self._last_connack != 0 or delay is None or self._stopping.wait(delay):
+                    raise
+
+    def start_thread(self) -> None:
+        """Start the thread that reconnects."""
+        self._thread = threading.Thread(
+            target=self._supervise, name=f"iotic_app-mqtt-{self._names.agent_id}", daemon=True
+        )
+        self._thread.start()
+
+    def wake_attempts(self) -> None:
+        """End the waits of a connection attempt in progress (stop() was asked)."""
+        self._session.wake()
+        attempt = self._attempt
+        if attempt is not None:
+            self._link.wake(attempt)
+
+    def end_thread(self) -> Conn | None:
+        """Close the connection in service and wait for the thread (never the calling one;
+        stop() was asked: ``stopping`` is set).
+
+        Returns:
+            The connection it closed, for :meth:`close_rest`.
+        """
+        conn = self._link.conn
+        if conn is not None:
+            self.close_conn(conn, offline=True)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(self._names.settings.connect_timeout + 1)  # a blocking TCP/TLS connect
+        return conn
+
+    def close_rest(self, closed: Conn | None) -> None:
+        """Close what the thread made since :meth:`end_thread` closed *closed*; none in service."""
+        self._thread = None
+        for made in {self._link.conn, self._attempt} - {None, closed}:
+            assert made is not None
+            self.close_conn(made, offline=True)  # what the thread made meanwhile
+        self._link.serve(None)
+
+    def close_conn(self, conn: Conn, offline: bool) -> None:
+        """Say "offline" (when *offline* and the connection is up), disconnect, stop its
+        network thread and close its socket; wakes whatever waits on *conn*."""
+        paho = conn.paho
+        with conn.closing:
+            if offline and conn.connack == 0 and paho.is_connected():
+                try:
+                    with self._status_lock:
+                        info = paho.publish(self._names.status, b"offline", qos=1, retain=True)
+                    info.wait_for_publish(1.0)
+                    self._sender.lost(conn)  # the PUBACKs that came in so far
+                except (OSError, ValueError, RuntimeError):  # pragma: no cover - link just went
+                    pass
+            paho.disconnect()
+            self._link.wake(conn)
+            paho.loop_stop()
+            sock = paho.socket()
+            if isinstance(sock, socket.socket):
+                sock.close()
+
+    def _stop_taken_over(self) -> None:
+        """Another process took the session over: stop for good, say so, report it."""
+        if not self._session.mark_taken_over():
+            return
+        self._sender.release()  # before stopping: the sender lets the outbox go first
+        self._stopping.set()
+        self._sender.kick.set()
+        logger.error(
+            "agent %r: another process connected with the same agent id (%r) and took the "
+            "MQTT session over; this client stops. Run one process per agent name.",
+            self._names.agent_id,
+            self._names.settings.client_id,
+        )
+        if self.sink is not None:
+            self.sink.fail(self._session.error())
+
+    def _connect(self, initial: bool) -> None:
+        """Make one connection and bring it into service; raise LinkException on failure.
+
+        Every wait in here ends when stop() is asked (it wakes ``_attempt``); what this made is
+        closed again on any failure.
+        """
+        names = self._names
+        agent_id = names.agent_id
+        s = names.settings
+        paho = new_paho(s, s.client_id, names.status)
+        conn = Conn(paho)
+        paho.on_connect = lambda c, u, f, rc, p: self._on_connect(conn, rc, p)
+        paho.on_disconnect = lambda c, u, f, rc, p: self._on_disconnect(conn, rc)
+        on_message = self._on_message
+        paho.on_message = lambda c, u, m: on_message(conn, m)
+        on_ack = self._sender.on_ack
+        paho.on_publish = lambda c, u, mid, rc, p: on_ack(conn, mid, rc)
+        paho.on_subscribe = lambda c, u, mid, rcs, p: on_ack(conn, mid, max(rcs))
+        paho.on_unsubscribe = lambda c, u, mid, rcs, p: on_ack(conn, mid, 0)
+        errors: list[str] = []  # paho's socket errors until the CONNACK: say what went wrong
+        paho.on_log = lambda c, u, level, buf: (
+            errors.append(buf) if level == mqtt.MQTT_LOG_ERR else None
+        )
+        where = f"{s.host}:{s.port}"
+        props = None
+        if s.protocol == mqtt.MQTTv5:
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            props.SessionExpiryInterval = SESSION_EXPIRY
+        self._last_connack = None
+        self._attempt = conn
+        try:
+            if self._stopping.is_set() and not initial:
+                raise LinkException(f"agent {agent_id!r}: stopped while connecting")
+            try:
+                if props is not None:
+                    paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
+                else:  # 3.1.1: clean_session=False was given to the client
+                    paho.connect(s.host, s.port, s.keepalive)
+            except ssl.SSLError as exc:
+                close_sockets_of(exc)
+                raise LinkException(
+                    f"agent {agent_id!r}: TLS handshake with {where} failed: {exc}"
+                    f"{tls_hint(str(exc), where)}"
+                ) from None
+            except OSError as exc:
+                close_sockets_of(exc)
+                hint = ""
+                if s.tls and isinstance(exc, ConnectionResetError):
+                    hint = tls_hint("reset", where)
+                raise LinkException(
+                    f"agent {agent_id!r}: cannot connect to the MQTT broker at {where}: {exc}{hint}"
+                ) from exc
+            sock = paho.socket()
+            if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            paho.loop_start()
+            fd = unselectable_fd(paho)
+            if fd is not None:
+                raise LinkException(too_many_files(agent_id, fd))
+            answered = conn.answered.wait(s.connect_timeout)
+            if self._stopping.is_set() and not initial:
+                raise LinkException(f"agent {agent_id!r}: stopped while connecting")
+            if not answered:
+                raise LinkException(
+                    f"agent {agent_id!r}: no answer from the MQTT broker at {where} within "
+                    f"{s.connect_timeout:g} s"
+                )
+            if conn.connack is None:
+                raise LinkException(self._closed_unanswered(where, errors))
+            if conn.connack:
+                reason = ReasonCode(PacketTypes.CONNACK, identifier=conn.connack)
+                hint = ""
+                if conn.connack in (0x86, 0x87, 4, 5):
+                    hint = " (check the user name and password or certificate in the config)"
+                raise LinkException(
+                    f"agent {agent_id!r}: the MQTT broker at {where} refused the "
+                    f"connection: {reason}{hint}"
+                )
+            paho.on_log = None  # paho formats every log line for on_log: not on the share path
+            self._bring_up(conn, initial)
+        except BaseException:
+            if self._link.conn is conn:
+                self._link.serve(None)
+                self._sender.lost(conn)
+            self.close_conn(conn, offline=self._stopping.is_set())
+            raise
+        finally:
+            self._attempt = None
+
+    def _closed_unanswered(self, where: str, errors: list[str]) -> str:
+        """What to say when the broker closed the link before its CONNACK."""
+        error = f" ({errors[-1]})" if errors else ""
+        if self._names.settings.tls:
+            hint = (
+                ": it may require a client certificate, or have refused this one (check "
+                "cert_file and key_file, and that the broker trusts the CA that signed them)"
+            )
+        else:
+            hint = f": if {where} is a TLS listener, use mqtts:// (and ca_file)"
+        return (
+            f"agent {self._names.agent_id!r}: the MQTT broker at {where} closed the connection "
+            f"without answering{error}{hint}"
+        )
+
+    def _bring_up(self, conn: Conn, initial: bool) -> None:
+        """Subscribe everything, load the catalogue, claim the session, resend the outbox.
+
+        On a reconnect, a session claim of another process (made while this one was away)
+        means it took the session over: stop, say so, and do not fight back. Things of this
+        agent that the broker lost (restarted without persistence) are published again.
+        Requests go out back to back, and their answers are checked after the sync's marker
+        came back (the broker answers in order): a few round trips, however many follows.
+        """
+        names, link, session = self._names, self._link, self._session
+        claim = session.claim_payload()
+        pending: list[tuple[int, str]] = []  # (mid, what): checked once the sync came back
+        if initial:  # claim at once, so that a process we take over from sees it
+            pending.append(link.publish_async(conn, names.session, claim, "claim"))
+        session.owner = None
+        self._catalogue.clear()
+        v5 = names.settings.protocol == mqtt.MQTTv5
+        filters: list[tuple[str, int, bool]] = [
+            (names.session, 0, True),
+            (names.reply, 1, True),
+            (f"{names.root}/+/+/meta", 0, True),
+            (f"{names.root}/+/_status", 0, True),
+        ]
+        filters += self._things.control_filters()
+        filters += self._deliverer.filters(v5)
+        self._sender.replay()
+        link.serve(conn)
+        pending += link.subscribe_async(conn, filters)
+        link.sync(conn)
+        for mid, what in pending:
+            link.check(conn, mid, what)
+        if not initial and session.is_taken_over_by(session.owner):
+            self._stop_taken_over()
+            raise session.error()
+        pending = []
+        if not initial:
+            pending.append(link.publish_async(conn, names.session, claim, "claim"))
+        self._things.adopt_own()
+        pending += self._things.republish_lost(conn)
+        with self._status_lock:  # never "online" after stop() said "offline"
+            if self._stopping.is_set():
+                raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")
+            pending.append(link.publish_async(conn, names.status, b"online", "online"))
+        for mid, what in pending:
+            link.check(conn, mid, what)
+        conn.ready.set()
+        self._sender.kick.set()
+
+    def _on_connect(self, conn: Conn, rc: ReasonCode, props: Properties | None) -> None:
+        conn.connack = rc.value
+        self._last_connack = rc.value
+        conn.answered.set()
+        if rc.value == 0:
+            if props is not None and hasattr(props, "ReceiveMaximum"):
+                conn.receive_max = min(WINDOW, int(props.ReceiveMaximum))
+            conn.connected.set()
+        else:
+            conn.closed.set()
+
+    def _on_disconnect(self, conn: Conn, rc: ReasonCode) -> None:
+        conn.disconnect_reason = rc.value
+        self._link.wake(conn)
+        if rc.value == 0x8E:
+            # Someone connected with this client id: another process of this agent, or a
+            # foreign CONNECT. Only a newer claim on the session topic (which under the ACL
+            # only the agent's own user may write) makes it a takeover: the supervisor reads
+            # the claim before reconnecting and stops only if it is another process's.
+            logger.warning(
+                "agent %r: the broker closed the session because another connection used the "
+                "client id %r; reading the session claim before reconnecting",
+                self._names.agent_id,
+                self._names.settings.client_id,
+            )
+        self._sender.kick.set()
+
+    def _supervise(self) -> None:
+        """Reconnect, waiting as ``RECONNECT`` says between tries, while not stopping."""
+        agent_id = self._names.agent_id
+        failures = 0  # in a row; losing the link counts as one
+        while not self._stopping.is_set():
+            conn = self._link.conn
+            if conn is not None:
+                conn.closed.wait()
+                if self._stopping.is_set():
+                    return
+                logger.warning("agent %r: lost the link to the MQTT broker; reconnecting", agent_id)
+                self._link.serve(None)
+                self._sender.lost(conn)
+                self.close_conn(conn, offline=False)
+                failures = 1
+            delay = RECONNECT.delay(max(failures, 1), 0.0)
+            if self._stopping.wait(RECONNECT.maximum if delay is None else delay):
+                return
+            try:
+                if self._session.is_taken_over_by(self._session.peek_claim()):
+                    self._stop_taken_over()
+                    return
+                self._connect(initial=False)
+            except SessionTakenOver:
+                return
+            except Exception as exc:
+                failures += 1
+                if self._stopping.is_set():
+                    return
+                if isinstance(exc, LinkException):
+                    logger.info("agent %r: reconnect failed (%s)", agent_id, exc)
+                else:  # a bug: keep it for whoever asks, keep trying
+                    self._link.keep_failure(exc)
+                    logger.exception("agent %r: reconnect failed", agent_id)
+                continue
+            self.reconnects += 1
+            failures = 0

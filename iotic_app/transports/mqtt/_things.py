@@ -1,0 +1,343 @@
+"""The agent's own things and points: made, changed and deleted as retained metadata."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from iotic_app.exceptions import IOTUnknown
+from iotic_app.transports._protocol import (
+    CONTROL,
+    FEED,
+    Delivery,
+    Meta,
+    PointKind,
+    ValueSpec,
+    point_guid,
+    thing_guid,
+)
+from iotic_app.transports.mqtt._catalogue import Catalogue
+from iotic_app.transports.mqtt._conn import Conn
+from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._handles import Point, Thing
+from iotic_app.transports.mqtt._link import Link
+from iotic_app.transports.mqtt._names import Names
+from iotic_app.transports.mqtt._sender import Sender
+from iotic_app.transports.mqtt._wire import seg
+
+__all__ = ["Things"]
+
+logger = logging.getLogger("iotic_app.mqtt")
+
+
+class Things:
+    """The agent's things and points, findable by lid, guid and control topic; each change
+    is published as the thing's retained ``meta`` (the broker keeps them between runs)."""
+
+    def __init__(
+        self,
+        names: Names,
+        lock: threading.RLock,
+        link: Link,
+        sender: Sender,
+        catalogue: Catalogue,
+        deliveries: Deliverer,
+    ) -> None:
+        """Start with none (an earlier run's come from the catalogue: :meth:`adopt_own`).
+
+        Args:
+            names: The agent's names.
+            lock: Guards the agent's things, follows and routes (shared with their parts).
+            link: The link their metadata goes out on.
+            sender: Keeps the feeds' history (in the outbox).
+            catalogue: All things the broker retains (this agent's among them).
+            deliveries: Where a deleted thing's follows end.
+        """
+        self.agent_id = names.agent_id
+        self._base = names.base
+        self._lock = lock
+        self._broker = link
+        self._sender = sender
+        self._catalogue = catalogue
+        self._deliveries = deliveries
+        self._things: dict[str, Thing] = {}
+        self._by_guid: dict[str, Point] = {}  # the agent's own points
+        self._by_control_topic: dict[str, Point] = {}
+
+    def _link(self) -> Conn:
+        return self._broker.require()
+
+    def _publish_meta(self, thing: Thing) -> None:
+        conn = self._link()
+        body = json.dumps(thing.doc(self.agent_id), separators=(",", ":")).encode()
+        self._broker.publish_sync(
+            conn, f"{thing.base}/meta", body, True, f"update thing {thing.lid!r}"
+        )
+
+    def adopt_own(self) -> None:
+        """Take the agent's things that the broker keeps (an earlier run) into memory."""
+        adopted: list[Thing] = []
+        with self._lock:
+            for doc in list(self._catalogue.docs.values()):
+                if doc.agent != self.agent_id or doc.lid in self._things:
+                    continue
+                self._things[doc.lid] = thing = Thing.from_doc(doc, self._index)
+                adopted.append(thing)
+        for thing in adopted:  # their feeds' history, from the outbox
+            for point in list(thing.points.values()):
+                self._sender.load_history(point)
+
+    def republish_lost(self, conn: Conn) -> list[tuple[int, str]]:
+        """Publish again the metadata of the agent's things that the broker no longer retains
+        (a broker restarted without persistence forgets every thing).
+
+        Returns:
+            ``(mid, what)`` of each publish, for ``Link.check``.
+        """
+        with self._lock:
+            things = [t for t in self._things.values() if not t.deleted]
+        pending = []
+        for thing in things:
+            topic = f"{thing.base}/meta"
+            if topic in self._catalogue.by_topic:
+                continue
+            logger.warning(
+                "agent %r: the broker had lost thing %r (restarted without persistence?); "
+                "publishing its metadata again",
+                self.agent_id,
+                thing.lid,
+            )
+            body = json.dumps(thing.doc(self.agent_id), separators=(",", ":")).encode()
+            pending.append(
+                self._broker.publish_async(conn, topic, body, f"publish thing {thing.lid!r} again")
+            )
+        return pending
+
+    def control_filters(self) -> list[tuple[str, int, bool]]:
+        """The agent's controls' ``(topic, qos, retained)``, to subscribe to on connecting."""
+        with self._lock:
+            return [
+                (point.topic, 1, True)
+                for thing in self._things.values()
+                for point in thing.points.values()
+                if point.kind == CONTROL
+            ]
+
+    @staticmethod
+    def _own(ref: Any) -> Thing:
+        thing: Thing = ref if isinstance(ref, Thing) else ref.thing
+        if thing.deleted or (isinstance(ref, Point) and ref.deleted):
+            what = f"point {ref.pid!r} of thing" if isinstance(ref, Point) else "thing"
+            raise IOTUnknown(f"{what} {thing.lid!r} was deleted")
+        return thing
+
+    def own(self, ref: Any) -> Thing:
+        """The agent's thing that *ref* (a thing or point of its) is or belongs to.
+
+        Raises:
+            IOTUnknown: it was deleted.
+        """
+        return self._own(ref)
+
+    def mine(self, lid: str, kind: PointKind, pid: str) -> Point | None:
+        """The agent's own feed or control *pid* of thing *lid*, or None."""
+        thing = self._things.get(lid)
+        return None if thing is None else thing.points.get((kind, pid))
+
+    def control(self, topic: str) -> Point | None:
+        """The agent's control on *topic*, or None (paho's network thread)."""
+        return self._by_control_topic.get(topic)
+
+    # --- things ---------------------------------------------------------------------------
+
+    def create_thing(self, lid: str) -> Thing:
+        """Create the agent's thing *lid* (its meta is retained on the broker), or return it."""
+        self._link()
+        with self._lock:
+            thing = self._things.get(lid)
+            if thing is not None:
+                return thing
+        self._broker.sync()
+        self.adopt_own()
+        with self._lock:
+            thing = self._things.get(lid)
+            if thing is not None:
+                return thing
+            thing = Thing(lid, thing_guid(self.agent_id, lid), f"{self._base}/{seg(lid)}")
+            self._things[lid] = thing
+        try:
+            self._publish_meta(thing)
+        except BaseException:
+            with self._lock:
+                self._things.pop(lid, None)
+            raise
+        return thing
+
+    def get_thing(self, lid: str) -> Thing:
+        """Return the agent's thing *lid*; ``IOTUnknown`` if there is none."""
+        self._link()
+        thing = self._things.get(lid)
+        if thing is None:
+            self._broker.sync()
+            self.adopt_own()
+            thing = self._things.get(lid)
+        if thing is None:
+            raise IOTUnknown(f"agent {self.agent_id!r} has no thing {lid!r}")
+        return thing
+
+    def delete_thing(self, thing: Any) -> None:
+        """Delete a thing: clear its retained meta and last values, drop its follows."""
+        conn = self._link()
+        own = self._own(thing)
+        for sub in list(own.subs.values()):
+            self._deliveries.drop_sub(sub)
+        for point in list(own.points.values()):
+            self._drop_point(conn, point)
+        self._broker.publish_sync(conn, f"{own.base}/meta", b"", True, f"delete thing {own.lid!r}")
+        with self._lock:
+            self._things.pop(own.lid, None)
+            own.deleted = True
+
+    def list_things(self) -> list[str]:
+        """Return the lids of the agent's things."""
+        self._broker.sync()
+        self.adopt_own()
+        with self._lock:
+            return list(self._things)
+
+    # --- points ---------------------------------------------------------------------------
+
+    def create_point(
+        self, thing: Any, kind: PointKind, pid: str, save_recent: int, token: Delivery | None
+    ) -> Point:
+        """Create (or return) a feed or control; see ``Transport.create_point``."""
+        conn = self._link()
+        own = self._own(thing)
+        with self._lock:
+            point = own.points.get((kind, pid))
+            new = point is None
+            if point is None:
+                point = Point(own, kind, pid, point_guid(own.guid, kind, pid))
+                own.points[(kind, pid)] = point
+                self._index(point)
+            changed = new
+            if save_recent > 0 and save_recent != point.save_recent:
+                point.save_recent = save_recent
+                point.recent = deque(point.recent or (), maxlen=save_recent)
+                changed = True
+            if token is not None:
+                point.token = token
+        self._sender.load_history(point)  # what earlier runs shared (kept in the outbox)
+        if kind == CONTROL and (new or token is not None):
+            self._broker.subscribe(conn, point.topic, 1, retained=True)
+        if changed:
+            self._publish_meta(own)
+        return point
+
+    def get_point(self, thing: Any, kind: PointKind, pid: str) -> Point:
+        """Return an existing feed or control; ``IOTUnknown`` if there is none."""
+        self._link()
+        own = self._own(thing)
+        point = own.points.get((kind, pid))
+        if point is None:
+            raise IOTUnknown(f"thing {own.lid!r} has no {kind.lower()} {pid!r}")
+        return point
+
+    def delete_point(self, point: Any) -> None:
+        """Delete a feed or control: its retained values go, its meta is updated."""
+        conn = self._link()
+        own = self._own(point)
+        self._drop_point(conn, point)
+        self._publish_meta(own)
+
+    def _drop_point(self, conn: Conn, point: Point) -> None:
+        with self._lock:
+            point.thing.points.pop((point.kind, point.pid), None)
+            self._by_guid.pop(point.guid, None)
+            self._by_control_topic.pop(point.topic, None)
+            point.deleted = True
+            point.token = None
+        if point.kind == FEED:
+            self._sender.forget(point)
+            conn.paho.publish(point.topic, b"", qos=1, retain=True)
+            if point.save_recent > 1:
+                conn.paho.publish(point.topic + "/recent", b"", qos=1, retain=True)
+        else:
+            self._broker.unsubscribe(conn, point.topic)
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    def read_meta(self, ref: Any) -> Meta:
+        """Return the metadata of one of the agent's things or points."""
+        self._link()
+        own = self._own(ref)
+        return Meta(
+            labels=dict(ref.labels),
+            descriptions=dict(ref.descriptions),
+            location=own.location if ref is own else None,
+            tags=tuple(sorted(ref.tags)),
+            public=own.public,
+        )
+
+    def write_meta(
+        self,
+        ref: Any,
+        labels: Mapping[str, str],
+        descriptions: Mapping[str, str],
+        location: tuple[float, float] | None,
+    ) -> None:
+        """Replace labels, descriptions and (things) location; retained on the broker."""
+        self._link()
+        own = self._own(ref)
+        with self._lock:
+            ref.labels = dict(labels)
+            ref.descriptions = dict(descriptions)
+            if ref is own:
+                own.location = location
+        self._publish_meta(own)
+
+    def change_tags(self, ref: Any, add: Sequence[str], remove: Sequence[str]) -> None:
+        """Add and remove tags."""
+        self._link()
+        own = self._own(ref)
+        with self._lock:
+            ref.tags = (ref.tags | frozenset(add)) - frozenset(remove)
+        self._publish_meta(own)
+
+    def set_public(self, thing: Any, public: bool) -> None:
+        """Make a thing public or private."""
+        self._link()
+        own = self._own(thing)
+        with self._lock:
+            own.public = public
+        self._publish_meta(own)
+
+    def add_value(self, point: Any, spec: ValueSpec) -> None:
+        """Declare (or replace) a value on a point."""
+        self._link()
+        own = self._own(point)
+        with self._lock:
+            kept = tuple(v for v in point.values if v.label != spec.label)
+            point.values = (*kept, spec)
+        self._publish_meta(own)
+
+    def own_point(self, guid: str) -> Point | None:
+        """The agent's own point *guid*, or None."""
+        return self._by_guid.get(guid)
+
+    def _index(self, point: Point) -> None:
+        """Make one of the agent's points findable by guid (and a control by topic)."""
+        self._by_guid[point.guid] = point
+        if point.kind == CONTROL:
+            self._by_control_topic[point.topic] = point
+
+    def values(self, guid: str) -> tuple[ValueSpec, ...]:
+        """Return the values a point declares (own, or from the catalogue)."""
+        own = self.own_point(guid)
+        if own is not None:
+            return own.values
+        return self._catalogue.values(guid)
