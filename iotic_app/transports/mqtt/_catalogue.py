@@ -23,15 +23,11 @@ from collections.abc import Callable
 from typing import Any
 
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
+from iotic_app.transports._describe import describe_point, describe_thing
 from iotic_app.transports._protocol import CONTROL, PointKind, ValueSpec
-from iotic_app.transports.mqtt._wire import (
-    ThingDoc,
-    describe_point,
-    describe_thing,
-    parse_status,
-    parse_thing_doc,
-    search_docs,
-)
+from iotic_app.transports._search import Candidate, search
+from iotic_app.transports.mqtt._messages import parse_status
+from iotic_app.transports.mqtt._thingdoc import ThingDoc, parse_thing_doc
 
 __all__ = ["Catalogue"]
 
@@ -136,7 +132,10 @@ class Catalogue:
     ) -> dict[str, Any]:
         """Search the public things in the catalogue (after a sync)."""
         self._sync()
-        return search_docs(list(self.docs.values()), text, location, unit, limit, offset)
+        docs = list(self.docs.values())
+        return search(
+            (_candidate(doc) for doc in docs if doc.public), text, location, unit, limit, offset
+        )
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent (after a sync), or return None."""
@@ -145,11 +144,48 @@ class Catalogue:
         if doc is not None:
             if doc.agent != self.agent_id and not doc.public:
                 return None
-            return describe_thing(doc)
+            return describe_thing(
+                guid=doc.guid,
+                lid=doc.lid,
+                agent=doc.agent,
+                public=doc.public,
+                labels=doc.labels,
+                descriptions=doc.descriptions,
+                location=doc.location,
+                tags=doc.tags,
+                points=[(p["guid"], p["pid"], p["kind"], p.get("labels")) for p in doc.points],
+            )
         found = self.points.get(guid)
         if found is None:
             return None
         doc, point = found
         if doc.agent != self.agent_id and not doc.public:
             return None
-        return describe_point(doc, point)
+        return describe_point(
+            kind=point["kind"],
+            guid=point["guid"],
+            pid=point["pid"],
+            thing=doc.guid,
+            labels=point.get("labels"),
+            descriptions=point.get("descriptions"),
+            tags=point.get("tags") or (),
+            values=point.get("values") or (),
+            recent=int(point.get("save_recent") or 0),
+        )
+
+
+def _candidate(doc: ThingDoc) -> Candidate:
+    """A catalogue document as search sees it."""
+    texts: list[str] = [*doc.tags, *doc.labels.values(), *doc.descriptions.values()]
+    for p in doc.points:
+        texts.extend((p.get("labels") or {}).values())
+        texts.extend((p.get("descriptions") or {}).values())
+        texts.extend(p.get("tags") or ())
+    return Candidate(
+        guid=doc.guid,
+        labels=doc.labels,
+        location=doc.location,
+        texts=texts,
+        units={v.get("unit") for p in doc.points for v in p.get("values") or ()},
+        points=[(str(p["guid"]), p.get("labels") or {}, str(p["kind"])) for p in doc.points],
+    )

@@ -34,8 +34,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from iotic_app.exceptions import IOTUnknown, SessionTakenOver
 from iotic_app.transports.mqtt._conn import Conn
+from iotic_app.transports.mqtt._json import from_json, to_json
 from iotic_app.transports.mqtt._outbox import Outbox
-from iotic_app.transports.mqtt._wire import encode_sample, from_json, to_json
+from iotic_app.transports.mqtt._payload import encode_sample
 
 __all__ = ["Link", "Sender"]
 

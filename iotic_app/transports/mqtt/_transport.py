@@ -104,18 +104,13 @@ from iotic_app.transports.mqtt._conn import (
     unselectable_fd,
 )
 from iotic_app.transports.mqtt._handles import Item, Point, Route, Sub, Thing
+from iotic_app.transports.mqtt._json import from_json
+from iotic_app.transports.mqtt._messages import parse_reply, parse_request
 from iotic_app.transports.mqtt._outbox import Outbox, OutboxInUse
+from iotic_app.transports.mqtt._payload import decode_sample, encode_sample, feed_stamp
 from iotic_app.transports.mqtt._sender import Sender
 from iotic_app.transports.mqtt._settings import MqttSettings
-from iotic_app.transports.mqtt._wire import (
-    decode_sample,
-    encode_sample,
-    feed_stamp,
-    from_json,
-    parse_reply,
-    parse_request,
-    seg,
-)
+from iotic_app.transports.mqtt._thingdoc import seg
 
 __all__ = ["MqttSettings", "MqttTransport"]
 
