@@ -3,77 +3,90 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from iotic_app.transports._search import label_of
 
-__all__ = ["describe_point", "describe_thing"]
+__all__ = ["Described", "PointFacts", "ThingFacts", "describe_point", "describe_thing"]
 
 
-def describe_thing(
-    *,
-    guid: str,
-    lid: str,
-    agent: str,
-    public: bool,
-    labels: Mapping[str, str] | None,
-    descriptions: Mapping[str, str] | None,
-    location: tuple[float, float] | None,
-    tags: Iterable[str],
-    points: Iterable[tuple[str, str, str, Mapping[str, str] | None]],
-) -> dict[str, Any]:
-    """Return ``describe``'s dict for a thing.
+class Described(Protocol):
+    """What ``describe`` shows of any resource: its guid and metadata."""
 
-    Args:
-        points: ``(guid, pid, kind, labels)`` of each of its points, in order.
-    """
+    @property
+    def guid(self) -> str: ...
+    @property
+    def labels(self) -> Mapping[str, str] | None: ...
+    @property
+    def descriptions(self) -> Mapping[str, str] | None: ...
+    @property
+    def tags(self) -> Iterable[str]: ...
+
+
+class ThingFacts(Described, Protocol):
+    """What ``describe`` shows of a thing (the local space's things, MQTT's documents)."""
+
+    @property
+    def lid(self) -> str: ...
+    @property
+    def agent(self) -> str: ...
+    @property
+    def public(self) -> bool: ...
+    @property
+    def location(self) -> tuple[float, float] | None: ...
+
+
+class PointFacts(Described, Protocol):
+    """What ``describe`` shows of a feed or control, besides its values."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def pid(self) -> str: ...
+
+
+def describe_thing(thing: ThingFacts, points: Iterable[PointFacts]) -> dict[str, Any]:
+    """Return ``describe``'s dict for *thing*, whose feeds and controls are *points*."""
     return {
         "type": "Thing",
-        "guid": guid,
-        "lid": lid,
-        "agent": agent,
-        "public": public,
-        "label": label_of(labels),
-        "labels": dict(labels or {}),
-        "description": label_of(descriptions),
-        "descriptions": dict(descriptions or {}),
-        "location": location,
-        "tags": sorted(tags),
+        "guid": thing.guid,
+        "lid": thing.lid,
+        "agent": thing.agent,
+        "public": thing.public,
+        "label": label_of(thing.labels),
+        "labels": dict(thing.labels or {}),
+        "description": label_of(thing.descriptions),
+        "descriptions": dict(thing.descriptions or {}),
+        "location": thing.location,
+        "tags": sorted(thing.tags),
         "points": [
-            {"guid": p_guid, "pid": pid, "type": kind, "label": label_of(p_labels)}
-            for p_guid, pid, kind, p_labels in points
+            {"guid": p.guid, "pid": p.pid, "type": p.kind, "label": label_of(p.labels)}
+            for p in points
         ],
     }
 
 
 def describe_point(
-    *,
-    kind: str,
-    guid: str,
-    pid: str,
-    thing: str,
-    labels: Mapping[str, str] | None,
-    descriptions: Mapping[str, str] | None,
-    tags: Iterable[str],
-    values: Iterable[dict[str, Any]],
-    recent: int,
+    point: PointFacts, thing: str, values: Iterable[dict[str, Any]], recent: int
 ) -> dict[str, Any]:
-    """Return ``describe``'s dict for a point of the thing whose guid is *thing*.
+    """Return ``describe``'s dict for *point* of the thing whose guid is *thing*.
 
     Args:
-        values: Each declared value as ``ValueSpec.as_dict`` shows it.
-        recent: How many recent values the point keeps.
+        point: The feed or control.
+        thing: Its thing's guid.
+        values: Each value it declares, as ``ValueSpec.as_dict`` shows it.
+        recent: How many recent values it keeps.
     """
     return {
-        "type": kind,
-        "guid": guid,
-        "pid": pid,
+        "type": point.kind,
+        "guid": point.guid,
+        "pid": point.pid,
         "thing": thing,
-        "label": label_of(labels),
-        "labels": dict(labels or {}),
-        "description": label_of(descriptions),
-        "descriptions": dict(descriptions or {}),
-        "tags": sorted(tags),
+        "label": label_of(point.labels),
+        "labels": dict(point.labels or {}),
+        "description": label_of(point.descriptions),
+        "descriptions": dict(point.descriptions or {}),
+        "tags": sorted(point.tags),
         "values": list(values),
         "recent": recent,
     }

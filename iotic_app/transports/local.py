@@ -633,30 +633,9 @@ class LocalTransport:
             if thing is not None:
                 if thing.agent != self.agent_id and not thing.public:
                     return None
-                return describe_thing(
-                    guid=thing.guid,
-                    lid=thing.lid,
-                    agent=thing.agent,
-                    public=thing.public,
-                    labels=thing.labels,
-                    descriptions=thing.descriptions,
-                    location=thing.location,
-                    tags=thing.tags,
-                    points=[
-                        (p.guid, p.pid, p.kind, p.labels) for p in (thing.points or {}).values()
-                    ],
-                )
+                return describe_thing(thing, (thing.points or {}).values())
             point = space.points.get(guid)
             if point is None or (point.thing.agent != self.agent_id and not point.thing.public):
                 return None
-            return describe_point(
-                kind=point.kind,
-                guid=point.guid,
-                pid=point.pid,
-                thing=point.thing.guid,
-                labels=point.labels,
-                descriptions=point.descriptions,
-                tags=point.tags,
-                values=[v.as_dict() for v in point.values],
-                recent=point.save_recent,
-            )
+            values = [v.as_dict() for v in point.values]
+            return describe_point(point, point.thing.guid, values, point.save_recent)

@@ -22,6 +22,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
 from iotic_app.transports._describe import describe_point, describe_thing
 from iotic_app.transports._protocol import CONTROL, PointKind, ValueSpec
@@ -144,33 +146,16 @@ class Catalogue:
         if doc is not None:
             if doc.agent != self.agent_id and not doc.public:
                 return None
-            return describe_thing(
-                guid=doc.guid,
-                lid=doc.lid,
-                agent=doc.agent,
-                public=doc.public,
-                labels=doc.labels,
-                descriptions=doc.descriptions,
-                location=doc.location,
-                tags=doc.tags,
-                points=[(p["guid"], p["pid"], p["kind"], p.get("labels")) for p in doc.points],
-            )
+            return describe_thing(doc, [_DocPoint.of(p) for p in doc.points])
         found = self.points.get(guid)
         if found is None:
             return None
         doc, point = found
         if doc.agent != self.agent_id and not doc.public:
             return None
+        values = point.get("values") or ()
         return describe_point(
-            kind=point["kind"],
-            guid=point["guid"],
-            pid=point["pid"],
-            thing=doc.guid,
-            labels=point.get("labels"),
-            descriptions=point.get("descriptions"),
-            tags=point.get("tags") or (),
-            values=point.get("values") or (),
-            recent=int(point.get("save_recent") or 0),
+            _DocPoint.of(point), doc.guid, values, int(point.get("save_recent") or 0)
         )
 
 
@@ -189,3 +174,27 @@ def _candidate(doc: ThingDoc) -> Candidate:
         units={v.get("unit") for p in doc.points for v in p.get("values") or ()},
         points=[(str(p["guid"]), p.get("labels") or {}, str(p["kind"])) for p in doc.points],
     )
+
+
+@attrs.frozen
+class _DocPoint:
+    """A point of a catalogue document, as ``describe`` reads it."""
+
+    kind: str
+    guid: str
+    pid: str
+    labels: dict[str, str] | None
+    descriptions: dict[str, str] | None
+    tags: list[str]
+
+    @classmethod
+    def of(cls, p: dict[str, Any]) -> _DocPoint:
+        """The view of the document's point *p* (checked by ``parse_thing_doc``)."""
+        return cls(
+            p["kind"],
+            p["guid"],
+            p["pid"],
+            p.get("labels"),
+            p.get("descriptions"),
+            p.get("tags") or [],
+        )

@@ -197,7 +197,7 @@ class Outbox:
     def append_many(self, messages: list[tuple[str, bytes, bool]]) -> list[int]:
         """Store ``(topic, body, retain)`` messages at the end, all or (an OSError) none, in
         one write() to the share log; return their sequence numbers (see :meth:`append`)."""
-        if self.closed:
+        if self._db.closed:  # the share path: not through the property
             raise ValueError(f"the outbox {str(self.path)!r} is closed")
         for _ in range(self._depth + len(messages) - self.limit):
             self._drop_oldest()
