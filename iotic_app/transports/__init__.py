@@ -3,8 +3,10 @@
 # Design note
 # -----------
 # Owns: the protocol a transport implements and the value types that cross it (``_protocol``:
-# ``Transport``, ``Sink``, ``Receiver``, ``Meta``, ``ValueSpec``, ``Sample``, ...), the embedded
-# in-process space (``local``) and the MQTT transport (``mqtt/``, a package of its own).
+# ``Transport``, ``Sink``, ``Receiver``, ``Meta``, ``ValueSpec``, ``Sample``, ...), what every
+# transport builds the same way (``_search``: search results; ``_describe``: ``describe``'s
+# dicts), the embedded in-process space (``local``) and the MQTT transport (``mqtt/``, a package
+# of its own).
 #
 # May import: the standard library, attrs, orjson, paho-mqtt (``mqtt/`` only) and, from
 # iotic_app, only ``exceptions``, ``datatypes``, ``retry`` and ``_config``. Never

@@ -12,6 +12,7 @@ from typing import Any
 from iotic_app._config import AgentConfig
 from iotic_app.client._dispatch import Dispatcher
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown, LinkException
+from iotic_app.transports._describe import describe_point, describe_thing
 from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
@@ -26,7 +27,7 @@ from iotic_app.transports._protocol import (
     point_guid,
     thing_guid,
 )
-from iotic_app.transports._search import Candidate, label_of, search
+from iotic_app.transports._search import Candidate, search
 
 __all__ = ["LocalTransport", "get_space"]
 
@@ -632,36 +633,9 @@ class LocalTransport:
             if thing is not None:
                 if thing.agent != self.agent_id and not thing.public:
                     return None
-                return {
-                    "type": "Thing",
-                    "guid": thing.guid,
-                    "lid": thing.lid,
-                    "agent": thing.agent,
-                    "public": thing.public,
-                    "label": label_of(thing.labels),
-                    "labels": dict(thing.labels or {}),
-                    "description": label_of(thing.descriptions),
-                    "descriptions": dict(thing.descriptions or {}),
-                    "location": thing.location,
-                    "tags": sorted(thing.tags),
-                    "points": [
-                        {"guid": p.guid, "pid": p.pid, "type": p.kind, "label": label_of(p.labels)}
-                        for p in (thing.points or {}).values()
-                    ],
-                }
+                return describe_thing(thing, (thing.points or {}).values())
             point = space.points.get(guid)
             if point is None or (point.thing.agent != self.agent_id and not point.thing.public):
                 return None
-            return {
-                "type": point.kind,
-                "guid": point.guid,
-                "pid": point.pid,
-                "thing": point.thing.guid,
-                "label": label_of(point.labels),
-                "labels": dict(point.labels or {}),
-                "description": label_of(point.descriptions),
-                "descriptions": dict(point.descriptions or {}),
-                "tags": sorted(point.tags),
-                "values": [v.as_dict() for v in point.values],
-                "recent": point.save_recent,
-            }
+            values = [v.as_dict() for v in point.values]
+            return describe_point(point, point.thing.guid, values, point.save_recent)

@@ -133,6 +133,98 @@ def test_describe_thing(make_client: Any) -> None:
     assert thing.list_tag() == ["a", "b"]
 
 
+def test_describe_dicts_have_exactly_these_keys_and_values(make_client: Any) -> None:
+    client = make_client()
+    thing = client.create_thing("t")
+    with thing.get_meta() as meta:
+        meta.set_label("Boiler")
+        meta.set_label("Chaudiere", lang="fr")
+        meta.set_description("The boiler")
+        meta.set_location(51.5, -0.12)
+    thing.create_tag(["b", "a"])
+    feed = thing.create_feed("f", save_recent=2)
+    with feed.get_meta() as meta:
+        meta.set_label("Flow")
+    feed.create_tag(["z", "y"])
+    feed.create_value("v", Datatypes.INTEGER)
+    control = thing.create_control("c")
+    described = client.describe(thing)
+    assert described is not None
+    assert sorted(described["points"], key=lambda p: p["pid"]) == [
+        {"guid": control.guid, "pid": "c", "type": "Control", "label": None},
+        {"guid": feed.guid, "pid": "f", "type": "Feed", "label": "Flow"},
+    ]
+    assert {k: v for k, v in described.items() if k != "points"} == {
+        "type": "Thing",
+        "guid": thing.guid,
+        "lid": "t",
+        "agent": client.agent_id,
+        "public": False,
+        "label": "Boiler",
+        "labels": {"en": "Boiler", "fr": "Chaudiere"},
+        "description": "The boiler",
+        "descriptions": {"en": "The boiler"},
+        "location": (51.5, -0.12),
+        "tags": ["a", "b"],
+    }
+    assert list(described) == [
+        "type",
+        "guid",
+        "lid",
+        "agent",
+        "public",
+        "label",
+        "labels",
+        "description",
+        "descriptions",
+        "location",
+        "tags",
+        "points",
+    ]
+    point = client.describe(feed.guid)
+    assert point == {
+        "type": "Feed",
+        "guid": feed.guid,
+        "pid": "f",
+        "thing": thing.guid,
+        "label": "Flow",
+        "labels": {"en": "Flow"},
+        "description": None,
+        "descriptions": {},
+        "tags": ["y", "z"],
+        "values": [
+            {"label": "v", "type": "integer", "lang": None, "description": None, "unit": None}
+        ],
+        "recent": 2,
+    }
+    assert list(point) == [
+        "type",
+        "guid",
+        "pid",
+        "thing",
+        "label",
+        "labels",
+        "description",
+        "descriptions",
+        "tags",
+        "values",
+        "recent",
+    ]
+    assert client.describe(control.guid) == {
+        "type": "Control",
+        "guid": control.guid,
+        "pid": "c",
+        "thing": thing.guid,
+        "label": None,
+        "labels": {},
+        "description": None,
+        "descriptions": {},
+        "tags": [],
+        "values": [],
+        "recent": 0,
+    }
+
+
 def test_describe_other_agents_thing_only_when_public(make_client: Any, eventually: Any) -> None:
     alice = make_client("alice")
     bob = make_client("bob")

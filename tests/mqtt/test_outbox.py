@@ -103,7 +103,7 @@ def test_a_failed_commit_loses_no_row(tmp_path: Path, monkeypatch: pytest.Monkey
     def broken(db: object, rows: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(outbox_module, "_insert", broken)
+    monkeypatch.setattr(outbox_module, "insert_rows", broken)
     with pytest.raises(sqlite3.OperationalError):
         box.flush()
     monkeypatch.undo()

@@ -18,14 +18,10 @@ from iotic_app.transports._protocol import (
     thing_guid,
 )
 from iotic_app.transports.mqtt._handles import Point, Thing
-from iotic_app.transports.mqtt._wire import (
-    decode_sample,
-    encode_sample,
-    from_json,
-    parse_status,
-    parse_thing_doc,
-    to_json,
-)
+from iotic_app.transports.mqtt._json import from_json, to_json
+from iotic_app.transports.mqtt._messages import parse_status
+from iotic_app.transports.mqtt._payload import decode_sample, encode_sample
+from iotic_app.transports.mqtt._thingdoc import parse_thing_doc
 
 WHEN = datetime(2026, 5, 1, 12, 0, 0, 250_000, tzinfo=timezone.utc)
 

@@ -22,16 +22,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
+from iotic_app.transports._describe import describe_point, describe_thing
 from iotic_app.transports._protocol import CONTROL, PointKind, ValueSpec
-from iotic_app.transports.mqtt._wire import (
-    ThingDoc,
-    describe_point,
-    describe_thing,
-    parse_status,
-    parse_thing_doc,
-    search_docs,
-)
+from iotic_app.transports._search import Candidate, search
+from iotic_app.transports.mqtt._messages import parse_status
+from iotic_app.transports.mqtt._thingdoc import ThingDoc, parse_thing_doc
 
 __all__ = ["Catalogue"]
 
@@ -136,7 +134,10 @@ class Catalogue:
     ) -> dict[str, Any]:
         """Search the public things in the catalogue (after a sync)."""
         self._sync()
-        return search_docs(list(self.docs.values()), text, location, unit, limit, offset)
+        docs = list(self.docs.values())
+        return search(
+            (_candidate(doc) for doc in docs if doc.public), text, location, unit, limit, offset
+        )
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent (after a sync), or return None."""
@@ -145,11 +146,55 @@ class Catalogue:
         if doc is not None:
             if doc.agent != self.agent_id and not doc.public:
                 return None
-            return describe_thing(doc)
+            return describe_thing(doc, [_DocPoint.of(p) for p in doc.points])
         found = self.points.get(guid)
         if found is None:
             return None
         doc, point = found
         if doc.agent != self.agent_id and not doc.public:
             return None
-        return describe_point(doc, point)
+        values = point.get("values") or ()
+        return describe_point(
+            _DocPoint.of(point), doc.guid, values, int(point.get("save_recent") or 0)
+        )
+
+
+def _candidate(doc: ThingDoc) -> Candidate:
+    """A catalogue document as search sees it."""
+    texts: list[str] = [*doc.tags, *doc.labels.values(), *doc.descriptions.values()]
+    for p in doc.points:
+        texts.extend((p.get("labels") or {}).values())
+        texts.extend((p.get("descriptions") or {}).values())
+        texts.extend(p.get("tags") or ())
+    return Candidate(
+        guid=doc.guid,
+        labels=doc.labels,
+        location=doc.location,
+        texts=texts,
+        units={v.get("unit") for p in doc.points for v in p.get("values") or ()},
+        points=[(str(p["guid"]), p.get("labels") or {}, str(p["kind"])) for p in doc.points],
+    )
+
+
+@attrs.frozen
+class _DocPoint:
+    """A point of a catalogue document, as ``describe`` reads it."""
+
+    kind: str
+    guid: str
+    pid: str
+    labels: dict[str, str] | None
+    descriptions: dict[str, str] | None
+    tags: list[str]
+
+    @classmethod
+    def of(cls, p: dict[str, Any]) -> _DocPoint:
+        """The view of the document's point *p* (checked by ``parse_thing_doc``)."""
+        return cls(
+            p["kind"],
+            p["guid"],
+            p["pid"],
+            p.get("labels"),
+            p.get("descriptions"),
+            p.get("tags") or [],
+        )

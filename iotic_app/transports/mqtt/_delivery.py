@@ -12,10 +12,11 @@ import paho.mqtt.client as mqtt
 from iotic_app.transports._protocol import Accepted, Sink
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._handles import Item, Route, Sub
+from iotic_app.transports.mqtt._json import from_json
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
+from iotic_app.transports.mqtt._payload import decode_sample, feed_stamp
 from iotic_app.transports.mqtt._sender import Sender
-from iotic_app.transports.mqtt._wire import decode_sample, feed_stamp, from_json
 
 __all__ = ["DUPLICATE_WINDOW", "HELD_FOR", "Deliverer"]
 

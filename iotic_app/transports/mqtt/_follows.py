@@ -15,8 +15,8 @@ from iotic_app.transports.mqtt._delivery import Deliverer
 from iotic_app.transports.mqtt._handles import Sub
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
+from iotic_app.transports.mqtt._thingdoc import seg
 from iotic_app.transports.mqtt._things import Things
-from iotic_app.transports.mqtt._wire import seg
 
 __all__ = ["Follows"]
 

@@ -19,7 +19,7 @@ from iotic_app.transports._protocol import (
     thing_guid,
 )
 from iotic_app.transports.mqtt._conn import Conn
-from iotic_app.transports.mqtt._wire import ThingDoc, seg
+from iotic_app.transports.mqtt._thingdoc import ThingDoc, seg
 
 __all__ = ["Feeds", "Item", "Point", "Route", "Sub", "Thing"]
 

@@ -6,7 +6,7 @@ import attrs
 
 from iotic_app._config import AgentConfig
 from iotic_app.transports.mqtt._settings import MqttSettings
-from iotic_app.transports.mqtt._wire import seg
+from iotic_app.transports.mqtt._thingdoc import seg
 
 __all__ = ["Names"]
 

@@ -9,9 +9,11 @@ import uuid
 from iotic_app.transports._protocol import FEED, Sample
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Conn
+from iotic_app.transports.mqtt._json import from_json
 from iotic_app.transports.mqtt._link import Link
+from iotic_app.transports.mqtt._payload import decode_sample
+from iotic_app.transports.mqtt._thingdoc import seg
 from iotic_app.transports.mqtt._things import Things
-from iotic_app.transports.mqtt._wire import decode_sample, from_json, seg
 
 __all__ = ["Recent"]
 

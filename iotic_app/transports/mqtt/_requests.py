@@ -20,9 +20,11 @@ from iotic_app.transports._protocol import (
 )
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._link import Link
+from iotic_app.transports.mqtt._messages import parse_reply, parse_request
 from iotic_app.transports.mqtt._names import Names
+from iotic_app.transports.mqtt._payload import encode_sample
+from iotic_app.transports.mqtt._thingdoc import seg
 from iotic_app.transports.mqtt._things import Things
-from iotic_app.transports.mqtt._wire import encode_sample, parse_reply, parse_request, seg
 
 __all__ = ["REQUESTS_WAITING", "REQUEST_BYTES_WAITING", "Requests"]
 

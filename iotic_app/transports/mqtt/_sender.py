@@ -34,9 +34,10 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from iotic_app.exceptions import IOTUnknown
 from iotic_app.transports.mqtt._conn import Conn
+from iotic_app.transports.mqtt._json import from_json, to_json
 from iotic_app.transports.mqtt._outbox import Outbox
+from iotic_app.transports.mqtt._payload import encode_sample
 from iotic_app.transports.mqtt._session import taken_over_error
-from iotic_app.transports.mqtt._wire import encode_sample, from_json, to_json
 
 __all__ = ["Link", "Sender"]
 

@@ -21,7 +21,7 @@ from iotic_app.transports.mqtt._conn import (
     unselectable_fd,
 )
 from iotic_app.transports.mqtt._names import Names
-from iotic_app.transports.mqtt._wire import seg
+from iotic_app.transports.mqtt._thingdoc import seg
 
 __all__ = ["Session", "taken_over_error"]
 

@@ -27,7 +27,7 @@ from iotic_app.transports.mqtt._handles import Point, Thing
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._sender import Sender
-from iotic_app.transports.mqtt._wire import seg
+from iotic_app.transports.mqtt._thingdoc import seg
 
 __all__ = ["Things"]
 
