@@ -43,8 +43,6 @@ _SCHEMES: dict[str, dict[str, type]] = {
     "mqtt": _MQTT_OPTIONS,
     "mqtts": _MQTT_OPTIONS,
 }
-# Schemes that are planned but not available in this version: a clear error, not "unknown".
-_PLANNED: dict[str, str] = {}
 # Options never shown in the normalised URL nor in reprs (the MQTT password).
 _SECRET_OPTIONS = frozenset({"password"})
 # Every integer option's range: (lowest, highest, what it is).
@@ -151,11 +149,6 @@ def split_url(url: str) -> UrlParts:
     authority_end = len(rest) if found is None else found.start()
     # Shown for a scheme that is not read further: the authority, unless it may hold userinfo.
     where = f"{scheme}://" + ("…" if "@" in rest else rest[:authority_end])
-    if scheme in _PLANNED:
-        raise ValueError(
-            f"config {where!r}: {scheme}:// needs {_PLANNED[scheme]}, which is not "
-            "available in this version of iotic_app; use 'local://' (the embedded space)"
-        )
     if scheme not in _SCHEMES:
         allowed = ", ".join(f"{name}://" for name in sorted(_SCHEMES))
         raise ValueError(f"config {where!r} has unknown scheme {scheme!r}; allowed: {allowed}")
@@ -444,8 +437,8 @@ class AgentConfig:
 
         Raises:
             TypeError: *url* is not a str.
-            ValueError: the scheme is unknown or not available yet, or a part or an option is
-                not valid (the message names it and says what is allowed).
+            ValueError: the scheme is unknown, or a part or an option is not valid (the
+                message names it and says what is allowed).
         """
         if not isinstance(url, str):
             raise TypeError(f"config URL must be a str, got {type(url).__name__}")
@@ -557,7 +550,7 @@ def _neither_url_nor_file(what: str, text: str) -> str:
     but quoting a mistyped scheme separator such as ``mqtt:/``."""
     hint = ""
     typo = _TYPO_SCHEME.match(text)
-    if typo and typo.group(1).lower() in {*_SCHEMES, *_PLANNED}:
+    if typo and typo.group(1).lower() in _SCHEMES:
         hint = f"; it starts {typo.group(0)!r}: did you mean '{typo.group(1).lower()}://'?"
     return (
         f"{what} is neither a URL ('SCHEME://...' such as 'local://NAME' or 'mqtt://HOST:PORT') "
