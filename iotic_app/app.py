@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, overload
 
 import attrs
 
-from iotic_app._log import runner_logger
+from iotic_app._log import describe, runner_logger
 from iotic_app.runner import (
     ExcInfo,
     RetryingThingRunner,
@@ -22,7 +22,6 @@ from iotic_app.runner import (
     check_background,
     check_retry_timeout,
     check_timeout,
-    describe,
     is_network_failure,
     supports_start_stop,
 )
@@ -185,6 +184,11 @@ class _AppRunner(ThingRunner):
     """Calls an App's handlers from the ThingRunner methods; mixed in before the base class."""
 
     _hooks: ClassVar[_Hooks]
+
+    def stop_on_start(self) -> None:
+        """Have ``run()`` begin with the stop already requested: ``App.stop()`` came between
+        making this runner and its run (which clears an earlier stop)."""
+        self._stop_on_start = True
 
     def _values(self, **extra: Any) -> dict[str, Any]:
         return {"runner": self, "client": self.client, "app": self._hooks.app, **extra}
@@ -359,8 +363,8 @@ class _RunState:
     __slots__ = ("busy", "lock", "parsed_config", "runner", "runner_class", "stop_requested")
 
     def __init__(self) -> None:
-        self.runner_class: type[ThingRunner] | None = None  # made again after a registration
-        self.runner: ThingRunner | None = None  # of the current or last run
+        self.runner_class: type[_AppRunner] | None = None  # made again after a registration
+        self.runner: _AppRunner | None = None  # of the current or last run
         self.parsed_config: AgentConfig | None = None  # parsed once, not at every run
         self.busy = False  # a foreground run is going
         self.lock = threading.RLock()
@@ -600,6 +604,9 @@ class App:
     @property
     def runner_class(self) -> type[ThingRunner]:
         """The ThingRunner subclass that runs the handlers registered so far."""
+        return self._runner_class()
+
+    def _runner_class(self) -> type[_AppRunner]:
         with self._state.lock:
             if self._state.runner_class is None:
                 base = self.base or (RetryingThingRunner if self.retrying else ThingRunner)
@@ -648,7 +655,7 @@ class App:
             kwargs: dict[str, Any] = {"config": config, "retry_timeout": self.retry_timeout}
             if self.client is not None:
                 kwargs["client"] = self.client
-            runner = self.runner_class(**kwargs)
+            runner = self._runner_class()(**kwargs)
             self._state.runner = runner
             self._state.stop_requested.clear()
             if background:
@@ -673,7 +680,7 @@ class App:
                 self._state.stop_requested.set()
                 return True
             # run() may have made the runner and not yet started it (which clears a stop)
-            runner._stop_on_start = True
+            runner.stop_on_start()
         return runner.stop(timeout)
 
     def wait_for_shutdown(self, timeout: float | None = None) -> bool:
@@ -728,7 +735,7 @@ class App:
         return AppStatus(
             state=state,
             reason=None if exception is None else describe(exception),
-            attempts=runner._attempts,
+            attempts=runner.attempts,
             connected=connected if isinstance(connected, bool) else None,
             outbox_depth=depth if isinstance(depth, int) else None,
             values_missed=missed if isinstance(missed, int) else None,

@@ -8,10 +8,11 @@ import inspect
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
 from iotic_app.exceptions import IOTSyncTimeout, LinkException, SessionTakenOver
 
@@ -23,10 +24,16 @@ if TYPE_CHECKING:
     from iotic_app._aio import LoopOwner
     from iotic_app._config import ConfigLike
     from iotic_app._signals import StopOnSignals
-    from iotic_app.client import Client
     from iotic_app.retry import RetryPolicy
 
-__all__ = ["ExcInfo", "RetryingThingRunner", "RunContext", "SupportsStartStop", "ThingRunner"]
+__all__ = [
+    "ClientFactory",
+    "ExcInfo",
+    "RetryingThingRunner",
+    "RunContext",
+    "SupportsStartStop",
+    "ThingRunner",
+]
 
 #: The ``(type, value, traceback)`` triple of ``sys.exc_info()`` for a raised exception.
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -58,6 +65,11 @@ class SupportsStartStop(Protocol):
 
     def stop(self) -> Any:
         """Disconnect; safe to call more than once."""
+
+
+#: What makes a runner's client from its ``config`` when none is given (see
+#: ``ThingRunner.client_factory``); ``iotic_app`` wires in one that makes an ``iotic_app.Client``.
+ClientFactory = Callable[["ConfigLike"], SupportsStartStop]
 
 
 def supports_start_stop(client: object) -> bool:
@@ -108,11 +120,6 @@ def is_network_failure(exc: BaseException) -> bool:
     return isinstance(exc, NETWORK_FAILURES)
 
 
-def describe(exc: BaseException) -> str:
-    """``'TypeName: message'`` for logs."""
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
 class ThingRunner:
     """Automates starting, running and stopping an agent, in the foreground or background.
 
@@ -146,9 +153,12 @@ class ThingRunner:
             is given.
         retry_timeout: Seconds to wait before a retry (a non-negative int or float), or a
             policy from ``iotic_app.retry`` (backoff, attempt and time limits).
-        client: Any object with ``start()`` and ``stop()``; by default a ``Client(config)``,
-            which the runner closes when a run ends (a client given here is left open). When
-            it has ``add_failure_listener()``, its failure for good ends the run.
+        client: Any object with ``start()`` and ``stop()``; by default the one that
+            *client_factory* makes from *config* (a ``Client(config)``), which the runner
+            closes when a run ends (a client given here is left open). When it has
+            ``add_failure_listener()``, its failure for good ends the run.
+        client_factory: What makes the client when *client* is not given; by default the
+            class's ``client_factory``.
 
     Raises:
         ValueError: *retry_timeout* is a negative, infinite or NaN number, or *config* is not
@@ -156,6 +166,12 @@ class ThingRunner:
         TypeError: *retry_timeout* is neither a number nor a policy, *client* has no
             ``start()``/``stop()``, or *config* has the wrong type.
     """
+
+    #: What makes the client from *config* when none is given: called with the config, it
+    #: returns an object with ``start()`` and ``stop()``. The package top (``iotic_app``) sets
+    #: it to make an ``iotic_app.Client``, so this module never imports the client; a subclass
+    #: may set its own.
+    client_factory: ClassVar[ClientFactory | None] = None
 
     #: Set by an App whose stop() came between making this runner and its run() (see App.stop).
     _stop_on_start = False
@@ -166,14 +182,17 @@ class ThingRunner:
         retry_timeout: float | RetryPolicy = 15,
         *,
         client: SupportsStartStop | None = None,
+        client_factory: ClientFactory | None = None,
     ) -> None:
         self.__policy = check_retry_timeout(retry_timeout)
         self.__retry_timeout = retry_timeout
         self.__made_client = client is None  # closed when a run ends: nobody else has it
+        factory = client_factory or type(self).client_factory
+        self.__client_factory = factory
         if client is None:
-            from iotic_app import client as client_module  # here: `import iotic_app` stays light
-
-            client = client_module.Client(config)
+            if factory is None:  # pragma: no cover - `import iotic_app` wires the default
+                raise TypeError(f"{type(self).__name__} has no client_factory to make a client")
+            client = factory(config)
         elif not supports_start_stop(client):
             raise TypeError(
                 f"client must be an object with start() and stop() methods, got {client!r}"
@@ -198,10 +217,14 @@ class ThingRunner:
     # -- the documented API -------------------------------------------------------------------
 
     @property
-    def client(self) -> Client:
-        """The client in use by this runner: the ``Client`` made from *config*, or the object
-        given as ``client=`` (typed as a ``Client``: a stand-in provides what the agent uses)."""
-        return cast("Client", self.__client)
+    def client(self) -> Any:
+        """The client in use by this runner: the one made from *config* (an ``iotic_app.Client``
+        unless ``client_factory`` says otherwise), or the object given as ``client=``.
+
+        Typed ``Any``: the runner needs only ``start()`` and ``stop()`` of it, and the agent
+        uses whatever its client offers.
+        """
+        return self.__client
 
     @property
     def retry_timeout(self) -> float | RetryPolicy:
@@ -227,7 +250,7 @@ class ThingRunner:
         return not self.__done.is_set()
 
     @property
-    def _attempts(self) -> int:
+    def attempts(self) -> int:
         """How many attempts the current or last run has made (1 when nothing was retried)."""
         return self.__attempts
 
@@ -374,9 +397,16 @@ class ThingRunner:
     # -- for App and subclasses ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _thread_of_run(self) -> Iterator[None]:
+    def thread_of_run(self) -> Iterator[None]:
         """Count the calling thread as one of the run's for the block: ``stop()`` from it
-        then never waits for the run (which may be waiting for this thread)."""
+        then never waits for the run (which may be waiting for this thread).
+
+        For a thread of the agent's own that ``main()`` waits for::
+
+            def worker():
+                with runner.thread_of_run():
+                    ...  # runner.stop() here requests the stop and returns at once
+        """
         ident = threading.get_ident()
         with self.__lock:
             self.__owned.add(ident)
@@ -392,10 +422,12 @@ class ThingRunner:
         in_callback = getattr(self.__client, "in_callback", None)
         return bool(in_callback()) if callable(in_callback) else False
 
-    def _end_attempt(self) -> None:
-        """Wake ``main()`` so this attempt ends, without requesting shutdown.
+    def end_attempt(self) -> None:
+        """Wake ``main()`` and every ``wait_for_shutdown()`` so this attempt ends, without
+        requesting shutdown (``shutdown_requested`` stays False; the next attempt waits again).
 
-        ``App`` uses it when a periodic function fails: the failure then counts as main's.
+        ``App`` uses it when an ``@app.every`` function fails: main's wait ends, and the
+        failure then counts as main's.
         """
         self.__interrupt(cancel_main=False)
 
@@ -423,15 +455,16 @@ class ThingRunner:
         name = type(self).__name__
         _log().info("%s starting", name)
         client: Any = self.__client
-        if self.__made_client and getattr(client, "failure", None) is not None:
+        factory = self.__client_factory
+        if self.__made_client and factory and getattr(client, "failure", None) is not None:
             # the client made for an earlier run failed for good (another process had the
             # session), and stays failed: this run gets a new one, as an App's does
-            self.__client = type(client)(client.config)
+            self.__client = factory(client.config)
         route = _failure_route(self.__client)
         if route is not None:
             route.add(self)
         try:
-            with self._thread_of_run():
+            with self.thread_of_run():
                 self.__lifecycle(name)
         finally:
             if route is not None:
@@ -663,7 +696,7 @@ class ThingRunner:
         if self.__loop is None:
             from iotic_app._aio import LoopOwner
 
-            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}", self._thread_of_run)
+            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}", self.thread_of_run)
         if not main:
             return self.__loop.run(awaitable)
         self.__main_cancelled = False
