@@ -301,15 +301,6 @@ def _check_client(instance: App, attribute: attrs.Attribute[Any], client: object
         raise TypeError(f"client must be an object with start() and stop() methods, got {client!r}")
 
 
-def _check_config(instance: App, attribute: attrs.Attribute[Any], config: object) -> None:
-    from iotic_app._config import parse_config  # here: `import iotic_app` stays light
-
-    parsed = parse_config(config)  # type: ignore[arg-type]  # it raises the clear error
-    # Kept, so each run does not parse it again; None stays None: $IOTIC_APP_CONFIG is read
-    # afresh by each run.
-    instance._state.parsed_config = None if config is None else parsed
-
-
 def _check_retry_timeout(instance: App, attribute: attrs.Attribute[Any], value: object) -> None:
     check_retry_timeout(value)
 
@@ -405,7 +396,7 @@ class App:
         FileNotFoundError: *config* names an .ini file that does not exist.
     """
 
-    config: ConfigLike = attrs.field(default=None, validator=_check_config)
+    config: ConfigLike = attrs.field(default=None)
     retry_timeout: float | RetryPolicy = attrs.field(default=15, validator=_check_retry_timeout)
     retrying: bool = attrs.field(
         default=False, kw_only=True, validator=attrs.validators.instance_of(bool)
@@ -427,6 +418,15 @@ class App:
     _on_exception: list[_Handler] = attrs.field(init=False, repr=False, factory=list)
     _every: list[tuple[_Handler, float]] = attrs.field(init=False, repr=False, factory=list)
     _state: _RunState = attrs.field(init=False, repr=False, factory=_RunState)
+
+    @config.validator
+    def _check_config(self, attribute: attrs.Attribute[Any], config: object) -> None:
+        from iotic_app._config import parse_config  # here: `import iotic_app` stays light
+
+        parsed = parse_config(config)  # type: ignore[arg-type]  # it raises the clear error
+        # Kept, so each run does not parse it again; None stays None: $IOTIC_APP_CONFIG is
+        # read afresh by each run.
+        self._state.parsed_config = None if config is None else parsed
 
     # -- registering handlers -------------------------------------------------------------------
 

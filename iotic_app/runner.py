@@ -462,7 +462,7 @@ class ThingRunner:
             self.__client = factory(client.config)
         route = _failure_route(self.__client)
         if route is not None:
-            route.add(self)
+            route.add(self, self.__client_failed)
         try:
             with self.thread_of_run():
                 self.__lifecycle(name)
@@ -576,7 +576,7 @@ class ThingRunner:
         )
         self.__request_stop()
 
-    def _client_failed(self, exc: BaseException) -> None:
+    def __client_failed(self, exc: BaseException) -> None:
         """The client failed for good (called from one of its threads): end the attempt so
         that the run goes on as if main had raised *exc*."""
         with self.__lock:
@@ -764,28 +764,31 @@ class _FailureRoute:
     """The one failure listener a runner registers on a client, for every run on it.
 
     An App makes a fresh runner for each run, all on one client when it was given one: the
-    client gets one listener, which tells the runners that are running on it.
+    client gets one listener, which tells the runners that are running on it (through the
+    bound method each gives, held weakly: a route never keeps a runner alive).
     """
 
     def __init__(self) -> None:
-        import weakref
-
-        self._runners: weakref.WeakSet[ThingRunner] = weakref.WeakSet()
+        self._listeners: dict[int, weakref.WeakMethod[Callable[[BaseException], None]]] = {}
         self._lock = threading.Lock()
 
-    def add(self, runner: ThingRunner) -> None:
+    def add(self, runner: ThingRunner, listener: Callable[[BaseException], None]) -> None:
+        """Tell *listener*, a bound method of *runner*, of the client's failure from now on."""
+        import weakref
+
         with self._lock:
-            self._runners.add(runner)
+            self._listeners[id(runner)] = weakref.WeakMethod(listener)
 
     def discard(self, runner: ThingRunner) -> None:
         with self._lock:
-            self._runners.discard(runner)
+            self._listeners.pop(id(runner), None)
 
     def __call__(self, exc: BaseException) -> None:
         with self._lock:
-            runners = list(self._runners)
-        for runner in runners:
-            runner._client_failed(exc)
+            listeners = [ref() for ref in self._listeners.values()]
+        for listener in listeners:
+            if listener is not None:
+                listener(exc)
 
 
 _routes: weakref.WeakKeyDictionary[Any, _FailureRoute] | None = None
