@@ -12,13 +12,21 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+# Importable from here, as before the checks had a module of their own.
+from iotic_app._checks import NETWORK_FAILURES as NETWORK_FAILURES
+from iotic_app._checks import check_background as check_background
+from iotic_app._checks import check_retry_timeout as check_retry_timeout
+from iotic_app._checks import check_timeout as check_timeout
+from iotic_app._checks import is_network_failure as is_network_failure
+from iotic_app._checks import supports_start_stop as supports_start_stop
 from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
-from iotic_app.exceptions import IOTSyncTimeout, LinkException, SessionTakenOver
+from iotic_app._registries import EXIT_STOP_TIMEOUT as EXIT_STOP_TIMEOUT
+from iotic_app._registries import exit_stopper, failure_route
+from iotic_app.exceptions import SessionTakenOver
 
 if TYPE_CHECKING:
     import asyncio
-    import weakref
     from collections.abc import Awaitable
 
     from iotic_app._aio import LoopOwner
@@ -37,17 +45,6 @@ __all__ = [
 
 #: The ``(type, value, traceback)`` triple of ``sys.exc_info()`` for a raised exception.
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-
-#: Failures that ``RetryingThingRunner`` retries: the link and timeouts.
-NETWORK_FAILURES: tuple[type[BaseException], ...] = (
-    LinkException,
-    IOTSyncTimeout,
-    ConnectionError,
-    TimeoutError,
-)
-
-#: How long interpreter exit waits for each background run to shut down gracefully.
-EXIT_STOP_TIMEOUT = 10.0
 
 
 class RunContext(enum.Enum):
@@ -70,54 +67,6 @@ class SupportsStartStop(Protocol):
 #: What makes a runner's client from its ``config`` when none is given (see
 #: ``ThingRunner.client_factory``); ``iotic_app`` wires in one that makes an ``iotic_app.Client``.
 ClientFactory = Callable[["ConfigLike"], SupportsStartStop]
-
-
-def supports_start_stop(client: object) -> bool:
-    """Whether *client* has callable ``start`` and ``stop`` (cheaper than a Protocol check)."""
-    return callable(getattr(client, "start", None)) and callable(getattr(client, "stop", None))
-
-
-def check_retry_timeout(retry_timeout: object) -> RetryPolicy:
-    """Return the retry policy *retry_timeout* stands for, or raise saying why.
-
-    Raises:
-        TypeError: *retry_timeout* is neither an int or float nor a policy from
-            ``iotic_app.retry``.
-        ValueError: *retry_timeout* is a negative, infinite or NaN number.
-    """
-    from iotic_app.retry import as_policy  # here: `import iotic_app` stays light
-
-    return as_policy(retry_timeout)
-
-
-def check_timeout(timeout: object) -> float | None:
-    """Return *timeout* as seconds to wait (None: for ever, also for ``math.inf``).
-
-    Raises:
-        TypeError: *timeout* is neither None nor an int or float.
-        ValueError: *timeout* is negative or NaN.
-    """
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        raise TypeError(f"timeout must be None or a number of seconds, got {timeout!r}")
-    seconds = float(timeout)
-    if not seconds >= 0:
-        raise ValueError(
-            f"timeout must be None or a non-negative number of seconds, got {timeout!r}"
-        )
-    return None if seconds == float("inf") else seconds
-
-
-def check_background(background: object) -> None:
-    """Raise TypeError unless *background* is a bool (``"no"`` would run in the background)."""
-    if type(background) is not bool:
-        raise TypeError(f"background must be True or False, got {background!r}")
-
-
-def is_network_failure(exc: BaseException) -> bool:
-    """Whether *exc* is a link or timeout failure that a retrying runner retries."""
-    return isinstance(exc, NETWORK_FAILURES)
 
 
 class ThingRunner:
@@ -326,7 +275,7 @@ class ThingRunner:
                 self.__wake.set()
                 self.__pause.set()
             if background:
-                _exit_stopper.add(self)
+                exit_stopper.add(self)
                 threading.Thread(
                     target=self.__run_in_background,
                     name=f"iotic-app-{type(self).__name__}",
@@ -449,7 +398,7 @@ class ThingRunner:
             )
         finally:
             self.__done.set()
-            _exit_stopper.discard(self)
+            exit_stopper.discard(self)
 
     def __run(self) -> None:
         name = type(self).__name__
@@ -460,7 +409,7 @@ class ThingRunner:
             # the client made for an earlier run failed for good (another process had the
             # session), and stays failed: this run gets a new one, as an App's does
             self.__client = factory(client.config)
-        route = _failure_route(self.__client)
+        route = failure_route(self.__client)
         if route is not None:
             route.add(self, self.__client_failed)
         try:
@@ -758,102 +707,6 @@ def _is_cancellation(exc: BaseException) -> bool:
     """Whether *exc* is ``asyncio.CancelledError`` (asyncio is imported by then, if at all)."""
     asyncio = sys.modules.get("asyncio")
     return asyncio is not None and isinstance(exc, asyncio.CancelledError)
-
-
-class _FailureRoute:
-    """The one failure listener a runner registers on a client, for every run on it.
-
-    An App makes a fresh runner for each run, all on one client when it was given one: the
-    client gets one listener, which tells the runners that are running on it (through the
-    bound method each gives, held weakly: a route never keeps a runner alive).
-    """
-
-    def __init__(self) -> None:
-        self._listeners: dict[int, weakref.WeakMethod[Callable[[BaseException], None]]] = {}
-        self._lock = threading.Lock()
-
-    def add(self, runner: ThingRunner, listener: Callable[[BaseException], None]) -> None:
-        """Tell *listener*, a bound method of *runner*, of the client's failure from now on."""
-        import weakref
-
-        with self._lock:
-            self._listeners[id(runner)] = weakref.WeakMethod(listener)
-
-    def discard(self, runner: ThingRunner) -> None:
-        with self._lock:
-            self._listeners.pop(id(runner), None)
-
-    def __call__(self, exc: BaseException) -> None:
-        with self._lock:
-            listeners = [ref() for ref in self._listeners.values()]
-        for listener in listeners:
-            if listener is not None:
-                listener(exc)
-
-
-_routes: weakref.WeakKeyDictionary[Any, _FailureRoute] | None = None
-_routes_lock = threading.Lock()
-
-
-def _failure_route(client: object) -> _FailureRoute | None:
-    """The route of *client*'s failures to its runners, registered on first use; None when
-    the client has no ``add_failure_listener``."""
-    global _routes
-    add_listener = getattr(client, "add_failure_listener", None)
-    if not callable(add_listener):
-        return None
-    with _routes_lock:
-        if _routes is None:
-            import weakref
-
-            _routes = weakref.WeakKeyDictionary()
-        try:
-            route = _routes.get(client)
-        except TypeError:  # not weakly referenceable or not hashable: one listener per run
-            route = None
-        else:
-            if route is not None:
-                return route
-        route = _FailureRoute()
-        add_listener(route)
-        with contextlib.suppress(TypeError):
-            _routes[client] = route
-        return route
-
-
-class _ExitStopper:
-    """Stops background runs gracefully at interpreter exit, so their on_shutdown runs."""
-
-    def __init__(self) -> None:
-        self._runners: weakref.WeakSet[ThingRunner] | None = None  # made on first use
-        self._lock = threading.Lock()
-
-    def add(self, runner: ThingRunner) -> None:
-        with self._lock:
-            if self._runners is None:
-                import atexit
-                import weakref
-
-                self._runners = weakref.WeakSet()
-                atexit.register(self.stop_all)
-            self._runners.add(runner)
-
-    def discard(self, runner: ThingRunner) -> None:
-        with self._lock:
-            if self._runners is not None:
-                self._runners.discard(runner)
-
-    def stop_all(self) -> None:
-        with self._lock:
-            runners = list(self._runners or ())
-        for runner in runners:  # ask them all first, so they shut down side by side
-            runner.stop(0)
-        for runner in runners:
-            if not runner.stop(EXIT_STOP_TIMEOUT):
-                _log().warning("%s did not stop within %g s at exit", runner, EXIT_STOP_TIMEOUT)
-
-
-_exit_stopper = _ExitStopper()
 
 
 def _add_note(exc: BaseException, note: str) -> None:
