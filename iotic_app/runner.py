@@ -23,6 +23,7 @@ from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
 from iotic_app._registries import EXIT_STOP_TIMEOUT as EXIT_STOP_TIMEOUT
 from iotic_app._registries import exit_stopper, failure_route
+from iotic_app._wakeup import Wakeup
 from iotic_app.exceptions import SessionTakenOver
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ class ThingRunner:
             )
         self.__client = client
         self.__shutdown = threading.Event()  # stop() was called, or the run is ending
-        self.__wake = threading.Event()  # what wait_for_shutdown() waits on: also attempt ends
+        self.__wake = Wakeup()  # what wait_for_shutdown() waits on: also attempt ends
         self.__lock = threading.Lock()
         self.__done = threading.Event()
         self.__done.set()
@@ -156,9 +157,6 @@ class ThingRunner:
         self.__exception: BaseException | None = None
         self.__attempts = 0
         self.__loop: LoopOwner | None = None
-        self.__waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = set()
-        self.__main_task: tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]] | None = None
-        self.__main_cancelled = False  # stop() cancelled the async main of this attempt
         self.__client_failure: BaseException | None = None  # the client failed for good
         self.__pause = threading.Event()  # what a retry wait waits on: stop(), client failure
         self.__signals: StopOnSignals | None = None  # of a foreground run
@@ -268,7 +266,7 @@ class ThingRunner:
             self.__pause.clear()
             self.__exception = None
             self.__attempts = 0
-            self.__main_cancelled = False
+            self.__wake.main_cancelled = False
             self.__client_failure = None
             if self._stop_on_start:  # an App's stop() came before this run began
                 self.__shutdown.set()
@@ -341,7 +339,8 @@ class ThingRunner:
         """
         from iotic_app._aio import wait_event
 
-        return await wait_event(self.__add_waiter, self.__remove_waiter, check_timeout(timeout))
+        wake = self.__wake
+        return await wait_event(wake.add_waiter, wake.remove_waiter, check_timeout(timeout))
 
     # -- for App and subclasses ---------------------------------------------------------------
 
@@ -378,7 +377,7 @@ class ThingRunner:
         ``App`` uses it when an ``@app.every`` function fails: main's wait ends, and the
         failure then counts as main's.
         """
-        self.__interrupt(cancel_main=False)
+        self.__wake.interrupt(cancel_main=False)
 
     def _resolve(self, result: Any, *, main: bool = False) -> Any:
         """Return *result*, or what it resolves to when it is awaitable (run on our loop)."""
@@ -437,7 +436,7 @@ class ThingRunner:
             ctx = RunContext.MAIN if started_up else RunContext.ON_STARTUP
             self.__attempts += 1
             attempt_started = time.monotonic()
-            self.__main_cancelled = False
+            self.__wake.main_cancelled = False
             self.__wake.clear()
             if self.__shutdown.is_set() or self.__client_failure is not None:
                 self.__wake.set()  # stop() or a client failure may have raced with the clear
@@ -458,7 +457,7 @@ class ThingRunner:
                 _log().info("%s: KeyboardInterrupt, shutting down", name)
             except BaseException as caught:
                 exc = self.__take_client_failure() or caught  # the cause of what main raised
-                if self.__main_cancelled and exc is caught and _is_cancellation(exc):
+                if self.__wake.main_cancelled and exc is caught and _is_cancellation(exc):
                     _log().info("%s: async main cancelled by stop()", name)
                     break
                 failure = (type(exc), exc, exc.__traceback__)
@@ -506,7 +505,7 @@ class ThingRunner:
         """What ``stop()`` does without waiting: safe from any thread, never blocks for long."""
         self.__shutdown.set()
         self.__pause.set()
-        self.__interrupt(cancel_main=True)
+        self.__wake.interrupt(cancel_main=True)
 
     def __exit_at_once(self, interrupt: KeyboardInterrupt) -> None:
         """Re-raise *interrupt* when a second signal raised it: no graceful shutdown then."""
@@ -534,7 +533,7 @@ class ThingRunner:
             self.__client_failure = exc
         _log().error("%s: the client failed for good: %s", type(self).__name__, describe(exc))
         self.__pause.set()
-        self.__interrupt(cancel_main=True)
+        self.__wake.interrupt(cancel_main=True)
 
     def __take_client_failure(self) -> BaseException | None:
         with self.__lock:
@@ -648,47 +647,16 @@ class ThingRunner:
             self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}", self.thread_of_run)
         if not main:
             return self.__loop.run(awaitable)
-        self.__main_cancelled = False
+        self.__wake.main_cancelled = False
         try:
             return self.__loop.run(awaitable, self.__set_main_task)
         finally:
-            with self.__lock:
-                self.__main_task = None
+            self.__wake.set_main_task(None)
 
     def __set_main_task(self, loop: asyncio.AbstractEventLoop, task: asyncio.Future[Any]) -> None:
-        with self.__lock:
-            self.__main_task = (loop, task)
+        self.__wake.set_main_task((loop, task))
         if self.__wake.is_set():  # stop() came before the task existed
-            self.__interrupt(cancel_main=self.__shutdown.is_set())
-
-    def __add_waiter(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> bool:
-        with self.__lock:
-            if self.__wake.is_set():
-                return True
-            self.__waiters.add((loop, future))
-            return False
-
-    def __remove_waiter(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
-        with self.__lock:
-            self.__waiters.discard((loop, future))
-
-    def __interrupt(self, *, cancel_main: bool) -> None:
-        """Wake every waiter; with *cancel_main*, cancel an async main not waiting on us."""
-        self.__wake.set()
-        with self.__lock:
-            waiters = list(self.__waiters)
-            main_task = self.__main_task
-        if not waiters and main_task is None:
-            return
-        from iotic_app._aio import cancel, resolve
-
-        for loop, future in waiters:
-            resolve(loop, future)
-        if cancel_main and main_task is not None:
-            loop, task = main_task
-            if not any(waiter_loop is loop for waiter_loop, _ in waiters):
-                self.__main_cancelled = True
-                cancel(loop, task)
+            self.__wake.interrupt(cancel_main=self.__shutdown.is_set())
 
 
 class RetryingThingRunner(ThingRunner):
