@@ -2,30 +2,33 @@
 
 # Design note
 # -----------
-# Owns (the package top): the lifecycle of an agent and what it is written with. ``runner``
-# (ThingRunner: start-up, main, retry and shutdown; foreground, background, signals), ``app``
-# (App: an agent as plain functions, which builds a ThingRunner subclass), ``retry`` (policies),
-# ``cli`` (``iotic-app run``), ``testing`` (PrivateSpace), ``exceptions``, ``datatypes``, config
-# parsing (``_config``), and the private helpers ``_aio`` (event loops of a run), ``_periodic``
-# (``@app.every``), ``_signals`` (Ctrl+C and SIGTERM) and ``_log``.
+# Owns (the package top): the lifecycle of an agent and what it is written with.
+#   runner      ThingRunner: start-up, main, retry and shutdown; foreground or background.
+#               Helped by _checks (argument checks), _wakeup (what ends a run's waits),
+#               _registries (client failures routed to runners; background runs at exit),
+#               _signals (Ctrl+C and SIGTERM), _aio (a run's event loops) and _log.
+#   app         App: an agent as plain functions, which builds a ThingRunner subclass.
+#               Helped by _handlers (checking and calling handlers), _app_runner (the runner
+#               mixin that calls them) and _periodic (@app.every).
+#   retry, cli, testing, exceptions, datatypes; config parsing in _config (with _config_url,
+#   the URL split into parts, and _config_options, the options table).
 #
-# Import direction: the top -> ``client`` (the user-facing model) -> ``transports`` (the
-# protocol, ``local``, ``mqtt/``). Never the other way. ``runner`` imports no client at all (not
-# even for typing): it needs of a client only ``start()`` and ``stop()`` (``SupportsStartStop``;
-# ``add_failure_listener``, ``in_callback``, ``failure`` and ``close`` are used when present),
-# and gets its default client from ``ThingRunner.client_factory``, which this module wires to
-# ``_make_client`` below. ``app`` reaches the client the same way (its runners inherit the
-# factory); ``testing`` and ``cli`` may import ``client`` and ``transports`` by their public
-# names.
+# Import direction: the top -> client (the user-facing model) -> transports (the protocol,
+# local, mqtt/). Never the other way. runner imports no client at all, not even for typing: it
+# needs of a client only start() and stop() (SupportsStartStop; add_failure_listener,
+# in_callback, failure and close are used when present), and makes its default client with
+# ThingRunner.client_factory, which this module sets to _make_client below. App's runners
+# inherit that factory. testing imports client and transports by their public names; _config
+# checks mqtt:// settings with the MQTT transport's MqttSettings, lazily.
 #
-# Crosses the seams: from the top into the client, a config (``ConfigLike``) and the calls of
-# ``SupportsStartStop``; from the client back, the failure-for-good callback (an exception);
-# ``App`` reads a runner through its public API (``attempts``, ``is_running()``, ``exception``,
-# ``client``), and ``_periodic`` uses ``thread_of_run()``, ``end_attempt()`` and
-# ``wait_for_shutdown()``.
+# Crosses the seams: into the client, a config (ConfigLike) and the calls of SupportsStartStop;
+# back from it, the failure-for-good callback (an exception) and its callbacks' threads
+# (in_callback). Between the top's own modules, only public methods: App reads a runner's
+# attempts, is_running(), exception and client; _periodic uses thread_of_run(),
+# end_attempt() and wait_for_shutdown().
 #
-# ``import iotic_app`` stays cheap: it imports no client, transport or paho module (the names
-# below are lazy, and the factory imports the client when it first makes one;
+# `import iotic_app` stays cheap: it imports no client, transport or paho module (the names
+# below are lazy, and _make_client imports the client when it first makes one;
 # tests/test_exports.py pins this).
 
 from __future__ import annotations

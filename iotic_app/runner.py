@@ -137,7 +137,7 @@ class ThingRunner:
         self.__policy = check_retry_timeout(retry_timeout)
         self.__retry_timeout = retry_timeout
         self.__made_client = client is None  # closed when a run ends: nobody else has it
-        factory = client_factory or type(self).client_factory
+        factory = type(self).client_factory if client_factory is None else client_factory
         self.__client_factory = factory
         if client is None:
             if factory is None:  # pragma: no cover - `import iotic_app` wires the default
@@ -404,7 +404,11 @@ class ThingRunner:
         _log().info("%s starting", name)
         client: Any = self.__client
         factory = self.__client_factory
-        if self.__made_client and factory and getattr(client, "failure", None) is not None:
+        if (
+            self.__made_client
+            and factory is not None
+            and getattr(client, "failure", None) is not None
+        ):
             # the client made for an earlier run failed for good (another process had the
             # session), and stays failed: this run gets a new one, as an App's does
             self.__client = factory(client.config)
