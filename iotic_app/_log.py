@@ -15,3 +15,8 @@ def runner_logger() -> logging.Logger:
     import logging
 
     return logging.getLogger("iotic_app.runner")
+
+
+def describe(exc: BaseException) -> str:
+    """``'TypeName: message'`` (or ``'TypeName'`` for an empty message), for logs and status."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

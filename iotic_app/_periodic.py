@@ -54,19 +54,19 @@ class ScheduleThread:
     def _serve(self) -> None:
         from iotic_app._aio import LoopOwner
 
-        loop = LoopOwner("iotic-app-every", self._runner._thread_of_run)
+        loop = LoopOwner("iotic-app-every", self._runner.thread_of_run)
         try:
-            with self._runner._thread_of_run():
+            with self._runner.thread_of_run():
                 run_schedule(self._jobs, self._values, self._runner, _resolver(loop))
         except BaseException as exc:
             self.failure = exc
-            self._runner._end_attempt()
+            self._runner.end_attempt()
         finally:
             loop.close()
 
     def stop(self) -> None:
         """End the schedule (main has returned) and wait for the thread."""
-        self._runner._end_attempt()
+        self._runner.end_attempt()
         self._thread.join()
 
 

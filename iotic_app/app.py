@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import inspect
-import math
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 
-from iotic_app._log import runner_logger
-from iotic_app.runner import (
-    ExcInfo,
-    RetryingThingRunner,
-    RunContext,
-    SupportsStartStop,
-    ThingRunner,
+from iotic_app._app_runner import HandlerRunner, Hooks, base_hooks
+from iotic_app._checks import (
     check_background,
     check_retry_timeout,
     check_timeout,
-    describe,
-    is_network_failure,
     supports_start_stop,
 )
+from iotic_app._handlers import (
+    Handler,
+    check_contexts,
+    check_interval,
+    name_of,
+    replace_or_append,
+)
+from iotic_app._log import describe
+from iotic_app.runner import RetryingThingRunner, RunContext, SupportsStartStop, ThingRunner
 
 if TYPE_CHECKING:
     from iotic_app._config import AgentConfig, ConfigLike
@@ -34,254 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["App"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: The parameters each kind of handler may declare, by name.
-_RUN_PARAMS = frozenset({"runner", "client", "app"})
-_PARAMS: Mapping[str, frozenset[str]] = {
-    "startup": _RUN_PARAMS,
-    "main": _RUN_PARAMS,
-    "every": _RUN_PARAMS,
-    "shutdown": _RUN_PARAMS | {"exc_info"},
-    "on_exception": _RUN_PARAMS | {"ctx", "exc_info"},
-}
-
-
-class _Handler:
-    """A registered function and how to call it with the values it asked for."""
-
-    __slots__ = ("contexts", "func", "keywords", "positional")
-
-    def __init__(
-        self,
-        func: Callable[..., Any],
-        positional: tuple[str, ...],
-        keywords: tuple[str, ...],
-        contexts: frozenset[RunContext] = frozenset(RunContext),
-    ) -> None:
-        self.func = func
-        self.positional = positional
-        self.keywords = keywords
-        self.contexts = contexts
-
-    @classmethod
-    def from_function(
-        cls, hook: str, func: object, contexts: frozenset[RunContext] = frozenset(RunContext)
-    ) -> _Handler:
-        """Check *func*'s parameters against what *hook* supplies.
-
-        Raises:
-            TypeError: *func* is not callable, or asks for a parameter the App cannot supply.
-        """
-        if not callable(func):
-            raise TypeError(f"app.{hook} needs a function, got {func!r}")
-        allowed = _PARAMS[hook]
-        positional: list[str] = []
-        keywords: list[str] = []
-        try:
-            signature = inspect.signature(func)
-        except (TypeError, ValueError):  # some builtins have no signature: call them bare
-            return cls(func, (), (), contexts)
-        for param in signature.parameters.values():
-            if param.kind is param.VAR_POSITIONAL:
-                continue
-            if param.kind is param.VAR_KEYWORD:
-                keywords.extend(sorted(allowed - set(positional) - set(keywords)))
-                continue
-            if param.name not in allowed:
-                if param.default is not param.empty:
-                    continue
-                raise TypeError(
-                    f"{hook} handler {_name_of(func)}() has a parameter {param.name!r} that the "
-                    f"App cannot supply; {hook} handlers may declare any of "
-                    f"{', '.join(sorted(allowed))}"
-                )
-            (positional if param.kind is param.POSITIONAL_ONLY else keywords).append(param.name)
-        return cls(func, tuple(positional), tuple(keywords), contexts)
-
-    def replaces(self, old: _Handler) -> bool:
-        """Whether registering this handler replaces *old* rather than adding to it.
-
-        It does for the same function again, and for a notebook cell run again: the same
-        module and qualified name, compiled anew (a new code object). Functions that share one
-        code object (made by one factory) are different handlers; lambdas always are.
-        """
-        if _same_callable(self.func, old.func):
-            return True
-        key = _key_of(self.func)
-        if key is None or key != _key_of(old.func):
-            return False
-        code = _code_of(self.func)
-        return code is not None and code is not _code_of(old.func)
-
-    def __call__(self, values: Mapping[str, Any]) -> Any:
-        if self.positional:
-            return self.func(
-                *[values[name] for name in self.positional],
-                **{name: values[name] for name in self.keywords},
-            )
-        return self.func(**{name: values[name] for name in self.keywords})
-
-
-def _name_of(func: object) -> str:
-    return str(getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or func)
-
-
-def _key_of(func: Callable[..., Any]) -> tuple[str, str] | None:
-    """What names *func* across notebook cell re-runs: module and qualified name (None for
-    lambdas and for callables without a qualified name)."""
-    qualname = getattr(func, "__qualname__", None)
-    if not isinstance(qualname, str) or "<lambda>" in qualname:
-        return None
-    return (getattr(func, "__module__", None) or "", qualname)
-
-
-def _code_of(func: Callable[..., Any]) -> object:
-    """The code object of *func*, or of the function it wraps (``functools.wraps``)."""
-    with contextlib.suppress(ValueError):  # a cycle of __wrapped__
-        func = inspect.unwrap(func)
-    return getattr(func, "__code__", None)
-
-
-def _same_callable(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
-    """*a* is *b*, or both are the same bound method (``obj.f`` makes a new object each time)."""
-    return a is b or (inspect.ismethod(a) and inspect.ismethod(b) and a == b)
-
-
-def _replace_or_append(handlers: list[_Handler], new: _Handler) -> None:
-    for i, old in enumerate(handlers):
-        if new.replaces(old):
-            handlers[i] = new
-            return
-    handlers.append(new)
-
-
-def _check_contexts(contexts: Iterable[object]) -> frozenset[RunContext]:
-    checked = []
-    for ctx in contexts:
-        if not isinstance(ctx, RunContext):
-            raise TypeError(
-                "app.on_exception contexts must be RunContext members "
-                f"(RunContext.ON_STARTUP, RunContext.MAIN), got {ctx!r}"
-            )
-        checked.append(ctx)
-    return frozenset(checked or RunContext)
-
-
-class _Hooks(NamedTuple):
-    """What one run of an App runs: a snapshot taken when its runner class is made."""
-
-    app: App
-    startup: tuple[_Handler, ...]
-    main: _Handler | None
-    shutdown: tuple[_Handler, ...]
-    on_exception: tuple[_Handler, ...]
-    every: tuple[tuple[_Handler, float], ...]
-    retrying: bool
-    #: The hooks that the base class implements itself (not ThingRunner's no-op defaults).
-    base_hooks: frozenset[str]
-
-
-class _AppRunner(ThingRunner):
-    """Calls an App's handlers from the ThingRunner methods; mixed in before the base class."""
-
-    _hooks: ClassVar[_Hooks]
-
-    def _values(self, **extra: Any) -> dict[str, Any]:
-        return {"runner": self, "client": self.client, "app": self._hooks.app, **extra}
-
-    def on_startup(self) -> Any:
-        hooks = self._hooks
-        if "on_startup" in hooks.base_hooks:
-            self._resolve(super().on_startup())
-        if hooks.startup:
-            values = self._values()
-            for handler in hooks.startup:
-                self._resolve(handler(values))
-
-    def main(self) -> Any:
-        hooks = self._hooks
-        values = self._values()
-        call_main: Callable[[], Any] | None = None
-        if hooks.main is not None:
-            call_main = functools.partial(hooks.main, values)
-        elif "main" in hooks.base_hooks:
-            call_main = super().main
-        if not hooks.every:
-            if call_main is None:
-                # No main anywhere: an agent that only reacts to callbacks runs until stopped.
-                self.wait_for_shutdown()
-                return None
-            return call_main()  # a coroutine is awaited by the runner, cancellably
-        from iotic_app._periodic import ScheduleThread, run_schedule
-
-        if call_main is None:
-            run_schedule(hooks.every, values, self, self._resolve)
-            return None
-        schedule = ScheduleThread(hooks.every, values, self)
-        schedule.start()
-        try:
-            result = self._resolve(call_main(), main=True)
-        finally:
-            schedule.stop()
-        if schedule.failure is not None:
-            raise schedule.failure
-        return result
-
-    def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> Any:
-        values = self._values(ctx=ctx, exc_info=exc_info)
-        for handler in self._hooks.on_exception:
-            if ctx in handler.contexts:
-                decision = self._resolve(handler(values))
-                if decision is not None:
-                    return decision
-        if self._hooks.retrying and is_network_failure(exc_info[1]):
-            return True
-        return self._resolve(super().on_exception(ctx, exc_info))
-
-    def on_shutdown(self, exc_info: ExcInfo | None) -> Any:
-        values = self._values(exc_info=exc_info)
-        swallow = False
-        errors: list[Exception] = []
-        for handler in reversed(self._hooks.shutdown):
-            try:
-                swallow = bool(self._resolve(handler(values))) or swallow
-            except Exception as exc:  # every handler runs; the first failure is raised below
-                errors.append(exc)
-        if "on_shutdown" in self._hooks.base_hooks:
-            try:
-                swallow = bool(self._resolve(super().on_shutdown(exc_info))) or swallow
-            except Exception as exc:
-                errors.append(exc)
-        if errors:
-            first, *others = errors
-            for other in others:
-                _log_extra_failure(other)
-            raise first
-        return swallow
-
-
-def _base_hooks(base: type[ThingRunner]) -> frozenset[str]:
-    """The hooks that *base* implements itself, rather than inheriting ThingRunner's."""
-    names = ("on_startup", "main", "on_shutdown")
-    return frozenset(
-        name for name in names if getattr(base, name) is not getattr(ThingRunner, name)
-    )
-
-
-def _log_extra_failure(exc: Exception) -> None:
-    runner_logger().error("a shutdown handler raised %s", describe(exc), exc_info=exc)
-
-
-def _check_interval(seconds: object) -> float:
-    """*seconds* as a float; a ``TypeError`` unless an int or float, a ``ValueError`` unless
-    positive and finite."""
-    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
-        if math.isfinite(seconds) and seconds > 0:
-            return float(seconds)
-        error: type[Exception] = ValueError
-    else:
-        error = TypeError
-    raise error(f"app.every(seconds) needs a positive, finite number of seconds, got {seconds!r}")
 
 
 def _check_base(instance: App, attribute: attrs.Attribute[Any], base: object) -> None:
@@ -295,15 +45,6 @@ def _check_base(instance: App, attribute: attrs.Attribute[Any], base: object) ->
 def _check_client(instance: App, attribute: attrs.Attribute[Any], client: object) -> None:
     if client is not None and not supports_start_stop(client):
         raise TypeError(f"client must be an object with start() and stop() methods, got {client!r}")
-
-
-def _check_config(instance: App, attribute: attrs.Attribute[Any], config: object) -> None:
-    from iotic_app._config import parse_config  # here: `import iotic_app` stays light
-
-    parsed = parse_config(config)  # type: ignore[arg-type]  # it raises the clear error
-    # Kept, so each run does not parse it again; None stays None: $IOTIC_APP_CONFIG is read
-    # afresh by each run.
-    instance._state.parsed_config = None if config is None else parsed
 
 
 def _check_retry_timeout(instance: App, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -359,8 +100,8 @@ class _RunState:
     __slots__ = ("busy", "lock", "parsed_config", "runner", "runner_class", "stop_requested")
 
     def __init__(self) -> None:
-        self.runner_class: type[ThingRunner] | None = None  # made again after a registration
-        self.runner: ThingRunner | None = None  # of the current or last run
+        self.runner_class: type[HandlerRunner] | None = None  # made again after a registration
+        self.runner: HandlerRunner | None = None  # of the current or last run
         self.parsed_config: AgentConfig | None = None  # parsed once, not at every run
         self.busy = False  # a foreground run is going
         self.lock = threading.RLock()
@@ -401,7 +142,7 @@ class App:
         FileNotFoundError: *config* names an .ini file that does not exist.
     """
 
-    config: ConfigLike = attrs.field(default=None, validator=_check_config)
+    config: ConfigLike = attrs.field(default=None)
     retry_timeout: float | RetryPolicy = attrs.field(default=15, validator=_check_retry_timeout)
     retrying: bool = attrs.field(
         default=False, kw_only=True, validator=attrs.validators.instance_of(bool)
@@ -417,12 +158,21 @@ class App:
     )
 
     # The registered handlers, and the state of runs: not arguments, not in repr.
-    _startup: list[_Handler] = attrs.field(init=False, repr=False, factory=list)
-    _main: _Handler | None = attrs.field(init=False, repr=False, default=None)
-    _shutdown: list[_Handler] = attrs.field(init=False, repr=False, factory=list)
-    _on_exception: list[_Handler] = attrs.field(init=False, repr=False, factory=list)
-    _every: list[tuple[_Handler, float]] = attrs.field(init=False, repr=False, factory=list)
+    _startup: list[Handler] = attrs.field(init=False, repr=False, factory=list)
+    _main: Handler | None = attrs.field(init=False, repr=False, default=None)
+    _shutdown: list[Handler] = attrs.field(init=False, repr=False, factory=list)
+    _on_exception: list[Handler] = attrs.field(init=False, repr=False, factory=list)
+    _every: list[tuple[Handler, float]] = attrs.field(init=False, repr=False, factory=list)
     _state: _RunState = attrs.field(init=False, repr=False, factory=_RunState)
+
+    @config.validator
+    def _check_config(self, attribute: attrs.Attribute[Any], config: object) -> None:
+        from iotic_app._config import parse_config  # here: `import iotic_app` stays light
+
+        parsed = parse_config(config)  # type: ignore[arg-type]  # it raises the clear error
+        # Kept, so each run does not parse it again; None stays None: $IOTIC_APP_CONFIG is
+        # read afresh by each run.
+        self._state.parsed_config = None if config is None else parsed
 
     # -- registering handlers -------------------------------------------------------------------
 
@@ -444,7 +194,7 @@ class App:
 
     def register_startup(self, func: Callable[..., Any]) -> None:
         """Register *func* as a start-up handler; the twin of ``@app.startup``."""
-        self._register(self._startup, _Handler.from_function("startup", func))
+        self._register(self._startup, Handler.from_function("startup", func))
 
     @overload
     def main(self, func: F, /) -> F: ...
@@ -468,13 +218,13 @@ class App:
 
     def register_main(self, func: Callable[..., Any]) -> None:
         """Register *func* as the main function; the twin of ``@app.main``."""
-        handler = _Handler.from_function("main", func)
+        handler = Handler.from_function("main", func)
         with self._state.lock:
             current = self._main
             if current is not None and not handler.replaces(current):
                 raise TypeError(
-                    f"app already has a main, {_name_of(current.func)}(); an app has exactly "
-                    f"one main, so {_name_of(func)}() cannot be registered too (only the same "
+                    f"app already has a main, {name_of(current.func)}(); an app has exactly "
+                    f"one main, so {name_of(func)}() cannot be registered too (only the same "
                     "function, or a notebook cell run again, replaces it)"
                 )
             self._main = handler
@@ -498,7 +248,7 @@ class App:
 
     def register_shutdown(self, func: Callable[..., Any]) -> None:
         """Register *func* as a shutdown handler; the twin of ``@app.shutdown``."""
-        self._register(self._shutdown, _Handler.from_function("shutdown", func))
+        self._register(self._shutdown, Handler.from_function("shutdown", func))
 
     @overload
     def on_exception(self, func: F, /) -> F: ...
@@ -522,11 +272,11 @@ class App:
         if len(args) == 1 and callable(args[0]) and not isinstance(args[0], type):
             self.register_on_exception(args[0])
             return args[0]
-        contexts = _check_contexts(args)
+        contexts = check_contexts(args)
 
         def decorator(func: F) -> F:
             self._register(
-                self._on_exception, _Handler.from_function("on_exception", func, contexts)
+                self._on_exception, Handler.from_function("on_exception", func, contexts)
             )
             return func
 
@@ -537,7 +287,7 @@ class App:
 
         The twin of ``@app.on_exception(*contexts)``.
         """
-        handler = _Handler.from_function("on_exception", func, _check_contexts(contexts))
+        handler = Handler.from_function("on_exception", func, check_contexts(contexts))
         self._register(self._on_exception, handler)
 
     def every(self, seconds: float) -> Callable[[F], F]:
@@ -556,7 +306,7 @@ class App:
             TypeError: *seconds* is not an int or float.
             ValueError: *seconds* is not positive and finite.
         """
-        interval = _check_interval(seconds)
+        interval = check_interval(seconds)
 
         def decorator(func: F) -> F:
             self.register_every(func, interval)
@@ -566,8 +316,8 @@ class App:
 
     def register_every(self, func: Callable[..., Any], seconds: float) -> None:
         """Register *func* to run every *seconds*; the twin of ``@app.every(seconds)``."""
-        interval = _check_interval(seconds)
-        handler = _Handler.from_function("every", func)
+        interval = check_interval(seconds)
+        handler = Handler.from_function("every", func)
         with self._state.lock:
             for i, (old, _) in enumerate(self._every):
                 if handler.replaces(old):
@@ -590,9 +340,9 @@ class App:
         register(func)
         return func
 
-    def _register(self, handlers: list[_Handler], handler: _Handler) -> None:
+    def _register(self, handlers: list[Handler], handler: Handler) -> None:
         with self._state.lock:
-            _replace_or_append(handlers, handler)
+            replace_or_append(handlers, handler)
             self._state.runner_class = None
 
     # -- running ------------------------------------------------------------------------------
@@ -600,10 +350,13 @@ class App:
     @property
     def runner_class(self) -> type[ThingRunner]:
         """The ThingRunner subclass that runs the handlers registered so far."""
+        return self._runner_class()
+
+    def _runner_class(self) -> type[HandlerRunner]:
         with self._state.lock:
             if self._state.runner_class is None:
                 base = self.base or (RetryingThingRunner if self.retrying else ThingRunner)
-                hooks = _Hooks(
+                hooks = Hooks(
                     app=self,
                     startup=tuple(self._startup),
                     main=self._main,
@@ -611,11 +364,11 @@ class App:
                     on_exception=tuple(self._on_exception),
                     every=tuple(self._every),
                     retrying=self.retrying,
-                    base_hooks=_base_hooks(base),
+                    base_hooks=base_hooks(base),
                 )
                 name = f"{self.name or 'App'}Runner".replace(" ", "_")
                 self._state.runner_class = type(
-                    name, (_AppRunner, base), {"_hooks": hooks, "__module__": __name__}
+                    name, (HandlerRunner, base), {"_hooks": hooks, "__module__": __name__}
                 )
             return self._state.runner_class
 
@@ -648,7 +401,7 @@ class App:
             kwargs: dict[str, Any] = {"config": config, "retry_timeout": self.retry_timeout}
             if self.client is not None:
                 kwargs["client"] = self.client
-            runner = self.runner_class(**kwargs)
+            runner = self._runner_class()(**kwargs)
             self._state.runner = runner
             self._state.stop_requested.clear()
             if background:
@@ -673,7 +426,7 @@ class App:
                 self._state.stop_requested.set()
                 return True
             # run() may have made the runner and not yet started it (which clears a stop)
-            runner._stop_on_start = True
+            runner.stop_on_start()
         return runner.stop(timeout)
 
     def wait_for_shutdown(self, timeout: float | None = None) -> bool:
@@ -728,7 +481,7 @@ class App:
         return AppStatus(
             state=state,
             reason=None if exception is None else describe(exception),
-            attempts=runner._attempts,
+            attempts=runner.attempts,
             connected=connected if isinstance(connected, bool) else None,
             outbox_depth=depth if isinstance(depth, int) else None,
             values_missed=missed if isinstance(missed, int) else None,

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from iotic_app._config import AgentConfig
+from iotic_app._log import describe
 from iotic_app.app import App
 
 __all__ = ["TargetError", "find_app", "load_app", "main"]
@@ -300,7 +301,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
         except Exception as exc:
-            logger.error("cannot load %s: %s", args.target, _describe(exc), exc_info=exc)
+            logger.error("cannot load %s: %s", args.target, describe(exc), exc_info=exc)
             return 1
         for option, field in (("--config", "config"), ("--retry-timeout", "retry_timeout")):
             value = getattr(args, field)
@@ -315,13 +316,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         try:
             app.run()
         except Exception as exc:
-            logger.error("%s failed: %s", args.target, _describe(exc), exc_info=exc)
+            logger.error("%s failed: %s", args.target, describe(exc), exc_info=exc)
             return 1
     except KeyboardInterrupt:
         logger.warning("interrupted again: exiting at once")
         return EXIT_INTERRUPTED
     return 0
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

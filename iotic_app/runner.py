@@ -8,39 +8,44 @@ import inspect
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+# Importable from here, as before the checks had a module of their own.
+from iotic_app._checks import NETWORK_FAILURES as NETWORK_FAILURES
+from iotic_app._checks import check_background as check_background
+from iotic_app._checks import check_retry_timeout as check_retry_timeout
+from iotic_app._checks import check_timeout as check_timeout
+from iotic_app._checks import is_network_failure as is_network_failure
+from iotic_app._checks import supports_start_stop as supports_start_stop
+from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
-from iotic_app.exceptions import IOTSyncTimeout, LinkException, SessionTakenOver
+from iotic_app._registries import EXIT_STOP_TIMEOUT as EXIT_STOP_TIMEOUT
+from iotic_app._registries import exit_stopper, failure_route
+from iotic_app._wakeup import Wakeup
+from iotic_app.exceptions import SessionTakenOver
 
 if TYPE_CHECKING:
     import asyncio
-    import weakref
     from collections.abc import Awaitable
 
     from iotic_app._aio import LoopOwner
     from iotic_app._config import ConfigLike
     from iotic_app._signals import StopOnSignals
-    from iotic_app.client import Client
     from iotic_app.retry import RetryPolicy
 
-__all__ = ["ExcInfo", "RetryingThingRunner", "RunContext", "SupportsStartStop", "ThingRunner"]
+__all__ = [
+    "ClientFactory",
+    "ExcInfo",
+    "RetryingThingRunner",
+    "RunContext",
+    "SupportsStartStop",
+    "ThingRunner",
+]
 
 #: The ``(type, value, traceback)`` triple of ``sys.exc_info()`` for a raised exception.
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-
-#: Failures that ``RetryingThingRunner`` retries: the link and timeouts.
-NETWORK_FAILURES: tuple[type[BaseException], ...] = (
-    LinkException,
-    IOTSyncTimeout,
-    ConnectionError,
-    TimeoutError,
-)
-
-#: How long interpreter exit waits for each background run to shut down gracefully.
-EXIT_STOP_TIMEOUT = 10.0
 
 
 class RunContext(enum.Enum):
@@ -60,57 +65,9 @@ class SupportsStartStop(Protocol):
         """Disconnect; safe to call more than once."""
 
 
-def supports_start_stop(client: object) -> bool:
-    """Whether *client* has callable ``start`` and ``stop`` (cheaper than a Protocol check)."""
-    return callable(getattr(client, "start", None)) and callable(getattr(client, "stop", None))
-
-
-def check_retry_timeout(retry_timeout: object) -> RetryPolicy:
-    """Return the retry policy *retry_timeout* stands for, or raise saying why.
-
-    Raises:
-        TypeError: *retry_timeout* is neither an int or float nor a policy from
-            ``iotic_app.retry``.
-        ValueError: *retry_timeout* is a negative, infinite or NaN number.
-    """
-    from iotic_app.retry import as_policy  # here: `import iotic_app` stays light
-
-    return as_policy(retry_timeout)
-
-
-def check_timeout(timeout: object) -> float | None:
-    """Return *timeout* as seconds to wait (None: for ever, also for ``math.inf``).
-
-    Raises:
-        TypeError: *timeout* is neither None nor an int or float.
-        ValueError: *timeout* is negative or NaN.
-    """
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        raise TypeError(f"timeout must be None or a number of seconds, got {timeout!r}")
-    seconds = float(timeout)
-    if not seconds >= 0:
-        raise ValueError(
-            f"timeout must be None or a non-negative number of seconds, got {timeout!r}"
-        )
-    return None if seconds == float("inf") else seconds
-
-
-def check_background(background: object) -> None:
-    """Raise TypeError unless *background* is a bool (``"no"`` would run in the background)."""
-    if type(background) is not bool:
-        raise TypeError(f"background must be True or False, got {background!r}")
-
-
-def is_network_failure(exc: BaseException) -> bool:
-    """Whether *exc* is a link or timeout failure that a retrying runner retries."""
-    return isinstance(exc, NETWORK_FAILURES)
-
-
-def describe(exc: BaseException) -> str:
-    """``'TypeName: message'`` for logs."""
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+#: What makes a runner's client from its ``config`` when none is given (see
+#: ``ThingRunner.client_factory``); ``iotic_app`` wires in one that makes an ``iotic_app.Client``.
+ClientFactory = Callable[["ConfigLike"], SupportsStartStop]
 
 
 class ThingRunner:
@@ -146,9 +103,12 @@ class ThingRunner:
             is given.
         retry_timeout: Seconds to wait before a retry (a non-negative int or float), or a
             policy from ``iotic_app.retry`` (backoff, attempt and time limits).
-        client: Any object with ``start()`` and ``stop()``; by default a ``Client(config)``,
-            which the runner closes when a run ends (a client given here is left open). When
-            it has ``add_failure_listener()``, its failure for good ends the run.
+        client: Any object with ``start()`` and ``stop()``; by default the one that
+            *client_factory* makes from *config* (a ``Client(config)``), which the runner
+            closes when a run ends (a client given here is left open). When it has
+            ``add_failure_listener()``, its failure for good ends the run.
+        client_factory: What makes the client when *client* is not given; by default the
+            class's ``client_factory``.
 
     Raises:
         ValueError: *retry_timeout* is a negative, infinite or NaN number, or *config* is not
@@ -156,6 +116,12 @@ class ThingRunner:
         TypeError: *retry_timeout* is neither a number nor a policy, *client* has no
             ``start()``/``stop()``, or *config* has the wrong type.
     """
+
+    #: What makes the client from *config* when none is given: called with the config, it
+    #: returns an object with ``start()`` and ``stop()``. The package top (``iotic_app``) sets
+    #: it to make an ``iotic_app.Client``, so this module never imports the client; a subclass
+    #: may set its own.
+    client_factory: ClassVar[ClientFactory | None] = None
 
     #: Set by an App whose stop() came between making this runner and its run() (see App.stop).
     _stop_on_start = False
@@ -166,21 +132,24 @@ class ThingRunner:
         retry_timeout: float | RetryPolicy = 15,
         *,
         client: SupportsStartStop | None = None,
+        client_factory: ClientFactory | None = None,
     ) -> None:
         self.__policy = check_retry_timeout(retry_timeout)
         self.__retry_timeout = retry_timeout
         self.__made_client = client is None  # closed when a run ends: nobody else has it
+        factory = type(self).client_factory if client_factory is None else client_factory
+        self.__client_factory = factory
         if client is None:
-            from iotic_app import client as client_module  # here: `import iotic_app` stays light
-
-            client = client_module.Client(config)
+            if factory is None:  # pragma: no cover - `import iotic_app` wires the default
+                raise TypeError(f"{type(self).__name__} has no client_factory to make a client")
+            client = factory(config)
         elif not supports_start_stop(client):
             raise TypeError(
                 f"client must be an object with start() and stop() methods, got {client!r}"
             )
         self.__client = client
         self.__shutdown = threading.Event()  # stop() was called, or the run is ending
-        self.__wake = threading.Event()  # what wait_for_shutdown() waits on: also attempt ends
+        self.__wake = Wakeup()  # what wait_for_shutdown() waits on: also attempt ends
         self.__lock = threading.Lock()
         self.__done = threading.Event()
         self.__done.set()
@@ -188,9 +157,6 @@ class ThingRunner:
         self.__exception: BaseException | None = None
         self.__attempts = 0
         self.__loop: LoopOwner | None = None
-        self.__waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = set()
-        self.__main_task: tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]] | None = None
-        self.__main_cancelled = False  # stop() cancelled the async main of this attempt
         self.__client_failure: BaseException | None = None  # the client failed for good
         self.__pause = threading.Event()  # what a retry wait waits on: stop(), client failure
         self.__signals: StopOnSignals | None = None  # of a foreground run
@@ -198,10 +164,14 @@ class ThingRunner:
     # -- the documented API -------------------------------------------------------------------
 
     @property
-    def client(self) -> Client:
-        """The client in use by this runner: the ``Client`` made from *config*, or the object
-        given as ``client=`` (typed as a ``Client``: a stand-in provides what the agent uses)."""
-        return cast("Client", self.__client)
+    def client(self) -> Any:
+        """The client in use by this runner: the one made from *config* (an ``iotic_app.Client``
+        unless ``client_factory`` says otherwise), or the object given as ``client=``.
+
+        Typed ``Any``: the runner needs only ``start()`` and ``stop()`` of it, and the agent
+        uses whatever its client offers.
+        """
+        return self.__client
 
     @property
     def retry_timeout(self) -> float | RetryPolicy:
@@ -227,7 +197,7 @@ class ThingRunner:
         return not self.__done.is_set()
 
     @property
-    def _attempts(self) -> int:
+    def attempts(self) -> int:
         """How many attempts the current or last run has made (1 when nothing was retried)."""
         return self.__attempts
 
@@ -296,14 +266,14 @@ class ThingRunner:
             self.__pause.clear()
             self.__exception = None
             self.__attempts = 0
-            self.__main_cancelled = False
+            self.__wake.main_cancelled = False
             self.__client_failure = None
             if self._stop_on_start:  # an App's stop() came before this run began
                 self.__shutdown.set()
                 self.__wake.set()
                 self.__pause.set()
             if background:
-                _exit_stopper.add(self)
+                exit_stopper.add(self)
                 threading.Thread(
                     target=self.__run_in_background,
                     name=f"iotic-app-{type(self).__name__}",
@@ -369,14 +339,22 @@ class ThingRunner:
         """
         from iotic_app._aio import wait_event
 
-        return await wait_event(self.__add_waiter, self.__remove_waiter, check_timeout(timeout))
+        wake = self.__wake
+        return await wait_event(wake.add_waiter, wake.remove_waiter, check_timeout(timeout))
 
     # -- for App and subclasses ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _thread_of_run(self) -> Iterator[None]:
+    def thread_of_run(self) -> Iterator[None]:
         """Count the calling thread as one of the run's for the block: ``stop()`` from it
-        then never waits for the run (which may be waiting for this thread)."""
+        then never waits for the run (which may be waiting for this thread).
+
+        For a thread of the agent's own that ``main()`` waits for::
+
+            def worker():
+                with runner.thread_of_run():
+                    ...  # runner.stop() here requests the stop and returns at once
+        """
         ident = threading.get_ident()
         with self.__lock:
             self.__owned.add(ident)
@@ -392,12 +370,14 @@ class ThingRunner:
         in_callback = getattr(self.__client, "in_callback", None)
         return bool(in_callback()) if callable(in_callback) else False
 
-    def _end_attempt(self) -> None:
-        """Wake ``main()`` so this attempt ends, without requesting shutdown.
+    def end_attempt(self) -> None:
+        """Wake ``main()`` and every ``wait_for_shutdown()`` so this attempt ends, without
+        requesting shutdown (``shutdown_requested`` stays False; the next attempt waits again).
 
-        ``App`` uses it when a periodic function fails: the failure then counts as main's.
+        ``App`` uses it when an ``@app.every`` function fails: main's wait ends, and the
+        failure then counts as main's.
         """
-        self.__interrupt(cancel_main=False)
+        self.__wake.interrupt(cancel_main=False)
 
     def _resolve(self, result: Any, *, main: bool = False) -> Any:
         """Return *result*, or what it resolves to when it is awaitable (run on our loop)."""
@@ -417,21 +397,26 @@ class ThingRunner:
             )
         finally:
             self.__done.set()
-            _exit_stopper.discard(self)
+            exit_stopper.discard(self)
 
     def __run(self) -> None:
         name = type(self).__name__
         _log().info("%s starting", name)
         client: Any = self.__client
-        if self.__made_client and getattr(client, "failure", None) is not None:
+        factory = self.__client_factory
+        if (
+            self.__made_client
+            and factory is not None
+            and getattr(client, "failure", None) is not None
+        ):
             # the client made for an earlier run failed for good (another process had the
             # session), and stays failed: this run gets a new one, as an App's does
-            self.__client = type(client)(client.config)
-        route = _failure_route(self.__client)
+            self.__client = factory(client.config)
+        route = failure_route(self.__client)
         if route is not None:
-            route.add(self)
+            route.add(self, self.__client_failed)
         try:
-            with self._thread_of_run():
+            with self.thread_of_run():
                 self.__lifecycle(name)
         finally:
             if route is not None:
@@ -455,7 +440,7 @@ class ThingRunner:
             ctx = RunContext.MAIN if started_up else RunContext.ON_STARTUP
             self.__attempts += 1
             attempt_started = time.monotonic()
-            self.__main_cancelled = False
+            self.__wake.main_cancelled = False
             self.__wake.clear()
             if self.__shutdown.is_set() or self.__client_failure is not None:
                 self.__wake.set()  # stop() or a client failure may have raced with the clear
@@ -476,7 +461,7 @@ class ThingRunner:
                 _log().info("%s: KeyboardInterrupt, shutting down", name)
             except BaseException as caught:
                 exc = self.__take_client_failure() or caught  # the cause of what main raised
-                if self.__main_cancelled and exc is caught and _is_cancellation(exc):
+                if self.__wake.main_cancelled and exc is caught and _is_cancellation(exc):
                     _log().info("%s: async main cancelled by stop()", name)
                     break
                 failure = (type(exc), exc, exc.__traceback__)
@@ -524,7 +509,7 @@ class ThingRunner:
         """What ``stop()`` does without waiting: safe from any thread, never blocks for long."""
         self.__shutdown.set()
         self.__pause.set()
-        self.__interrupt(cancel_main=True)
+        self.__wake.interrupt(cancel_main=True)
 
     def __exit_at_once(self, interrupt: KeyboardInterrupt) -> None:
         """Re-raise *interrupt* when a second signal raised it: no graceful shutdown then."""
@@ -543,7 +528,7 @@ class ThingRunner:
         )
         self.__request_stop()
 
-    def _client_failed(self, exc: BaseException) -> None:
+    def __client_failed(self, exc: BaseException) -> None:
         """The client failed for good (called from one of its threads): end the attempt so
         that the run goes on as if main had raised *exc*."""
         with self.__lock:
@@ -552,7 +537,7 @@ class ThingRunner:
             self.__client_failure = exc
         _log().error("%s: the client failed for good: %s", type(self).__name__, describe(exc))
         self.__pause.set()
-        self.__interrupt(cancel_main=True)
+        self.__wake.interrupt(cancel_main=True)
 
     def __take_client_failure(self) -> BaseException | None:
         with self.__lock:
@@ -663,50 +648,19 @@ class ThingRunner:
         if self.__loop is None:
             from iotic_app._aio import LoopOwner
 
-            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}", self._thread_of_run)
+            self.__loop = LoopOwner(f"iotic-app-{type(self).__name__}", self.thread_of_run)
         if not main:
             return self.__loop.run(awaitable)
-        self.__main_cancelled = False
+        self.__wake.main_cancelled = False
         try:
             return self.__loop.run(awaitable, self.__set_main_task)
         finally:
-            with self.__lock:
-                self.__main_task = None
+            self.__wake.set_main_task(None)
 
     def __set_main_task(self, loop: asyncio.AbstractEventLoop, task: asyncio.Future[Any]) -> None:
-        with self.__lock:
-            self.__main_task = (loop, task)
+        self.__wake.set_main_task((loop, task))
         if self.__wake.is_set():  # stop() came before the task existed
-            self.__interrupt(cancel_main=self.__shutdown.is_set())
-
-    def __add_waiter(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> bool:
-        with self.__lock:
-            if self.__wake.is_set():
-                return True
-            self.__waiters.add((loop, future))
-            return False
-
-    def __remove_waiter(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
-        with self.__lock:
-            self.__waiters.discard((loop, future))
-
-    def __interrupt(self, *, cancel_main: bool) -> None:
-        """Wake every waiter; with *cancel_main*, cancel an async main not waiting on us."""
-        self.__wake.set()
-        with self.__lock:
-            waiters = list(self.__waiters)
-            main_task = self.__main_task
-        if not waiters and main_task is None:
-            return
-        from iotic_app._aio import cancel, resolve
-
-        for loop, future in waiters:
-            resolve(loop, future)
-        if cancel_main and main_task is not None:
-            loop, task = main_task
-            if not any(waiter_loop is loop for waiter_loop, _ in waiters):
-                self.__main_cancelled = True
-                cancel(loop, task)
+            self.__wake.interrupt(cancel_main=self.__shutdown.is_set())
 
 
 class RetryingThingRunner(ThingRunner):
@@ -725,99 +679,6 @@ def _is_cancellation(exc: BaseException) -> bool:
     """Whether *exc* is ``asyncio.CancelledError`` (asyncio is imported by then, if at all)."""
     asyncio = sys.modules.get("asyncio")
     return asyncio is not None and isinstance(exc, asyncio.CancelledError)
-
-
-class _FailureRoute:
-    """The one failure listener a runner registers on a client, for every run on it.
-
-    An App makes a fresh runner for each run, all on one client when it was given one: the
-    client gets one listener, which tells the runners that are running on it.
-    """
-
-    def __init__(self) -> None:
-        import weakref
-
-        self._runners: weakref.WeakSet[ThingRunner] = weakref.WeakSet()
-        self._lock = threading.Lock()
-
-    def add(self, runner: ThingRunner) -> None:
-        with self._lock:
-            self._runners.add(runner)
-
-    def discard(self, runner: ThingRunner) -> None:
-        with self._lock:
-            self._runners.discard(runner)
-
-    def __call__(self, exc: BaseException) -> None:
-        with self._lock:
-            runners = list(self._runners)
-        for runner in runners:
-            runner._client_failed(exc)
-
-
-_routes: weakref.WeakKeyDictionary[Any, _FailureRoute] | None = None
-_routes_lock = threading.Lock()
-
-
-def _failure_route(client: object) -> _FailureRoute | None:
-    """The route of *client*'s failures to its runners, registered on first use; None when
-    the client has no ``add_failure_listener``."""
-    global _routes
-    add_listener = getattr(client, "add_failure_listener", None)
-    if not callable(add_listener):
-        return None
-    with _routes_lock:
-        if _routes is None:
-            import weakref
-
-            _routes = weakref.WeakKeyDictionary()
-        try:
-            route = _routes.get(client)
-        except TypeError:  # not weakly referenceable or not hashable: one listener per run
-            route = None
-        else:
-            if route is not None:
-                return route
-        route = _FailureRoute()
-        add_listener(route)
-        with contextlib.suppress(TypeError):
-            _routes[client] = route
-        return route
-
-
-class _ExitStopper:
-    """Stops background runs gracefully at interpreter exit, so their on_shutdown runs."""
-
-    def __init__(self) -> None:
-        self._runners: weakref.WeakSet[ThingRunner] | None = None  # made on first use
-        self._lock = threading.Lock()
-
-    def add(self, runner: ThingRunner) -> None:
-        with self._lock:
-            if self._runners is None:
-                import atexit
-                import weakref
-
-                self._runners = weakref.WeakSet()
-                atexit.register(self.stop_all)
-            self._runners.add(runner)
-
-    def discard(self, runner: ThingRunner) -> None:
-        with self._lock:
-            if self._runners is not None:
-                self._runners.discard(runner)
-
-    def stop_all(self) -> None:
-        with self._lock:
-            runners = list(self._runners or ())
-        for runner in runners:  # ask them all first, so they shut down side by side
-            runner.stop(0)
-        for runner in runners:
-            if not runner.stop(EXIT_STOP_TIMEOUT):
-                _log().warning("%s did not stop within %g s at exit", runner, EXIT_STOP_TIMEOUT)
-
-
-_exit_stopper = _ExitStopper()
 
 
 def _add_note(exc: BaseException, note: str) -> None:

@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from iotic_app._config import ConfigLike
 from iotic_app.app import App
@@ -42,15 +42,16 @@ OBSERVER_LID = "iotic-app-testing-observer"
 #: The agent name of a PrivateSpace's own client (``space.peer``).
 PEER_AGENT = "tester"
 
-# The RunningApp of each app in a ``with`` block; read by the start-up hook below.
-_ACTIVE: weakref.WeakKeyDictionary[App, RunningApp] = weakref.WeakKeyDictionary()
+# What to call after the start-up of each app in a ``with`` block (its RunningApp's
+# ``_started_up``); read by the start-up hook below.
+_ACTIVE: weakref.WeakKeyDictionary[App, Callable[[Client], None]] = weakref.WeakKeyDictionary()
 
 
 def _iotic_app_testing_started(app: App, client: Client) -> None:
     """Start-up handler registered on apps run by ``PrivateSpace.run``; idle outside of it."""
-    running = _ACTIVE.get(app)
-    if running is not None:
-        running._started_up(client)
+    started_up = _ACTIVE.get(app)
+    if started_up is not None:
+        started_up(client)
 
 
 class PrivateSpace:
@@ -218,7 +219,8 @@ class RunningApp:
         runner = self.app.runner
         if runner is None:  # pragma: no cover - the with block always has a run
             raise RuntimeError("the app has not run")
-        return runner.client
+        client: Client = runner.client  # made by the default client_factory: a Client
+        return client
 
     def follows(self) -> list[str]:
         """Return the guids of the feeds the app's things follow, sorted."""
@@ -301,7 +303,7 @@ class RunningApp:
         """
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        if not self._wait_until(lambda: self._has_feed(lid, pid), timeout):
+        if not self._wait_until(lambda: self._has_point(lid, pid, "feed"), timeout):
             raise IOTUnknown(f"the app has no feed {pid!r} on thing {lid!r} after {timeout} s")
         self._observe(lid, pid)
         key = (lid, pid)
@@ -366,7 +368,6 @@ class RunningApp:
         self._control(lid, pid, timeout).ask(data, mime=mime)
 
     # -- running ----------------------------------------------------------------------------------
-    # -- running ----------------------------------------------------------------------------------
 
     def __enter__(self) -> RunningApp:
         """Point the app at the space, run it, and wait for its start-up to finish."""
@@ -378,7 +379,7 @@ class RunningApp:
         observer = Client(self.space.config(self.agent))
         observer.start()
         self._observer = observer
-        _ACTIVE[app] = self
+        _ACTIVE[app] = self._started_up
         app.register_startup(_iotic_app_testing_started)
         try:
             app.run(background=True)
@@ -467,7 +468,7 @@ class RunningApp:
             remote = self._controls.get(key)
         if remote is not None:
             return remote
-        if not self._wait_until(lambda: self._has_control(lid, pid), timeout):
+        if not self._wait_until(lambda: self._has_point(lid, pid, "control"), timeout):
             raise IOTUnknown(f"the app has no control {pid!r} on thing {lid!r} after {timeout} s")
         observer = self._observer
         if observer is None:
@@ -476,16 +477,14 @@ class RunningApp:
         with self._lock:
             return self._controls.setdefault(key, remote)
 
-    def _has_control(self, lid: str, pid: str) -> bool:
+    def _has_point(self, lid: str, pid: str, kind: Literal["feed", "control"]) -> bool:
+        """Whether the app's thing *lid* exists and has a feed (or control) *pid*."""
         try:
-            self.client.get_thing(lid).get_control(pid)
-        except IOTUnknown:
-            return False
-        return True
-
-    def _has_feed(self, lid: str, pid: str) -> bool:
-        try:
-            self.client.get_thing(lid).get_feed(pid)
+            thing = self.client.get_thing(lid)
+            if kind == "feed":
+                thing.get_feed(pid)
+            else:
+                thing.get_control(pid)
         except IOTUnknown:
             return False
         return True

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from iotic_app import IOTSyncTimeout, IOTUnknown
-from iotic_app._config import _SCHEMES
+from iotic_app._config_options import SCHEMES as _SCHEMES
 from iotic_app.client import Client
 from iotic_app.client._client import TRANSPORTS
 from iotic_app.transports.local import LocalTransport

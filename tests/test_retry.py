@@ -112,7 +112,7 @@ def test_a_runner_gives_up_after_the_limit_as_if_on_exception_said_no(
         "client.stop",
     ]
     assert any("giving up on main after 3 attempt(s)" in r.getMessage() for r in caplog.records)
-    assert runner._attempts == 3
+    assert runner.attempts == 3
 
 
 def test_app_accepts_a_policy_and_the_retry_log_says_why_and_when(

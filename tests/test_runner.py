@@ -876,3 +876,93 @@ def test_a_runner_whose_client_failed_for_good_runs_again_with_a_new_one() -> No
     runner.run()
     assert runs == ["None", "None"]
     assert runner.client is not first and first.failure is not None
+
+
+# -- the client factory and the runner's public API for App and _periodic ----------------------
+
+
+class ConfigClient(RecordingClient):
+    """A RecordingClient that records close() and the config it was made from."""
+
+    def __init__(self, log: list[str], config: object = None) -> None:
+        super().__init__(log)
+        self.config = config
+
+    def close(self) -> None:
+        self.log.append("client.close")
+
+
+def test_without_client_or_factory_the_runner_makes_an_iotic_app_client() -> None:
+    from iotic_app.client import Client
+
+    runner = ThingRunner(config=f"local://factory-{uuid.uuid4().hex[:8]}?agent=a")
+    assert type(runner.client) is Client
+    runner.run()  # main returns at once; the client the runner made is closed
+
+
+def test_a_client_factory_argument_makes_the_client_from_config(log: list[str]) -> None:
+    made: list[ConfigClient] = []
+
+    def factory(config: object) -> ConfigClient:
+        made.append(ConfigClient(log, config))
+        return made[-1]
+
+    runner = ThingRunner(config="local://x", client_factory=factory)
+    assert made == [runner.client] and made[0].config == "local://x"
+    runner.run()
+    assert log == ["client.start", "client.stop", "client.close"]  # made by the runner: closed
+
+
+def test_a_subclass_client_factory_is_used(log: list[str]) -> None:
+    class Agent(ThingRunner):
+        client_factory = staticmethod(lambda config: ConfigClient(log, config))
+
+    runner = Agent(config="local://y")
+    assert isinstance(runner.client, ConfigClient) and runner.client.config == "local://y"
+    runner.run()
+    assert log == ["client.start", "client.stop", "client.close"]
+
+
+def test_attempts_counts_the_attempts_of_the_run(client: RecordingClient) -> None:
+    class Flaky(ThingRunner):
+        def main(self) -> None:
+            if self.attempts < 3:
+                raise LinkException("down")
+
+        def on_exception(self, ctx: RunContext, exc_info: ExcInfo) -> bool:
+            return True
+
+    runner = Flaky(client=client, retry_timeout=0)
+    assert runner.attempts == 0
+    runner.run()
+    assert runner.attempts == 3
+
+
+def test_end_attempt_wakes_the_wait_without_requesting_shutdown(client: RecordingClient) -> None:
+    seen: list[tuple[bool, bool]] = []
+
+    class Agent(ThingRunner):
+        def main(self) -> None:
+            threading.Timer(0.05, self.end_attempt).start()
+            seen.append((self.wait_for_shutdown(5), self.shutdown_requested))
+
+    Agent(client=client).run()
+    assert seen == [(True, False)]
+
+
+def test_stop_from_a_thread_of_the_run_returns_at_once(client: RecordingClient) -> None:
+    returned: list[bool] = []
+
+    class Agent(ThingRunner):
+        def main(self) -> None:
+            def worker() -> None:
+                with self.thread_of_run():
+                    returned.append(self.stop(5))  # main waits for this thread: no waiting
+
+            thread = threading.Thread(target=worker)
+            thread.start()
+            thread.join(5)
+            assert not thread.is_alive()
+
+    Agent(client=client).run()
+    assert returned == [False]
