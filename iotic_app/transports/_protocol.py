@@ -312,7 +312,16 @@ class Sink(Protocol):
     """Where a transport puts incoming data: the client's dispatcher."""
 
     def push(self, token: Delivery, item: Any) -> None:
-        """Queue *item* for *token*; never blocks, never runs user code."""
+        """Queue *item* for *token*; never blocks, never runs user code.
+
+        A transport that pushes often (the local space, once per follower and share) may take
+        the bound method once, when the follow is made, and call that.
+        """
+
+    @property
+    def running(self) -> bool:
+        """Whether the sink's worker is delivering (a request that waits for an answer, such
+        as a ``tell``, cannot get one from a client whose worker is stopped)."""
 
     def fail(self, exc: BaseException) -> None:
         """The transport failed for good with *exc* (e.g. ``SessionTakenOver``); never blocks,

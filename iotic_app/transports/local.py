@@ -5,12 +5,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from iotic_app._config import AgentConfig
-from iotic_app.client._dispatch import Dispatcher
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown, LinkException
 from iotic_app.transports._protocol import (
     CONTROL,
@@ -20,6 +19,7 @@ from iotic_app.transports._protocol import (
     Meta,
     PointKind,
     Sample,
+    Sink,
     Target,
     TellResult,
     ValueSpec,
@@ -29,6 +29,9 @@ from iotic_app.transports._protocol import (
 from iotic_app.transports._search import Candidate, label_of, search
 
 __all__ = ["LocalTransport", "get_space"]
+
+_Entry: TypeAlias = "tuple[Callable[[Delivery, Any], None], Delivery]"
+"""A follower of a feed: its sink's bound ``push`` (taken once, when it follows) and its token."""
 
 
 class _Thing:
@@ -96,9 +99,9 @@ class _Point:
         self.recent: deque[Sample] | None = None
         self.last: Sample | None = None
         # copy-on-write tuple, so share() reads it without the lock
-        self.followers: tuple[tuple[Dispatcher, Delivery], ...] = ()
+        self.followers: tuple[_Entry, ...] = ()
         self.groups: dict[str, _Group] | None = None  # follows with group=: one member each
-        self.handler: tuple[Dispatcher, Delivery] | None = None
+        self.handler: tuple[Sink, Delivery] | None = None
         self.deleted = False
 
 
@@ -108,10 +111,10 @@ class _Group:
     __slots__ = ("members", "turn")
 
     def __init__(self) -> None:
-        self.members: tuple[tuple[Dispatcher, Delivery], ...] = ()  # copy-on-write
+        self.members: tuple[_Entry, ...] = ()  # copy-on-write
         self.turn = 0
 
-    def pick(self) -> tuple[Dispatcher, Delivery] | None:
+    def pick(self) -> _Entry | None:
         """The member whose turn it is (None once the last one left)."""
         members = self.members
         if not members:
@@ -130,7 +133,7 @@ class _Sub:
         subid: str,
         thing: _Thing,
         point: _Point,
-        entry: tuple[Dispatcher, Delivery],
+        entry: _Entry,
         group: str | None = None,
     ) -> None:
         self.subid = subid
@@ -216,19 +219,17 @@ class LocalTransport:
         self.agent_id = config.agent_id
         self._space_name = config.space
         self._space: Space | None = None
-        self._sink: Dispatcher | None = None
+        self._sink: Sink | None = None
         self._connected = False
 
     # --- lifecycle --------------------------------------------------------------------------
 
-    def start(self, sink: Any) -> None:
-        """Join the space; deliveries go to *sink* (the client's Dispatcher).
+    def start(self, sink: Sink) -> None:
+        """Join the space; deliveries go to *sink* (the client's dispatcher).
 
         Args:
-            sink: The client's dispatcher.
+            sink: Where the agent's feed data and control requests go.
         """
-        if not isinstance(sink, Dispatcher):
-            raise TypeError(f"sink must be a Dispatcher, got {sink!r}")
         self._space = get_space(self._space_name)
         self._sink = sink
         self._connected = True
@@ -469,19 +470,15 @@ class LocalTransport:
         recent = point.recent
         if recent is not None:
             recent.append(sample)
-        for sink, token in point.followers:
-            # Dispatcher.push, inlined: this loop is the hot path of every share
-            sink.queue.append((token, sample))
-            if sink.idle:
-                sink.ring()
-            elif not sink._running:
-                sink._trim()
+        for push, token in point.followers:  # the hot path of every share
+            push(token, sample)
         groups = point.groups
         if groups:
             for group in groups.values():
                 member = group.pick()
                 if member is not None:
-                    member[0].push(member[1], sample)
+                    push, token = member
+                    push(token, sample)
 
     def subscribe(
         self,
@@ -511,7 +508,7 @@ class LocalTransport:
             if old is not None:
                 self._drop_sub(old)
             assert self._sink is not None
-            entry = (self._sink, token)
+            entry: _Entry = (self._sink.push, token)
             subs[subid] = _Sub(subid, own, point, entry, group)
             if kind == FEED and group is not None:
                 groups = dict(point.groups or {})  # copy-on-write, as followers
@@ -556,7 +553,7 @@ class LocalTransport:
 
     def _request(
         self, guid: str, sub_id: str, data: Any, mime: str | None, rid: str, confirm: bool
-    ) -> tuple[Dispatcher, Delivery, ControlRequest] | None:
+    ) -> tuple[Sink, Delivery, ControlRequest] | None:
         point = self._visible(self._s(), guid, CONTROL)
         handler = point.handler
         if handler is None:
