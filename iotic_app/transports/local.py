@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 
 from iotic_app._config import AgentConfig
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown, LinkException
+from iotic_app.transports._handles import PointHandle, ThingHandle
 from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
@@ -34,75 +35,31 @@ _Entry: TypeAlias = "tuple[Callable[[Delivery, Any], None], Delivery]"
 """A follower of a feed: its sink's bound ``push`` (taken once, when it follows) and its token."""
 
 
-class _Thing:
+class _Thing(ThingHandle):
     """A thing in the space (also the transport's ThingRef)."""
 
-    __slots__ = (
-        "agent",
-        "deleted",
-        "descriptions",
-        "guid",
-        "labels",
-        "lid",
-        "location",
-        "points",
-        "public",
-        "subs",
-        "tags",
-    )
+    __slots__ = ("agent", "points", "subs")
 
     def __init__(self, agent: str, lid: str, guid: str) -> None:
+        super().__init__(lid, guid)
         self.agent = agent
-        self.lid = lid
-        self.guid = guid
-        self.labels: dict[str, str] | None = None
-        self.descriptions: dict[str, str] | None = None
-        self.location: tuple[float, float] | None = None
-        self.tags: frozenset[str] = frozenset()
-        self.public = False
-        self.points: dict[tuple[str, str], _Point] | None = None
+        self.points: dict[tuple[str, str], _Point] | None = None  # made on first use, as subs
         self.subs: dict[str, _Sub] | None = None
-        self.deleted = False
 
 
-class _Point:
+class _Point(PointHandle[Sample]):
     """A feed or control in the space (also the transport's PointRef)."""
 
-    __slots__ = (
-        "deleted",
-        "descriptions",
-        "followers",
-        "groups",
-        "guid",
-        "handler",
-        "kind",
-        "labels",
-        "last",
-        "pid",
-        "recent",
-        "save_recent",
-        "tags",
-        "thing",
-        "values",
-    )
+    __slots__ = ("followers", "groups", "handler")
+
+    thing: _Thing
 
     def __init__(self, thing: _Thing, kind: PointKind, pid: str, guid: str) -> None:
-        self.thing = thing
-        self.kind: PointKind = kind
-        self.pid = pid
-        self.guid = guid
-        self.labels: dict[str, str] | None = None
-        self.descriptions: dict[str, str] | None = None
-        self.tags: frozenset[str] = frozenset()
-        self.values: tuple[ValueSpec, ...] = ()
-        self.save_recent = 0
-        self.recent: deque[Sample] | None = None
-        self.last: Sample | None = None
+        super().__init__(thing, kind, pid, guid)
         # copy-on-write tuple, so share() reads it without the lock
         self.followers: tuple[_Entry, ...] = ()
         self.groups: dict[str, _Group] | None = None  # follows with group=: one member each
         self.handler: tuple[Sink, Delivery] | None = None
-        self.deleted = False
 
 
 class _Group:
@@ -406,15 +363,9 @@ class LocalTransport:
     def read_meta(self, ref: Any) -> Meta:
         """Return a thing's or point's metadata."""
         self._s()
-        own = self._own(ref)
-        res = ref
-        return Meta(
-            labels=dict(res.labels or {}),
-            descriptions=dict(res.descriptions or {}),
-            location=own.location if res is own else None,
-            tags=tuple(sorted(res.tags)),
-            public=own.public,
-        )
+        self._own(ref)
+        meta: Meta = ref.meta()
+        return meta
 
     def write_meta(
         self,
@@ -426,18 +377,15 @@ class LocalTransport:
         """Replace labels, descriptions and (things) location."""
         space = self._s()
         with space.lock:
-            own = self._own(ref)
-            ref.labels = dict(labels) or None
-            ref.descriptions = dict(descriptions) or None
-            if ref is own:
-                own.location = location
+            self._own(ref)
+            ref.write_meta(labels, descriptions, location)
 
     def change_tags(self, ref: Any, add: Sequence[str], remove: Sequence[str]) -> None:
         """Add and remove tags."""
         space = self._s()
         with space.lock:
             self._own(ref)
-            ref.tags = (ref.tags | frozenset(add)) - frozenset(remove)
+            ref.change_tags(add, remove)
 
     def set_public(self, thing: Any, public: bool) -> None:
         """Set a thing's public flag."""
@@ -450,8 +398,7 @@ class LocalTransport:
         space = self._s()
         with space.lock:
             self._own(point)
-            kept = tuple(v for v in point.values if v.label != spec.label)
-            point.values = (*kept, spec)
+            point.add_value(spec)
 
     def values(self, guid: str) -> tuple[ValueSpec, ...]:
         """Return the values of a visible point."""
