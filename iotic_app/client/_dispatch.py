@@ -130,9 +130,9 @@ class Dispatcher:
     def receive(self, receiver: Receiver, item: Any) -> None:
         """Queue *item* for a transport's *receiver*, as :meth:`hand_off` does.
 
-        On the worker: ``receiver._accept(item)`` says what to deliver to which tokens, the
+        On the worker: ``receiver.accept(item)`` says what to deliver to which tokens, the
         callbacks run (one that raises is logged; the others still run), and then
-        ``receiver._settle(item, note, outcome)`` runs whatever they did.
+        ``receiver.settle(item, note, outcome)`` runs whatever they did.
 
         Args:
             receiver: The transport's bookkeeping for *item*.
@@ -271,7 +271,7 @@ class _Via:
         note: Any = None
         ran = raised = 0
         try:
-            accepted = receiver._accept(item)
+            accepted = receiver.accept(item)
             if accepted is not None:
                 tokens, data, note = accepted
                 for token in tokens:
@@ -283,4 +283,4 @@ class _Via:
                     else:
                         ran += 1
         finally:  # the transport's bookkeeping, whatever the callbacks did
-            receiver._settle(item, note, Outcome(ran, raised))
+            receiver.settle(item, note, Outcome(ran, raised))

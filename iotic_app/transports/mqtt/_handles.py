@@ -158,8 +158,8 @@ class Route:
     """One followed feed topic (the MQTT subscription) and the follows it feeds.
 
     It is the receiver the sink's worker asks about each value (``Receiver`` in the
-    protocol): values arrive as they came from the broker; ``_accept`` decodes them
-    and drops duplicates, the worker runs every follow's callback, and ``_settle`` records the
+    protocol): values arrive as they came from the broker; ``accept`` decodes them
+    and drops duplicates, the worker runs every follow's callback, and ``settle`` records the
     value in the ledger and acknowledges it to the broker, whatever the callbacks did.
     """
 
@@ -174,8 +174,8 @@ class Route:
         self.held: list[Item] = []  # arrived while the follow was being made
         self.live = False  # its first follow is made: values go straight to the worker
 
-    def _accept(self, item: Item) -> Accepted | None:
+    def accept(self, item: Item) -> Accepted | None:
         return self.transport._accept_feed(self, item)
 
-    def _settle(self, item: Item, note: Any, outcome: Outcome) -> None:
+    def settle(self, item: Item, note: Any, outcome: Outcome) -> None:
         self.transport._settle_feed(item, note)
