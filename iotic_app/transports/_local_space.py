@@ -231,8 +231,8 @@ def candidate(thing: Thing) -> Candidate:
     texts: list[str] = [*thing.tags]
     resources: list[Thing | Point] = [thing, *points]
     for res in resources:
-        texts.extend((res.labels or {}).values())
-        texts.extend((res.descriptions or {}).values())
+        texts.extend(res.labels.values())
+        texts.extend(res.descriptions.values())
     for point in points:
         texts.extend(point.tags)
     return Candidate(
