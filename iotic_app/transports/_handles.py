@@ -46,10 +46,13 @@ class Described:
         descriptions: Mapping[str, str],
         location: tuple[float, float] | None,
     ) -> None:
-        """Replace labels and descriptions (``Transport.write_meta``; a thing also takes
-        *location*, a point has none and ignores it)."""
+        """Replace labels, descriptions and a thing's location (``Transport.write_meta``)."""
         self.labels = dict(labels) or NO_TEXT
         self.descriptions = dict(descriptions) or NO_TEXT
+        self._locate(location)
+
+    def _locate(self, location: tuple[float, float] | None) -> None:
+        """Keep *location* (a point has none: it ignores it)."""
 
     def change_tags(self, add: Sequence[str], remove: Sequence[str]) -> None:
         """Add the tags *add*, then remove the tags *remove* (``Transport.change_tags``)."""
@@ -76,14 +79,7 @@ class ThingHandle(Described):
         """Return a snapshot of the thing's metadata (what ``Transport.read_meta`` returns)."""
         return self._meta(self.location, self.public)
 
-    def write_meta(
-        self,
-        labels: Mapping[str, str],
-        descriptions: Mapping[str, str],
-        location: tuple[float, float] | None,
-    ) -> None:
-        """Replace labels, descriptions and location (``Transport.write_meta``)."""
-        super().write_meta(labels, descriptions, location)
+    def _locate(self, location: tuple[float, float] | None) -> None:
         self.location = location
 
 
