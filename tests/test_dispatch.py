@@ -92,10 +92,10 @@ class Receiver:
         self.settled: list[tuple[Any, Any, Any]] = []
         self.done = threading.Condition()
 
-    def _accept(self, item: Any) -> Any:
+    def accept(self, item: Any) -> Any:
         return None if item == "duplicate" else (self.tokens, item, f"note {item}")
 
-    def _settle(self, item: Any, note: Any, outcome: Any) -> None:
+    def settle(self, item: Any, note: Any, outcome: Any) -> None:
         with self.done:
             self.settled.append((item, note, outcome))
             self.done.notify_all()

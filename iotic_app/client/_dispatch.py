@@ -48,16 +48,16 @@ class Dispatcher:
         "_begun",
         "_bell",
         "_gen",
+        "_idle",
         "_last",
         "_lock",
+        "_queue",
         "_running",
         "_thread",
         "_via",
         "dropped",
         "dropped_total",
-        "idle",
         "name",
-        "queue",
         "queue_limit",
     )
 
@@ -69,9 +69,9 @@ class Dispatcher:
             queue_limit: How many items to keep at most while stopped.
         """
         self.name = name
-        self.queue: deque[tuple[Delivery, Any]] = deque()
+        self._queue: deque[tuple[Delivery, Any]] = deque()
         self.queue_limit = queue_limit
-        self.idle = False
+        self._idle = False
         self.dropped = 0
         self.dropped_total = 0
         self._via = _Via(name)
@@ -93,6 +93,11 @@ class Dispatcher:
         """Whether the worker is delivering."""
         return self._running
 
+    @property
+    def idle(self) -> bool:
+        """Whether the worker waits for work (its queue was empty when it last looked)."""
+        return self._idle
+
     def push(self, token: Delivery, item: Any) -> None:
         """Queue *item* for *token*; never blocks, never runs user code.
 
@@ -100,9 +105,9 @@ class Dispatcher:
             token: The receiver; its ``_deliver(item)`` runs on the worker.
             item: The data.
         """
-        self.queue.append((token, item))
-        if self.idle:
-            self.ring()
+        self._queue.append((token, item))
+        if self._idle:
+            self._ring()
         elif not self._running:
             self._trim()
 
@@ -119,7 +124,7 @@ class Dispatcher:
             token: The receiver; its ``_deliver(item)`` runs on the worker.
             item: The data.
         """
-        if not self.idle:
+        if not self._idle:
             self.push(token, item)
             return
         begun = self._begun
@@ -130,9 +135,9 @@ class Dispatcher:
     def receive(self, receiver: Receiver, item: Any) -> None:
         """Queue *item* for a transport's *receiver*, as :meth:`hand_off` does.
 
-        On the worker: ``receiver._accept(item)`` says what to deliver to which tokens, the
+        On the worker: ``receiver.accept(item)`` says what to deliver to which tokens, the
         callbacks run (one that raises is logged; the others still run), and then
-        ``receiver._settle(item, note, outcome)`` runs whatever they did.
+        ``receiver.settle(item, note, outcome)`` runs whatever they did.
 
         Args:
             receiver: The transport's bookkeeping for *item*.
@@ -140,16 +145,16 @@ class Dispatcher:
         """
         self.hand_off(self._via, (receiver, item))
 
-    def ring(self) -> None:
-        """Wake the idle worker (called by ``push`` when :attr:`idle` is set)."""
-        self.idle = False
+    def _ring(self) -> None:
+        """Wake the idle worker (called by ``push`` when it is idle)."""
+        self._idle = False
         try:  # noqa: SIM105 - a plain try is cheapest here, on the share path
             self._bell.release()
         except RuntimeError:  # already rung
             pass
 
     def _trim(self) -> None:
-        queue = self.queue
+        queue = self._queue
         excess = len(queue) - self.queue_limit
         if excess <= 0:
             return
@@ -186,7 +191,7 @@ class Dispatcher:
                 self.dropped = 0
             self._running = True
             self._gen += 1
-            self.idle = False
+            self._idle = False
             previous, self._last = self._last, None
             thread = threading.Thread(
                 target=self._run, args=(self._gen, previous), name=self.name, daemon=True
@@ -211,7 +216,7 @@ class Dispatcher:
             thread = self._thread
             self._thread = None
             self._last = thread
-        self.ring()
+        self._ring()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
             if thread.is_alive():
@@ -231,7 +236,7 @@ class Dispatcher:
         if previous is not None and previous is not threading.current_thread():
             previous.join()  # still in a callback: let it finish first (order, no overlap)
         _worker_of.dispatcher = self
-        queue = self.queue
+        queue = self._queue
         popleft = queue.popleft
         bell = self._bell
         begun = self._begun
@@ -241,12 +246,12 @@ class Dispatcher:
             except IndexError:
                 # idle: announce it, look once more (a push may have come in between), then wait
                 # for the bell; a ring that came early only makes the next wait return at once
-                self.idle = True
+                self._idle = True
                 if queue or self._gen != gen:
-                    self.idle = False
+                    self._idle = False
                     continue
                 bell.acquire()
-                self.idle = False
+                self._idle = False
                 try:  # noqa: SIM105 - a plain try is cheapest here
                     begun.release()  # for hand_off()
                 except RuntimeError:  # a token is there already
@@ -271,7 +276,7 @@ class _Via:
         note: Any = None
         ran = raised = 0
         try:
-            accepted = receiver._accept(item)
+            accepted = receiver.accept(item)
             if accepted is not None:
                 tokens, data, note = accepted
                 for token in tokens:
@@ -283,4 +288,4 @@ class _Via:
                     else:
                         ran += 1
         finally:  # the transport's bookkeeping, whatever the callbacks did
-            receiver._settle(item, note, Outcome(ran, raised))
+            receiver.settle(item, note, Outcome(ran, raised))

@@ -23,9 +23,9 @@
 #   callbacks run only on the sink's worker, never on the transport's threads, never under a lock.
 # * A transport never calls user code. Data that needs bookkeeping around its delivery (MQTT:
 #   decode, drop duplicates, record in the ledger, acknowledge to the broker) goes to
-#   ``sink.receive(receiver, item)``: the worker asks ``receiver._accept(item)`` (transport code)
+#   ``sink.receive(receiver, item)``: the worker asks ``receiver.accept(item)`` (transport code)
 #   what to deliver to which tokens, runs those callbacks itself (one that raises is logged, the
-#   others still run), then calls ``receiver._settle(item, note, outcome)`` with an
+#   others still run), then calls ``receiver.settle(item, note, outcome)`` with an
 #   :class:`Outcome`, whatever the callbacks did: raised, took minutes, or the client was stopped
 #   meanwhile. So acknowledgement and dedup bookkeeping never depend on user code.
 # * Requests that need an answer (``tell``, ``search``, ``describe``, ``recent``) are synchronous
@@ -270,7 +270,11 @@ class PointRef(Protocol):
 
 
 class Delivery(Protocol):
-    """What the API layer gives the transport as a token: the sink calls ``_deliver``."""
+    """What the API layer gives the transport as a token: the sink calls ``_deliver``.
+
+    The name keeps its underscore on purpose: the tokens are the user's own objects (``Control``,
+    ``RemoteFeed``, ...), and ``_deliver`` is for the sink's worker, not for the user to call.
+    """
 
     def _deliver(self, item: Any) -> None:
         """Hand *item* to user code; runs on the sink's worker thread."""
@@ -288,9 +292,9 @@ class Outcome(NamedTuple):
     raised: int
 
 
-Accepted: TypeAlias = "tuple[Sequence[Delivery], Any, Any]"
-"""What ``Receiver._accept`` returns: the tokens, the data to hand each, and a note for
-``_settle``."""
+Accepted: TypeAlias = tuple[Sequence[Delivery], Any, Any]
+"""What ``Receiver.accept`` returns: the tokens, the data to hand each, and a note for
+``settle``."""
 
 
 class Receiver(Protocol):
@@ -299,29 +303,38 @@ class Receiver(Protocol):
     Runs on the sink's worker, one item at a time, in arrival order; never calls user code.
     """
 
-    def _accept(self, item: Any) -> Accepted | None:
+    def accept(self, item: Any) -> Accepted | None:
         """Decode *item* and decide: ``(tokens, data, note)`` to deliver *data* to each token,
         or None when there is nothing to deliver (a duplicate, a payload that is not valid)."""
 
-    def _settle(self, item: Any, note: Any, outcome: Outcome) -> None:
+    def settle(self, item: Any, note: Any, outcome: Outcome) -> None:
         """Do the bookkeeping of *item* after its callbacks ran, whatever they did (*note* is
-        what ``_accept`` returned with the data, None when it returned None)."""
+        what ``accept`` returned with the data, None when it returned None)."""
 
 
 class Sink(Protocol):
     """Where a transport puts incoming data: the client's dispatcher."""
 
     def push(self, token: Delivery, item: Any) -> None:
-        """Queue *item* for *token*; never blocks, never runs user code."""
+        """Queue *item* for *token*; never blocks, never runs user code.
+
+        A transport that pushes often (the local space, once per follower and share) may take
+        the bound method once, when the follow is made, and call that.
+        """
+
+    @property
+    def running(self) -> bool:
+        """Whether the sink's worker is delivering (a request that waits for an answer, such
+        as a ``tell``, cannot get one from a client whose worker is stopped)."""
 
     def fail(self, exc: BaseException) -> None:
         """The transport failed for good with *exc* (e.g. ``SessionTakenOver``); never blocks,
         never runs user code. Called at most once per failure, from any thread."""
 
     def receive(self, receiver: Receiver, item: Any) -> None:
-        """Queue *item* for *receiver* (from a network thread: the dispatcher lets the worker
-        it woke run at once, see ``Dispatcher.hand_off``): the worker accepts it,
-        delivers it and settles it (see :class:`Receiver`); never runs user code here."""
+        """Queue *item* for *receiver*, from a network thread (the client's dispatcher lets the
+        worker it woke run at once): the worker accepts it, delivers it and settles it (see
+        :class:`Receiver`); never runs user code here."""
 
 
 class Transport(Protocol):

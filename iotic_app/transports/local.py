@@ -1,8 +1,7 @@
-"""The embedded in-process space behind ``local://``: thread-safe, no server."""
+"""The ``local://`` transport: one agent's calls on an in-process space (thread-safe)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -10,9 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from iotic_app._config import AgentConfig
-from iotic_app.client._dispatch import Dispatcher
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown, LinkException
 from iotic_app.transports._describe import describe_point, describe_thing
+from iotic_app.transports._local_space import (
+    Entry,
+    Point,
+    Space,
+    Thing,
+    Waiter,
+    candidate,
+    get_space,
+)
 from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
@@ -20,189 +27,17 @@ from iotic_app.transports._protocol import (
     Delivery,
     Meta,
     PointKind,
+    PointRef,
     Sample,
+    Sink,
     Target,
     TellResult,
+    ThingRef,
     ValueSpec,
-    point_guid,
-    thing_guid,
 )
-from iotic_app.transports._search import Candidate, search
+from iotic_app.transports._search import search
 
 __all__ = ["LocalTransport", "get_space"]
-
-
-class _Thing:
-    """A thing in the space (also the transport's ThingRef)."""
-
-    __slots__ = (
-        "agent",
-        "deleted",
-        "descriptions",
-        "guid",
-        "labels",
-        "lid",
-        "location",
-        "points",
-        "public",
-        "subs",
-        "tags",
-    )
-
-    def __init__(self, agent: str, lid: str, guid: str) -> None:
-        self.agent = agent
-        self.lid = lid
-        self.guid = guid
-        self.labels: dict[str, str] | None = None
-        self.descriptions: dict[str, str] | None = None
-        self.location: tuple[float, float] | None = None
-        self.tags: frozenset[str] = frozenset()
-        self.public = False
-        self.points: dict[tuple[str, str], _Point] | None = None
-        self.subs: dict[str, _Sub] | None = None
-        self.deleted = False
-
-
-class _Point:
-    """A feed or control in the space (also the transport's PointRef)."""
-
-    __slots__ = (
-        "deleted",
-        "descriptions",
-        "followers",
-        "groups",
-        "guid",
-        "handler",
-        "kind",
-        "labels",
-        "last",
-        "pid",
-        "recent",
-        "save_recent",
-        "tags",
-        "thing",
-        "values",
-    )
-
-    def __init__(self, thing: _Thing, kind: PointKind, pid: str, guid: str) -> None:
-        self.thing = thing
-        self.kind: PointKind = kind
-        self.pid = pid
-        self.guid = guid
-        self.labels: dict[str, str] | None = None
-        self.descriptions: dict[str, str] | None = None
-        self.tags: frozenset[str] = frozenset()
-        self.values: tuple[ValueSpec, ...] = ()
-        self.save_recent = 0
-        self.recent: deque[Sample] | None = None
-        self.last: Sample | None = None
-        # copy-on-write tuple, so share() reads it without the lock
-        self.followers: tuple[tuple[Dispatcher, Delivery], ...] = ()
-        self.groups: dict[str, _Group] | None = None  # follows with group=: one member each
-        self.handler: tuple[Dispatcher, Delivery] | None = None
-        self.deleted = False
-
-
-class _Group:
-    """The followers of a feed in one group: each sample goes to one of them, in turn."""
-
-    __slots__ = ("members", "turn")
-
-    def __init__(self) -> None:
-        self.members: tuple[tuple[Dispatcher, Delivery], ...] = ()  # copy-on-write
-        self.turn = 0
-
-    def pick(self) -> tuple[Dispatcher, Delivery] | None:
-        """The member whose turn it is (None once the last one left)."""
-        members = self.members
-        if not members:
-            return None
-        self.turn += 1
-        return members[self.turn % len(members)]
-
-
-class _Sub:
-    """A follow or attach of a thing to a point."""
-
-    __slots__ = ("entry", "group", "kind", "point", "subid", "thing")
-
-    def __init__(
-        self,
-        subid: str,
-        thing: _Thing,
-        point: _Point,
-        entry: tuple[Dispatcher, Delivery],
-        group: str | None = None,
-    ) -> None:
-        self.subid = subid
-        self.thing = thing
-        self.point = point
-        self.kind = point.kind
-        self.entry = entry
-        self.group = group
-
-
-class _Waiter:
-    """A tell waiting for its confirmation."""
-
-    __slots__ = ("event", "result")
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.result: TellResult | None = None
-
-
-class Space:
-    """One named in-process space: every thing, point and follow of the agents using it."""
-
-    def __init__(self, name: str) -> None:
-        """Make an empty space called *name*."""
-        self.name = name
-        self.lock = threading.Lock()
-        self.things: dict[str, _Thing] = {}
-        self.agents: dict[str, dict[str, _Thing]] = {}
-        self.points: dict[str, _Point] = {}
-        self.waiters: dict[str, _Waiter] = {}
-
-
-_SPACES: dict[str, Space] = {}
-_SPACES_LOCK = threading.Lock()
-
-
-def get_space(name: str) -> Space:
-    """Return the process's space called *name*, making it on first use.
-
-    Args:
-        name: The space's name (``''`` for the default ``local://``).
-
-    Returns:
-        The space.
-    """
-    with _SPACES_LOCK:
-        space = _SPACES.get(name)
-        if space is None:
-            space = _SPACES[name] = Space(name)
-        return space
-
-
-def _candidate(thing: _Thing) -> Candidate:
-    """A thing of the space as search sees it."""
-    points = list((thing.points or {}).values())
-    texts: list[str] = [*thing.tags]
-    resources: list[_Thing | _Point] = [thing, *points]
-    for res in resources:
-        texts.extend((res.labels or {}).values())
-        texts.extend((res.descriptions or {}).values())
-    for point in points:
-        texts.extend(point.tags)
-    return Candidate(
-        guid=thing.guid,
-        labels=thing.labels,
-        location=thing.location,
-        texts=texts,
-        units={value.unit for point in points for value in point.values},
-        points=[(point.guid, point.labels, point.kind) for point in points],
-    )
 
 
 class LocalTransport:
@@ -217,19 +52,17 @@ class LocalTransport:
         self.agent_id = config.agent_id
         self._space_name = config.space
         self._space: Space | None = None
-        self._sink: Dispatcher | None = None
+        self._sink: Sink | None = None
         self._connected = False
 
     # --- lifecycle --------------------------------------------------------------------------
 
-    def start(self, sink: Any) -> None:
-        """Join the space; deliveries go to *sink* (the client's Dispatcher).
+    def start(self, sink: Sink) -> None:
+        """Join the space; deliveries go to *sink* (the client's dispatcher).
 
         Args:
-            sink: The client's dispatcher.
+            sink: Where the agent's feed data and control requests go.
         """
-        if not isinstance(sink, Dispatcher):
-            raise TypeError(f"sink must be a Dispatcher, got {sink!r}")
         self._space = get_space(self._space_name)
         self._sink = sink
         self._connected = True
@@ -265,18 +98,18 @@ class LocalTransport:
             raise LinkException(f"agent {self.agent_id!r} is not connected to the local space")
         return space
 
-    def _own(self, ref: Any) -> _Thing:
-        thing: _Thing = ref if isinstance(ref, _Thing) else ref.thing
+    def _own(self, ref: Any) -> Thing:
+        thing: Thing = ref if isinstance(ref, Thing) else ref.thing
         if thing.agent != self.agent_id:
             raise IOTAccessDenied(
                 f"thing {thing.lid!r} belongs to agent {thing.agent!r}, not {self.agent_id!r}"
             )
-        if thing.deleted or (isinstance(ref, _Point) and ref.deleted):
-            what = f"point {ref.pid!r} of thing" if isinstance(ref, _Point) else "thing"
+        if thing.deleted or (isinstance(ref, Point) and ref.deleted):
+            what = f"point {ref.pid!r} of thing" if isinstance(ref, Point) else "thing"
             raise IOTUnknown(f"{what} {thing.lid!r} was deleted")
         return thing
 
-    def _visible(self, space: Space, guid: str, kind: PointKind | None) -> _Point:
+    def _visible(self, space: Space, guid: str, kind: PointKind | None) -> Point:
         point = space.points.get(guid)
         if point is None or point.deleted:
             raise IOTUnknown(f"no point with guid {guid!r} in the space")
@@ -292,21 +125,13 @@ class LocalTransport:
 
     # --- things -----------------------------------------------------------------------------
 
-    def create_thing(self, lid: str) -> _Thing:
+    def create_thing(self, lid: str) -> ThingRef:
         """Create the agent's thing *lid* or return the existing one."""
         space = self._s()
         with space.lock:
-            mine = space.agents.get(self.agent_id)
-            if mine is None:
-                mine = space.agents[self.agent_id] = {}
-            thing = mine.get(lid)
-            if thing is None:
-                thing = _Thing(self.agent_id, lid, thing_guid(self.agent_id, lid))
-                mine[lid] = thing
-                space.things[thing.guid] = thing
-            return thing
+            return space.add_thing(self.agent_id, lid)
 
-    def get_thing(self, lid: str) -> _Thing:
+    def get_thing(self, lid: str) -> ThingRef:
         """Return the agent's thing *lid*; IOTUnknown if there is none."""
         space = self._s()
         thing = space.agents.get(self.agent_id, {}).get(lid)
@@ -318,14 +143,7 @@ class LocalTransport:
         """Delete a thing, its points, and its follows and attaches."""
         space = self._s()
         with space.lock:
-            own = self._own(thing)
-            for point in list((own.points or {}).values()):
-                self._drop_point(space, point)
-            for sub in list((own.subs or {}).values()):
-                self._drop_sub(sub)
-            del space.agents[self.agent_id][own.lid]
-            del space.things[own.guid]
-            own.deleted = True
+            space.drop_thing(self._own(thing))
 
     def list_things(self) -> list[str]:
         """Return the agent's lids in creation order."""
@@ -337,19 +155,11 @@ class LocalTransport:
 
     def create_point(
         self, thing: Any, kind: PointKind, pid: str, save_recent: int, token: Delivery | None
-    ) -> _Point:
+    ) -> PointRef:
         """Create or return a feed or control; see ``Transport.create_point``."""
         space = self._s()
         with space.lock:
-            own = self._own(thing)
-            points = own.points
-            if points is None:
-                points = own.points = {}
-            point = points.get((kind, pid))
-            if point is None:
-                point = _Point(own, kind, pid, point_guid(own.guid, kind, pid))
-                points[(kind, pid)] = point
-                space.points[point.guid] = point
+            point = space.add_point(self._own(thing), kind, pid)
             if save_recent > 0 and save_recent != point.save_recent:
                 point.save_recent = save_recent
                 point.recent = deque(point.recent or (), maxlen=save_recent)
@@ -360,7 +170,7 @@ class LocalTransport:
                 point.handler = (self._sink, token)
             return point
 
-    def get_point(self, thing: Any, kind: PointKind, pid: str) -> _Point:
+    def get_point(self, thing: Any, kind: PointKind, pid: str) -> PointRef:
         """Return an existing feed or control; IOTUnknown if there is none."""
         self._s()
         own = self._own(thing)
@@ -374,47 +184,16 @@ class LocalTransport:
         space = self._s()
         with space.lock:
             self._own(point)
-            self._drop_point(space, point)
-
-    def _drop_point(self, space: Space, point: _Point) -> None:
-        for thing in list(space.things.values()):
-            for sub in list((thing.subs or {}).values()):
-                if sub.point is point:
-                    self._drop_sub(sub)
-        if point.thing.points is not None:
-            del point.thing.points[(point.kind, point.pid)]
-        del space.points[point.guid]
-        point.deleted = True
-        point.followers = ()
-        point.groups = None
-        point.handler = None
-
-    def _drop_sub(self, sub: _Sub) -> None:
-        point = sub.point
-        group = None if point.groups is None or sub.group is None else point.groups.get(sub.group)
-        if group is not None:
-            group.members = tuple(entry for entry in group.members if entry is not sub.entry)
-            if not group.members:
-                point.groups = {k: v for k, v in (point.groups or {}).items() if v is not group}
-        else:
-            point.followers = tuple(e for e in point.followers if e is not sub.entry)
-        if sub.thing.subs is not None:
-            sub.thing.subs.pop(sub.subid, None)
+            space.drop_point(point)
 
     # --- metadata ---------------------------------------------------------------------------
 
     def read_meta(self, ref: Any) -> Meta:
         """Return a thing's or point's metadata."""
         self._s()
-        own = self._own(ref)
-        res = ref
-        return Meta(
-            labels=dict(res.labels or {}),
-            descriptions=dict(res.descriptions or {}),
-            location=own.location if res is own else None,
-            tags=tuple(sorted(res.tags)),
-            public=own.public,
-        )
+        self._own(ref)
+        meta: Meta = ref.meta()
+        return meta
 
     def write_meta(
         self,
@@ -426,18 +205,15 @@ class LocalTransport:
         """Replace labels, descriptions and (things) location."""
         space = self._s()
         with space.lock:
-            own = self._own(ref)
-            ref.labels = dict(labels) or None
-            ref.descriptions = dict(descriptions) or None
-            if ref is own:
-                own.location = location
+            self._own(ref)
+            ref.write_meta(labels, descriptions, location)
 
     def change_tags(self, ref: Any, add: Sequence[str], remove: Sequence[str]) -> None:
         """Add and remove tags."""
         space = self._s()
         with space.lock:
             self._own(ref)
-            ref.tags = (ref.tags | frozenset(add)) - frozenset(remove)
+            ref.change_tags(add, remove)
 
     def set_public(self, thing: Any, public: bool) -> None:
         """Set a thing's public flag."""
@@ -450,8 +226,7 @@ class LocalTransport:
         space = self._s()
         with space.lock:
             self._own(point)
-            kept = tuple(v for v in point.values if v.label != spec.label)
-            point.values = (*kept, spec)
+            point.add_value(spec)
 
     def values(self, guid: str) -> tuple[ValueSpec, ...]:
         """Return the values of a visible point."""
@@ -470,19 +245,15 @@ class LocalTransport:
         recent = point.recent
         if recent is not None:
             recent.append(sample)
-        for sink, token in point.followers:
-            # Dispatcher.push, inlined: this loop is the hot path of every share
-            sink.queue.append((token, sample))
-            if sink.idle:
-                sink.ring()
-            elif not sink._running:
-                sink._trim()
+        for push, token in point.followers:  # the hot path of every share
+            push(token, sample)
         groups = point.groups
         if groups:
             for group in groups.values():
                 member = group.pick()
                 if member is not None:
-                    member[0].push(member[1], sample)
+                    push, token = member
+                    push(token, sample)
 
     def subscribe(
         self,
@@ -504,25 +275,9 @@ class LocalTransport:
                     raise IOTUnknown(f"agent {self.agent_id!r} has no {kind.lower()} {target!r}")
             else:
                 point = self._visible(space, target, kind)
-            subid = uuid.uuid5(uuid.UUID(own.guid), point.guid).hex
-            subs = own.subs
-            if subs is None:
-                subs = own.subs = {}
-            old = subs.get(subid)
-            if old is not None:
-                self._drop_sub(old)
             assert self._sink is not None
-            entry = (self._sink, token)
-            subs[subid] = _Sub(subid, own, point, entry, group)
-            if kind == FEED and group is not None:
-                groups = dict(point.groups or {})  # copy-on-write, as followers
-                members = groups.get(group) or _Group()
-                members.members = (*members.members, entry)
-                groups[group] = members
-                point.groups = groups
-            elif kind == FEED:
-                point.followers = (*point.followers, entry)
-            return subid, point.guid
+            entry: Entry = (self._sink.push, token)
+            return space.add_sub(own, point, entry, group), point.guid
 
     def unsubscribe(self, thing: Any, sub_id: str) -> None:
         """Remove a follow or attach."""
@@ -532,7 +287,7 @@ class LocalTransport:
             sub = (own.subs or {}).get(sub_id)
             if sub is None:
                 raise IOTUnknown(f"thing {own.lid!r} has no subscription {sub_id!r}")
-            self._drop_sub(sub)
+            space.drop_sub(sub)
 
     def list_connections(self, thing: Any) -> dict[str, dict[str, str]]:
         """Return a thing's follows and attaches."""
@@ -557,7 +312,7 @@ class LocalTransport:
 
     def _request(
         self, guid: str, sub_id: str, data: Any, mime: str | None, rid: str, confirm: bool
-    ) -> tuple[Dispatcher, Delivery, ControlRequest] | None:
+    ) -> tuple[Sink, Delivery, ControlRequest] | None:
         point = self._visible(self._s(), guid, CONTROL)
         handler = point.handler
         if handler is None:
@@ -582,7 +337,7 @@ class LocalTransport:
         if found is None or not found[0].running:
             return "unreachable"
         sink, token, request = found
-        waiter = _Waiter()
+        waiter = Waiter()
         with space.lock:
             space.waiters[rid] = waiter
         try:
@@ -617,7 +372,7 @@ class LocalTransport:
         space = self._s()
         with space.lock:
             return search(
-                (_candidate(thing) for thing in space.things.values() if thing.public),
+                (candidate(thing) for thing in space.things.values() if thing.public),
                 text,
                 location,
                 unit,

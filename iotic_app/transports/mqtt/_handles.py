@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
 
+from iotic_app.transports._handles import PointHandle, ThingHandle
 from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
@@ -13,7 +14,6 @@ from iotic_app.transports._protocol import (
     Delivery,
     Outcome,
     PointKind,
-    Sample,
     ValueSpec,
     point_guid,
     thing_guid,
@@ -41,35 +41,16 @@ class Feeds(Protocol):
         ...
 
 
-class Thing:
+class Thing(ThingHandle):
     """One of the agent's things (the transport's ThingRef)."""
 
-    __slots__ = (
-        "base",
-        "deleted",
-        "descriptions",
-        "guid",
-        "labels",
-        "lid",
-        "location",
-        "points",
-        "public",
-        "subs",
-        "tags",
-    )
+    __slots__ = ("base", "points", "subs")
 
     def __init__(self, lid: str, guid: str, base: str) -> None:
-        self.lid = lid
-        self.guid = guid
+        super().__init__(lid, guid)
         self.base = base
-        self.labels: dict[str, str] = {}
-        self.descriptions: dict[str, str] = {}
-        self.location: tuple[float, float] | None = None
-        self.tags: frozenset[str] = frozenset()
-        self.public = False
         self.points: dict[tuple[str, str], Point] = {}
         self.subs: dict[str, Sub] = {}
-        self.deleted = False
 
     @classmethod
     def from_doc(cls, doc: ThingDoc, index: Callable[[Point], None]) -> Thing:
@@ -85,16 +66,13 @@ class Thing:
         """
         thing = cls(doc.lid, thing_guid(doc.agent, doc.lid), doc.base)
         thing.public = doc.public
-        thing.labels = dict(doc.labels)
-        thing.descriptions = dict(doc.descriptions)
-        thing.location = doc.location
+        thing.write_meta(doc.labels, doc.descriptions, doc.location)
         thing.tags = frozenset(doc.tags)
         for p in doc.points:
             kind: PointKind = CONTROL if p["kind"] == CONTROL else FEED
             pid = str(p["pid"])
             point = Point(thing, kind, pid, point_guid(thing.guid, kind, pid))
-            point.labels = dict(p["labels"])
-            point.descriptions = dict(p["descriptions"])
+            point.write_meta(p["labels"], p["descriptions"], None)
             point.tags = frozenset(p["tags"])
             point.values = tuple(
                 ValueSpec(v["label"], v["type"], v["lang"], v["description"], v["unit"])
@@ -114,51 +92,26 @@ class Thing:
             "lid": self.lid,
             "guid": self.guid,
             "public": self.public,
-            "labels": self.labels,
-            "descriptions": self.descriptions,
+            "labels": dict(self.labels),
+            "descriptions": dict(self.descriptions),
             "location": None if self.location is None else list(self.location),
             "tags": sorted(self.tags),
             "points": [p.doc() for p in self.points.values()],
         }
 
 
-class Point:
+class Point(PointHandle[bytes]):
     """A feed or control of one of the agent's things (the transport's PointRef)."""
 
-    __slots__ = (
-        "deleted",
-        "descriptions",
-        "guid",
-        "kind",
-        "labels",
-        "last",
-        "number",
-        "pid",
-        "recent",
-        "save_recent",
-        "tags",
-        "thing",
-        "token",
-        "topic",
-        "values",
-    )
+    __slots__ = ("number", "token", "topic")
+
+    thing: Thing
 
     def __init__(self, thing: Thing, kind: PointKind, pid: str, guid: str) -> None:
-        self.thing = thing
-        self.kind: PointKind = kind
-        self.pid = pid
-        self.guid = guid
+        super().__init__(thing, kind, pid, guid)
         self.topic = f"{thing.base}/{'feed' if kind == FEED else 'control'}/{seg(pid)}"
-        self.labels: dict[str, str] = {}
-        self.descriptions: dict[str, str] = {}
-        self.tags: frozenset[str] = frozenset()
-        self.values: tuple[ValueSpec, ...] = ()
-        self.save_recent = 0
-        self.recent: deque[bytes] | None = None
-        self.last: Sample | None = None
         self.number = 0  # values shared on this feed by this process
         self.token: Delivery | None = None
-        self.deleted = False
 
     def stamp(self, body: bytes) -> bytes:
         """Return the encoded value *body* with the feed's next value number ``n`` (followers
@@ -171,8 +124,8 @@ class Point:
             "kind": self.kind,
             "pid": self.pid,
             "guid": self.guid,
-            "labels": self.labels,
-            "descriptions": self.descriptions,
+            "labels": dict(self.labels),
+            "descriptions": dict(self.descriptions),
             "tags": sorted(self.tags),
             "values": [v.as_dict() for v in self.values],
             "save_recent": self.save_recent,
@@ -205,8 +158,8 @@ class Route:
     """One followed feed topic (the MQTT subscription) and the follows it feeds.
 
     It is the receiver the sink's worker asks about each value (``Receiver`` in the
-    protocol): values arrive as they came from the broker; ``_accept`` decodes them
-    and drops duplicates, the worker runs every follow's callback, and ``_settle`` records the
+    protocol): values arrive as they came from the broker; ``accept`` decodes them
+    and drops duplicates, the worker runs every follow's callback, and ``settle`` records the
     value in the ledger and acknowledges it to the broker, whatever the callbacks did.
     """
 
@@ -221,8 +174,8 @@ class Route:
         self.held: list[Item] = []  # arrived while the follow was being made
         self.live = False  # its first follow is made: values go straight to the worker
 
-    def _accept(self, item: Item) -> Accepted | None:
+    def accept(self, item: Item) -> Accepted | None:
         return self.transport._accept_feed(self, item)
 
-    def _settle(self, item: Item, note: Any, outcome: Outcome) -> None:
+    def settle(self, item: Item, note: Any, outcome: Outcome) -> None:
         self.transport._settle_feed(item, note)

@@ -58,11 +58,11 @@ class _Waiting:
             self.bytes += size
             return True
 
-    def _accept(self, item: tuple[Delivery, ControlRequest, int]) -> Accepted | None:
+    def accept(self, item: tuple[Delivery, ControlRequest, int]) -> Accepted | None:
         token, request, size = item
         return (token,), request, size
 
-    def _settle(self, item: tuple[Delivery, ControlRequest, int], note: Any, outcome: Any) -> None:
+    def settle(self, item: tuple[Delivery, ControlRequest, int], note: Any, outcome: Any) -> None:
         with self.lock:
             self.count -= 1
             self.bytes -= item[2]

@@ -274,14 +274,9 @@ class Things:
     def read_meta(self, ref: Any) -> Meta:
         """Return the metadata of one of the agent's things or points."""
         self._link()
-        own = self._own(ref)
-        return Meta(
-            labels=dict(ref.labels),
-            descriptions=dict(ref.descriptions),
-            location=own.location if ref is own else None,
-            tags=tuple(sorted(ref.tags)),
-            public=own.public,
-        )
+        self._own(ref)
+        meta: Meta = ref.meta()
+        return meta
 
     def write_meta(
         self,
@@ -294,10 +289,7 @@ class Things:
         self._link()
         own = self._own(ref)
         with self._lock:
-            ref.labels = dict(labels)
-            ref.descriptions = dict(descriptions)
-            if ref is own:
-                own.location = location
+            ref.write_meta(labels, descriptions, location)
         self._publish_meta(own)
 
     def change_tags(self, ref: Any, add: Sequence[str], remove: Sequence[str]) -> None:
@@ -305,7 +297,7 @@ class Things:
         self._link()
         own = self._own(ref)
         with self._lock:
-            ref.tags = (ref.tags | frozenset(add)) - frozenset(remove)
+            ref.change_tags(add, remove)
         self._publish_meta(own)
 
     def set_public(self, thing: Any, public: bool) -> None:
@@ -321,8 +313,7 @@ class Things:
         self._link()
         own = self._own(point)
         with self._lock:
-            kept = tuple(v for v in point.values if v.label != spec.label)
-            point.values = (*kept, spec)
+            point.add_value(spec)
         self._publish_meta(own)
 
     def own_point(self, guid: str) -> Point | None:

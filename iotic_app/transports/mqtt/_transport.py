@@ -13,17 +13,18 @@ from iotic_app.transports._protocol import (
     Delivery,
     Meta,
     PointKind,
+    PointRef,
     Sample,
     Sink,
     Target,
     TellResult,
+    ThingRef,
     ValueSpec,
 )
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Conn, release_client_id, take_client_id
 from iotic_app.transports.mqtt._delivery import Deliverer
 from iotic_app.transports.mqtt._follows import Follows
-from iotic_app.transports.mqtt._handles import Point, Thing
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._outbox import Outbox, OutboxInUse
@@ -231,11 +232,11 @@ class MqttTransport:
             raise self._session.error()
         self._sender.share(point, data, mime, time)
 
-    def create_thing(self, lid: str) -> Thing:
+    def create_thing(self, lid: str) -> ThingRef:
         """Create the agent's thing *lid* (its meta is retained on the broker), or return it."""
         return self._things.create_thing(lid)
 
-    def get_thing(self, lid: str) -> Thing:
+    def get_thing(self, lid: str) -> ThingRef:
         """Return the agent's thing *lid*; ``IOTUnknown`` if there is none."""
         return self._things.get_thing(lid)
 
@@ -249,11 +250,11 @@ class MqttTransport:
 
     def create_point(
         self, thing: Any, kind: PointKind, pid: str, save_recent: int, token: Delivery | None
-    ) -> Point:
+    ) -> PointRef:
         """Create (or return) a feed or control; see ``Transport.create_point``."""
         return self._things.create_point(thing, kind, pid, save_recent, token)
 
-    def get_point(self, thing: Any, kind: PointKind, pid: str) -> Point:
+    def get_point(self, thing: Any, kind: PointKind, pid: str) -> PointRef:
         """Return an existing feed or control; ``IOTUnknown`` if there is none."""
         return self._things.get_point(thing, kind, pid)
 

@@ -1,0 +1,245 @@
+"""The state of the embedded ``local://`` spaces: their things, points and follows."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+from iotic_app.transports._handles import PointHandle, ThingHandle
+from iotic_app.transports._protocol import (
+    FEED,
+    Delivery,
+    PointKind,
+    Sample,
+    Sink,
+    TellResult,
+    point_guid,
+    thing_guid,
+)
+from iotic_app.transports._search import Candidate
+
+__all__ = ["Entry", "Group", "Point", "Space", "Sub", "Thing", "Waiter", "candidate", "get_space"]
+
+Entry: TypeAlias = "tuple[Callable[[Delivery, Any], None], Delivery]"
+"""A follower of a feed: its sink's bound ``push`` (taken once, when it follows) and its token."""
+
+
+class Thing(ThingHandle):
+    """A thing in the space (also the transport's ThingRef)."""
+
+    __slots__ = ("agent", "points", "subs")
+
+    def __init__(self, agent: str, lid: str, guid: str) -> None:
+        super().__init__(lid, guid)
+        self.agent = agent
+        self.points: dict[tuple[str, str], Point] | None = None  # made on first use, as subs
+        self.subs: dict[str, Sub] | None = None
+
+
+class Point(PointHandle[Sample]):
+    """A feed or control in the space (also the transport's PointRef)."""
+
+    __slots__ = ("followers", "groups", "handler")
+
+    thing: Thing
+
+    def __init__(self, thing: Thing, kind: PointKind, pid: str, guid: str) -> None:
+        super().__init__(thing, kind, pid, guid)
+        # copy-on-write tuple, so share() reads it without the lock
+        self.followers: tuple[Entry, ...] = ()
+        self.groups: dict[str, Group] | None = None  # follows with group=: one member each
+        self.handler: tuple[Sink, Delivery] | None = None
+
+
+class Group:
+    """The followers of a feed in one group: each sample goes to one of them, in turn."""
+
+    __slots__ = ("members", "turn")
+
+    def __init__(self) -> None:
+        self.members: tuple[Entry, ...] = ()  # copy-on-write
+        self.turn = 0
+
+    def pick(self) -> Entry | None:
+        """The member whose turn it is (None once the last one left)."""
+        members = self.members
+        if not members:
+            return None
+        self.turn += 1
+        return members[self.turn % len(members)]
+
+
+class Sub:
+    """A follow or attach of a thing to a point."""
+
+    __slots__ = ("entry", "group", "kind", "point", "subid", "thing")
+
+    def __init__(
+        self,
+        subid: str,
+        thing: Thing,
+        point: Point,
+        entry: Entry,
+        group: str | None = None,
+    ) -> None:
+        self.subid = subid
+        self.thing = thing
+        self.point = point
+        self.kind = point.kind
+        self.entry = entry
+        self.group = group
+
+
+class Waiter:
+    """A tell waiting for its confirmation."""
+
+    __slots__ = ("event", "result")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.result: TellResult | None = None
+
+
+class Space:
+    """One named in-process space: every thing, point and follow of the agents using it.
+
+    Its methods change the registry and the followers' tuples; call them holding :attr:`lock`.
+    Who may do what (an agent's own things, public ones) is the transport's to check.
+    """
+
+    def __init__(self, name: str) -> None:
+        """Make an empty space called *name*."""
+        self.name = name
+        self.lock = threading.Lock()
+        self.things: dict[str, Thing] = {}
+        self.agents: dict[str, dict[str, Thing]] = {}
+        self.points: dict[str, Point] = {}
+        self.waiters: dict[str, Waiter] = {}
+
+    def add_thing(self, agent: str, lid: str) -> Thing:
+        """Return agent *agent*'s thing *lid*, made if it is new."""
+        mine = self.agents.get(agent)
+        if mine is None:
+            mine = self.agents[agent] = {}
+        thing = mine.get(lid)
+        if thing is None:
+            thing = Thing(agent, lid, thing_guid(agent, lid))
+            mine[lid] = thing
+            self.things[thing.guid] = thing
+        return thing
+
+    def drop_thing(self, thing: Thing) -> None:
+        """Delete *thing*, its points, and its follows and attaches."""
+        for point in list((thing.points or {}).values()):
+            self.drop_point(point)
+        for sub in list((thing.subs or {}).values()):
+            self.drop_sub(sub)
+        del self.agents[thing.agent][thing.lid]
+        del self.things[thing.guid]
+        thing.deleted = True
+
+    def add_point(self, thing: Thing, kind: PointKind, pid: str) -> Point:
+        """Return *thing*'s feed or control *pid*, made if it is new."""
+        points = thing.points
+        if points is None:
+            points = thing.points = {}
+        point = points.get((kind, pid))
+        if point is None:
+            point = Point(thing, kind, pid, point_guid(thing.guid, kind, pid))
+            points[(kind, pid)] = point
+            self.points[point.guid] = point
+        return point
+
+    def drop_point(self, point: Point) -> None:
+        """Delete *point* and every follow and attach of it."""
+        for thing in list(self.things.values()):
+            for sub in list((thing.subs or {}).values()):
+                if sub.point is point:
+                    self.drop_sub(sub)
+        if point.thing.points is not None:
+            del point.thing.points[(point.kind, point.pid)]
+        del self.points[point.guid]
+        point.deleted = True
+        point.followers = ()
+        point.groups = None
+        point.handler = None
+
+    def add_sub(self, thing: Thing, point: Point, entry: Entry, group: str | None) -> str:
+        """Make *thing* follow (a feed) or attach to (a control) *point*, replacing an earlier
+        follow of the same point; feed samples go to *entry* from now on.
+
+        Returns:
+            The subscription's id.
+        """
+        subid = uuid.uuid5(uuid.UUID(thing.guid), point.guid).hex
+        subs = thing.subs
+        if subs is None:
+            subs = thing.subs = {}
+        old = subs.get(subid)
+        if old is not None:
+            self.drop_sub(old)
+        subs[subid] = Sub(subid, thing, point, entry, group)
+        if point.kind == FEED and group is not None:
+            groups = dict(point.groups or {})  # copy-on-write, as followers
+            members = groups.get(group) or Group()
+            members.members = (*members.members, entry)
+            groups[group] = members
+            point.groups = groups
+        elif point.kind == FEED:
+            point.followers = (*point.followers, entry)
+        return subid
+
+    def drop_sub(self, sub: Sub) -> None:
+        """Remove a follow or attach; nothing more reaches its entry."""
+        point = sub.point
+        group = None if point.groups is None or sub.group is None else point.groups.get(sub.group)
+        if group is not None:
+            group.members = tuple(entry for entry in group.members if entry is not sub.entry)
+            if not group.members:
+                point.groups = {k: v for k, v in (point.groups or {}).items() if v is not group}
+        else:
+            point.followers = tuple(e for e in point.followers if e is not sub.entry)
+        if sub.thing.subs is not None:
+            sub.thing.subs.pop(sub.subid, None)
+
+
+_SPACES: dict[str, Space] = {}
+_SPACES_LOCK = threading.Lock()
+
+
+def get_space(name: str) -> Space:
+    """Return the process's space called *name*, making it on first use.
+
+    Args:
+        name: The space's name (``''`` for the default ``local://``).
+
+    Returns:
+        The space.
+    """
+    with _SPACES_LOCK:
+        space = _SPACES.get(name)
+        if space is None:
+            space = _SPACES[name] = Space(name)
+        return space
+
+
+def candidate(thing: Thing) -> Candidate:
+    """A thing of the space as search sees it."""
+    points = list((thing.points or {}).values())
+    texts: list[str] = [*thing.tags]
+    resources: list[Thing | Point] = [thing, *points]
+    for res in resources:
+        texts.extend(res.labels.values())
+        texts.extend(res.descriptions.values())
+    for point in points:
+        texts.extend(point.tags)
+    return Candidate(
+        guid=thing.guid,
+        labels=thing.labels,
+        location=thing.location,
+        texts=texts,
+        units={value.unit for point in points for value in point.values},
+        points=[(point.guid, point.labels, point.kind) for point in points],
+    )
