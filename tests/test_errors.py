@@ -227,3 +227,34 @@ def test_wrong_type_is_a_type_error_wrong_value_a_value_error(
     with pytest.raises(Exception, match=words) as info:
         call(o)
     assert type(info.value) is error, f"{type(info.value).__name__}: {info.value}"
+
+
+@pytest.mark.parametrize(
+    ("cls", "made_by"),
+    [
+        ("Thing", r"client\.create_thing\(lid\) or client\.get_thing\(lid\)"),
+        ("Feed", r"thing\.create_feed\(pid\) or thing\.get_feed\(pid\)"),
+        ("Control", r"thing\.create_control\(pid, callback\) or thing\.get_control\(pid\)"),
+        ("RemoteFeed", r"thing\.follow\(gpid_or_lid_pid, callback\)"),
+        ("RemoteControl", r"thing\.attach\(gpid_or_lid_pid\)"),
+    ],
+)
+def test_a_model_class_called_directly_says_where_one_comes_from(
+    o: Objects, cls: str, made_by: str
+) -> None:
+    import iotic_app.client
+
+    kind = getattr(iotic_app.client, cls)
+    with pytest.raises(TypeError, match=rf"iotic_app\.client\.{cls} has no public constructor"):
+        kind()
+    with pytest.raises(TypeError, match=f"get one from {made_by}$"):
+        kind(o.thing, "x")
+    # what the client makes is still an instance of the public class
+    made = {
+        "Thing": o.thing,
+        "Feed": o.feed,
+        "Control": o.control,
+        "RemoteFeed": o.rfeed,
+        "RemoteControl": o.rcontrol,
+    }
+    assert isinstance(made[cls], kind)

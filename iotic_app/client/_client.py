@@ -216,7 +216,7 @@ class Client:
             TypeError, ValueError: *lid* is not valid.
         """
         check_id("lid", lid)
-        return Thing(self._session, self._session.link().create_thing(lid))
+        return Thing._construct(self._session, self._session.link().create_thing(lid))
 
     def get_thing(self, lid: str) -> Thing:
         """Return the agent's existing thing *lid*.
@@ -232,7 +232,7 @@ class Client:
             IOTUnknown: the agent has no such thing.
         """
         check_id("lid", lid)
-        return Thing(self._session, self._session.link().get_thing(lid))
+        return Thing._construct(self._session, self._session.link().get_thing(lid))
 
     def delete_thing(self, lid: str) -> None:
         """Delete the agent's thing *lid* with its points, follows and attaches.

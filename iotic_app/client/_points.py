@@ -14,6 +14,7 @@ from iotic_app.client._check import (
     check_unit,
     encode_payload,
 )
+from iotic_app.client._constructor import NoPublicConstructor
 from iotic_app.client._meta import PointMeta, Tagged
 from iotic_app.client._session import Callback, Session
 from iotic_app.client._values import MUTABLE, PointDataObject, call_parsed
@@ -49,7 +50,7 @@ class _Unbound:
         self.pid = pid
 
 
-class _OwnPoint(Tagged["PointRef"]):
+class _OwnPoint(Tagged["PointRef"], metaclass=NoPublicConstructor):
     """What feeds and controls have in common: ids, metadata, tags and values."""
 
     __slots__ = ("_ref", "_session", "thing")
@@ -131,6 +132,7 @@ class Feed(_OwnPoint):
     """A feed of one of the agent's things: share values on it."""
 
     __slots__ = ()
+    _made_by = "thing.create_feed(pid) or thing.get_feed(pid)"
 
     def share(self, data: Any, mime: str | None = None, time: datetime | None = None) -> None:
         """Share one sample with every follower.
@@ -161,6 +163,7 @@ class Control(_OwnPoint):
     """A control of one of the agent's things: other agents ask or tell it."""
 
     __slots__ = ("_callback", "_callback_parsed")
+    _made_by = "thing.create_control(pid, callback) or thing.get_control(pid)"
 
     def __init__(
         self,
@@ -204,7 +207,7 @@ class Control(_OwnPoint):
             IOTUnknown: the thing was deleted.
         """
         transport = session.link()
-        control = cls(session, thing, _Unbound(pid), callback, callback_parsed)
+        control = cls._construct(session, thing, _Unbound(pid), callback, callback_parsed)
         control._ref = transport.create_point(thing._ref, CONTROL, pid, 0, control)
         return control
 

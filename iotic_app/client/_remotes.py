@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from iotic_app.client._check import check_int, check_timeout, encode_payload
+from iotic_app.client._constructor import NoPublicConstructor
 from iotic_app.client._session import Callback, Session
 from iotic_app.client._values import MUTABLE, PointDataObject, call_parsed
 from iotic_app.transports._protocol import Sample, TellResult, copy_data
@@ -18,7 +19,7 @@ __all__ = ["RemoteControl", "RemoteFeed"]
 logger = logging.getLogger("iotic_app.client")
 
 
-class _Remote:
+class _Remote(metaclass=NoPublicConstructor):
     """What follows and attaches have in common: the thing, the remote guid, the subscription."""
 
     __slots__ = ("_active", "_session", "guid", "subid", "thing")
@@ -56,6 +57,7 @@ class RemoteFeed(_Remote):
     """A feed this agent's thing follows: data arrives at the follow's callback."""
 
     __slots__ = ("_callback", "_callback_parsed")
+    _made_by = "thing.follow(gpid_or_lid_pid, callback)"
 
     def __init__(
         self,
@@ -143,6 +145,7 @@ class RemoteControl(_Remote):
     """A control this agent's thing is attached to: ask or tell it."""
 
     __slots__ = ()
+    _made_by = "thing.attach(gpid_or_lid_pid)"
 
     def _deliver(self, item: Any) -> None:
         """Attachments receive nothing; present so the object can be a transport token."""

@@ -11,6 +11,7 @@ from iotic_app.client._check import (
     check_int,
     check_target,
 )
+from iotic_app.client._constructor import NoPublicConstructor
 from iotic_app.client._lookup import describe
 from iotic_app.client._meta import Tagged, ThingMeta
 from iotic_app.client._points import Control, Feed
@@ -22,10 +23,11 @@ from iotic_app.transports._protocol import CONTROL, FEED, PointKind, ThingRef
 __all__ = ["Thing"]
 
 
-class Thing(Tagged["ThingRef"]):
+class Thing(Tagged["ThingRef"], metaclass=NoPublicConstructor):
     """One of the agent's things: made by ``client.create_thing(lid)``."""
 
     __slots__ = ("_ref", "_session")
+    _made_by = "client.create_thing(lid) or client.get_thing(lid)"
 
     def __init__(self, session: Session, ref: ThingRef) -> None:
         """Wrap the transport's handle *ref* (use ``client.create_thing`` instead).
@@ -79,7 +81,7 @@ class Thing(Tagged["ThingRef"]):
         check_id("pid", pid)
         check_int("save_recent", save_recent, 0, 1000)
         ref = self._session.link().create_point(self._ref, FEED, pid, save_recent, None)
-        return Feed(self._session, self, ref)
+        return Feed._construct(self._session, self, ref)
 
     def create_control(
         self,
@@ -127,7 +129,9 @@ class Thing(Tagged["ThingRef"]):
             IOTUnknown: there is no such feed.
         """
         check_id("pid", pid)
-        return Feed(self._session, self, self._session.link().get_point(self._ref, FEED, pid))
+        return Feed._construct(
+            self._session, self, self._session.link().get_point(self._ref, FEED, pid)
+        )
 
     def get_control(self, pid: str) -> Control:
         """Return the existing control *pid* (its callbacks stay as they were).
@@ -143,7 +147,9 @@ class Thing(Tagged["ThingRef"]):
             IOTUnknown: there is no such control.
         """
         check_id("pid", pid)
-        return Control(self._session, self, self._session.link().get_point(self._ref, CONTROL, pid))
+        return Control._construct(
+            self._session, self, self._session.link().get_point(self._ref, CONTROL, pid)
+        )
 
     def delete_feed(self, pid: str) -> None:
         """Delete the feed *pid*; its followers get nothing more.
@@ -210,7 +216,7 @@ class Thing(Tagged["ThingRef"]):
             TypeError, ValueError: an argument is not valid.
         """
         target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
-        remote = RemoteFeed(
+        remote = RemoteFeed._construct(
             self._session,
             self,
             check_callback("callback", callback),
@@ -242,7 +248,7 @@ class Thing(Tagged["ThingRef"]):
             TypeError, ValueError: an argument is not valid.
         """
         target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
-        remote = RemoteControl(self._session, self)
+        remote = RemoteControl._construct(self._session, self)
         remote.subid, remote.guid = self._session.link().subscribe(
             self._ref, CONTROL, target, remote
         )

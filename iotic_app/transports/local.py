@@ -37,7 +37,7 @@ from iotic_app.transports._protocol import (
 )
 from iotic_app.transports._search import search
 
-__all__ = ["LocalTransport", "get_space"]
+__all__ = ["LocalTransport"]
 
 
 class LocalTransport:
