@@ -1,0 +1,183 @@
+"""The plain values that cross the transport seam: kinds, guids, values, metadata, requests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+__all__ = [
+    "CONTROL",
+    "FEED",
+    "ControlRequest",
+    "Meta",
+    "PointKind",
+    "Sample",
+    "Target",
+    "TellResult",
+    "ValueSpec",
+    "copy_data",
+    "point_guid",
+    "thing_guid",
+]
+
+FEED: Literal["Feed"] = "Feed"
+CONTROL: Literal["Control"] = "Control"
+PointKind: TypeAlias = Literal["Feed", "Control"]
+TellResult: TypeAlias = "Literal[True, 'timeout', 'unreachable', 'failed']"
+Target: TypeAlias = "str | tuple[str, str]"
+"""A point named by its guid, or by ``(thing_lid, pid)`` among the agent's own things."""
+
+Sample: TypeAlias = "tuple[Any, str | None, datetime]"
+"""One feed value as it travels: ``(data, mime, time)``; time is an aware UTC datetime."""
+
+_NAMESPACE = uuid.UUID("5b0d6f3e-8a8f-4c55-9a52-3c1e0f6b1a10")
+
+
+def thing_guid(agent_id: str, lid: str) -> str:
+    """Return the stable guid of agent *agent_id*'s thing *lid* (32 lowercase hex digits).
+
+    Args:
+        agent_id: The owning agent.
+        lid: The thing's local id.
+
+    Returns:
+        The guid.
+    """
+    return uuid.uuid5(_NAMESPACE, f"{agent_id}\x00{lid}").hex
+
+
+def point_guid(thing: str, kind: PointKind, pid: str) -> str:
+    """Return the stable guid of the feed or control *pid* of the thing with guid *thing*.
+
+    Args:
+        thing: The thing's guid.
+        kind: ``'Feed'`` or ``'Control'``.
+        pid: The point's id.
+
+    Returns:
+        The guid.
+    """
+    return uuid.uuid5(_NAMESPACE, f"{thing}\x00{kind}\x00{pid}").hex
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
+
+
+def copy_data(value: Any, what: str = "data") -> Any:
+    """Return a private copy of JSON-like *value* (dict, list, str, int, float, bool, None).
+
+    Tuples become lists, as they would through JSON. Immutable values are returned as they are.
+
+    Args:
+        value: The value to copy.
+        what: The argument's name, for the error message.
+
+    Returns:
+        The copy.
+
+    Raises:
+        TypeError: *value* holds something that is not JSON-like, or a dict key is not a str.
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        # fast path, looping in C: a flat dict of str keys and scalar values
+        if _STR.issuperset(map(type, value)) and _SCALARS.issuperset(map(type, value.values())):
+            return value.copy()
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"{what} must have str keys, got key {key!r}")
+            out[key] = item if type(item) in _SCALARS else copy_data(item, what)
+        return out
+    if kind is list or kind is tuple:
+        return [item if type(item) in _SCALARS else copy_data(item, what) for item in value]
+    if isinstance(value, Mapping):
+        return copy_data(dict(value), what)
+    if isinstance(value, str | int | float):
+        return value
+    raise TypeError(
+        f"{what} without a mime type must be a dict, list, str, int, float, bool or None "
+        f"(or give mime= with bytes), got {type(value).__name__}: {value!r:.80}"
+    )
+
+
+@attrs.frozen
+class ValueSpec:
+    """A value a point declares: what ``create_value`` records.
+
+    Attributes:
+        label: The value's label (its key in shared data).
+        vtype: A :class:`~iotic_app.datatypes.Datatypes` constant.
+        lang: The language of *description*, or None.
+        description: A description, or None.
+        unit: A unit URI (see :class:`~iotic_app.datatypes.Units`), or None.
+    """
+
+    label: str
+    vtype: str
+    lang: str | None = None
+    description: str | None = None
+    unit: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the value as a plain dict (as ``describe`` shows it).
+
+        Returns:
+            ``{'label', 'type', 'lang', 'description', 'unit'}``.
+        """
+        return {
+            "label": self.label,
+            "type": self.vtype,
+            "lang": self.lang,
+            "description": self.description,
+            "unit": self.unit,
+        }
+
+
+@attrs.frozen
+class Meta:
+    """A snapshot of a thing's or point's metadata.
+
+    Attributes:
+        labels: Label per language.
+        descriptions: Description per language.
+        location: ``(lat, lon)`` of a thing, or None.
+        tags: The tags, sorted.
+        public: Whether a thing is public (points: their thing's flag).
+    """
+
+    labels: Mapping[str, str] = attrs.field(factory=dict)
+    descriptions: Mapping[str, str] = attrs.field(factory=dict)
+    location: tuple[float, float] | None = None
+    tags: tuple[str, ...] = ()
+    public: bool = False
+
+
+@attrs.frozen
+class ControlRequest:
+    """A request (ask or tell) that arrived for a control.
+
+    Attributes:
+        data: The request's data.
+        mime: Its mime type, or None.
+        sub_id: The asking agent's attach subscription id.
+        thing_lid: The lid of the control's thing.
+        pid: The control's pid.
+        request_id: Id to pass to ``confirm_tell``.
+        confirm: True for a tell (it waits for a confirmation), False for an ask.
+    """
+
+    data: Any
+    mime: str | None
+    sub_id: str
+    thing_lid: str
+    pid: str
+    request_id: str
+    confirm: bool
