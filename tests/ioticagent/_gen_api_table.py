@@ -221,8 +221,11 @@ def _module(root: Path, dotted: str, rel: str) -> dict[str, Any]:
                 if _is_public(target.id):
                     info["constants"][target.id] = value
         elif isinstance(stmt, ast.ImportFrom):
-            relative = stmt.level > 0
-            if not (relative or is_package_like):
+            # Own names re-exported: relative imports and absolute ones from IoticAgent itself
+            # (IOT/Exceptions.py re-exports Core's LinkException that way); every import of a
+            # package-like module (compat re-exports stdlib names).
+            own = stmt.level > 0 or (stmt.module or "").split(".")[0] == "IoticAgent"
+            if not (own or is_package_like):
                 continue
             origin = "." * stmt.level + (stmt.module or "")
             for alias in stmt.names:
