@@ -10,6 +10,10 @@ The checkout must be at the v0.7.0 tag (commit d976f0e01acfc9f7cdba89e32faa947ac
 py-IoticAgent is imported or executed: its files are only parsed, so its dependencies (rdflib,
 ubjson, ...) need not be installed.
 
+Statements under ``if``/``try`` are read too and the first definition of a name wins, i.e. the
+Python 3 branch of ``Core/compat``; there ``raise_from`` is made by ``exec`` on Python 3, so the
+table shows the signature of the Python 2 fallback.
+
 This file is not a test (its name starts with an underscore and it has no test functions).
 """
 
@@ -151,8 +155,8 @@ def _class(node: ast.ClassDef, where: str, env: dict[str, Any]) -> dict[str, Any
                 if isinstance(target, ast.Name) and _is_public(target.id):
                     try:
                         local_env[target.id] = attributes[target.id] = _eval(item.value, local_env)
-                    except _Unevaluable as exc:
-                        attributes[target.id] = f"<expr {exc}>"
+                    except _Unevaluable:
+                        attributes[target.id] = f"<expr {ast.unparse(item.value)}>"
     return {
         "bases": [ast.unparse(b) for b in node.bases],
         "methods": methods,
@@ -214,9 +218,9 @@ def _module(root: Path, dotted: str, rel: str) -> dict[str, Any]:
                     continue
                 try:
                     env[target.id] = value = _eval(stmt.value, env)
-                except _Unevaluable as exc:
+                except _Unevaluable:
                     if _is_public(target.id):
-                        info["expressions"][target.id] = str(exc)
+                        info["expressions"][target.id] = ast.unparse(stmt.value)
                     continue
                 if _is_public(target.id):
                     info["constants"][target.id] = value

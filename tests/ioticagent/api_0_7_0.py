@@ -2207,8 +2207,8 @@ MODULES: Final[dict[str, ModuleInfo]] = {
             "SocketError": "OSError",
             "string_types": "str",
             "unicode_type": "str",
-            "int_types": "int",
-            "number_types": "int",
+            "int_types": "(int,)",
+            "number_types": "(int, float)",
         },
         "imported": {
             "version_info": "sys:version_info",
