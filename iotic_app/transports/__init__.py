@@ -4,8 +4,8 @@
 # -----------
 # Owns: the protocol a transport implements (``_protocol``: ``Transport``, ``Sink``,
 # ``Receiver``, the handles) and the plain values that cross it (``_types``: ``Meta``,
-# ``ValueSpec``, ``Sample``, ``ControlRequest``, the guids; ``_protocol`` names them too), what every
-# transport builds the same way (``_search``: search results; ``_describe``: ``describe``'s
+# ``ValueSpec``, ``Sample``, ``ControlRequest``, the guids; ``_protocol`` names them too), what
+# every transport builds the same way (``_search``: search results; ``_describe``: ``describe``'s
 # dicts), the embedded in-process space (``local``) and the MQTT transport (``mqtt/``, a package
 # of its own).
 #
