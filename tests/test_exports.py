@@ -37,7 +37,7 @@ EXPORTS: dict[str, list[str]] = {
         "ThingRunner",
         "Units",
     ],
-    "iotic_app.app": ["App"],
+    "iotic_app.app": ["App", "AppStatus"],
     "iotic_app.cli": ["TargetError", "find_app", "load_app", "main"],
     "iotic_app.client": [
         "AgentConfig",
