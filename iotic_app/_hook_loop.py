@@ -20,27 +20,31 @@ class HookLoop:
     """Resolves what a runner's hooks return: an awaitable runs on the run's event loop.
 
     The loop is made on first use (in the run's thread, or in a thread of its own that counts
-    as one of the run's) and closed when the run ends. The task of an async main is handed to
-    the wakeup, so that ``stop()`` can cancel it.
+    as one of the run's: see *thread_of_run*) and closed when the run ends. The task of an
+    async main is handed to the wakeup, so that ``stop()`` can cancel it.
     """
 
-    def __init__(
-        self,
-        name: str,
-        thread_of_run: Callable[[], AbstractContextManager[None]],
-        events: RunEvents,
-    ) -> None:
+    def __init__(self, name: str, events: RunEvents) -> None:
         self._name = name
-        self._thread_of_run = thread_of_run
         self._wake = events.wake
         self._shutdown = events.shutdown
         self._loop: LoopOwner | None = None
 
-    def resolve(self, result: Any, *, main: bool = False) -> Any:
-        """Return *result*, or what it resolves to when it is awaitable (run on our loop)."""
+    def resolve(
+        self,
+        result: Any,
+        thread_of_run: Callable[[], AbstractContextManager[None]],
+        *,
+        main: bool = False,
+    ) -> Any:
+        """Return *result*, or what it resolves to when it is awaitable (run on our loop).
+
+        *thread_of_run* is the runner's: a loop thread of our own runs inside it. It is taken
+        here rather than kept, so that the runner is not in a reference cycle between runs.
+        """
         if result is None or result is True or result is False or not inspect.isawaitable(result):
             return result
-        return self._await(result, main=main)
+        return self._await(result, thread_of_run, main=main)
 
     def close(self) -> None:
         """Close the loop of the run that has ended, if it made one."""
@@ -48,11 +52,17 @@ class HookLoop:
             self._loop.close()
             self._loop = None
 
-    def _await(self, awaitable: Awaitable[Any], *, main: bool) -> Any:
+    def _await(
+        self,
+        awaitable: Awaitable[Any],
+        thread_of_run: Callable[[], AbstractContextManager[None]],
+        *,
+        main: bool,
+    ) -> Any:
         if self._loop is None:
             from iotic_app._aio import LoopOwner
 
-            self._loop = LoopOwner(self._name, self._thread_of_run)
+            self._loop = LoopOwner(self._name, thread_of_run)
         if not main:
             return self._loop.run(awaitable)
         self._wake.main_cancelled = False

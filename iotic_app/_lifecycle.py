@@ -36,7 +36,6 @@ class Lifecycle:
         client: RunClient,
         events: RunEvents,
         hooks: HookLoop,
-        *,
         policy: RetryPolicy,
         signals: StopOnSignals | None,
     ) -> None:

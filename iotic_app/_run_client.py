@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from iotic_app._checks import supports_start_stop
 from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
 from iotic_app._registries import failure_route
 
 if TYPE_CHECKING:
+    from iotic_app._config import ConfigLike
     from iotic_app._registries import FailureRoute
     from iotic_app._run_events import RunEvents
     from iotic_app.runner import ClientFactory, SupportsStartStop, ThingRunner
@@ -42,6 +44,32 @@ class RunClient:
         self._in_run = False
         self._failure: BaseException | None = None  # the client failed for good
         self._route: FailureRoute | None = None
+
+    @classmethod
+    def given_or_made(
+        cls,
+        client: SupportsStartStop | None,
+        config: ConfigLike,
+        factory: ClientFactory | None,
+        name: str,
+        events: RunEvents,
+    ) -> RunClient:
+        """The client given to runner *name*, or else one that *factory* makes from *config*.
+
+        Raises:
+            TypeError: *client* has no ``start()``/``stop()``, or there is no *factory*.
+            Exception: What *factory* raised (ValueError or TypeError for a bad *config*).
+        """
+        made = client is None
+        if client is None:
+            if factory is None:  # pragma: no cover - `import iotic_app` wires the default
+                raise TypeError(f"{name} has no client_factory to make a client")
+            client = factory(config)
+        elif not supports_start_stop(client):
+            raise TypeError(
+                f"client must be an object with start() and stop() methods, got {client!r}"
+            )
+        return cls(client, made=made, factory=factory, name=name, events=events)
 
     @property
     def failed(self) -> bool:

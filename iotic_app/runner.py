@@ -131,29 +131,19 @@ class ThingRunner:
     ) -> None:
         self.__policy = check_retry_timeout(retry_timeout)
         self.__retry_timeout = retry_timeout
-        made_client = client is None  # closed when a run ends: nobody else has it
         factory = type(self).client_factory if client_factory is None else client_factory
-        if client is None:
-            if factory is None:  # pragma: no cover - `import iotic_app` wires the default
-                raise TypeError(f"{type(self).__name__} has no client_factory to make a client")
-            client = factory(config)
-        elif not supports_start_stop(client):
-            raise TypeError(
-                f"client must be an object with start() and stop() methods, got {client!r}"
-            )
         name = type(self).__name__
         self.__events = RunEvents()  # what stop() sets and the run's waits wait on
         self.__wake = self.__events.wake  # what wait_for_shutdown() waits on
-        self.__client = RunClient(
-            client, made=made_client, factory=factory, name=name, events=self.__events
-        )
-        self.__hooks = HookLoop(f"iotic-app-{name}", self.thread_of_run, self.__events)
+        self.__client = RunClient.given_or_made(client, config, factory, name, self.__events)
+        self.__hooks = HookLoop(f"iotic-app-{name}", self.__events)
         self.__lock = threading.Lock()
         self.__done = threading.Event()
         self.__done.set()
         self.__owned: set[int] = set()  # threads of the run: stop() from them never waits
         self.__exception: BaseException | None = None
-        self.__lifecycle: Lifecycle | None = None  # of the current or last run
+        self.__lifecycle: Lifecycle | None = None  # of the current run
+        self.__attempts = 0  # of the last run
         self.__signals: StopOnSignals | None = None  # of a foreground run
 
     # -- the documented API -------------------------------------------------------------------
@@ -195,7 +185,7 @@ class ThingRunner:
     def attempts(self) -> int:
         """How many attempts the current or last run has made (1 when nothing was retried)."""
         lifecycle = self.__lifecycle
-        return 0 if lifecycle is None else lifecycle.attempts
+        return self.__attempts if lifecycle is None else lifecycle.attempts
 
     def on_startup(self) -> Any:
         """One-off tasks to perform straight after the client has started."""
@@ -260,7 +250,7 @@ class ThingRunner:
             # set at once when an App's stop() came before this run began
             self.__events.reset(stop=self._stop_on_start)
             self.__exception = None
-            self.__lifecycle = None
+            self.__attempts = 0
             self.__client.begin()
             if background:
                 exit_stopper.add(self)
@@ -303,8 +293,8 @@ class ThingRunner:
         self.__events.request_stop()
         if self.__done.is_set():
             return True
-        if self.__in_thread_of_run():
-            return False
+        if threading.get_ident() in self.__owned or self.__client.in_callback():
+            return False  # in a thread of the run
         return self.__done.wait(timeout)
 
     def wait_for_shutdown(self, timeout: float | None = None) -> bool:
@@ -355,11 +345,6 @@ class ThingRunner:
             with self.__lock:
                 self.__owned.discard(ident)
 
-    def __in_thread_of_run(self) -> bool:
-        if threading.get_ident() in self.__owned:
-            return True
-        return self.__client.in_callback()
-
     def end_attempt(self) -> None:
         """Wake ``main()`` and every ``wait_for_shutdown()`` so this attempt ends, without
         requesting shutdown (``shutdown_requested`` stays False; the next attempt waits again).
@@ -371,7 +356,7 @@ class ThingRunner:
 
     def _resolve(self, result: Any, *, main: bool = False) -> Any:
         """Return *result*, or what it resolves to when it is awaitable (run on our loop)."""
-        return self.__hooks.resolve(result, main=main)
+        return self.__hooks.resolve(result, self.thread_of_run, main=main)
 
     # -- the lifecycle --------------------------------------------------------------------------
 
@@ -391,15 +376,15 @@ class ThingRunner:
     def __run(self) -> None:
         from iotic_app._lifecycle import Lifecycle
 
-        self.__lifecycle = Lifecycle(
-            self,
-            self.__client,
-            self.__events,
-            self.__hooks,
-            policy=self.__policy,
-            signals=self.__signals,
+        lifecycle = Lifecycle(
+            self, self.__client, self.__events, self.__hooks, self.__policy, self.__signals
         )
-        self.__lifecycle.run()
+        self.__lifecycle = lifecycle
+        try:
+            lifecycle.run()
+        finally:  # the lifecycle holds the runner: no cycle is left once the run has ended
+            self.__attempts = lifecycle.attempts
+            self.__lifecycle = None
 
     def __on_signal(self, signum: int) -> None:
         """The first SIGINT or SIGTERM of a foreground run (called from the signal watcher)."""
