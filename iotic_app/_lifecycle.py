@@ -10,7 +10,7 @@ from iotic_app._hook_loop import is_cancellation
 from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
 from iotic_app._retry_streak import RetryStreak
-from iotic_app.runner import ExcInfo, RunContext
+from iotic_app.runner import RunContext
 
 if TYPE_CHECKING:
     from iotic_app._hook_loop import HookLoop
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from iotic_app._run_events import RunEvents
     from iotic_app._signals import StopOnSignals
     from iotic_app.retry import RetryPolicy
-    from iotic_app.runner import ThingRunner
+    from iotic_app.runner import ExcInfo, ThingRunner
 
 
 class Lifecycle:
@@ -57,13 +57,13 @@ class Lifecycle:
         self._client.watch(self._runner)
         try:
             with self._runner.thread_of_run():
-                self._attempts()
+                self._make_attempts()
         finally:
             self._client.unwatch(self._runner)
             self._hooks.close()
             self._client.close()
 
-    def _attempts(self) -> None:
+    def _make_attempts(self) -> None:
         """Make attempts until one ends the run, then shut down; raise what ended it."""
         name = self._name
         client = self._client.client
