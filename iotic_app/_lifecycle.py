@@ -14,9 +14,9 @@ from iotic_app.runner import RunContext
 
 if TYPE_CHECKING:
     from iotic_app._hook_loop import HookLoop
-    from iotic_app._run_client import RunClient
     from iotic_app._run_events import RunEvents
     from iotic_app._signals import StopOnSignals
+    from iotic_app._supervisor import ClientSupervisor
     from iotic_app.retry import RetryPolicy
     from iotic_app.runner import ExcInfo, ThingRunner
 
@@ -33,14 +33,14 @@ class Lifecycle:
     def __init__(
         self,
         runner: ThingRunner,
-        client: RunClient,
+        supervisor: ClientSupervisor,
         events: RunEvents,
         hooks: HookLoop,
         policy: RetryPolicy,
         signals: StopOnSignals | None,
     ) -> None:
         self._runner = runner
-        self._client = client
+        self._supervisor = supervisor
         self._hooks = hooks
         self._shutdown = events.shutdown  # stop() was called, or the run is ending
         self._wake = events.wake  # what wait_for_shutdown() waits on: also attempt ends
@@ -54,19 +54,19 @@ class Lifecycle:
     def run(self) -> None:
         """Run: attempts, then shutdown, then the client is let go; raise what ended the run."""
         _log().info("%s starting", self._name)
-        self._client.watch(self._runner)
+        self._supervisor.watch(self._runner)
         try:
             with self._runner.thread_of_run():
                 self._make_attempts()
         finally:
-            self._client.unwatch(self._runner)
+            self._supervisor.unwatch(self._runner)
             self._hooks.close()
-            self._client.close()
+            self._supervisor.close()
 
     def _make_attempts(self) -> None:
         """Make attempts until one ends the run, then shut down; raise what ended it."""
         name = self._name
-        client = self._client.client
+        client = self._supervisor.client
         started_up = False
         client_started = False
         failure: ExcInfo | None = None  # what ends the run, if anything
@@ -78,10 +78,10 @@ class Lifecycle:
             attempt_started = time.monotonic()
             self._wake.main_cancelled = False
             self._wake.clear()
-            if self._shutdown.is_set() or self._client.failed:
+            if self._shutdown.is_set() or self._supervisor.failed:
                 self._wake.set()  # stop() or a client failure may have raced with the clear
             try:
-                self._client.raise_failure()  # the client failed for good in the retry wait
+                self._supervisor.raise_failure()  # the client failed for good in the retry wait
                 client.start()
                 client_started = True
                 _log().info("%s connected", name)
@@ -89,14 +89,14 @@ class Lifecycle:
                     self._call(self._runner.on_startup)
                     started_up = True
                     ctx = RunContext.MAIN
-                    self._client.raise_failure()
+                    self._supervisor.raise_failure()
                 self._call(self._runner.main, main=True)
-                self._client.raise_failure()
+                self._supervisor.raise_failure()
             except KeyboardInterrupt as interrupt:
                 self._exit_at_once(interrupt)
                 _log().info("%s: KeyboardInterrupt, shutting down", name)
             except BaseException as caught:
-                exc = self._client.take_failure() or caught  # the cause of what main raised
+                exc = self._supervisor.take_failure() or caught  # the cause of what main raised
                 if self._wake.main_cancelled and exc is caught and is_cancellation(exc):
                     _log().info("%s: async main cancelled by stop()", name)
                     break
@@ -119,14 +119,14 @@ class Lifecycle:
                     )
                     self._pause.clear()  # set by what ends a wait: stop(), a client failure
                     try:
-                        if not self._shutdown.is_set() and not self._client.failed:
+                        if not self._shutdown.is_set() and not self._supervisor.failed:
                             self._pause.wait(delay)
                     except KeyboardInterrupt as interrupt:
                         self._exit_at_once(interrupt)
                         self._shutdown.set()
                     interrupted = self._shutdown.is_set()
                     if not interrupted:
-                        self._client.stop(client_started, retrying=True)
+                        self._supervisor.stop(client_started, retrying=True)
                         client_started = False
                         failure = None
                         continue
@@ -170,7 +170,7 @@ class Lifecycle:
             except Exception as exc:
                 shutdown_error = exc
                 _log().error("%s: on_shutdown raised %s", name, describe(exc), exc_info=exc)
-        stop_error = self._client.stop(client_started, retrying=False)
+        stop_error = self._supervisor.stop(client_started, retrying=False)
         if failure is not None and not swallow:
             original = failure[1]
             if shutdown_error is not None:

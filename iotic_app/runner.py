@@ -21,8 +21,8 @@ from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
 from iotic_app._registries import EXIT_STOP_TIMEOUT as EXIT_STOP_TIMEOUT
 from iotic_app._registries import exit_stopper
-from iotic_app._run_client import RunClient
 from iotic_app._run_events import RunEvents
+from iotic_app._supervisor import ClientSupervisor
 
 if TYPE_CHECKING:
     from iotic_app._config import ConfigLike
@@ -135,7 +135,9 @@ class ThingRunner:
         name = type(self).__name__
         self.__events = RunEvents()  # what stop() sets and the run's waits wait on
         self.__wake = self.__events.wake  # what wait_for_shutdown() waits on
-        self.__client = RunClient.given_or_made(client, config, factory, name, self.__events)
+        self.__supervisor = ClientSupervisor.given_or_made(
+            client, config, factory, name, self.__events
+        )
         self.__hooks = HookLoop(f"iotic-app-{name}", self.__events)
         self.__lock = threading.Lock()
         self.__done = threading.Event()
@@ -156,7 +158,7 @@ class ThingRunner:
         Typed ``Any``: the runner needs only ``start()`` and ``stop()`` of it, and the agent
         uses whatever its client offers.
         """
-        return self.__client.client
+        return self.__supervisor.client
 
     @property
     def retry_timeout(self) -> float | RetryPolicy:
@@ -167,7 +169,7 @@ class ThingRunner:
     def shutdown_requested(self) -> bool:
         """Whether ``stop()`` was called, the run or its client failed for good, or ``main()``
         has finished."""
-        return self.__events.shutdown.is_set() or self.__client.failed
+        return self.__events.shutdown.is_set() or self.__supervisor.failed
 
     @property
     def exception(self) -> BaseException | None:
@@ -251,7 +253,7 @@ class ThingRunner:
             self.__events.reset(stop=self._stop_on_start)
             self.__exception = None
             self.__attempts = 0
-            self.__client.begin()
+            self.__supervisor.begin()
             if background:
                 exit_stopper.add(self)
                 threading.Thread(
@@ -270,7 +272,7 @@ class ThingRunner:
             raise
         finally:
             self.__signals = None
-            self.__client.end()
+            self.__supervisor.end()
             self.__done.set()
 
     def stop(self, timeout: float | None = None) -> bool:
@@ -293,7 +295,7 @@ class ThingRunner:
         self.__events.request_stop()
         if self.__done.is_set():
             return True
-        if threading.get_ident() in self.__owned or self.__client.in_callback():
+        if threading.get_ident() in self.__owned or self.__supervisor.in_callback():
             return False  # in a thread of the run
         return self.__done.wait(timeout)
 
@@ -369,7 +371,7 @@ class ThingRunner:
                 "%s background run ended with %s", type(self).__name__, describe(exc), exc_info=exc
             )
         finally:
-            self.__client.end()
+            self.__supervisor.end()
             self.__done.set()
             exit_stopper.discard(self)
 
@@ -377,7 +379,7 @@ class ThingRunner:
         from iotic_app._lifecycle import Lifecycle
 
         lifecycle = Lifecycle(
-            self, self.__client, self.__events, self.__hooks, self.__policy, self.__signals
+            self, self.__supervisor, self.__events, self.__hooks, self.__policy, self.__signals
         )
         self.__lifecycle = lifecycle
         try:

@@ -105,10 +105,10 @@ class OwnPrivateNames(Scripted):
 
     def __init__(self, client: RecordingClient, **scripts: Any) -> None:
         super().__init__(client, **scripts)
-        self.__client = "mine"
+        self.__client = self.__supervisor = "mine"
         self.__events = self.__hooks = self.__lifecycle = self.__attempts = "mine"
         self._client = self._events = self._hooks = self._lifecycle = "mine"
-        self._runner = self._policy = self._signals = self._attempts = "mine"
+        self._runner = self._policy = self._signals = self._attempts = self._supervisor = "mine"
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the runner called the subclass's _call")

@@ -1,4 +1,4 @@
-"""The runner's client supervision: renewed, watched for failure, stopped and closed."""
+"""The client supervision of a runner: renewed, watched for failure, stopped and closed."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from iotic_app.runner import ClientFactory, SupportsStartStop, ThingRunner
 
 
-class RunClient:
+class ClientSupervisor:
     """What a runner does with its client from one run to the next.
 
     A client that the runner made from its config is closed when each run ends, and replaced at
@@ -53,7 +53,7 @@ class RunClient:
         factory: ClientFactory | None,
         name: str,
         events: RunEvents,
-    ) -> RunClient:
+    ) -> ClientSupervisor:
         """The client given to runner *name*, or else one that *factory* makes from *config*.
 
         Raises:
