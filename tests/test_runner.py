@@ -100,6 +100,47 @@ def test_base_main_returns_at_once_and_client_is_started_then_stopped(
     assert runner.shutdown_requested
 
 
+class OwnPrivateNames(Scripted):
+    """A user subclass with private names of its own, some the same as the runner's helpers."""
+
+    def __init__(self, client: RecordingClient, **scripts: Any) -> None:
+        super().__init__(client, **scripts)
+        self.__client = self.__supervisor = "mine"
+        self.__events = self.__hooks = self.__lifecycle = self.__attempts = "mine"
+        self._client = self._events = self._hooks = self._lifecycle = "mine"
+        self._runner = self._policy = self._signals = self._attempts = self._supervisor = "mine"
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the runner called the subclass's _call")
+
+    def _finish(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the runner called the subclass's _finish")
+
+    def mine(self) -> list[str]:
+        return [self.__client, self.__events, self.__lifecycle, self.__attempts, self._attempts]
+
+
+def test_a_subclass_private_names_do_not_clash_with_the_runner(client: RecordingClient) -> None:
+    runner = OwnPrivateNames(
+        client, main=[raise_(LinkException("down"))], on_exception=[returns(True)]
+    )
+    runner.run()
+    assert runner.log == [
+        "client.start",
+        "on_startup client_started=True",
+        "main",
+        "on_exception main LinkException",
+        "client.stop",
+        "client.start",
+        "main",
+        "on_shutdown None client_started=True",
+        "client.stop",
+    ]
+    assert runner.client is client
+    assert runner.attempts == 2
+    assert runner.mine() == ["mine"] * 5
+
+
 def test_graceful_run_calls_on_shutdown_before_the_client_stops(client: RecordingClient) -> None:
     runner = Scripted(client)
     runner.run()
