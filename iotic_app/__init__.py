@@ -4,13 +4,17 @@
 # -----------
 # Owns (the package top): the lifecycle of an agent and what it is written with.
 #   runner      ThingRunner: start-up, main, retry and shutdown; foreground or background.
-#               Helped by _checks (argument checks), _wakeup (what ends a run's waits),
-#               _registries (client failures routed to runners; background runs at exit),
-#               _signals (Ctrl+C and SIGTERM), _aio (a run's event loops) and _log.
+#               Its parts: _run_lifecycle (one run: attempts, retries, shutdown),
+#               _run_supervisor (the client: made, watched, stopped, closed), _run_hooks
+#               (awaiting async hooks), _run_retry (the retry delay), _run_events (the
+#               events that end a run and its waits). Helped by _checks (argument checks),
+#               _wakeup, _registries (client failures routed to runners; background runs at
+#               exit), _signals (Ctrl+C and SIGTERM), _aio (a run's event loops) and _log.
 #   app         App: an agent as plain functions, which builds a ThingRunner subclass.
 #               Helped by _handlers (checking and calling handlers), _app_runner (the runner
-#               mixin that calls them) and _periodic (@app.every).
-#   retry, cli, testing, exceptions, datatypes; config parsing in _config (with _config_url,
+#               mixin that calls them), _app_status (App.status) and _periodic (@app.every).
+#   testing     PrivateSpace and run_app; RunningApp in _running_app.
+#   retry, cli, exceptions, datatypes; config parsing in _config (with _config_url,
 #   the URL split into parts, and _config_options, the options table).
 #
 # Import direction: the top -> client (the user-facing model) -> transports (the protocol,

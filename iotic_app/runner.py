@@ -16,17 +16,17 @@ from iotic_app._checks import check_retry_timeout as check_retry_timeout
 from iotic_app._checks import check_timeout as check_timeout
 from iotic_app._checks import is_network_failure as is_network_failure
 from iotic_app._checks import supports_start_stop as supports_start_stop
-from iotic_app._hook_loop import HookLoop
 from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
 from iotic_app._registries import EXIT_STOP_TIMEOUT as EXIT_STOP_TIMEOUT
 from iotic_app._registries import exit_stopper
 from iotic_app._run_events import RunEvents
-from iotic_app._supervisor import ClientSupervisor
+from iotic_app._run_hooks import HookLoop
+from iotic_app._run_supervisor import ClientSupervisor
 
 if TYPE_CHECKING:
     from iotic_app._config import ConfigLike
-    from iotic_app._lifecycle import Lifecycle
+    from iotic_app._run_lifecycle import Lifecycle
     from iotic_app._signals import StopOnSignals
     from iotic_app.retry import RetryPolicy
 
@@ -376,7 +376,7 @@ class ThingRunner:
             exit_stopper.discard(self)
 
     def __run(self) -> None:
-        from iotic_app._lifecycle import Lifecycle
+        from iotic_app._run_lifecycle import Lifecycle
 
         lifecycle = Lifecycle(
             self, self.__supervisor, self.__events, self.__hooks, self.__policy, self.__signals

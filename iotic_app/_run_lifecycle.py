@@ -6,17 +6,17 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from iotic_app._hook_loop import is_cancellation
 from iotic_app._log import describe
 from iotic_app._log import runner_logger as _log
-from iotic_app._retry_streak import RetryStreak
+from iotic_app._run_hooks import is_cancellation
+from iotic_app._run_retry import RetryStreak
 from iotic_app.runner import RunContext
 
 if TYPE_CHECKING:
-    from iotic_app._hook_loop import HookLoop
     from iotic_app._run_events import RunEvents
+    from iotic_app._run_hooks import HookLoop
+    from iotic_app._run_supervisor import ClientSupervisor
     from iotic_app._signals import StopOnSignals
-    from iotic_app._supervisor import ClientSupervisor
     from iotic_app.retry import RetryPolicy
     from iotic_app.runner import ExcInfo, ThingRunner
 
