@@ -389,3 +389,40 @@ def test_the_runner_does_not_import_the_client() -> None:
 def test_the_import_graph_check_sees_every_way_of_importing(source: str) -> None:
     """The graph checks above are not vacuous: each way of importing the client is seen."""
     assert _client_imports(source, "iotic_app.transports._probe") != []
+
+
+# -- the MQTT package's parts talk through public names -----------------------------------------
+
+
+def _private_reach_ins(source: str) -> list[str]:
+    """``obj._name`` reads and writes in *source* where obj is neither ``self``, ``cls`` nor an
+    imported module (the parts of a package talk through each other's public names)."""
+    tree = ast.parse(source)
+    modules = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    return sorted(
+        f"line {node.lineno}: {ast.unparse(node)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+        and not (isinstance(node.value, ast.Name) and node.value.id in {"self", "cls", *modules})
+    )
+
+
+def test_no_mqtt_part_reaches_into_another_ones_private_names() -> None:
+    found = {
+        path.name: _private_reach_ins(path.read_text(encoding="utf-8"))
+        for path in sorted((PACKAGE / "transports" / "mqtt").glob("*.py"))
+    }
+    assert {name: hits for name, hits in found.items() if hits} == {}
+
+
+def test_the_reach_in_check_sees_one() -> None:
+    """The check above is not vacuous."""
+    source = "import time as _t\ndef f(self):\n    return _t.x, self._link._conn\n"
+    assert _private_reach_ins(source) == ["line 3: self._link._conn"]
