@@ -238,8 +238,7 @@ def _private_types(hints: dict[str, Any]) -> list[str]:
 
 #: Private types still in public signatures, pinned so that no new one appears (issue 10, open):
 #: the model objects' constructors take the client's internal Session (users never construct
-#: them), get_space returns the embedded space's private Space, and MqttTransport keeps two
-#: internal accessors for tests (outbox, conn).
+#: them), and get_space returns the embedded space's private Space.
 KNOWN_PRIVATE_TYPES = [
     "iotic_app.client.Control.__init__: session: iotic_app.client._session.Session",
     "iotic_app.client.Control.__init__: session: iotic_app.client._session.Session",
@@ -249,9 +248,6 @@ KNOWN_PRIVATE_TYPES = [
     "iotic_app.client.RemoteFeed.__init__: session: iotic_app.client._session.Session",
     "iotic_app.client.Thing.__init__: session: iotic_app.client._session.Session",
     "iotic_app.transports.local.get_space: return: iotic_app.transports._local_space.Space",
-    "iotic_app.transports.mqtt.MqttTransport.conn: return: iotic_app.transports.mqtt._conn.Conn",
-    "iotic_app.transports.mqtt.MqttTransport.outbox: return: "
-    "iotic_app.transports.mqtt._outbox.Outbox",
 ]
 
 
