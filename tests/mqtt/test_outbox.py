@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from iotic_app.transports.mqtt import _outbox as outbox_module
+from iotic_app.transports.mqtt import _outbox_files
 from iotic_app.transports.mqtt._outbox import Outbox, OutboxInUse, default_folder
 
 
@@ -103,7 +103,7 @@ def test_a_failed_commit_loses_no_row(tmp_path: Path, monkeypatch: pytest.Monkey
     def broken(db: object, rows: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(outbox_module, "insert_rows", broken)
+    monkeypatch.setattr(_outbox_files, "insert_rows", broken)  # where commits take the log in
     with pytest.raises(sqlite3.OperationalError):
         box.flush()
     monkeypatch.undo()
