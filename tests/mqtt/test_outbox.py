@@ -447,3 +447,31 @@ def test_a_restarted_sharer_numbers_its_values_on_from_the_last_run(tmp_path: Pa
         check=True,
     ).stdout
     assert json.loads(retained)["n"] == 6
+
+
+def test_a_share_log_that_cannot_open_its_second_file_closes_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iotic_app.transports.mqtt import _sharelog
+
+    opened: list[tuple[int, tuple[int, int]]] = []
+    real_open_log = _sharelog.open_log
+
+    def open_log(path: Path, what: str) -> int:
+        if opened:
+            raise OSError(28, f"cannot open the {what} {str(path)!r} (No space left on device)")
+        fd = real_open_log(path, what)
+        st = os.fstat(fd)
+        opened.append((fd, (st.st_dev, st.st_ino)))
+        return fd
+
+    monkeypatch.setattr(_sharelog, "open_log", open_log)
+    with pytest.raises(OSError, match=r"a\.sqlite\.shares\.1"):
+        _sharelog.ShareLog(tmp_path / "a.sqlite")
+    [(fd, file_id)] = opened
+    try:
+        st = os.fstat(fd)
+        still_open = (st.st_dev, st.st_ino) == file_id
+    except OSError:  # closed
+        still_open = False
+    assert not still_open, "the first share-log file was left open"
