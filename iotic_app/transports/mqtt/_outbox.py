@@ -80,7 +80,7 @@ class Outbox:
 
     Thread-safe. Two locks: its own for appends (the share log, the depth), held for
     microseconds; the database's (``OutboxDb.lock``), held through commits. Take the second
-    before the first.
+    before the first (the order of all the outbox's locks is in ``_outbox_files``).
     """
 
     def __init__(
@@ -394,5 +394,5 @@ class Outbox:
                 exc,
                 self._log.paths[0],
             )
-        with self._db.lock, self._lock, self._db.bg_lock:
+        with self._db.lock, self._db.bg_lock, self._lock:  # the order of _outbox_files
             self._files.close()

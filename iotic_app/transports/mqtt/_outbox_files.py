@@ -6,6 +6,14 @@
 # by sqlite's backup of the open one, the share log from the rows not yet committed, the ledger
 # log from its pending entries. ``committing`` is how the share log's rows reach the table: a
 # transaction that takes them in first, and leaves them in the log if it fails.
+#
+# Lock order. The outbox's four locks are always taken in this order, and none is taken while a
+# later one is held, so that no two threads can each wait for the other:
+#   1. ``OutboxDb.lock``     the connection that reads and writes (held through commits)
+#   2. ``OutboxDb.bg_lock``  the connection that checkpoints
+#   3. ``Outbox._lock``      appends: the share log, the depth (``append_lock`` here)
+#   4. ``Ledger.lock``       the ledger's log
+# Any of them may be taken alone (a share takes 3 only, a delivery's ledger entry 4 only).
 
 from __future__ import annotations
 
