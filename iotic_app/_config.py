@@ -6,7 +6,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
@@ -22,7 +22,17 @@ from iotic_app._config_options import (
 )
 from iotic_app._config_url import split_url
 
-__all__ = ["ENV_VAR", "AgentConfig", "ConfigLike", "default_agent_id", "parse_config"]
+if TYPE_CHECKING:
+    from iotic_app.transports.mqtt._settings import MqttSettings
+
+__all__ = [
+    "ENV_VAR",
+    "AgentConfig",
+    "ConfigLike",
+    "default_agent_id",
+    "parse_config",
+    "take_mqtt_settings",
+]
 
 ENV_VAR = "IOTIC_APP_CONFIG"
 """Environment variable read when ``config`` is None."""
@@ -76,6 +86,11 @@ class AgentConfig:
     agent_id: str
     options: Mapping[str, str] = attrs.field(factory=dict)
     source: str | None = None
+    # The MQTT settings from_url checked, until the first transport made from this config takes
+    # them (take_mqtt_settings), so that its client does not read the files again. Not an
+    # __init__ field: any attrs.evolve() drops them (the changed config is checked again when
+    # used); with_agent() carries them over, for the new agent.
+    _mqtt: MqttSettings | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     def option_int(self, name: str, default: int) -> int:
         """Return option *name* as an int, or *default* when it is not set.
@@ -104,7 +119,11 @@ class AgentConfig:
         """
         check_name("the agent name", agent_id, self.url)
         url = re.sub(r"([?&])agent=[^&]*", rf"\g<1>agent={agent_id}", self.url, count=1)
-        return attrs.evolve(self, url=url, agent_id=agent_id)
+        config = attrs.evolve(self, url=url, agent_id=agent_id)
+        if self._mqtt is not None:  # the same options: only the agent (and client id) differ
+            mqtt = attrs.evolve(self._mqtt, agent_id=agent_id, client_id=agent_id)
+            object.__setattr__(config, "_mqtt", mqtt)
+        return config
 
     @classmethod
     def parse(cls, config: ConfigLike) -> AgentConfig:
@@ -215,7 +234,9 @@ class AgentConfig:
         if parts.scheme in DEFAULT_PORTS:  # the MQTT settings: files readable, TLS loads, ...
             from iotic_app.transports.mqtt._settings import MqttSettings
 
-            MqttSettings.from_config(config)
+            # kept for the first transport made from it (see take_mqtt_settings); frozen: set
+            # as __init__ would
+            object.__setattr__(config, "_mqtt", MqttSettings.from_config(config))
         return config
 
     @classmethod
@@ -280,6 +301,24 @@ class AgentConfig:
             )
         agent = section.pop("agent", None)
         return cls.from_url(url, agent_id=agent, source=name, extra=section)
+
+
+def take_mqtt_settings(config: AgentConfig) -> MqttSettings:
+    """The MQTT settings of an ``mqtt://`` or ``mqtts://`` *config*, for a transport made
+    from it: the first one takes those checked when *config* was parsed, so that a client
+    checks them (reads the files, loads the TLS ones) once; a later one checks them again, so
+    that a password file or certificate renewed since is read.
+
+    Raises:
+        ValueError: an option is not valid or a file it names cannot be read.
+    """
+    settings = config._mqtt
+    if settings is not None:
+        object.__setattr__(config, "_mqtt", None)  # handed over: the next transport checks
+        return settings
+    from iotic_app.transports.mqtt._settings import MqttSettings
+
+    return MqttSettings.from_config(config)
 
 
 def _neither_url_nor_file(what: str, text: str) -> str:

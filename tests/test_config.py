@@ -159,6 +159,61 @@ def test_with_agent() -> None:
         config.with_agent("no way")
 
 
+def test_the_mqtt_settings_are_checked_once_per_client_and_follow_with_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings checked when the URL is parsed are the ones the first transport takes: its
+    client reads the password file once, and with_agent() gives the new agent's client id. A
+    later client of the same config checks them again (a renewed password file is read)."""
+    import attrs
+
+    from iotic_app.transports.mqtt import MqttTransport, _settings
+
+    password_file = tmp_path / "pw"
+    password_file.write_text("PW1secret\n")
+    checked: list[str] = []
+    real_from_config = _settings.MqttSettings.from_config.__func__  # type: ignore[attr-defined]
+
+    def from_config(
+        cls: type[_settings.MqttSettings], config: AgentConfig, client_id: str | None = None
+    ) -> _settings.MqttSettings:
+        checked.append(config.agent_id)
+        return real_from_config(cls, config, client_id)  # type: ignore[no-any-return]
+
+    reads: list[str] = []
+
+    def counting_open(file: str, *args: object, **kwargs: object) -> object:
+        if str(file) == str(password_file):
+            reads.append(str(file))
+        return open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(_settings.MqttSettings, "from_config", classmethod(from_config))
+    monkeypatch.setattr(_settings, "open", counting_open, raising=False)
+    url = f"mqtt://127.0.0.1:1?agent=a&username=u&password_file={password_file}"
+    config = AgentConfig.parse(url)
+    assert checked == ["a"]
+    first_reads = len(reads)
+    assert first_reads > 0  # the file was checked and read while the URL was parsed
+    peer_config = config.with_agent("b")
+
+    transport = MqttTransport(config)
+    peer = MqttTransport(peer_config)
+    assert checked == ["a"] and len(reads) == first_reads  # neither transport checked again
+    assert (transport.settings.agent_id, transport.settings.client_id) == ("a", "a")
+    assert (peer.settings.agent_id, peer.settings.client_id) == ("b", "b")
+    assert peer.settings.password == transport.settings.password == "PW1secret"
+
+    # a later client of the same config (a runner's, after a takeover) checks them again
+    password_file.write_text("PW2renewed\n")
+    later = MqttTransport(config)
+    assert checked == ["a", "a"] and later.settings.password == "PW2renewed"
+    # and so does one of a config changed otherwise
+    changed = attrs.evolve(config, options={**config.options, "keepalive": "7"})
+    assert MqttTransport(changed).settings.keepalive == 7
+    assert checked == ["a", "a", "a"]
+    assert peer_config == AgentConfig.parse(url.replace("agent=a", "agent=b"))
+
+
 # --- passwords never shown: URLs parsed once, errors and reprs built from the parts ----------
 
 _PASSWORD_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(

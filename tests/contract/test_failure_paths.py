@@ -150,7 +150,7 @@ def test_follows_of_an_earlier_run_never_block_the_follows_of_this_one(
 
 def _drop_link(client: Client) -> None:
     """Cut the client's connection to the broker under it (the client reconnects by itself)."""
-    conn = client._transport.conn  # type: ignore[attr-defined]
+    conn = client._transport._conn_in_service  # type: ignore[attr-defined]
     assert conn is not None
     sock = conn.paho.socket()
     assert isinstance(sock, socket.socket)

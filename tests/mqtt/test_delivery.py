@@ -156,7 +156,7 @@ def test_values_that_arrive_with_the_retain_flag_are_delivered_once_in_order(
     with Client(url_for(stock_broker, "follower", tmp_path)) as follower:
         numbers = Numbers()
         follower.create_thing("display").follow(feed_a.guid, callback=numbers)
-        conn = follower._transport.conn  # type: ignore[attr-defined]
+        conn = follower._transport._conn_in_service  # type: ignore[attr-defined]
         # (Mosquitto keeps the options of a subscription made again: use another filter)
         _, mid = conn.paho.unsubscribe(_topic("a"))
         assert conn.result(mid, PATIENCE) is not None
@@ -223,7 +223,7 @@ def test_values_the_broker_dropped_are_counted_and_logged(
 
 
 def _epoch(sharing: Client) -> str:
-    epoch: str = sharing._transport.outbox.epoch  # type: ignore[attr-defined]
+    epoch: str = sharing._transport._outbox.epoch  # type: ignore[attr-defined]
     return epoch
 
 

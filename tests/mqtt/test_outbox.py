@@ -9,13 +9,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from iotic_app.transports.mqtt import _outbox as outbox_module
+from iotic_app.transports.mqtt import _outbox_files
 from iotic_app.transports.mqtt._outbox import Outbox, OutboxInUse, default_folder
 
 
@@ -103,7 +104,7 @@ def test_a_failed_commit_loses_no_row(tmp_path: Path, monkeypatch: pytest.Monkey
     def broken(db: object, rows: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(outbox_module, "insert_rows", broken)
+    monkeypatch.setattr(_outbox_files, "insert_rows", broken)  # where commits take the log in
     with pytest.raises(sqlite3.OperationalError):
         box.flush()
     monkeypatch.undo()
@@ -447,3 +448,102 @@ def test_a_restarted_sharer_numbers_its_values_on_from_the_last_run(tmp_path: Pa
         check=True,
     ).stdout
     assert json.loads(retained)["n"] == 6
+
+
+def test_a_share_log_that_cannot_open_its_second_file_closes_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iotic_app.transports.mqtt import _sharelog
+
+    opened: list[tuple[int, tuple[int, int]]] = []
+    real_open_log = _sharelog.open_log
+
+    def open_log(path: Path, what: str) -> int:
+        if opened:
+            raise OSError(28, f"cannot open the {what} {str(path)!r} (No space left on device)")
+        fd = real_open_log(path, what)
+        st = os.fstat(fd)
+        opened.append((fd, (st.st_dev, st.st_ino)))
+        return fd
+
+    monkeypatch.setattr(_sharelog, "open_log", open_log)
+    with pytest.raises(OSError, match=r"a\.sqlite\.shares\.1"):
+        _sharelog.ShareLog(tmp_path / "a.sqlite")
+    [(fd, file_id)] = opened
+    try:
+        st = os.fstat(fd)
+        still_open = (st.st_dev, st.st_ino) == file_id
+    except OSError:  # closed
+        still_open = False
+    assert not still_open, "the first share-log file was left open"
+
+
+class _RecordingLock:
+    """A lock that records, at each acquire, the locks of *edges* its thread already holds."""
+
+    _held = threading.local()
+
+    def __init__(self, name: str, edges: set[tuple[str, str]]) -> None:
+        self.name = name
+        self._edges = edges
+        self._lock = threading.Lock()
+
+    def _stack(self) -> list[str]:
+        stack: list[str] | None = getattr(self._held, "stack", None)
+        if stack is None:
+            stack = self._held.stack = []
+        return stack
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        stack = self._stack()
+        self._edges.update((held, self.name) for held in stack)
+        got = self._lock.acquire(blocking, timeout)
+        if got:
+            stack.append(self.name)
+        return got
+
+    def release(self) -> None:
+        self._stack().remove(self.name)
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+#: The order the outbox's locks are taken in (see _outbox_files.py); a lock is never taken while
+#: a later one is held, so no two threads can wait for each other.
+_LOCK_ORDER = ["db", "bg", "append", "ledger"]
+
+
+def test_the_outbox_takes_its_locks_in_one_order(tmp_path: Path) -> None:
+    """Defect: Ledger.flush took the ledger's lock, then the database's; check_files takes the
+    database's, then the ledger's: two threads could each wait for the other."""
+    box = Outbox(tmp_path / "a.sqlite", replay=0)
+    edges: set[tuple[str, str]] = set()
+    box._db.lock = _RecordingLock("db", edges)  # type: ignore[assignment]
+    box._db.bg_lock = _RecordingLock("bg", edges)  # type: ignore[assignment]
+    box._lock = _RecordingLock("append", edges)  # type: ignore[assignment]
+    box._ledger.lock = _RecordingLock("ledger", edges)  # type: ignore[assignment]
+    seq = box.append("t", b"1", retain=True)
+    box.mark_seen("feed", "e1", 1)
+    box.flush()
+    box.flush_seen()
+    box.after(0, 10)
+    box.ack([seq])
+    box.requeue()
+    box.retained("t")
+    box.maintain()
+    box.mark_seen("feed", "e1", 2)
+    for path in (box._ledger.path, box.path):  # deleted: check_files makes them again
+        path.unlink()
+    box.check_files()
+    box.close()
+    assert ("db", "ledger") in edges and ("db", "bg") in edges  # the check saw them nest
+    out_of_order = sorted((a, b) for a, b in edges if _LOCK_ORDER.index(a) > _LOCK_ORDER.index(b))
+    assert out_of_order == []

@@ -333,7 +333,7 @@ def test_another_user_with_the_agents_client_id_does_not_stop_it(
         feed = alice.create_thing("lamp").create_feed("level")
         alice.create_thing("me").follow(feed.guid, callback=inbox)
         transport: Any = alice._transport
-        pushed_off = transport.conn
+        pushed_off = transport._conn_in_service
         with caplog.at_level(logging.INFO, logger="iotic_app.mqtt"):
             with pytest.raises(IOTAccessDenied):
                 mallory.start()

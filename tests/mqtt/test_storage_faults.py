@@ -190,7 +190,7 @@ def test_outbox_folder_deleted_while_running_is_made_again_and_loses_nothing(
             own_broker.kill()
             for n in range(5):
                 feed.share(n)
-            sharer._transport.outbox.flush()  # type: ignore[attr-defined]
+            sharer._transport._outbox.flush()  # type: ignore[attr-defined]
             with caplog.at_level(logging.ERROR, logger="iotic_app.mqtt"):
                 shutil.rmtree(folder)
                 for n in range(5, 10):

@@ -57,8 +57,8 @@
 # counts the values a gap in ``n`` says it never got (``values_missed``).
 #
 # The transport never calls user code. A value goes from paho's thread to the client's worker
-# as it came (``sink.receive``): there ``_accept_feed`` (``_delivery.py``) decodes and checks it
-# and drops duplicates, the worker runs the follows' callbacks, and ``_settle_feed`` records the
+# as it came (``sink.receive``): there ``accept_feed`` (``_delivery.py``) decodes and checks it
+# and drops duplicates, the worker runs the follows' callbacks, and ``settle_feed`` records the
 # value in the ledger and acknowledges it (manual PUBACK) on the connection it came in on,
 # whatever the callbacks did. So a follower killed mid-way gets the rest again from its
 # session, and a callback that raises or is slow never leaves a value unacknowledged (the

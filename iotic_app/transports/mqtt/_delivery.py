@@ -48,8 +48,8 @@ class _Held:
 
 class Deliverer:
     """The followed topics (``routes``) and their values on the way to the follows: handed to
-    the sink as they came, checked and deduplicated on the worker (``_accept_feed``), then
-    recorded in the ledger and acknowledged (``_settle_feed``); the ``Feeds`` of the routes."""
+    the sink as they came, checked and deduplicated on the worker (``accept_feed``), then
+    recorded in the ledger and acknowledged (``settle_feed``); the ``Feeds`` of the routes."""
 
     def __init__(
         self,
@@ -149,7 +149,7 @@ class Deliverer:
 
     def on_feed(self, conn: Conn, route: Route | None, msg: mqtt.MQTTMessage) -> None:
         """A value of a followed feed (network thread): hand it to the worker as it came, for
-        ``_accept_feed`` and ``_settle_feed``; the less done here, the sooner the worker,
+        ``accept_feed`` and ``settle_feed``; the less done here, the sooner the worker,
         woken by the hand-off, gets to it."""
         item: Item = (msg.topic, msg.payload, conn, msg.mid if msg.qos else 0)
         sink = self.sink
@@ -166,7 +166,7 @@ class Deliverer:
                 return
             if msg.topic in self._unfollowed:  # in flight when this run unfollowed it
                 logger.debug("dropped a value of %r, which this run unfollowed", msg.topic)
-                self._settle_feed(item, None)
+                self.settle_feed(item, None)
                 return
             self._hold(item)
 
@@ -180,7 +180,7 @@ class Deliverer:
         broker still has the subscription. Acknowledged at once, so that it never holds up
         other follows, and kept up to ``held_for`` seconds for a follow (under the lock)."""
         topic = item[0]
-        self._settle_feed(item, None)  # the acknowledgement
+        self.settle_feed(item, None)  # the acknowledgement
         held = self._unrouted.get(topic)
         if held is None:
             held = self._unrouted[topic] = _Held(time.monotonic())
@@ -250,10 +250,10 @@ class Deliverer:
 
     # --- on the client's worker (the routes' Feeds) -----------------------------------------
 
-    def _accept_feed(self, route: Route, item: Item) -> Accepted | None:
+    def accept_feed(self, route: Route, item: Item) -> Accepted | None:
         """Decode a value, check it and drop it if it is a duplicate (the client's worker;
         no user code). Returns the follows to deliver it to, the sample and the ledger's note,
-        or None (then ``_settle_feed`` only acknowledges it)."""
+        or None (then ``settle_feed`` only acknowledges it)."""
         topic, raw, _, _ = item
         try:
             payload = from_json(raw)
@@ -315,7 +315,7 @@ class Deliverer:
             self.values_missed,
         )
 
-    def _settle_feed(self, item: Item, note: tuple[str, int] | None) -> None:
+    def settle_feed(self, item: Item, note: tuple[str, int] | None) -> None:
         """Record a delivered value in the ledger (*note*: its epoch and seq), then
         acknowledge it on the connection it came in on, whatever its callbacks did."""
         topic, _, conn, mid = item

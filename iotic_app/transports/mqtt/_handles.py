@@ -30,13 +30,13 @@ nothing to acknowledge)."""
 
 
 class Feeds(Protocol):
-    """What a route uses of its transport (``MqttTransport``)."""
+    """What a route uses of its deliverer (``_delivery.Deliverer``): public names only."""
 
-    def _accept_feed(self, route: Route, item: Item) -> Accepted | None:
+    def accept_feed(self, route: Route, item: Item) -> Accepted | None:
         """Decode a value and drop duplicates (the client's worker thread, no user code)."""
         ...
 
-    def _settle_feed(self, item: Item, note: Any) -> None:
+    def settle_feed(self, item: Item, note: Any) -> None:
         """Record a value in the ledger and acknowledge it (the worker, after callbacks)."""
         ...
 
@@ -175,7 +175,7 @@ class Route:
         self.live = False  # its first follow is made: values go straight to the worker
 
     def accept(self, item: Item) -> Accepted | None:
-        return self.transport._accept_feed(self, item)
+        return self.transport.accept_feed(self, item)
 
     def settle(self, item: Item, note: Any, outcome: Outcome) -> None:
-        self.transport._settle_feed(item, note)
+        self.transport.settle_feed(item, note)

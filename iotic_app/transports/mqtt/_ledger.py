@@ -27,7 +27,7 @@ class Ledger:
     """The ledger of the outbox database *db*, with its log file *path*; see the module note.
 
     Thread-safe: ``lock`` guards the log; the table is written under the database's lock.
-    Take the database's locks before ``lock`` (``Outbox.check_files``).
+    Take the database's locks before ``lock`` (the order of ``_outbox_files``).
     """
 
     def __init__(self, db: OutboxDb, path: Path) -> None:
@@ -86,7 +86,9 @@ class Ledger:
 
     def flush(self) -> None:
         """Move the ledger log into the table and empty the log."""
-        with self.lock:
+        if not self._pending:  # the sender thread's round: no lock taken for nothing
+            return
+        with self._db.lock, self.lock:  # the database's lock first: see _outbox_files
             if not self._pending or self.closed:
                 return
             pending, self._pending = self._pending, {}
@@ -107,15 +109,17 @@ class Ledger:
             seq = parts[2] if len(parts) == 3 else ""
             if seq.isascii() and seq.isdigit() and int(seq) <= _MAX_SEQ:
                 found[parts[0]] = (parts[1], int(seq))
-        self._mark_many((t, e, s) for t, (e, s) in found.items())
+        with self._db.lock:
+            self._mark_many((t, e, s) for t, (e, s) in found.items())
         os.ftruncate(self._fd, 0)
 
     def _mark_many(self, items: Iterable[tuple[str, str, int]]) -> None:
-        """Record several ``(source, epoch, seq)`` at once, in one transaction."""
+        """Record several ``(source, epoch, seq)`` at once, in one transaction (hold the
+        database's lock)."""
         rows = list(items)
         if not rows:
             return
-        with self._db.lock, self._db.transaction() as db:
+        with self._db.transaction() as db:
             db.executemany(
                 "INSERT INTO seen (source, epoch, seq) VALUES (?, ?, ?) ON CONFLICT(source) "
                 "DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq",

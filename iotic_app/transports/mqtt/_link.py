@@ -44,8 +44,13 @@ class Link:
         """Put *conn* in service (None: none is)."""
         self._conn = conn
 
+    @property
+    def failure(self) -> BaseException | None:
+        """The last background failure kept (see :meth:`keep_failure`), or None."""
+        return self._failure
+
     def keep_failure(self, exc: BaseException) -> None:
-        """Keep a background failure (a bug) for whoever asks."""
+        """Keep a background failure (a bug, a full disk) for whoever asks."""
         self._failure = exc
 
     def is_connected(self) -> bool:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from iotic_app._config import AgentConfig
-from iotic_app.transports.mqtt._settings import MqttSettings
+from iotic_app._config import AgentConfig, take_mqtt_settings
 from iotic_app.transports.mqtt._thingdoc import seg
 
 __all__ = ["Names"]
@@ -18,9 +17,10 @@ class Names:
     __slots__ = ("agent_id", "base", "levels", "reply", "root", "session", "settings", "status")
 
     def __init__(self, config: AgentConfig) -> None:
-        """Check *config*'s MQTT settings (``ValueError`` when one is not valid)."""
+        """Take *config*'s MQTT settings: checked when it was parsed, or now (``ValueError``
+        when one is not valid); see ``take_mqtt_settings``."""
         self.agent_id = config.agent_id
-        self.settings = MqttSettings.from_config(config)
+        self.settings = take_mqtt_settings(config)
         self.root = self.settings.root
         self.levels = self.root.count("/")  # a topic's levels beyond the root's
         self.base = f"{self.root}/{seg(self.agent_id)}"

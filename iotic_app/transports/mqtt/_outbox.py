@@ -45,13 +45,24 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from iotic_app.transports.mqtt._fileio import OutboxInUse, open_error
-from iotic_app.transports.mqtt._outbox_db import insert_rows, mark_acked
+from iotic_app.transports.mqtt._outbox_db import (
+    counts,
+    delete_acked_up_to,
+    delete_oldest_waiting,
+    delete_retained,
+    first_kept,
+    insert_rows,
+    mark_acked,
+    read_epoch,
+    requeue_acked,
+    retained_body,
+    rows_after,
+)
 from iotic_app.transports.mqtt._outbox_files import OutboxFiles, default_folder
 from iotic_app.transports.mqtt._sharelog import Row
 
@@ -69,7 +80,7 @@ class Outbox:
 
     Thread-safe. Two locks: its own for appends (the share log, the depth), held for
     microseconds; the database's (``OutboxDb.lock``), held through commits. Take the second
-    before the first.
+    before the first (the order of all the outbox's locks is in ``_outbox_files``).
     """
 
     def __init__(
@@ -111,25 +122,11 @@ class Outbox:
                 insert_rows(db, self._log.recover())
             self._log.clear()
             self._ledger.recover()
-            self.epoch: str = self._epoch()
-            db = self._db.conn
-            self._depth: int = db.execute(
-                "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"
-            ).fetchone()[0]
-            last = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
-            self.last_seq: int = 0 if last is None else int(last[0])
+            self.epoch: str = read_epoch(self._db.conn)
+            self._depth, self.last_seq = counts(self._db.conn)
         except (OSError, sqlite3.Error) as exc:
             files.close()
             raise open_error(self.path, exc) from None
-
-    def _epoch(self) -> str:
-        """The file's random epoch, made at its first open."""
-        row = self._db.conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
-        if row is not None:
-            return str(row[0])
-        epoch = uuid.uuid4().hex[:16]
-        self._db.conn.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?)", (epoch,))
-        return epoch
 
     @property
     def closed(self) -> bool:
@@ -218,10 +215,7 @@ class Outbox:
     def _drop_oldest(self) -> None:
         """Drop the oldest waiting row: the bound's policy."""
         with self._db.lock, self._committing() as db:
-            db.execute(
-                "DELETE FROM outbox WHERE seq = "
-                "(SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL)"
-            )
+            delete_oldest_waiting(db)
         with self._lock:
             self._depth -= 1
             self.dropped += 1
@@ -234,21 +228,9 @@ class Outbox:
                 self.dropped,
             )
 
-    @contextlib.contextmanager
-    def _committing(self) -> Iterator[sqlite3.Connection]:
-        """A transaction that first takes in the share log (hold the connection's lock)."""
-        with self._lock:
-            rows, which = self._log.take() if self._log.rows else ([], None)
-        try:
-            with self._db.transaction() as db:
-                insert_rows(db, rows)
-                yield db
-        except BaseException:
-            with self._lock:
-                self._log.untake(rows)
-            raise
-        if which is not None:
-            self._log.taken(which)
+    def _committing(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A transaction that first takes in the share log (hold the database's lock)."""
+        return self._files.committing(self._lock)
 
     def after(self, seq: int, count: int) -> list[Row]:
         """Return up to *count* kept messages with a sequence number above *seq*, in order.
@@ -259,20 +241,18 @@ class Outbox:
         Returns:
             ``[(seq, topic, body, retain), ...]``.
         """
-        query = "SELECT seq, topic, body, retain FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?"
         if self.closed:
             return []
         try:
             with self._db.lock, self._committing() as db:
-                rows = db.execute(query, (seq, count)).fetchall()
+                found = rows_after(db, seq, count)
             logged: list[Row] = []
         except sqlite3.OperationalError as exc:  # a full disk: read what is there
             self._storage_failed("moving the share log into the table", exc)
             with self._db.lock:
-                rows = self._db.conn.execute(query, (seq, count)).fetchall()
+                found = rows_after(self._db.conn, seq, count)
                 with self._lock:
                     logged = [row for row in self._log.rows if row[0] > seq][:count]
-        found = [(int(s), str(t), bytes(b), bool(r)) for s, t, b, r in rows]
         if logged:
             found = sorted({row[0]: row for row in [*found, *logged]}.values())[:count]
         return found
@@ -332,9 +312,7 @@ class Outbox:
         while acked and acked[0][0] <= now - self.replay:
             cutoff = max(cutoff, acked.popleft()[1])
         if cutoff:
-            self._db.conn.execute(
-                "DELETE FROM outbox WHERE seq <= ? AND acked_at IS NOT NULL", (cutoff,)
-            )
+            delete_acked_up_to(self._db.conn, cutoff)
 
     def requeue(self) -> int:
         """A new connection: make the rows acknowledged within the replay window before the
@@ -345,17 +323,8 @@ class Outbox:
             self.ack([])  # acks a full disk kept out, if there is room now
         try:
             with self._db.lock, self._committing() as db:
-                latest = db.execute("SELECT MAX(acked_at) FROM outbox").fetchone()[0]
-                changed = 0
-                if latest is not None:
-                    db.execute(
-                        "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at <= ?",
-                        (latest - self.replay,),
-                    )
-                    before = db.total_changes
-                    db.execute("UPDATE outbox SET acked_at = NULL WHERE acked_at IS NOT NULL")
-                    changed = db.total_changes - before
-                first = db.execute("SELECT MIN(seq) FROM outbox").fetchone()[0]
+                changed = requeue_acked(db, self.replay)
+                first = first_kept(db, self.replay)  # every row now: none is acknowledged
                 self._acked.clear()
                 with self._lock:
                     self._depth += changed
@@ -363,17 +332,13 @@ class Outbox:
         except sqlite3.OperationalError as exc:  # a full disk: resend the same, change nothing
             self._storage_failed("making acknowledged values wait again", exc)
             with self._db.lock:
-                latest = self._db.conn.execute("SELECT MAX(acked_at) FROM outbox").fetchone()[0]
-                first = self._db.conn.execute(
-                    "SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL OR acked_at > ?",
-                    (-1.0 if latest is None else latest - self.replay,),
-                ).fetchone()[0]
+                first = first_kept(self._db.conn, self.replay)
                 with self._lock:
                     logged = [row[0] for row in self._log.rows]
                     last = self.last_seq
             if logged:
                 first = min(logged) if first is None else min(first, *logged)
-        return last if first is None else int(first) - 1
+        return last if first is None else first - 1
 
     def retained(self, topic: str) -> bytes | None:
         """Return the body of the last retained message stored for *topic* (by this run or an
@@ -383,15 +348,12 @@ class Outbox:
                 if retain and logged == topic:
                     return body
         with self._db.lock:
-            row = self._db.conn.execute(
-                "SELECT body FROM retained WHERE topic = ?", (topic,)
-            ).fetchone()
-        return None if row is None else bytes(row[0])
+            return retained_body(self._db.conn, topic)
 
     def forget(self, topics: Iterable[str]) -> None:
         """Forget the last retained messages of *topics* (a deleted feed)."""
         with self._db.lock, self._committing() as db:
-            db.executemany("DELETE FROM retained WHERE topic = ?", [(t,) for t in topics])
+            delete_retained(db, topics)
 
     def maintain(self) -> None:
         """Checkpoint the WAL into the database file (call now and then from a background
@@ -432,5 +394,5 @@ class Outbox:
                 exc,
                 self._log.paths[0],
             )
-        with self._db.lock, self._lock, self._db.bg_lock:
+        with self._db.lock, self._db.bg_lock, self._lock:  # the order of _outbox_files
             self._files.close()

@@ -6,12 +6,26 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from iotic_app.transports.mqtt._sharelog import Row
 
-__all__ = ["OutboxDb", "insert_rows", "mark_acked"]
+__all__ = [
+    "OutboxDb",
+    "counts",
+    "delete_acked_up_to",
+    "delete_oldest_waiting",
+    "delete_retained",
+    "first_kept",
+    "insert_rows",
+    "mark_acked",
+    "read_epoch",
+    "requeue_acked",
+    "retained_body",
+    "rows_after",
+]
 
 # Rows per INSERT or UPDATE statement. One statement for many rows, not executemany(): sqlite
 # lets go of the GIL once per statement, and a loop that takes and drops it per row starves
@@ -153,3 +167,81 @@ def mark_acked(db: sqlite3.Connection, seqs: list[int], now: float) -> int:
             [now, *chunk],
         )
     return db.total_changes - before
+
+
+# --- the outbox's statements (the Outbox holds the locks and runs them in its transactions) ---
+
+
+def read_epoch(db: sqlite3.Connection) -> str:
+    """The file's random epoch, made at its first open."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
+    if row is not None:
+        return str(row[0])
+    epoch = uuid.uuid4().hex[:16]
+    db.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?)", (epoch,))
+    return epoch
+
+
+def counts(db: sqlite3.Connection) -> tuple[int, int]:
+    """How many rows wait for an acknowledgement, and the highest sequence number ever stored
+    (0 for none)."""
+    depth = db.execute("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL").fetchone()[0]
+    last = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+    return int(depth), 0 if last is None else int(last[0])
+
+
+def rows_after(db: sqlite3.Connection, seq: int, count: int) -> list[Row]:
+    """Up to *count* rows with a sequence number above *seq*, in order."""
+    rows = db.execute(
+        "SELECT seq, topic, body, retain FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+        (seq, count),
+    ).fetchall()
+    return [(int(s), str(t), bytes(b), bool(r)) for s, t, b, r in rows]
+
+
+def delete_oldest_waiting(db: sqlite3.Connection) -> None:
+    """Delete the oldest row that waits for an acknowledgement."""
+    db.execute(
+        "DELETE FROM outbox WHERE seq = (SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL)"
+    )
+
+
+def delete_acked_up_to(db: sqlite3.Connection, cutoff: int) -> None:
+    """Delete the acknowledged rows up to sequence number *cutoff* (a primary-key range)."""
+    db.execute("DELETE FROM outbox WHERE seq <= ? AND acked_at IS NOT NULL", (cutoff,))
+
+
+def requeue_acked(db: sqlite3.Connection, replay: float) -> int:
+    """Delete the rows acknowledged more than *replay* s before the latest acknowledgement and
+    make the other acknowledged ones wait again; return how many wait again."""
+    latest = db.execute("SELECT MAX(acked_at) FROM outbox").fetchone()[0]
+    if latest is None:
+        return 0
+    db.execute(
+        "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at <= ?", (latest - replay,)
+    )
+    before = db.total_changes
+    db.execute("UPDATE outbox SET acked_at = NULL WHERE acked_at IS NOT NULL")
+    return db.total_changes - before
+
+
+def first_kept(db: sqlite3.Connection, replay: float) -> int | None:
+    """The lowest sequence number of the rows that wait or were acknowledged within *replay* s
+    before the latest acknowledgement, or None (no such row)."""
+    latest = db.execute("SELECT MAX(acked_at) FROM outbox").fetchone()[0]
+    first = db.execute(
+        "SELECT MIN(seq) FROM outbox WHERE acked_at IS NULL OR acked_at > ?",
+        (-1.0 if latest is None else latest - replay,),
+    ).fetchone()[0]
+    return None if first is None else int(first)
+
+
+def retained_body(db: sqlite3.Connection, topic: str) -> bytes | None:
+    """The body of the last retained row stored for *topic*, or None."""
+    row = db.execute("SELECT body FROM retained WHERE topic = ?", (topic,)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def delete_retained(db: sqlite3.Connection, topics: Iterable[str]) -> None:
+    """Forget the last retained rows of *topics*."""
+    db.executemany("DELETE FROM retained WHERE topic = ?", [(t,) for t in topics])

@@ -1,10 +1,19 @@
-"""The files an outbox keeps open: opened together, made again if deleted, closed together."""
+"""The files an outbox keeps open: opened, committed, made again if deleted, closed together."""
 
 # The database (``_outbox_db``), the share log (``_sharelog``), the ledger's log (``_ledger``)
 # and the lock file (``_fileio``) sit side by side in the outbox folder. ``check`` (the sender
 # thread, every second) makes files deleted while open again, from what is open: the database
 # by sqlite's backup of the open one, the share log from the rows not yet committed, the ledger
-# log from its pending entries.
+# log from its pending entries. ``committing`` is how the share log's rows reach the table: a
+# transaction that takes them in first, and leaves them in the log if it fails.
+#
+# Lock order. The outbox's four locks are always taken in this order, and none is taken while a
+# later one is held, so that no two threads can each wait for the other:
+#   1. ``OutboxDb.lock``     the connection that reads and writes (held through commits)
+#   2. ``OutboxDb.bg_lock``  the connection that checkpoints
+#   3. ``Outbox._lock``      appends: the share log, the depth (``append_lock`` here)
+#   4. ``Ledger.lock``       the ledger's log
+# Any of them may be taken alone (a share takes 3 only, a delivery's ledger entry 4 only).
 
 from __future__ import annotations
 
@@ -15,12 +24,12 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from iotic_app.transports.mqtt._fileio import OutboxInUse, lock_file, open_error
 from iotic_app.transports.mqtt._ledger import Ledger
-from iotic_app.transports.mqtt._outbox_db import OutboxDb
+from iotic_app.transports.mqtt._outbox_db import OutboxDb, insert_rows
 from iotic_app.transports.mqtt._sharelog import ShareLog
 
 __all__ = ["OutboxFiles", "default_folder"]
@@ -83,6 +92,23 @@ class OutboxFiles:
             st = os.stat(path)
             ids[path] = (st.st_dev, st.st_ino)
         return ids
+
+    @contextlib.contextmanager
+    def committing(self, append_lock: threading.Lock) -> Iterator[sqlite3.Connection]:
+        """A transaction that first takes in the share log's rows (hold ``db.lock``;
+        *append_lock* guards the share log): on a failure they stay in the log."""
+        with append_lock:
+            rows, which = self.log.take() if self.log.rows else ([], None)
+        try:
+            with self.db.transaction() as db:
+                insert_rows(db, rows)
+                yield db
+        except BaseException:
+            with append_lock:
+                self.log.untake(rows)
+            raise
+        if which is not None:
+            self.log.taken(which)
 
     def check(
         self, append_lock: threading.Lock, failed: Callable[[str, BaseException], None]

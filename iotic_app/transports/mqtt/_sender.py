@@ -50,10 +50,21 @@ _LOGS_PERIOD = 1.0  # the share log and the ledger log into their tables, at lea
 
 
 class Link(Protocol):
-    """What the sender uses of its transport (``MqttTransport``)."""
+    """What the sender uses of the link in service (``_link.Link``): public names only."""
 
-    _conn: Conn | None  # the connection in service, or None
-    _failure: BaseException | None  # a background failure, kept for whoever asks
+    @property
+    def conn(self) -> Conn | None:
+        """The connection in service (it may be down since), or None."""
+        ...
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The last background failure kept, or None."""
+        ...
+
+    def keep_failure(self, exc: BaseException) -> None:
+        """Keep a background failure for whoever asks."""
+        ...
 
     def is_connected(self) -> bool:
         """Whether the link to the broker is up."""
@@ -187,7 +198,7 @@ class Sender:
                 recent.append(body)
             rows = [(seq, t, b, r) for seq, (t, b, r) in zip(seqs, messages, strict=True)]
             # on disk first (the outbox's share log: a few microseconds), then out
-            conn = self._link._conn
+            conn = self._link.conn
             if (
                 not self._backlog
                 and conn is not None
@@ -273,25 +284,25 @@ class Sender:
                         self.opened.check_files()
                     self.write_logs()
                 except Exception as exc:  # a full disk, say: the logs keep all; retried later
-                    if type(exc) is not type(link._failure):
+                    if type(exc) is not type(link.failure):
                         logger.exception(
                             "agent %r: moving the outbox logs into the table failed",
                             self.agent_id,
                         )
-                    link._failure = exc
+                    link.keep_failure(exc)
             if _time.monotonic() - checkpointed > _CHECKPOINT_PERIOD and self.opened is not None:
                 checkpointed = _time.monotonic()
                 try:
                     self.opened.maintain()
                 except Exception:  # a busy file: the next round tries again
                     logger.debug("outbox checkpoint failed", exc_info=True)
-            conn = link._conn
+            conn = link.conn
             if conn is None or not conn.connected.is_set() or conn.closed.is_set():
                 continue
             try:
                 self._pump(conn)
             except Exception as exc:  # keep it; the next kick tries again
-                link._failure = exc
+                link.keep_failure(exc)
                 logger.exception("agent %r: sending from the outbox failed", self.agent_id)
 
     def _pump(self, conn: Conn) -> None:

@@ -45,7 +45,13 @@ class ShareLog:
 
     def __init__(self, database: Path) -> None:
         self.paths = tuple(database.with_name(f"{database.name}.shares.{i}") for i in (0, 1))
-        self._fds = [open_log(path, "share log") for path in self.paths]
+        self._fds: list[int] = []
+        try:
+            for path in self.paths:
+                self._fds.append(open_log(path, "share log"))
+        except BaseException:  # the second cannot be opened: close the first
+            self.close()
+            raise
         self._active = 0
         self.rows: list[Row] = []  # written to the files, not yet taken
 

@@ -177,16 +177,6 @@ class MqttTransport:
         return self._names.settings
 
     @property
-    def outbox(self) -> Outbox:
-        """The agent's outbox (opened on first use)."""
-        return self._sender.outbox
-
-    @property
-    def conn(self) -> Conn | None:
-        """The connection in service, or None (tests act on its socket and paho client)."""
-        return self._link.conn
-
-    @property
     def session_topic(self) -> str:
         """The topic of this client's session claim (known once started)."""
         return self._names.session
@@ -195,6 +185,17 @@ class MqttTransport:
     def reconnects(self) -> int:
         """How many reconnects brought the link back into service."""
         return self._supervisor.reconnects
+
+    # private, of the parts' own types: for tests that act on the outbox or the connection
+    @property
+    def _outbox(self) -> Outbox:
+        """The agent's outbox (opened on first use)."""
+        return self._sender.outbox
+
+    @property
+    def _conn_in_service(self) -> Conn | None:
+        """The connection in service, or None (tests act on its socket and paho client)."""
+        return self._link.conn
 
     def is_stopping(self) -> bool:
         """Whether stop() was asked (or the session was taken over) and not started since."""
