@@ -547,3 +547,34 @@ def test_the_outbox_takes_its_locks_in_one_order(tmp_path: Path) -> None:
     assert ("db", "ledger") in edges and ("db", "bg") in edges  # the check saw them nest
     out_of_order = sorted((a, b) for a, b in edges if _LOCK_ORDER.index(a) > _LOCK_ORDER.index(b))
     assert out_of_order == []
+
+
+def test_a_share_log_that_cannot_reopen_its_second_file_keeps_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iotic_app.transports.mqtt import _sharelog
+
+    log = _sharelog.ShareLog(tmp_path / "a.sqlite")
+    try:
+        log.write_many([(1, "t/1", b"one", False)])
+        log.take()  # file 1 is the active one now
+        real_open_log = _sharelog.open_log
+        calls: list[Path] = []
+
+        def open_log(path: Path, what: str) -> int:
+            calls.append(path)
+            if len(calls) == 2:
+                raise OSError(28, f"cannot open the {what} {str(path)!r} (No space left on device)")
+            return real_open_log(path, what)
+
+        monkeypatch.setattr(_sharelog, "open_log", open_log)
+        with pytest.raises(OSError, match=r"a\.sqlite\.shares\.1"):
+            log.reopen()
+        # the failed reopen leaves the log whole: a share is still written (it raised IndexError)
+        log.write_many([(2, "t/2", b"two", False)])
+        assert [row[0] for row in log.rows] == [2]
+        log.reopen()  # the next check makes both files again
+        log.write_many([(3, "t/3", b"three", False)])
+        assert [row[0] for row in log.recover()] == [2, 3]
+    finally:
+        log.close()

@@ -84,12 +84,18 @@ class ShareLog:
     def reopen(self) -> None:
         """A file was deleted: make both again, and write the rows not yet committed into
         the active one."""
-        for fd in self._fds:
+        fds: list[int] = []
+        try:
+            for path in self.paths:
+                fds.append(open_log(path, "share log"))
+                os.ftruncate(fds[-1], 0)
+        except BaseException:  # keep the open files (the rows still reach the table), retry later
+            for fd in fds:
+                os.close(fd)
+            raise
+        old, self._fds = self._fds, fds
+        for fd in old:
             os.close(fd)
-        self._fds = []
-        for path in self.paths:
-            self._fds.append(open_log(path, "share log"))
-            os.ftruncate(self._fds[-1], 0)
         rows, self.rows = self.rows, []
         if rows:
             self.write_many(rows)
