@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "IOTAccessDenied",
+    "IOTException",
     "IOTSyncTimeout",
     "IOTUnknown",
     "IoticAppError",
@@ -23,18 +24,41 @@ class LinkException(IoticAppError, ConnectionError):
     """
 
 
-class IOTSyncTimeout(IoticAppError, TimeoutError):
+class IOTException(IoticAppError):
+    """A request to the space failed: the base of IOTSyncTimeout, IOTUnknown and IOTAccessDenied.
+
+    py-IoticAgent's base class of that name, so ``except IOTException`` in a classic script
+    catches each of them. As there, ``LinkException`` (the link, not a request, failed) is not
+    one; nor is ``SessionTakenOver``.
+
+    Args:
+        msg: What went wrong.
+        event: The request the failure belongs to, where there is one to name (py-IoticAgent
+            gave its ``RequestEvent``); iotic_app itself leaves it None.
+    """
+
+    def __init__(self, msg: object, event: object = None) -> None:
+        super().__init__(msg)
+        self._event = event
+
+    @property
+    def event(self) -> object:
+        """The request the failure belongs to, or None (iotic_app's own errors)."""
+        return self._event
+
+
+class IOTSyncTimeout(IOTException, TimeoutError):
     """A synchronous request got no answer in time.
 
     A ``TimeoutError``, so ``RetryingThingRunner`` retries it.
     """
 
 
-class IOTUnknown(IoticAppError, LookupError):
+class IOTUnknown(IOTException, LookupError):
     """The thing or point named does not exist (or is not visible to this agent)."""
 
 
-class IOTAccessDenied(IoticAppError, PermissionError):
+class IOTAccessDenied(IOTException, PermissionError):
     """The agent tried to change a thing that belongs to another agent."""
 
 
