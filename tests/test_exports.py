@@ -56,6 +56,7 @@ EXPORTS: dict[str, list[str]] = {
     "iotic_app.datatypes": ["Datatypes", "Units"],
     "iotic_app.exceptions": [
         "IOTAccessDenied",
+        "IOTException",
         "IOTSyncTimeout",
         "IOTUnknown",
         "IoticAppError",
@@ -99,6 +100,23 @@ EXPORTS: dict[str, list[str]] = {
 
 PUBLIC_MODULES = sorted(EXPORTS)
 
+#: The compatibility package's modules (py-IoticAgent 0.7.0's paths). Their names are pinned
+#: against 0.7.0's API table in tests/ioticagent/test_api_surface.py rather than here; they
+#: share the signature check below and have import-graph rules of their own.
+COMPAT_MODULES = [
+    "iotic_app.ioticagent",
+    "iotic_app.ioticagent.Core",
+    "iotic_app.ioticagent.Core.Const",
+    "iotic_app.ioticagent.Core.Exceptions",
+    "iotic_app.ioticagent.Core.compat",
+    "iotic_app.ioticagent.Datatypes",
+    "iotic_app.ioticagent.IOT",
+    "iotic_app.ioticagent.IOT.Exceptions",
+    "iotic_app.ioticagent.ThingRunner",
+    "iotic_app.ioticagent.Units",
+]
+SIGNATURE_CHECKED = PUBLIC_MODULES + COMPAT_MODULES
+
 
 def _module(name: str) -> types.ModuleType:
     return importlib.import_module(name)
@@ -126,6 +144,13 @@ def test_exceptions_inherit_the_matching_builtins() -> None:
     assert issubclass(iotic_app.IOTSyncTimeout, TimeoutError)
     assert issubclass(iotic_app.IOTUnknown, LookupError)
     assert issubclass(iotic_app.IOTAccessDenied, PermissionError)
+    # py-IoticAgent's base of the request failures; not of LinkException, as in py-IoticAgent
+    from iotic_app.exceptions import IOTException, IoticAppError
+
+    for cls in (iotic_app.IOTSyncTimeout, iotic_app.IOTUnknown, iotic_app.IOTAccessDenied):
+        assert issubclass(cls, IOTException)
+    assert issubclass(IOTException, IoticAppError)
+    assert not issubclass(iotic_app.LinkException, IOTException)
 
 
 # -- no public signature exposes a private type ------------------------------------------------
@@ -139,7 +164,9 @@ def _is_private(module_name: str) -> bool:
 def _public_objects() -> frozenset[int]:
     """The ids of everything a public module exports."""
     return frozenset(
-        id(getattr(_module(name), export)) for name in PUBLIC_MODULES for export in EXPORTS[name]
+        id(getattr(_module(name), export))
+        for name in SIGNATURE_CHECKED
+        for export in _module(name).__all__
     )
 
 
@@ -178,7 +205,7 @@ def _hints(owner: Any) -> dict[str, Any]:
 def _public_callables() -> Iterator[tuple[str, Any]]:
     """``(where, function or class)`` for every public function, class, method and property."""
     seen: set[int] = set()
-    for name in PUBLIC_MODULES:
+    for name in SIGNATURE_CHECKED:
         module = _module(name)
         for export in module.__all__:
             obj = getattr(module, export)
@@ -259,6 +286,8 @@ def test_the_signature_check_covers_the_public_modules() -> None:
         "iotic_app.Client.start",
         "iotic_app.client.Thing",
         "iotic_app.transports.Transport",
+        "iotic_app.ioticagent.Core.compat.arg_checker",
+        "iotic_app.ioticagent.IOT.Exceptions.IOTMalformed",
     ):
         assert where in checked
 
@@ -373,6 +402,79 @@ def test_the_runner_does_not_import_the_client() -> None:
 def test_the_import_graph_check_sees_every_way_of_importing(source: str) -> None:
     """The graph checks above are not vacuous: each way of importing the client is seen."""
     assert _client_imports(source, "iotic_app.transports._probe") != []
+
+
+def _iotic_app_imports_of(path: Path) -> set[str]:
+    source = path.read_text(encoding="utf-8")
+    name = _module_name_of(path)
+    found = _imports(source, name, is_package=path.name == "__init__.py")
+    return {module for module in found if module.split(".")[0] == "iotic_app"}
+
+
+COMPAT = "iotic_app.ioticagent"
+
+
+def test_nothing_in_iotic_app_imports_the_compat_package() -> None:
+    found = {
+        str(path.relative_to(PACKAGE)): sorted(
+            module
+            for module in _iotic_app_imports_of(path)
+            if module == COMPAT or module.startswith(COMPAT + ".")
+        )
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not _module_name_of(path).startswith(COMPAT)
+    }
+    assert {path: hits for path, hits in found.items() if hits} == {}
+
+
+def _not_public(module: str) -> bool:
+    """Whether *module* (an imported module, or a name imported from one) is outside both the
+    compat package and iotic_app's public API."""
+    if module == COMPAT or module.startswith(COMPAT + "."):
+        return False
+    if module in EXPORTS:
+        return False
+    parent, _, name = module.rpartition(".")
+    return not (parent in EXPORTS and name in EXPORTS[parent])
+
+
+def _compat_reach_ins(source: str, name: str, *, is_package: bool = False) -> list[str]:
+    found = _imports(source, name, is_package=is_package)
+    return sorted(m for m in found if m.split(".")[0] == "iotic_app" and _not_public(m))
+
+
+def test_the_compat_package_imports_iotic_apps_public_api_only() -> None:
+    files = sorted((PACKAGE / "ioticagent").rglob("*.py"))
+    assert files
+    found = {
+        str(path.relative_to(PACKAGE)): _compat_reach_ins(
+            path.read_text(encoding="utf-8"),
+            _module_name_of(path),
+            is_package=path.name == "__init__.py",
+        )
+        for path in files
+    }
+    assert {path: hits for path, hits in found.items() if hits} == {}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from iotic_app.client._thing import Thing\n",
+        "from iotic_app.client import _check\n",
+        "from iotic_app import _config\n",
+        "def f():\n    from ...transports import _types\n",
+    ],
+)
+def test_the_compat_import_check_sees_a_private_import(source: str) -> None:
+    """The check above is not vacuous."""
+    assert _compat_reach_ins(source, "iotic_app.ioticagent.IOT.Client") != []
+
+
+def test_the_compat_package_is_not_imported_by_iotic_app() -> None:
+    code = "import sys, iotic_app, iotic_app.client; print('iotic_app.ioticagent' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 # -- the MQTT package's parts talk through public names -----------------------------------------
