@@ -394,7 +394,11 @@ def parse_config(config: ConfigLike, *, announce: bool = True) -> AgentConfig:
 
 def _with_reason(exc: ValueError | OSError, choice: DefaultChoice) -> Exception:
     """*exc* (of the same type) saying also why ``config=None`` chose what failed."""
-    message = f"{exc}; it was chosen because {choice.why}"
+    text = str(exc)
+    if text.endswith("."):  # a message of sentences (a py-IoticAgent file's)
+        message = f"{text} It was chosen because {choice.why}."
+    else:
+        message = f"{text}; it was chosen because {choice.why}"
     try:
         return type(exc)(message)
     except Exception:  # pragma: no cover - an exception type that takes other arguments

@@ -17,7 +17,8 @@ from iotic_app.datatypes import Datatypes
 def lang_client(
     request: pytest.FixtureRequest, space: Any, tmp_path: Path
 ) -> Iterator[Callable[[str], Client]]:
-    """Make a started client of agent *agent* whose config says ``lang = de``."""
+    """Make a started client of agent *agent* whose config says ``lang = de``: in the URL, or
+    in a py-IoticAgent 0.7.0 .ini file with a ``url`` added."""
     made: list[Client] = []
 
     def make(agent: str) -> Client:
@@ -25,7 +26,10 @@ def lang_client(
             config: str = space.url(agent) + "&lang=de"
         else:
             path = tmp_path / f"{agent}.ini"
-            path.write_text(f"[agent]\nurl = {space.url(agent)}\nlang = de\n")
+            path.write_text(  # a py-IoticAgent file with a url added: its keys are ignored
+                f"[agent]\nurl = {space.url(agent)}\nhost = h:5671\nepid = e\npasswd = p\n"
+                "token = t\nlang = de\n\n[iot]\nsync_request_timeout = 330\n"
+            )
             config = str(path)
         client = Client(config)
         made.append(client)
