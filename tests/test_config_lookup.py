@@ -418,3 +418,52 @@ def test_a_bad_lang_is_a_clear_error(tmp_path: Path, value: str) -> None:
     with pytest.raises(ValueError, match=r"'lang'.*language code such as 'en'") as info:
         AgentConfig.parse(path)
     assert str(path) in str(info.value)
+
+
+# --- a real script, run as a process --------------------------------------------------------
+
+_SCRIPT = """\
+import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s %(message)s")
+from iotic_app.client import Client
+
+with Client() as client:
+    thing = client.create_thing("kessel")
+    with thing.get_meta() as meta:
+        meta.set_label("Kessel")
+    print("agent", client.agent_id, "lang", client.config.lang)
+    print("labels", sorted(client.describe(thing)["labels"].items()))
+"""
+
+
+def test_a_script_run_from_another_folder_reads_its_ini_there_on_mqtt(
+    tmp_path: Path, broker_url: str, unique_name: str
+) -> None:
+    import subprocess
+
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    script = scripts / f"{unique_name}.py"
+    script.write_text(_SCRIPT)
+    work = tmp_path / "run_here"
+    work.mkdir()
+    (work / f"{unique_name}.ini").write_text(  # a 0.7.0 file with a url added
+        f"[agent]\nurl = {broker_url}\noutbox = {tmp_path / 'outbox'}\n"
+        + f"host = h:5671\nepid = e\npasswd = {PASSWD}\ntoken = {TOKEN}\nlang = de\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert f"agent {unique_name} lang de" in out
+    assert "labels [('de', 'Kessel')]" in out
+    assert f"iotic_app.config config: {work / (unique_name + '.ini')}" in out
+    assert PASSWD not in out + done.stderr and TOKEN not in out + done.stderr
