@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Switch offer_control.py's lamp.")
     parser.add_argument(
         "--config",
-        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+        help="local://NAME, an .ini path; default <script>.ini here, $IOTIC_APP_CONFIG or local://",
     )
     parser.add_argument("--count", type=int, default=3, help="tells to send")
     parser.add_argument("--wait", type=float, default=30, help="seconds to wait for the lamp")

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Follow share_basic.py's counter.")
     parser.add_argument(
         "--config",
-        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+        help="local://NAME, an .ini path; default <script>.ini here, $IOTIC_APP_CONFIG or local://",
     )
     parser.add_argument("--count", type=int, default=5, help="values to receive, then end")
     parser.add_argument("--wait", type=float, default=30, help="seconds to wait for a sharer")

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Offer a lamp switch as a control.")
     parser.add_argument(
         "--config",
-        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+        help="local://NAME, an .ini path; default <script>.ini here, $IOTIC_APP_CONFIG or local://",
     )
     parser.add_argument("--count", type=int, default=3, help="requests to serve (0: forever)")
     args = parser.parse_args(argv)

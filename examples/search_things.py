@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Search public things.")
     parser.add_argument(
         "--config",
-        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+        help="local://NAME, an .ini path; default <script>.ini here, $IOTIC_APP_CONFIG or local://",
     )
     args = parser.parse_args(argv)
     build_app(args.config).run()

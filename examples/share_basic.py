@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Share a counter on a public feed.")
     parser.add_argument(
         "--config",
-        help="local://NAME, an .ini path; default $IOTIC_APP_CONFIG or the embedded local://",
+        help="local://NAME, an .ini path; default <script>.ini here, $IOTIC_APP_CONFIG or local://",
     )
     parser.add_argument("--count", type=int, default=10, help="values to share (0: forever)")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between values")

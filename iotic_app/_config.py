@@ -10,13 +10,21 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
+from iotic_app._config_ini import read_agent_section
+from iotic_app._config_lookup import (
+    DEFAULT_URL,
+    ENV_VAR,
+    DefaultChoice,
+    choose_default,
+    logger,
+)
 from iotic_app._config_options import (
     DEFAULT_PORTS,
     NAME_RE,
-    OPTION_NAME_RE,
     SCHEMES,
     SECRET_OPTIONS,
     Secret,
+    check_lang_option,
     check_name,
     check_options,
 )
@@ -33,11 +41,6 @@ __all__ = [
     "parse_config",
     "take_mqtt_settings",
 ]
-
-ENV_VAR = "IOTIC_APP_CONFIG"
-"""Environment variable read when ``config`` is None."""
-
-DEFAULT_URL = "local://"
 
 # Text that is not a URL and may hold a password (user:pw@host, scheme:/..., ?password=...):
 # never quoted when it is not an existing file either.
@@ -78,6 +81,9 @@ class AgentConfig:
         agent_id: The agent's name: owner of its things, and its identity on the transport.
         options: Further transport settings, as strings (e.g. ``queue_limit`` for local).
         source: The .ini file the config came from, or None.
+        lang: The agent's default language (``?lang=`` or the .ini's ``lang``), lowercase: the
+            language of labels, descriptions and values given without one. None when the
+            config names none (then ``'en'`` for labels and descriptions, none for values).
     """
 
     url: str
@@ -86,6 +92,7 @@ class AgentConfig:
     agent_id: str
     options: Mapping[str, str] = attrs.field(factory=dict)
     source: str | None = None
+    lang: str | None = None
     # The MQTT settings from_url checked, until the first transport made from this config takes
     # them (take_mqtt_settings), so that its client does not read the files again. Not an
     # __init__ field: any attrs.evolve() drops them (the changed config is checked again when
@@ -130,22 +137,31 @@ class AgentConfig:
         """Parse any accepted form of ``config``.
 
         Args:
-            config: None (then ``$IOTIC_APP_CONFIG`` if set, else ``local://``), a URL, a path
-                (``str`` or ``os.PathLike``) to an .ini file, or an AgentConfig (returned as is).
+            config: None, a URL, a path (``str`` or ``os.PathLike``) to an .ini file, or an
+                AgentConfig (returned as is). None stands for ``<script>.ini`` in the working
+                directory when it exists (the running script's file name with ``.ini`` for
+                its extension, as py-IoticAgent read it; never in an interactive session,
+                ``python -c``, a notebook kernel or pytest), else ``$IOTIC_APP_CONFIG`` when
+                set, else ``local://``; one INFO line on the ``iotic_app.config`` logger says
+                which and why.
 
         Returns:
             The parsed config.
 
         Raises:
             TypeError: *config* has an unsupported type.
-            ValueError: the URL, scheme, agent name or an option is not valid.
+            ValueError: the URL, scheme, agent name or an option is not valid, or the .ini file
+                is not valid (a py-IoticAgent 0.7.0 file is told what to add); for
+                ``config=None`` the message also says why that config was chosen.
             FileNotFoundError: *config* names an .ini file that does not exist.
+            OSError: the .ini file cannot be read (e.g. ``PermissionError``).
         """
+        return cls._parse(config, announce=True)
+
+    @classmethod
+    def _parse(cls, config: ConfigLike, *, announce: bool) -> AgentConfig:
         if config is None:
-            env = os.environ.get(ENV_VAR)
-            if env is None or not env.strip():
-                return cls.from_url(DEFAULT_URL)
-            return cls._parse_text(env.strip(), f"${ENV_VAR}")
+            return cls._parse_default(announce)
         if isinstance(config, AgentConfig):
             return config
         if isinstance(config, os.PathLike):
@@ -156,6 +172,34 @@ class AgentConfig:
             "config must be None, a URL such as 'local://' or 'local://NAME?agent=AGENT', "
             f"a path to an .ini file, or an AgentConfig, got {type(config).__name__}"
         )
+
+    @classmethod
+    def _parse_default(cls, announce: bool) -> AgentConfig:
+        """Parse what ``config=None`` stands for (see :func:`choose_default`)."""
+        choice = choose_default()
+        try:
+            if choice.kind == "script":
+                if os.path.isdir(choice.text):
+                    raise ValueError(
+                        f"config file {choice.text!r} is a directory, not an .ini file; rename "
+                        "it, or pass config= explicitly"
+                    )
+                config = cls.from_file(choice.text)
+            elif choice.kind == "env":
+                config = cls._parse_text(choice.text, f"${ENV_VAR}")
+            else:
+                config = cls.from_url(DEFAULT_URL)
+        except (ValueError, OSError) as exc:
+            raise _with_reason(exc, choice) from None
+        if announce:
+            if choice.kind == "embedded":
+                shown = f"the embedded space {config.url}"
+            elif config.source is not None:
+                shown = f"{config.source} ({config.url})"
+            else:
+                shown = f"${ENV_VAR} ({config.url})"
+            logger.info("config: %s, chosen because %s", shown, choice.why)
+        return config
 
     @classmethod
     def _parse_text(cls, text: str, what: str) -> AgentConfig:
@@ -175,6 +219,7 @@ class AgentConfig:
         agent_id: str | None = None,
         source: str | None = None,
         extra: Mapping[str, str] | None = None,
+        lang: str | None = None,
     ) -> AgentConfig:
         """Parse a URL: ``local://[NAME][?agent=AGENT]`` or ``mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT]``.
 
@@ -187,6 +232,7 @@ class AgentConfig:
             agent_id: The agent's name when the URL names none (an .ini ``agent`` key).
             source: Named in errors instead of the URL (the .ini file).
             extra: Options from an .ini file, checked like query options.
+            lang: The default language when the URL names none (an .ini ``lang`` key).
 
         Returns:
             The parsed config.
@@ -213,6 +259,8 @@ class AgentConfig:
         for key, value in parts.query:
             if key == "agent":
                 agent_id = value
+            elif key == "lang":
+                lang = value
             else:
                 options[key] = value
         options = check_options(parts.scheme, options, shown)
@@ -220,9 +268,11 @@ class AgentConfig:
             options[key] = Secret(options[key])
         agent = default_agent_id() if agent_id is None else agent_id
         check_name("the agent name", agent, shown)
+        lang = None if lang is None else check_lang_option(lang, shown)
         space = parts.host if parts.port is None else f"{parts.host}:{parts.port}"
         shown_options = sorted((k, v) for k, v in options.items() if k not in SECRET_OPTIONS)
-        query_out = "&".join([f"agent={agent}", *(f"{k}={v}" for k, v in shown_options)])
+        first = [f"agent={agent}"] + ([] if lang is None else [f"lang={lang}"])
+        query_out = "&".join([*first, *(f"{k}={v}" for k, v in shown_options)])
         config = cls(
             url=f"{parts.scheme}://{space}?{query_out}",
             scheme=parts.scheme,
@@ -230,6 +280,7 @@ class AgentConfig:
             agent_id=agent,
             options=options,
             source=source,
+            lang=lang,
         )
         if parts.scheme in DEFAULT_PORTS:  # the MQTT settings: files readable, TLS loads, ...
             from iotic_app.transports.mqtt._settings import MqttSettings
@@ -241,13 +292,20 @@ class AgentConfig:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> AgentConfig:
-        """Read an .ini file whose ``[agent]`` section holds ``url``, ``agent`` and options.
+        """Read an .ini file whose ``[agent]`` section holds ``url``, ``agent``, ``lang`` and
+        the transport's options; other sections are not read.
 
         Example file::
 
             [agent]
             url = local://plant
             agent = boiler_sensor
+            lang = de
+
+        A py-IoticAgent 0.7.0 file (``host``, ``epid``, ``passwd``, ``token`` and no ``url``)
+        is refused with one error saying which key to add; with a ``url`` its 0.7.0 keys
+        (``host``, ``epid``, ``passwd``, ``token``, ``vhost``, ``prefix``, ``sslca``) are
+        ignored, so one file serves both.
 
         Args:
             path: The file's path.
@@ -259,9 +317,8 @@ class AgentConfig:
             FileNotFoundError: the file does not exist.
             ValueError: the file is not valid .ini, has no ``[agent]`` section or ``url``, or a
                 value is not valid.
+            OSError: the file cannot be read (e.g. ``PermissionError``).
         """
-        import configparser
-
         name = os.fspath(path)
         if not os.path.isfile(name):
             if _MAY_HOLD_SECRET.search(name):
@@ -270,37 +327,14 @@ class AgentConfig:
                 f"config file {name!r} does not exist (config is a URL such as 'local://' or a "
                 "path to an .ini file with an [agent] section)"
             )
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            with open(name, encoding="utf-8") as handle:
-                parser.read_file(handle, source=name)
-        except UnicodeDecodeError as exc:
-            raise ValueError(
-                f"config file {name!r} is not UTF-8 text (byte {exc.start + 1} cannot be read)"
-            ) from None
-        except configparser.Error as exc:
-            raise ValueError(
-                f"config file {name!r} is not a valid .ini file: {_ini_error(exc)}"
-            ) from None
-        if not parser.has_section("agent"):
-            raise ValueError(f"config file {name!r} has no [agent] section")
-        section = dict(parser.items("agent"))
-        for key in section:
-            if not OPTION_NAME_RE.fullmatch(key):  # not an option: never quoted
-                line = _line_of(name, key)
-                raise ValueError(
-                    f"config file {name!r}: an unknown option"
-                    + ("" if line is None else f" on line {line}")
-                    + " in [agent] (its name is not shown: it may hold a password); "
-                    "each line must be 'key = value'"
-                )
-        url = section.pop("url", None)
-        if not url:
-            raise ValueError(
-                f"config file {name!r}: [agent] needs a url, e.g. 'url = local://NAME'"
-            )
-        agent = section.pop("agent", None)
-        return cls.from_url(url, agent_id=agent, source=name, extra=section)
+        section = read_agent_section(name, default_agent_id())
+        return cls.from_url(
+            section.url,
+            agent_id=section.agent,
+            source=name,
+            extra=section.options,
+            lang=section.lang,
+        )
 
 
 def take_mqtt_settings(config: AgentConfig) -> MqttSettings:
@@ -334,53 +368,17 @@ def _neither_url_nor_file(what: str, text: str) -> str:
     )
 
 
-def _line_of(path: str, key: str) -> int | None:
-    """The number of the line of [agent] in *path* whose option (as configparser reads it,
-    up to the first '=' or ':') is *key*, or None."""
-    section = None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip()
-        header = re.fullmatch(r"\[(.+)\]", stripped)
-        if header:
-            section = header.group(1)
-        elif section == "agent" and line[:1] not in (" ", "\t"):
-            option = re.split(r"[=:]", stripped, maxsplit=1)[0].strip().lower()
-            if option == key:
-                return number
-    return None
-
-
-def _ini_error(exc: Exception) -> str:
-    """What is wrong with an .ini file, from the parts of configparser's error: never a line's
-    text (a line may hold a password)."""
-    import configparser
-
-    if isinstance(exc, configparser.MissingSectionHeaderError):
-        return f"line {exc.lineno} comes before any [section] header"
-    if isinstance(exc, configparser.ParsingError):
-        lines = ", ".join(str(lineno) for lineno, _ in exc.errors)
-        return f"line {lines} is not 'key = value', a [section] header or a comment"
-    if isinstance(exc, configparser.DuplicateOptionError):
-        return f"line {exc.lineno}: option {exc.option!r} of [{exc.section}] is given twice"
-    if isinstance(exc, configparser.DuplicateSectionError):
-        return f"line {exc.lineno}: section [{exc.section}] is given twice"
-    return type(exc).__name__
-
-
 ConfigLike: TypeAlias = str | os.PathLike[str] | AgentConfig | None
 """What ``config`` accepts: None, a URL, an .ini path, or an AgentConfig."""
 
 
-def parse_config(config: ConfigLike) -> AgentConfig:
+def parse_config(config: ConfigLike, *, announce: bool = True) -> AgentConfig:
     """Parse *config*; see :meth:`AgentConfig.parse`.
 
     Args:
         config: None, a URL, an .ini path or an AgentConfig.
+        announce: Whether ``config=None`` logs its INFO line (False where the config is
+            only checked early, as ``App()`` does: each run's client logs it).
 
     Returns:
         The parsed config.
@@ -389,5 +387,19 @@ def parse_config(config: ConfigLike) -> AgentConfig:
         TypeError: *config* has an unsupported type.
         ValueError: a part of *config* is not valid.
         FileNotFoundError: the .ini file does not exist.
+        OSError: the .ini file cannot be read.
     """
-    return AgentConfig.parse(config)
+    return AgentConfig._parse(config, announce=announce)
+
+
+def _with_reason(exc: ValueError | OSError, choice: DefaultChoice) -> Exception:
+    """*exc* (of the same type) saying also why ``config=None`` chose what failed."""
+    text = str(exc)
+    if text.endswith("."):  # a message of sentences (a py-IoticAgent file's)
+        message = f"{text} It was chosen because {choice.why}."
+    else:
+        message = f"{text}; it was chosen because {choice.why}"
+    try:
+        return type(exc)(message)
+    except Exception:  # pragma: no cover - an exception type that takes other arguments
+        return ValueError(message) if isinstance(exc, ValueError) else OSError(message)

@@ -32,6 +32,8 @@ SCHEMES: dict[str, dict[str, type]] = {
     "mqtt": _MQTT_OPTIONS,
     "mqtts": _MQTT_OPTIONS,
 }
+# Keys every scheme takes besides its options (URL query or .ini [agent]): not transport options.
+COMMON_KEYS = frozenset({"agent", "lang"})
 # Options never shown in the normalised URL nor in reprs (the MQTT password).
 SECRET_OPTIONS = frozenset({"password"})
 # Every integer option's range: (lowest, highest, what it is).
@@ -64,12 +66,27 @@ def short(value: str) -> str:
 
 def unknown_option(scheme: str, key: str, shown: str, where: str = "") -> ValueError:
     """An unknown option: named when *key* looks like an option name, else *where* it is."""
-    names = ", ".join(sorted({"agent", *SCHEMES[scheme]}))
+    names = ", ".join(sorted({*COMMON_KEYS, *SCHEMES[scheme]}))
     if OPTION_NAME_RE.fullmatch(key):
         what = f"unknown option {key!r}"
     else:
         what = f"an unknown option{where} (its name is not shown: it may hold a password)"
     return ValueError(f"{what} in config {shown!r}; {scheme}:// allows: {names}")
+
+
+def is_lang_code(value: str) -> bool:
+    """Whether *value* is a language code: 2-8 letters such as ``'en'`` (the client's rule)."""
+    return 2 <= len(value) <= 8 and value.isalpha()
+
+
+def check_lang_option(value: str, source: str) -> str:
+    """Return the ``lang`` option *value* lowercased, or raise naming it and *source*."""
+    if not is_lang_code(value):
+        raise ValueError(
+            f"option 'lang' in config {source!r} must be a language code such as 'en' "
+            f"(2-8 letters), got {short(value)}"
+        )
+    return value.lower()
 
 
 def check_name(what: str, value: str, source: str) -> str:

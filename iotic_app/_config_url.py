@@ -7,6 +7,7 @@ import re
 import attrs
 
 from iotic_app._config_options import (
+    COMMON_KEYS,
     DEFAULT_PORTS,
     SCHEMES,
     check_name,
@@ -168,7 +169,7 @@ def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlPar
     allowed = SCHEMES[scheme]
     after_password = False
     for key, _value in pairs:
-        if key != "agent" and key not in allowed:
+        if key not in COMMON_KEYS and key not in allowed:
             if after_password:  # maybe the rest of a password holding a raw '&'
                 raise ValueError(
                     f"an unknown option after 'password' in the query of config {shown!r} (its "

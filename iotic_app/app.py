@@ -126,9 +126,10 @@ class App:
     def _check_config(self, attribute: attrs.Attribute[Any], config: object) -> None:
         from iotic_app._config import parse_config  # here: `import iotic_app` stays light
 
-        parsed = parse_config(config)  # type: ignore[arg-type]  # it raises the clear error
-        # Kept, so each run does not parse it again; None stays None: $IOTIC_APP_CONFIG is
-        # read afresh by each run.
+        # it raises the clear error; config=None is logged by each run's client, not here
+        parsed = parse_config(config, announce=False)  # type: ignore[arg-type]
+        # Kept, so each run does not parse it again; None stays None: the script's .ini and
+        # $IOTIC_APP_CONFIG are read afresh by each run.
         self._state.parsed_config = None if config is None else parsed
 
     # -- registering handlers -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from iotic_app._config_options import is_lang_code
 from iotic_app.transports._protocol import Target, copy_data
 
 __all__ = [
@@ -149,7 +150,7 @@ def check_lang(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"lang must be a str (a language code such as 'en') or None, got {value!r}")
-    if not (2 <= len(value) <= 8 and value.isalpha()):
+    if not is_lang_code(value):
         raise ValueError(f"lang must be a language code such as 'en' (2-8 letters), got {value!r}")
     return value
 

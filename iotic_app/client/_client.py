@@ -65,12 +65,15 @@ class Client:
             thing.create_feed("temp").share({"celsius": 61.5})
 
     Args:
-        config: None (``$IOTIC_APP_CONFIG``, else ``local://``), a URL such as
+        config: None (``<script>.ini`` in the working directory, else ``$IOTIC_APP_CONFIG``,
+            else ``local://``; see ``AgentConfig.parse``), a URL such as
             ``local://NAME?agent=AGENT``, a path to an .ini file with an ``[agent]`` section, or
-            an ``AgentConfig``.
+            an ``AgentConfig``. Its ``lang`` (``?lang=de``) is the language of labels,
+            descriptions and values given without one.
 
     Raises:
         TypeError, ValueError, FileNotFoundError: *config* is not valid.
+        OSError: the .ini file cannot be read.
     """
 
     def __init__(self, config: ConfigLike = None) -> None:
@@ -83,7 +86,7 @@ class Client:
             else DEFAULT_QUEUE_LIMIT
         )
         # what the model objects use; its `live` is the started transport, None while stopped
-        self._session = Session(self.config.agent_id)
+        self._session = Session(self.config.agent_id, self.config.lang)
         self._life = Lifecycle(self._transport, self._session, limit)
 
     # --- lifecycle --------------------------------------------------------------------------

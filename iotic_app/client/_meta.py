@@ -29,24 +29,26 @@ def _text(what: str, value: object) -> str:
     return value
 
 
-def _lang(lang: object) -> str:
+def _lang(lang: object, default: str) -> str:
     checked = check_lang(lang)
-    return DEFAULT_LANG if checked is None else checked.lower()
+    return default if checked is None else checked.lower()
 
 
 class _BaseMeta:
     """Labels and descriptions per language, applied by ``set()`` or on leaving ``with``."""
 
-    __slots__ = ("_apply", "_descriptions", "_labels", "_location")
+    __slots__ = ("_apply", "_default_lang", "_descriptions", "_labels", "_location")
 
-    def __init__(self, meta: Meta, apply: Apply) -> None:
+    def __init__(self, meta: Meta, apply: Apply, default_lang: str | None = None) -> None:
         self._labels = dict(meta.labels)
         self._descriptions = dict(meta.descriptions)
         self._location = meta.location
         self._apply = apply
+        # lang=None means this: the config's lang, else English
+        self._default_lang = DEFAULT_LANG if default_lang is None else default_lang
 
     def set_label(self, label: str, lang: str | None = None) -> None:
-        """Set the label in *lang* (default ``'en'``).
+        """Set the label in *lang* (default: the config's ``lang``, else ``'en'``).
 
         Args:
             label: The label.
@@ -56,10 +58,10 @@ class _BaseMeta:
             TypeError: *label* is not a str.
             ValueError: *label* is empty or *lang* is not a language code.
         """
-        self._labels[_lang(lang)] = _text("label", label)
+        self._labels[_lang(lang, self._default_lang)] = _text("label", label)
 
     def get_label(self, lang: str | None = None) -> str | None:
-        """Return the label in *lang* (default ``'en'``), or None.
+        """Return the label in *lang* (default: the config's ``lang``, else ``'en'``), or None.
 
         Args:
             lang: A language code, or None.
@@ -67,18 +69,18 @@ class _BaseMeta:
         Returns:
             The label or None.
         """
-        return self._labels.get(_lang(lang))
+        return self._labels.get(_lang(lang, self._default_lang))
 
     def delete_label(self, lang: str | None = None) -> None:
-        """Remove the label in *lang* (default ``'en'``), if any.
+        """Remove the label in *lang* (default: the config's ``lang``, else ``'en'``), if any.
 
         Args:
             lang: A language code, or None.
         """
-        self._labels.pop(_lang(lang), None)
+        self._labels.pop(_lang(lang, self._default_lang), None)
 
     def set_description(self, description: str, lang: str | None = None) -> None:
-        """Set the description in *lang* (default ``'en'``).
+        """Set the description in *lang* (default: the config's ``lang``, else ``'en'``).
 
         Args:
             description: The description.
@@ -88,10 +90,11 @@ class _BaseMeta:
             TypeError: *description* is not a str.
             ValueError: *description* is empty or *lang* is not a language code.
         """
-        self._descriptions[_lang(lang)] = _text("description", description)
+        self._descriptions[_lang(lang, self._default_lang)] = _text("description", description)
 
     def get_description(self, lang: str | None = None) -> str | None:
-        """Return the description in *lang* (default ``'en'``), or None.
+        """Return the description in *lang* (default: the config's ``lang``, else ``'en'``), or
+        None.
 
         Args:
             lang: A language code, or None.
@@ -99,15 +102,15 @@ class _BaseMeta:
         Returns:
             The description or None.
         """
-        return self._descriptions.get(_lang(lang))
+        return self._descriptions.get(_lang(lang, self._default_lang))
 
     def delete_description(self, lang: str | None = None) -> None:
-        """Remove the description in *lang* (default ``'en'``), if any.
+        """Remove the description in *lang* (default: the config's ``lang``, else ``'en'``), if any.
 
         Args:
             lang: A language code, or None.
         """
-        self._descriptions.pop(_lang(lang), None)
+        self._descriptions.pop(_lang(lang, self._default_lang), None)
 
     def set(self) -> None:
         """Apply the changes now (``with`` does this on a clean exit).
@@ -222,7 +225,7 @@ class Tagged(Generic[R]):
                 ref, labels, descriptions, location if with_location else None
             )
 
-        return editor(session.link().read_meta(ref), apply)
+        return editor(session.link().read_meta(ref), apply, session.lang)
 
     def create_tag(self, tags: str | Iterable[str]) -> None:
         """Add one tag or several.

@@ -95,7 +95,7 @@ class _OwnPoint(Tagged["PointRef"], metaclass=NoPublicConstructor):
         Args:
             label: The value's key in shared data.
             vtype: A :class:`~iotic_app.datatypes.Datatypes` constant.
-            lang: The language of *description*.
+            lang: The language of *description* (default: the config's ``lang``, else none).
             description: What the value means.
             unit: A unit URI (see :class:`~iotic_app.datatypes.Units`).
 
@@ -105,7 +105,8 @@ class _OwnPoint(Tagged["PointRef"], metaclass=NoPublicConstructor):
         """
         check_id("label", label)
         check_vtype(vtype)
-        check_lang(lang)
+        if check_lang(lang) is None:
+            lang = self._session.lang
         if description is not None and not isinstance(description, str):
             raise TypeError(f"description must be a str or None, got {description!r}")
         check_unit("unit", unit)

@@ -33,6 +33,8 @@ class Session:
 
     Attributes:
         agent_id: The agent's name (owner of its things).
+        lang: The config's default language (labels, descriptions and values given without
+            one), or None.
         live: The transport while the client is started, else None (read it once per call:
             the share path does, then raises :meth:`stopped` itself).
         catchall_feed: The client's catch-all for follows without a callback, or None.
@@ -48,12 +50,15 @@ class Session:
         "catchall_control_parsed",
         "catchall_feed",
         "catchall_feed_parsed",
+        "lang",
         "live",
     )
 
-    def __init__(self, agent_id: str) -> None:
-        """Make the session of agent *agent_id*'s client, stopped and without catch-alls."""
+    def __init__(self, agent_id: str, lang: str | None = None) -> None:
+        """Make the session of agent *agent_id*'s client (default language *lang*), stopped
+        and without catch-alls."""
         self.agent_id = agent_id
+        self.lang = lang
         self.live: Transport | None = None
         self.catchall_feed: Callback | None = None
         self.catchall_feed_parsed: Callback | None = None
