@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -46,6 +48,36 @@ __all__ = [
 # never quoted when it is not an existing file either.
 _MAY_HOLD_SECRET = re.compile(r"[@:?&=#]")
 _TYPO_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):/?(?!/)")
+
+# The MQTT settings from_url checked, by the id of their config, until the first transport made
+# from it takes them (take_mqtt_settings), so that its client does not read the files again.
+# Kept beside the config, not in an attrs field of it: attrs.asdict/astuple of a config would
+# show the password they hold. Any attrs.evolve() (or copy) of a config has none (the changed
+# config is checked again when used); with_agent() carries them over, for the new agent. An
+# entry goes when its config is collected.
+_CHECKED: dict[int, MqttSettings] = {}
+_CHECKED_LOCK = threading.Lock()
+
+
+def _keep_checked(config: AgentConfig, settings: MqttSettings) -> None:
+    """Keep *settings* for the first transport made from *config*."""
+    key = id(config)
+    with _CHECKED_LOCK:
+        _CHECKED[key] = settings
+    weakref.finalize(config, _forget_checked, key).atexit = False
+
+
+def _forget_checked(key: int) -> None:
+    with _CHECKED_LOCK:
+        _CHECKED.pop(key, None)
+
+
+def _checked(config: AgentConfig, *, take: bool) -> MqttSettings | None:
+    """The settings kept for *config*, or None; *take* hands them over (the next one checks)."""
+    with _CHECKED_LOCK:
+        if take:
+            return _CHECKED.pop(id(config), None)
+        return _CHECKED.get(id(config))
 
 
 def default_agent_id() -> str:
@@ -93,11 +125,6 @@ class AgentConfig:
     options: Mapping[str, str] = attrs.field(factory=dict)
     source: str | None = None
     lang: str | None = None
-    # The MQTT settings from_url checked, until the first transport made from this config takes
-    # them (take_mqtt_settings), so that its client does not read the files again. Not an
-    # __init__ field: any attrs.evolve() drops them (the changed config is checked again when
-    # used); with_agent() carries them over, for the new agent.
-    _mqtt: MqttSettings | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     def option_int(self, name: str, default: int) -> int:
         """Return option *name* as an int, or *default* when it is not set.
@@ -127,9 +154,9 @@ class AgentConfig:
         check_name("the agent name", agent_id, self.url)
         url = re.sub(r"([?&])agent=[^&]*", rf"\g<1>agent={agent_id}", self.url, count=1)
         config = attrs.evolve(self, url=url, agent_id=agent_id)
-        if self._mqtt is not None:  # the same options: only the agent (and client id) differ
-            mqtt = attrs.evolve(self._mqtt, agent_id=agent_id, client_id=agent_id)
-            object.__setattr__(config, "_mqtt", mqtt)
+        mqtt = _checked(self, take=False)
+        if mqtt is not None:  # the same options: only the agent (and client id) differ
+            _keep_checked(config, attrs.evolve(mqtt, agent_id=agent_id, client_id=agent_id))
         return config
 
     @classmethod
@@ -285,9 +312,8 @@ class AgentConfig:
         if parts.scheme in DEFAULT_PORTS:  # the MQTT settings: files readable, TLS loads, ...
             from iotic_app.transports.mqtt._settings import MqttSettings
 
-            # kept for the first transport made from it (see take_mqtt_settings); frozen: set
-            # as __init__ would
-            object.__setattr__(config, "_mqtt", MqttSettings.from_config(config))
+            # kept for the first transport made from it (see take_mqtt_settings)
+            _keep_checked(config, MqttSettings.from_config(config))
         return config
 
     @classmethod
@@ -346,9 +372,8 @@ def take_mqtt_settings(config: AgentConfig) -> MqttSettings:
     Raises:
         ValueError: an option is not valid or a file it names cannot be read.
     """
-    settings = config._mqtt
+    settings = _checked(config, take=True)  # handed over: the next transport checks
     if settings is not None:
-        object.__setattr__(config, "_mqtt", None)  # handed over: the next transport checks
         return settings
     from iotic_app.transports.mqtt._settings import MqttSettings
 

@@ -575,3 +575,32 @@ def test_a_password_needs_a_user_and_empty_values_are_refused(
     for message in _errors(config.format(pw=tmp_path / "pw")):
         assert re.search(words, message), message
         assert "PW1secret" not in message
+
+
+def test_the_checked_mqtt_settings_are_not_an_attrs_field_of_the_config() -> None:
+    """A config's fields are its public ones, so attrs.asdict/astuple (a config logged as a
+    dict) never show the password the checked MQTT settings hold."""
+    import attrs
+
+    config = AgentConfig.parse("mqtt://u:hunter2@127.0.0.1:1?agent=a")
+    assert [f.name for f in attrs.fields(AgentConfig)] == [
+        "url",
+        "scheme",
+        "space",
+        "agent_id",
+        "options",
+        "source",
+        "lang",
+    ]
+    assert "hunter2" not in str(attrs.asdict(config))
+    assert "hunter2" not in str(attrs.astuple(config))
+    assert "hunter2" not in repr(config.with_agent("b"))
+    import gc
+
+    from iotic_app import _config
+
+    key = id(config)
+    assert key in _config._CHECKED
+    del config
+    gc.collect()
+    assert key not in _config._CHECKED  # a config's checked settings go with it

@@ -578,3 +578,46 @@ def test_a_share_log_that_cannot_reopen_its_second_file_keeps_writing(
         assert [row[0] for row in log.recover()] == [2, 3]
     finally:
         log.close()
+
+
+class _CloseFirstLock:
+    """The database's lock, but the first time it is taken another thread closes the outbox
+    first: a close() that ran between a method's ``closed`` check and its taking the lock."""
+
+    def __init__(self, box: Outbox) -> None:
+        self.real = box._db.lock
+        self.box = box
+        self.armed = True
+
+    def __enter__(self) -> bool:
+        if self.armed:
+            self.armed = False
+            closer = threading.Thread(target=self.box.close)
+            closer.start()
+            closer.join(10)
+        return self.real.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.real.__exit__(*exc)
+
+
+@pytest.mark.parametrize("call", ["ack", "flush", "after"])
+@pytest.mark.timeout(20)
+def test_a_close_racing_an_ack_flush_or_read_is_taken_as_closed(tmp_path: Path, call: str) -> None:
+    """Defect: ack(), flush() and after() checked ``closed`` before taking the database's lock;
+    a close() in between (the sender thread letting the outbox go after a takeover, while
+    paho's thread marks the PUBACKs of the lost connection) made them raise sqlite3's
+    ProgrammingError on the closed database instead of doing nothing, as on a closed outbox."""
+    box = Outbox(tmp_path / "a.sqlite", replay=0)
+    seq = box.append("t", b"1")
+    box._db.lock = _CloseFirstLock(box)  # type: ignore[assignment]
+    if call == "ack":
+        box.ack([seq])
+    elif call == "flush":
+        box.flush()
+    else:
+        assert box.after(0, 10) == []
+    assert box.closed
+    box = Outbox(tmp_path / "a.sqlite", replay=0)  # the value waits for the next open
+    assert [row[0] for row in box.after(0, 10)] == [seq]
+    box.close()

@@ -14,7 +14,7 @@
 # What crosses the seam: the client calls ``MqttTransport``'s ``Transport`` methods and gets the
 # handles of ``_handles.py`` (ThingRef, PointRef); the transport hands data to the client's
 # ``Sink``: ``receive(receiver, item)`` for feed values and control requests (the client's
-# worker then calls the receiver's ``_accept`` and ``_settle``), ``fail(exc)`` for a takeover.
+# worker then calls the receiver's ``accept`` and ``settle``), ``fail(exc)`` for a takeover.
 #
 # Modules, one concern each (the parts are built and wired in ``_transport.py``, and talk to
 # each other through their constructors' collaborators and small public methods):

@@ -209,8 +209,11 @@ class Outbox:
     def flush(self) -> None:
         """Move the share log into the table, in one transaction, and empty the log."""
         if not self.closed and self._log.rows:
-            with self._db.lock, self._committing():
-                pass
+            with self._db.lock:
+                if self._db.closed:  # a close() came in between: its flush took them in
+                    return
+                with self._committing():
+                    pass
 
     def _drop_oldest(self) -> None:
         """Drop the oldest waiting row: the bound's policy."""
@@ -244,12 +247,17 @@ class Outbox:
         if self.closed:
             return []
         try:
-            with self._db.lock, self._committing() as db:
-                found = rows_after(db, seq, count)
+            with self._db.lock:
+                if self._db.closed:  # a close() came in between
+                    return []
+                with self._committing() as db:
+                    found = rows_after(db, seq, count)
             logged: list[Row] = []
         except sqlite3.OperationalError as exc:  # a full disk: read what is there
             self._storage_failed("moving the share log into the table", exc)
             with self._db.lock:
+                if self._db.closed:
+                    return []
                 found = rows_after(self._db.conn, seq, count)
                 with self._lock:
                     logged = [row for row in self._log.rows if row[0] > seq][:count]
@@ -285,6 +293,8 @@ class Outbox:
         if (not batch and not self._unsaved) or self.closed:
             return
         with self._db.lock:  # one writing connection: no sqlite lock waits (they sleep)
+            if self._db.closed:  # a close() came in between (closed is checked above unlocked)
+                return
             if batch:
                 self._unsaved.append((now, batch))
             acked = list(self._acked)
