@@ -1,0 +1,297 @@
+"""py-IoticAgent's IOT.Client: the classic client API, an adapter over ``iotic_app.Client``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from iotic_app.client import Client as _ModernClient
+
+# 0.7.0's module imported these; kept, so `from IoticAgent.IOT.Client import *` binds them.
+from iotic_app.ioticagent.Core.compat import Mapping, raise_from, string_types
+from iotic_app.ioticagent.Core.Const import (
+    E_FAILED_CODE_ACCESSDENIED,
+    E_FAILED_CODE_INTERNALERROR,
+    E_FAILED_CODE_MALFORMED,
+    E_FAILED_CODE_NOTALLOWED,
+    E_FAILED_CODE_UNKNOWN,
+    M_CLIENTREF,
+    M_PAYLOAD,
+    P_CODE,
+    P_DATA,
+    P_ENTITY_LID,
+    P_EPID,
+    P_ID,
+    P_LID,
+    P_MESSAGE,
+    P_POINT_ID,
+    P_POINT_TYPE,
+    P_RESOURCE,
+    R_CONTROL,
+    R_ENTITY,
+    R_FEED,
+    R_SUB,
+    DescribeScope,
+    SearchScope,
+    SearchType,
+)
+from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
+from iotic_app.ioticagent.IOT.Exceptions import (
+    IOTAccessDenied,
+    IOTClientError,
+    IOTException,
+    IOTInternalError,
+    IOTMalformed,
+    IOTNotAllowed,
+    IOTSyncTimeout,
+    IOTUnknown,
+)
+from iotic_app.ioticagent.IOT.Point import Control, Point
+from iotic_app.ioticagent.IOT.RemotePoint import RemoteControl, RemoteFeed
+from iotic_app.ioticagent.IOT.Thing import Thing
+
+__all__ = [
+    "E_FAILED_CODE_ACCESSDENIED",
+    "E_FAILED_CODE_INTERNALERROR",
+    "E_FAILED_CODE_MALFORMED",
+    "E_FAILED_CODE_NOTALLOWED",
+    "E_FAILED_CODE_UNKNOWN",
+    "M_CLIENTREF",
+    "M_PAYLOAD",
+    "P_CODE",
+    "P_DATA",
+    "P_ENTITY_LID",
+    "P_EPID",
+    "P_ID",
+    "P_LID",
+    "P_MESSAGE",
+    "P_POINT_ID",
+    "P_POINT_TYPE",
+    "P_RESOURCE",
+    "R_CONTROL",
+    "R_ENTITY",
+    "R_FEED",
+    "R_SUB",
+    "Client",
+    "Control",
+    "DescribeScope",
+    "IOTAccessDenied",
+    "IOTClientError",
+    "IOTException",
+    "IOTInternalError",
+    "IOTMalformed",
+    "IOTNotAllowed",
+    "IOTSyncTimeout",
+    "IOTUnknown",
+    "Mapping",
+    "Point",
+    "RemoteControl",
+    "RemoteFeed",
+    "SearchScope",
+    "SearchType",
+    "Thing",
+    "raise_from",
+    "string_types",
+]
+
+#: The language of labels given without one when the config names none (iotic_app's default).
+_DEFAULT_LANG = "en"
+
+
+def _resource(guid_or_resource: object) -> object:
+    """A compat resource as the iotic_app object it wraps; a guid unchanged."""
+    if isinstance(guid_or_resource, Thing):
+        return guid_or_resource._thing
+    if isinstance(guid_or_resource, Point):
+        return guid_or_resource._point
+    if isinstance(guid_or_resource, RemoteFeed | RemoteControl):
+        return guid_or_resource._remote
+    return guid_or_resource
+
+
+def _location(location: tuple[float, float] | None) -> tuple[float | None, float | None]:
+    return (None, None) if location is None else (location[0], location[1])
+
+
+class Client:
+    """An agent's connection to the space, with py-IoticAgent 0.7.0's API.
+
+    Wraps an ``iotic_app.Client`` made from *config* (None: ``<script>.ini`` in the working
+    directory, else ``$IOTIC_APP_CONFIG``, else ``local://``). Results and callback argument
+    dicts have 0.7.0's shapes; docs/porting.md lists every difference.
+    """
+
+    def __init__(self, config: Any = None) -> None:
+        """Parse *config* (a URL, .ini path, ``AgentConfig`` or None); connect on start()."""
+        self._modern = _ModernClient(config)
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def agent_id(self) -> str:
+        """The agent's id."""
+        return self._modern.agent_id
+
+    @property
+    def default_lang(self) -> str:
+        """The language of labels and descriptions given without one."""
+        return self._modern.config.lang or _DEFAULT_LANG
+
+    def start(self) -> Client:
+        """Connect (idempotent); returns the client, as 0.7.0's did."""
+        self._modern.start()
+        return self
+
+    def stop(self) -> None:
+        """Disconnect (idempotent)."""
+        self._modern.stop()
+
+    def close(self) -> None:
+        """Stop and release files, threads and sockets (iotic_app's; the runner calls it)."""
+        self._modern.close()
+
+    def is_connected(self) -> bool:
+        """Whether the client is started and connected."""
+        return self._modern.is_connected()
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The failure for good, if any (iotic_app's; the runner watches it)."""
+        return self._modern.failure
+
+    def add_failure_listener(self, listener: Callable[[BaseException], None]) -> None:
+        """Call *listener* on the failure for good (iotic_app's; the runner uses it)."""
+        self._modern.add_failure_listener(listener)
+
+    def in_callback(self) -> bool:
+        """Whether the calling thread runs one of this client's callbacks (iotic_app's)."""
+        return self._modern.in_callback()
+
+    def __enter__(self) -> Client:
+        """Start; ``with Client(...)`` stops and closes at the end."""
+        self._modern.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop and close."""
+        self._modern.__exit__(exc_type, exc_value, traceback)
+
+    def __repr__(self) -> str:
+        """Show the wrapped client."""
+        return f"IOT.Client({self._modern!r})"
+
+    # --- callbacks --------------------------------------------------------------------------
+
+    def register_catchall_feeddata(
+        self, callback: CompatCallback | None, callback_parsed: CompatCallback | None = None
+    ) -> None:
+        """Receive feed data of follows without a callback (0.7.0's dicts, naive UTC time)."""
+        self._modern.register_catchall_feeddata(
+            wrap_feed_callback(callback), wrap_feed_callback(callback_parsed)
+        )
+
+    def register_catchall_controlreq(
+        self, callback: CompatCallback | None, callback_parsed: CompatCallback | None = None
+    ) -> None:
+        """Receive requests for controls without a callback."""
+        self._modern.register_catchall_controlreq(callback, callback_parsed)
+
+    def confirm_tell(self, data: Mapping[str, Any], success: bool) -> None:
+        """Confirm a tell: *data* is the request dict the control callback got."""
+        self._modern.confirm_tell(data, success)
+
+    # --- things -----------------------------------------------------------------------------
+
+    def list(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, Any]]:
+        """The agent's things: ``{lid: {'guid', 'public'}}`` (iotic_app's shape)."""
+        return self._modern.list(limit, offset)
+
+    def get_thing(self, lid: str) -> Thing:
+        """The agent's existing thing *lid*."""
+        return Thing._wrap(self, self._modern.get_thing(lid))
+
+    def create_thing(self, lid: str) -> Thing:
+        """Create a thing, or return the existing one with that lid."""
+        return Thing._wrap(self, self._modern.create_thing(lid))
+
+    def delete_thing(self, lid: str) -> None:
+        """Delete the thing *lid*."""
+        self._modern.delete_thing(lid)
+
+    # --- search and describe ----------------------------------------------------------------
+
+    def search(
+        self,
+        text: str | None = None,
+        *,
+        location: Mapping[str, float] | None = None,
+        unit: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """Search public things: ``{thing_guid: {'label', 'lat', 'long', 'points': {...}}}``."""
+        return self._modern.search(text, location, unit, limit, offset)
+
+    def describe(self, guid_or_resource: object) -> dict[str, Any]:
+        """Describe a thing or point in 0.7.0's shape (nested under ``'meta'``).
+
+        Returns:
+            A thing: ``{'type': 'Entity', 'meta': {'label', 'comment', 'parent', 'lat', 'long',
+            'tags', 'points': [{'type', 'label', 'guid', 'storesRecent'}]}}``; a point:
+            ``{'type': 'Point', 'meta': {'label', 'comment', 'parent', 'tags', 'values':
+            [{'label', 'type', 'unit', 'comment'}], 'storesRecent'}}``.
+
+        Raises:
+            IOTUnknown: no such thing or point is visible to this agent.
+        """
+        described = self._modern.describe(_resource(guid_or_resource))
+        if described is None:
+            raise IOTUnknown(f"no thing or point {guid_or_resource!r} is visible to this agent")
+        if described["type"] == "Thing":
+            return self.__thing(described)
+        return {"type": "Point", "meta": self.__point(described)}
+
+    def __thing(self, described: dict[str, Any]) -> dict[str, Any]:
+        lat, lon = _location(described["location"])
+        points = []
+        for point in described["points"]:
+            about = self._modern.describe(point["guid"])
+            stores = bool(about and about["type"] == "Feed" and about["recent"] > 0)
+            entry = {"type": point["type"], "label": point["label"], "guid": point["guid"]}
+            points.append({**entry, "storesRecent": stores})
+        meta = {
+            "label": described["label"],
+            "comment": described["description"],
+            "parent": described["agent"],
+            "lat": lat,
+            "long": lon,
+            "tags": described["tags"],
+            "points": points,
+        }
+        return {"type": "Entity", "meta": meta}
+
+    @staticmethod
+    def __point(described: dict[str, Any]) -> dict[str, Any]:
+        values = [
+            {
+                "label": value["label"],
+                "type": value["type"],
+                "unit": value["unit"],
+                "comment": value["description"],
+            }
+            for value in described["values"]
+        ]
+        return {
+            "label": described["label"],
+            "comment": described["description"],
+            "parent": described["thing"],
+            "tags": described["tags"],
+            "values": values,
+            "storesRecent": described["type"] == "Feed" and described["recent"] > 0,
+        }

@@ -1,0 +1,218 @@
+"""py-IoticAgent's IOT.Thing: one of the agent's things, over iotic_app's Thing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from iotic_app.client import Thing as _ModernThing
+from iotic_app.ioticagent.Core.Const import R_CONTROL, R_FEED
+from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
+from iotic_app.ioticagent.IOT.Point import Control, Feed
+from iotic_app.ioticagent.IOT.RemotePoint import RemoteControl, RemoteFeed
+from iotic_app.ioticagent.IOT.ThingMeta import ThingMeta
+
+if TYPE_CHECKING:
+    from iotic_app.ioticagent.IOT.Client import Client
+
+# 0.7.0's module imported these; kept, so `from IoticAgent.IOT.Thing import *` binds them.
+from iotic_app.ioticagent.Core.compat import Sequence, raise_from, string_types
+from iotic_app.ioticagent.Core.Const import (
+    P_ENTITY_LID,
+    P_EPID,
+    P_ID,
+    P_LID,
+    P_POINT_ENTITY_LID,
+    P_POINT_ID,
+    P_POINT_LID,
+    P_POINT_TYPE,
+    P_RESOURCE,
+    R_SUB,
+)
+from iotic_app.ioticagent.IOT.Exceptions import IOTClientError
+
+__all__ = [
+    "P_ENTITY_LID",
+    "P_EPID",
+    "P_ID",
+    "P_LID",
+    "P_POINT_ENTITY_LID",
+    "P_POINT_ID",
+    "P_POINT_LID",
+    "P_POINT_TYPE",
+    "P_RESOURCE",
+    "R_CONTROL",
+    "R_FEED",
+    "R_SUB",
+    "Control",
+    "Feed",
+    "IOTClientError",
+    "RemoteControl",
+    "RemoteFeed",
+    "Sequence",
+    "Thing",
+    "ThingMeta",
+    "raise_from",
+    "string_types",
+]
+
+#: 0.7.0's "as many as the space keeps" (save_recent < 0): the most iotic_app's feeds keep.
+MAX_SAVE_RECENT = 1000
+
+_TYPES = {"Feed": R_FEED, "Control": R_CONTROL}
+
+
+def _unwrapped(subid: object) -> object:
+    """A compat RemoteFeed/RemoteControl as iotic_app's; anything else unchanged."""
+    return subid._remote if isinstance(subid, RemoteFeed | RemoteControl) else subid
+
+
+class Thing:
+    """A thing of the agent: its points, follows, attaches, tags and metadata."""
+
+    def __init__(self, client: Client, lid: str, guid: str, epId: str) -> None:
+        """Made by ``Client.create_thing``/``get_thing``."""
+        self._client = client
+        self.__lid = lid
+        self.__guid = guid
+        self.__agent_id = epId
+        self._thing: Any = None  # iotic_app's Thing, set by _wrap
+
+    @classmethod
+    def _wrap(cls, client: Client, thing: _ModernThing) -> Thing:
+        wrapped = cls(client, thing.lid, thing.guid, thing.agent_id)
+        wrapped._thing = thing
+        return wrapped
+
+    def __str__(self) -> str:
+        """``'<guid> (<lid>)'``."""
+        return f"{self.guid} ({self.lid})"
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the same thing (by guid)."""
+        return isinstance(other, Thing) and other.guid == self.guid
+
+    def __hash__(self) -> int:
+        """Hash of the guid."""
+        return hash(self.guid)
+
+    @property
+    def guid(self) -> str:
+        """The thing's guid."""
+        return self.__guid
+
+    @property
+    def lid(self) -> str:
+        """The thing's local id."""
+        return self.__lid
+
+    @property
+    def agent_id(self) -> str:
+        """The agent that owns the thing."""
+        return self.__agent_id
+
+    def set_public(self, public: bool = True) -> None:
+        """Make the thing public (the default) or private."""
+        self._thing.set_public(public)
+
+    def create_tag(self, tags: str | list[str]) -> None:
+        """Add one tag or a list of tags."""
+        self._thing.create_tag(tags)
+
+    def delete_tag(self, tags: str | list[str]) -> None:
+        """Remove one tag or a list of tags."""
+        self._thing.delete_tag(tags)
+
+    def list_tag(self, limit: int = 500, offset: int = 0) -> list[str]:
+        """The thing's tags: at most *limit*, after skipping *offset*."""
+        tags: list[str] = self._thing.list_tag()
+        return tags[offset : offset + limit]
+
+    def get_meta(self) -> ThingMeta:
+        """An editor of label, description and location; applied on leaving ``with``."""
+        described = self._client._modern.describe(self._thing)
+        return ThingMeta(self._thing.get_meta(), described, self._client.default_lang)
+
+    # --- points -----------------------------------------------------------------------------
+
+    def get_feed(self, pid: str) -> Feed:
+        """The existing feed *pid*."""
+        feed: Feed = Feed._wrap(self._client, self._thing.get_feed(pid))
+        return feed
+
+    def get_control(self, pid: str) -> Control:
+        """The existing control *pid*."""
+        control: Control = Control._wrap(self._client, self._thing.get_control(pid))
+        return control
+
+    def create_feed(self, pid: str, save_recent: int = 0) -> Feed:
+        """Create a feed (or return the existing one); *save_recent* < 0: as many as kept."""
+        if isinstance(save_recent, int) and not isinstance(save_recent, bool) and save_recent < 0:
+            save_recent = MAX_SAVE_RECENT
+        feed: Feed = Feed._wrap(self._client, self._thing.create_feed(pid, save_recent))
+        return feed
+
+    def create_control(
+        self,
+        pid: str,
+        callback: CompatCallback | None,
+        callback_parsed: CompatCallback | None = None,
+    ) -> Control:
+        """Create a control whose requests go to *callback* (or *callback_parsed*)."""
+        control: Control = Control._wrap(
+            self._client, self._thing.create_control(pid, callback, callback_parsed)
+        )
+        return control
+
+    def delete_feed(self, pid: str) -> None:
+        """Delete the feed *pid*."""
+        self._thing.delete_feed(pid)
+
+    def delete_control(self, pid: str) -> None:
+        """Delete the control *pid*."""
+        self._thing.delete_control(pid)
+
+    # --- follows and attaches ---------------------------------------------------------------
+
+    def follow(
+        self,
+        gpid: object,
+        callback: CompatCallback | None = None,
+        callback_parsed: CompatCallback | None = None,
+    ) -> RemoteFeed:
+        """Follow a feed by guid or ``(lid, pid)``; data dicts have 0.7.0's keys, naive UTC time."""
+        remote = self._thing.follow(
+            gpid, wrap_feed_callback(callback), wrap_feed_callback(callback_parsed)
+        )
+        wrapped = RemoteFeed(remote, remote.subid, remote.guid, self.lid)
+        return wrapped
+
+    def attach(self, gpid: object) -> RemoteControl:
+        """Attach to a control by guid or ``(lid, pid)``, to ask or tell it."""
+        remote = self._thing.attach(gpid)
+        return RemoteControl(remote, remote.subid, remote.guid, self.lid)
+
+    def unfollow(self, subid: object) -> None:
+        """Stop following: by the RemoteFeed, its subid, the feed's guid or ``(lid, pid)``."""
+        self._thing.unfollow(_unwrapped(subid))
+
+    def unattach(self, subid: object) -> None:
+        """Detach: by the RemoteControl, its subid, the control's guid or ``(lid, pid)``."""
+        self._thing.unattach(_unwrapped(subid))
+
+    def list_connections(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, Any]]:
+        """The thing's follows and attaches, as 0.7.0 gave them.
+
+        Returns:
+            ``{subid: {'id': remote point guid, 'entityId': its thing's guid (None when no
+            longer visible), 'type': R_FEED or R_CONTROL}}``.
+        """
+        connections = list(self._thing.list_connections().items())[offset : offset + limit]
+        result: dict[str, dict[str, Any]] = {}
+        for subid, info in connections:
+            described = self._client._modern.describe(info["guid"])
+            result[subid] = {
+                "id": info["guid"],
+                "entityId": None if described is None else described.get("thing"),
+                "type": _TYPES[info["type"]],
+            }
+        return result
