@@ -10,14 +10,18 @@
 #     from iotic_app.ioticagent.ThingRunner import RetryingThingRunner
 #
 # Modules (capitalised as the original's, hence ruff's N999 ignore in pyproject.toml):
-#   ThingRunner      iotic_app's ThingRunner, RetryingThingRunner, RunContext (the same objects)
+#   ThingRunner      iotic_app's runners, subclassed so that self.client is the IOT.Client
 #   Datatypes        the XSD type names (iotic_app.Datatypes' values, plus IRI)
 #   Units            the 49 unit names with 0.7.0's OBO unit-ontology URIs (not iotic_app.Units')
 #   Core.Const       the QAPI constants (R_FEED, R_CONTROL, E_*, ...) and SearchScope,
 #                    SearchType, DescribeScope
 #   Core.Exceptions  LinkException (iotic_app's) and LinkShutdownException
 #   Core.compat      the stdlib names and small helpers scripts import (monotonic, Queue, Empty)
-#   IOT              SearchScope, DescribeScope; Client is still to come (issue 11)
+#   IOT              Client, SearchScope, DescribeScope and the model's modules
+#   IOT.Client       Client: an adapter over iotic_app.Client with 0.7.0's shapes; Thing, Point
+#                    (Feed, Control), RemotePoint (RemoteFeed, RemoteControl), ResourceMeta,
+#                    ThingMeta, PointMeta: adapters over iotic_app.client's objects (they wrap
+#                    them and keep no model state of their own)
 #   IOT.Exceptions   IOTException and its subclasses: iotic_app's own classes where iotic_app
 #                    raises them, so `except IOTUnknown` catches what the client raises
 #
