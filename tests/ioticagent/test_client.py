@@ -301,3 +301,18 @@ def test_a_runner_s_client_is_the_classic_one(space: Any) -> None:
     client, foc, stopped = seen
     assert isinstance(client, IOT.Client) and client is runner.client
     assert (foc, stopped) == ("feed", False)
+
+
+def test_the_control_catchall_gets_requests_without_callback(client: IOT.Client) -> None:
+    """register_catchall_controlreq(cb, callback_parsed=...): a control made with callback None."""
+    plain, parsed = Collector(), Collector()
+    client.register_catchall_controlreq(plain, callback_parsed=parsed)
+    control = client.create_thing("offer_basic").create_control("ctl", None)
+    control.create_value("temp", Datatypes.DECIMAL, unit=Units.CELSIUS)
+    remote = client.create_thing("attach_basic").attach(control.guid)
+    template = remote.get_template()
+    template.values.temp = 20.0
+    remote.ask(template)
+    [args] = parsed.wait(1)
+    assert (args["entityLid"], args["lid"], args["confirm"]) == ("offer_basic", "ctl", False)
+    assert args["parsed"].values.temp == 20.0 and plain.calls == []
