@@ -315,12 +315,6 @@ class AgentConfig:
         lang = None if lang is None else check_lang_option(lang, shown)
         if owner is not None:
             check_name("the owner name", owner, shown)
-            if owner != agent and parts.scheme in DEFAULT_PORTS:
-                raise ValueError(
-                    f"option 'owner' in config {shown!r}: {parts.scheme}:// does not support "
-                    f"owners yet (owner {owner!r} of agent {agent!r}); on MQTT each agent is its "
-                    "own owner: leave owner out, or use local://"
-                )
         space = parts.host if parts.port is None else f"{parts.host}:{parts.port}"
         shown_options = sorted((k, v) for k, v in options.items() if k not in SECRET_OPTIONS)
         first = [f"agent={agent}"] + ([] if lang is None else [f"lang={lang}"])

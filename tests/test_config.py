@@ -213,9 +213,9 @@ def test_an_owner_that_is_not_a_str_is_a_type_error() -> None:
         AgentConfig.from_url("local://plant", owner=5)  # type: ignore[arg-type]
 
 
-def test_mqtt_refuses_another_owner_until_it_is_built() -> None:
-    with pytest.raises(ValueError, match=r"option 'owner'.*mqtt:// does not support owners"):
-        AgentConfig.parse("mqtt://127.0.0.1:1?agent=a&owner=acme")
+def test_an_mqtt_url_takes_an_owner() -> None:
+    config = AgentConfig.parse("mqtt://127.0.0.1:1?agent=a&owner=acme")
+    assert (config.agent_id, config.owner) == ("a", "acme")
 
 
 def test_the_mqtt_settings_are_checked_once_per_client_and_follow_with_agent(

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from iotic_app.exceptions import IOTAccessDenied
 from iotic_app.transports._handles import PointHandle, ThingHandle
 from iotic_app.transports._protocol import (
     FEED,
@@ -16,6 +15,7 @@ from iotic_app.transports._protocol import (
     Sample,
     Sink,
     TellResult,
+    lid_taken,
     point_guid,
     thing_guid,
 )
@@ -31,7 +31,6 @@ __all__ = [
     "Waiter",
     "candidate",
     "get_space",
-    "lid_taken",
 ]
 
 Entry: TypeAlias = "tuple[Callable[[Delivery, Any], None], Delivery]"
@@ -227,15 +226,6 @@ class Space:
             point.followers = tuple(e for e in point.followers if e is not sub.entry)
         if sub.thing.subs is not None:
             sub.thing.subs.pop(sub.subid, None)
-
-
-def lid_taken(owner: str, lid: str, holder: str, agent: str) -> IOTAccessDenied:
-    """The error of agent *agent* creating thing *lid* that agent *holder* of *owner* has."""
-    return IOTAccessDenied(
-        f"owner {owner!r} already has a thing {lid!r}, made by its agent {holder!r}: local ids "
-        f"are unique per owner, so agent {agent!r} cannot create it (choose another lid, or "
-        f"use it from agent {holder!r})"
-    )
 
 
 _SPACES: dict[str, Space] = {}

@@ -16,10 +16,8 @@ from iotic_app.transports._types import thing_guid
 
 @pytest.fixture
 def member(space: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Client]]:
-    """Make a started client of agent *agent* belonging to *owner* (skipped on MQTT, which
-    refuses owners other than the agent until the broker side is built)."""
-    if type(space).__name__ != "LocalSpace":
-        pytest.skip("owners on mqtt:// are not built yet: the config refuses them (see below)")
+    """Make a started client of agent *agent* belonging to *owner* (on MQTT, with no ACL, the
+    agent enrolls itself: it publishes its membership)."""
     made: list[Client] = []
 
     def make(agent: str, owner: str = "acme") -> Client:
@@ -81,7 +79,7 @@ def test_attach_and_tell_by_lid_pid_a_control_of_another_agent_of_the_owner(
 
 
 def test_the_owners_agents_see_each_others_private_things(
-    member: Callable[..., Client],
+    member: Callable[..., Client], collector: Any, eventually: Any
 ) -> None:
     one, two = member("agent1"), member("agent2")
     thing = one.create_thing("secret")
@@ -90,9 +88,10 @@ def test_the_owners_agents_see_each_others_private_things(
     assert described is not None and described["lid"] == "secret"
     assert two.describe(feed.guid) is not None
     # follow and get_recent by guid too
-    remote = two.create_thing("mine").follow(feed.guid)
+    remote = two.create_thing("mine").follow(feed.guid, callback=collector)
     feed.share(5)
-    assert [sample["data"] for sample in remote.get_recent(1)] == [5]
+    assert collector.wait(1)[0]["data"] == 5
+    assert eventually(lambda: [sample["data"] for sample in remote.get_recent(1)]) == [5]
 
 
 def test_only_the_agent_that_made_a_thing_changes_it(member: Callable[..., Client]) -> None:
@@ -143,8 +142,6 @@ def test_an_agent_without_an_owner_is_its_own(space: Any, make_client: Any) -> N
 
 
 def test_owner_from_an_ini_file(space: Any, tmp_path: Path, collector: Any) -> None:
-    if type(space).__name__ != "LocalSpace":
-        pytest.skip("owners on mqtt:// are not built yet")
     clients = []
     for agent in ("agent1", "agent2"):
         path = tmp_path / f"{agent}.ini"
@@ -164,9 +161,28 @@ def test_owner_from_an_ini_file(space: Any, tmp_path: Path, collector: Any) -> N
             client.close()
 
 
-def test_mqtt_refuses_an_owner_other_than_the_agent_with_a_clear_error(space: Any) -> None:
-    if type(space).__name__ == "LocalSpace":
-        pytest.skip("local:// takes owners")
-    with pytest.raises(ValueError, match=r"owner.*mqtt"):
-        Client(f"{space.url('agent1')}&owner=acme")
-    Client(f"{space.url('agent1')}&owner=agent1").close()  # its own owner: as without one
+def test_the_agent_named_like_the_owner_is_one_of_its_agents(
+    member: Callable[..., Client], make_client: Any, collector: Any
+) -> None:
+    """Agent 'acme' (its own owner) and agent1 of owner 'acme' share the owner's lids."""
+    one = member("agent1")
+    acme = make_client("acme")
+    feed = one.create_thing("t").create_feed("f")
+    acme.create_thing("mine").follow(("t", "f"), callback=collector)
+    feed.share(3)
+    assert collector.wait(1)[0]["data"] == 3
+    with pytest.raises(IOTAccessDenied, match="agent 'agent1'"):
+        acme.create_thing("t")
+
+
+def test_an_owners_agent_started_again_has_its_thing_and_the_lid_stays_its(
+    member: Callable[..., Client],
+) -> None:
+    first = member("agent2")
+    made = first.create_thing("kept")
+    made.create_feed("f")
+    first.close()
+    again = member("agent2")
+    assert again.create_thing("kept").guid == made.guid == thing_guid("acme", "kept")
+    with pytest.raises(IOTAccessDenied, match="agent 'agent2'"):
+        member("agent1").create_thing("kept")
