@@ -15,7 +15,7 @@ from iotic_app.transports._types import thing_guid
 
 
 @pytest.fixture
-def member(space: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Client]]:
+def member(space: Any) -> Iterator[Callable[..., Client]]:
     """Make a started client of agent *agent* belonging to *owner* (on MQTT, with no ACL, the
     agent enrolls itself: it publishes its membership)."""
     made: list[Client] = []
