@@ -110,12 +110,16 @@ class AgentConfig:
         scheme: ``'local'``, ``'mqtt'`` or ``'mqtts'``.
         space: The space's name: for ``local://`` the in-process space's name (``''`` is the
             default space); for MQTT the broker's ``host:port``.
-        agent_id: The agent's name: owner of its things, and its identity on the transport.
+        agent_id: The agent's name: its identity on the transport; only it changes its things.
         options: Further transport settings, as strings (e.g. ``queue_limit`` for local).
         source: The .ini file the config came from, or None.
         lang: The agent's default language (``?lang=`` or the .ini's ``lang``), lowercase: the
             language of labels, descriptions and values given without one. None when the
             config names none (then ``'en'`` for labels and descriptions, none for values).
+        owner: The owner the agent belongs to (``?owner=`` or the .ini's ``owner``; default:
+            the agent is its own owner). A ``(lid, pid)`` tuple names a point of the owner's
+            things, the owner's agents see each other's private things, and a local id is
+            unique per owner.
     """
 
     url: str
@@ -125,6 +129,9 @@ class AgentConfig:
     options: Mapping[str, str] = attrs.field(factory=dict)
     source: str | None = None
     lang: str | None = None
+    owner: str = attrs.field(
+        default=attrs.Factory(lambda self: self.agent_id, takes_self=True), kw_only=True
+    )
 
     def option_int(self, name: str, default: int) -> int:
         """Return option *name* as an int, or *default* when it is not set.
@@ -153,7 +160,10 @@ class AgentConfig:
         """
         check_name("the agent name", agent_id, self.url)
         url = re.sub(r"([?&])agent=[^&]*", rf"\g<1>agent={agent_id}", self.url, count=1)
-        config = attrs.evolve(self, url=url, agent_id=agent_id)
+        # an owner the config names stays; the default one (the agent itself) follows the agent
+        named = re.search(r"[?&]owner=", self.url) is not None
+        owner = self.owner if named else agent_id
+        config = attrs.evolve(self, url=url, agent_id=agent_id, owner=owner)
         mqtt = _checked(self, take=False)
         if mqtt is not None:  # the same options: only the agent (and client id) differ
             _keep_checked(config, attrs.evolve(mqtt, agent_id=agent_id, client_id=agent_id))
@@ -247,6 +257,7 @@ class AgentConfig:
         source: str | None = None,
         extra: Mapping[str, str] | None = None,
         lang: str | None = None,
+        owner: str | None = None,
     ) -> AgentConfig:
         """Parse a URL: ``local://[NAME][?agent=AGENT]`` or ``mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT]``.
 
@@ -260,17 +271,21 @@ class AgentConfig:
             source: Named in errors instead of the URL (the .ini file).
             extra: Options from an .ini file, checked like query options.
             lang: The default language when the URL names none (an .ini ``lang`` key).
+            owner: The agent's owner when the URL names none (an .ini ``owner`` key); None:
+                the agent is its own owner.
 
         Returns:
             The parsed config.
 
         Raises:
-            TypeError: *url* is not a str.
+            TypeError: *url* or *owner* is not a str.
             ValueError: the scheme is unknown, or a part or an option is not valid (the
                 message names it and says what is allowed).
         """
         if not isinstance(url, str):
             raise TypeError(f"config URL must be a str, got {type(url).__name__}")
+        if owner is not None and not isinstance(owner, str):
+            raise TypeError(f"owner must be a str or None, got {type(owner).__name__}")
         try:
             parts = split_url(url)
         except ValueError as exc:
@@ -288,6 +303,8 @@ class AgentConfig:
                 agent_id = value
             elif key == "lang":
                 lang = value
+            elif key == "owner":
+                owner = value
             else:
                 options[key] = value
         options = check_options(parts.scheme, options, shown)
@@ -296,9 +313,12 @@ class AgentConfig:
         agent = default_agent_id() if agent_id is None else agent_id
         check_name("the agent name", agent, shown)
         lang = None if lang is None else check_lang_option(lang, shown)
+        if owner is not None:
+            check_name("the owner name", owner, shown)
         space = parts.host if parts.port is None else f"{parts.host}:{parts.port}"
         shown_options = sorted((k, v) for k, v in options.items() if k not in SECRET_OPTIONS)
         first = [f"agent={agent}"] + ([] if lang is None else [f"lang={lang}"])
+        first += [] if owner is None else [f"owner={owner}"]
         query_out = "&".join([*first, *(f"{k}={v}" for k, v in shown_options)])
         config = cls(
             url=f"{parts.scheme}://{space}?{query_out}",
@@ -308,6 +328,7 @@ class AgentConfig:
             options=options,
             source=source,
             lang=lang,
+            owner=agent if owner is None else owner,
         )
         if parts.scheme in DEFAULT_PORTS:  # the MQTT settings: files readable, TLS loads, ...
             from iotic_app.transports.mqtt._settings import MqttSettings
@@ -318,14 +339,15 @@ class AgentConfig:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> AgentConfig:
-        """Read an .ini file whose ``[agent]`` section holds ``url``, ``agent``, ``lang`` and
-        the transport's options; other sections are not read.
+        """Read an .ini file whose ``[agent]`` section holds ``url``, ``agent``, ``lang``,
+        ``owner`` and the transport's options; other sections are not read.
 
         Example file::
 
             [agent]
             url = local://plant
             agent = boiler_sensor
+            owner = plant
             lang = de
 
         A py-IoticAgent 0.7.0 file (``host``, ``epid``, ``passwd``, ``token`` and no ``url``)
@@ -360,6 +382,7 @@ class AgentConfig:
             source=name,
             extra=section.options,
             lang=section.lang,
+            owner=section.owner,
         )
 
 

@@ -26,12 +26,14 @@ class IniAgent:
         url: The ``url`` key.
         agent: The ``agent`` key, or None.
         lang: The ``lang`` key, or None (checked by ``from_url``).
+        owner: The ``owner`` key, or None (checked by ``from_url``).
         options: The other keys (the transport's options), 0.7.0 keys left out.
     """
 
     url: str
     agent: str | None
     lang: str | None
+    owner: str | None
     options: dict[str, str] = attrs.field(repr=False)  # may hold a password
 
 
@@ -93,7 +95,8 @@ def read_agent_section(name: str, script: str | None) -> IniAgent:
         raise ValueError(f"config file {name!r}: [agent] needs a url, e.g. 'url = local://NAME'")
     for key in legacy:
         del section[key]
-    return IniAgent(url, section.pop("agent", None), section.pop("lang", None), section)
+    agent, lang = section.pop("agent", None), section.pop("lang", None)
+    return IniAgent(url, agent, lang, section.pop("owner", None), section)
 
 
 def _legacy_message(name: str, keys: list[str], script: str | None) -> str:

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 #: An agent's or a local space's name.
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
-# Which options each scheme accepts (URL query or .ini [agent] keys other than url/agent), and
-# their kind (int options: positive, or the range in INT_RANGES). The MQTT options' other checks
-# (files, TLS, protocol, root) are MqttSettings.from_config's, which from_url calls.
+# Which options each scheme accepts (URL query or .ini [agent] keys other than url and
+# COMMON_KEYS), and their kind (int options: positive, or the range in INT_RANGES). The MQTT
+# options' other checks (files, TLS, protocol, root) are MqttSettings.from_config's, which
+# from_url calls.
 _MQTT_OPTIONS: dict[str, type] = {
     "queue_limit": int,
     "keepalive": int,
@@ -33,7 +34,7 @@ SCHEMES: dict[str, dict[str, type]] = {
     "mqtts": _MQTT_OPTIONS,
 }
 # Keys every scheme takes besides its options (URL query or .ini [agent]): not transport options.
-COMMON_KEYS = frozenset({"agent", "lang"})
+COMMON_KEYS = frozenset({"agent", "lang", "owner"})
 # Options never shown in the normalised URL nor in reprs (the MQTT password).
 SECRET_OPTIONS = frozenset({"password"})
 # Every integer option's range: (lowest, highest, what it is).

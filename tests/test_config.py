@@ -159,6 +159,65 @@ def test_with_agent() -> None:
         config.with_agent("no way")
 
 
+def test_the_owner_defaults_to_the_agent() -> None:
+    config = AgentConfig.parse("local://plant?agent=a")
+    assert config.owner == "a"
+    assert "owner" not in config.url
+    assert config.with_agent("b").owner == "b"  # the default follows the agent
+    assert AgentConfig.from_url("local://plant", agent_id="x").owner == "x"
+
+
+def test_the_owner_from_the_url_or_the_ini_file(tmp_path: Path) -> None:
+    config = AgentConfig.parse("local://plant?agent=a&owner=acme")
+    assert (config.agent_id, config.owner) == ("a", "acme")
+    assert config.url == "local://plant?agent=a&owner=acme"
+    assert AgentConfig.parse(config.url) == config
+    other = config.with_agent("b")  # a named owner stays
+    assert (other.agent_id, other.owner, other.url) == (
+        "b",
+        "acme",
+        "local://plant?agent=b&owner=acme",
+    )
+    path = tmp_path / "a.ini"
+    path.write_text("[agent]\nurl = local://plant\nagent = a\nowner = acme\n")
+    assert AgentConfig.parse(path).owner == "acme"
+    path.write_text("[agent]\nurl = local://plant?owner=from_url\nagent = a\nowner = acme\n")
+    assert AgentConfig.parse(path).owner == "from_url"  # the url wins, as for agent
+    # an MQTT agent may name itself its owner (the same as naming none)
+    assert AgentConfig.parse("mqtt://127.0.0.1:1?agent=a&owner=a").owner == "a"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "local://plant?agent=a&owner=",
+        "local://plant?agent=a&owner=no%20way",
+        "local://plant?agent=a&owner=-dash",
+        "local://plant?agent=a&owner=" + "x" * 129,
+    ],
+)
+def test_a_bad_owner_is_a_value_error_naming_it(config: str) -> None:
+    with pytest.raises(ValueError, match=r"the owner name in config 'local://plant' must be"):
+        AgentConfig.parse(config)
+
+
+def test_a_bad_owner_in_an_ini_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.ini"
+    path.write_text("[agent]\nurl = local://plant\nowner = a/b\n")
+    with pytest.raises(ValueError, match=r"the owner name in config '.*a\.ini' must be.*'a/b'"):
+        AgentConfig.parse(path)
+
+
+def test_an_owner_that_is_not_a_str_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="owner must be a str or None, got int"):
+        AgentConfig.from_url("local://plant", owner=5)  # type: ignore[arg-type]
+
+
+def test_an_mqtt_url_takes_an_owner() -> None:
+    config = AgentConfig.parse("mqtt://127.0.0.1:1?agent=a&owner=acme")
+    assert (config.agent_id, config.owner) == ("a", "acme")
+
+
 def test_the_mqtt_settings_are_checked_once_per_client_and_follow_with_agent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -591,6 +650,7 @@ def test_the_checked_mqtt_settings_are_not_an_attrs_field_of_the_config() -> Non
         "options",
         "source",
         "lang",
+        "owner",
     ]
     assert "hunter2" not in str(attrs.asdict(config))
     assert "hunter2" not in str(attrs.astuple(config))

@@ -86,7 +86,7 @@ class Client:
             else DEFAULT_QUEUE_LIMIT
         )
         # what the model objects use; its `live` is the started transport, None while stopped
-        self._session = Session(self.config.agent_id, self.config.lang)
+        self._session = Session(self.config.agent_id, self.config.lang, self.config.owner)
         self._life = Lifecycle(self._transport, self._session, limit)
 
     # --- lifecycle --------------------------------------------------------------------------

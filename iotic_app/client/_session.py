@@ -52,13 +52,15 @@ class Session:
         "catchall_feed_parsed",
         "lang",
         "live",
+        "owner",
     )
 
-    def __init__(self, agent_id: str, lang: str | None = None) -> None:
-        """Make the session of agent *agent_id*'s client (default language *lang*), stopped
-        and without catch-alls."""
+    def __init__(self, agent_id: str, lang: str | None = None, owner: str | None = None) -> None:
+        """Make the session of agent *agent_id*'s client (default language *lang*; *owner*, by
+        default the agent itself), stopped and without catch-alls."""
         self.agent_id = agent_id
         self.lang = lang
+        self.owner = agent_id if owner is None else owner
         self.live: Transport | None = None
         self.catchall_feed: Callback | None = None
         self.catchall_feed_parsed: Callback | None = None

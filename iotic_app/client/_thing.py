@@ -18,7 +18,14 @@ from iotic_app.client._points import Control, Feed
 from iotic_app.client._remotes import RemoteControl, RemoteFeed
 from iotic_app.client._session import Callback, Session
 from iotic_app.exceptions import IOTUnknown
-from iotic_app.transports._protocol import CONTROL, FEED, PointKind, ThingRef
+from iotic_app.transports._protocol import (
+    CONTROL,
+    FEED,
+    PointKind,
+    ThingRef,
+    point_guid,
+    thing_guid,
+)
 
 __all__ = ["Thing"]
 
@@ -199,7 +206,8 @@ class Thing(Tagged["ThingRef"], metaclass=NoPublicConstructor):
 
         Args:
             gpid_or_lid_pid: A feed guid (a public feed, or one of the agent's own), or a
-                ``(thing_lid, pid)`` tuple naming one of the agent's own feeds.
+                ``(thing_lid, pid)`` tuple naming a feed of the agent's owner's things (any of
+                its agents', private ones too; by default the agent is its own owner).
             callback: Called with each sample.
             callback_parsed: Called with each sample plus ``'parsed'``.
             group: Followers of the feed in the same group share its load: each sample
@@ -235,8 +243,8 @@ class Thing(Tagged["ThingRef"], metaclass=NoPublicConstructor):
         """Attach to a control, to ask or tell it.
 
         Args:
-            gpid_or_lid_pid: A control guid, or a ``(thing_lid, pid)`` tuple naming one of the
-                agent's own controls.
+            gpid_or_lid_pid: A control guid, or a ``(thing_lid, pid)`` tuple naming a control
+                of the agent's owner's things (any of its agents').
 
         Returns:
             The attached control.
@@ -265,9 +273,9 @@ class Thing(Tagged["ThingRef"], metaclass=NoPublicConstructor):
             sub_id = what
         else:
             target = check_target("subid", what)
-            if isinstance(target, tuple):
-                owner = transport.get_thing(target[0])
-                target = transport.get_point(owner, kind, target[1]).guid
+            if isinstance(target, tuple):  # a point of the owner's things: its guid
+                lid, pid = target
+                target = point_guid(thing_guid(self._session.owner, lid), kind, pid)
             matches = [
                 sub
                 for sub, info in connections.items()

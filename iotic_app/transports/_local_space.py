@@ -15,25 +15,38 @@ from iotic_app.transports._protocol import (
     Sample,
     Sink,
     TellResult,
+    lid_taken,
     point_guid,
     thing_guid,
 )
 from iotic_app.transports._search import Candidate
 
-__all__ = ["Entry", "Group", "Point", "Space", "Sub", "Thing", "Waiter", "candidate", "get_space"]
+__all__ = [
+    "Entry",
+    "Group",
+    "Point",
+    "Space",
+    "Sub",
+    "Thing",
+    "Waiter",
+    "candidate",
+    "get_space",
+]
 
 Entry: TypeAlias = "tuple[Callable[[Delivery, Any], None], Delivery]"
 """A follower of a feed: its sink's bound ``push`` (taken once, when it follows) and its token."""
 
 
 class Thing(ThingHandle):
-    """A thing in the space (also the transport's ThingRef)."""
+    """A thing in the space (also the transport's ThingRef): made, and changed, by *agent*; its
+    lid is unique among *owner*'s things."""
 
-    __slots__ = ("agent", "points", "subs")
+    __slots__ = ("agent", "owner", "points", "subs")
 
-    def __init__(self, agent: str, lid: str, guid: str) -> None:
+    def __init__(self, agent: str, owner: str, lid: str, guid: str) -> None:
         super().__init__(lid, guid)
         self.agent = agent
+        self.owner = owner
         self.points: dict[tuple[str, str], Point] | None = None  # made on first use, as subs
         self.subs: dict[str, Sub] | None = None
 
@@ -114,19 +127,28 @@ class Space:
         self.name = name
         self.lock = threading.Lock()
         self.things: dict[str, Thing] = {}
-        self.agents: dict[str, dict[str, Thing]] = {}
+        self.agents: dict[str, dict[str, Thing]] = {}  # agent -> its things, by lid
+        self.owners: dict[str, dict[str, Thing]] = {}  # owner -> its agents' things, by lid
         self.points: dict[str, Point] = {}
         self.waiters: dict[str, Waiter] = {}
 
-    def add_thing(self, agent: str, lid: str) -> Thing:
-        """Return agent *agent*'s thing *lid*, made if it is new."""
-        mine = self.agents.get(agent)
-        if mine is None:
-            mine = self.agents[agent] = {}
-        thing = mine.get(lid)
+    def add_thing(self, agent: str, owner: str, lid: str) -> Thing:
+        """Return agent *agent*'s thing *lid*, made if it is new.
+
+        Raises:
+            IOTAccessDenied: another agent of *owner* has a thing *lid* (lids are unique per
+                owner).
+        """
+        owned = self.owners.get(owner)
+        if owned is None:
+            owned = self.owners[owner] = {}
+        thing = owned.get(lid)
+        if thing is not None and thing.agent != agent:
+            raise lid_taken(owner, lid, thing.agent, agent)
         if thing is None:
-            thing = Thing(agent, lid, thing_guid(agent, lid))
-            mine[lid] = thing
+            thing = Thing(agent, owner, lid, thing_guid(owner, lid))
+            owned[lid] = thing
+            self.agents.setdefault(agent, {})[lid] = thing
             self.things[thing.guid] = thing
         return thing
 
@@ -137,6 +159,7 @@ class Space:
         for sub in list((thing.subs or {}).values()):
             self.drop_sub(sub)
         del self.agents[thing.agent][thing.lid]
+        del self.owners[thing.owner][thing.lid]
         del self.things[thing.guid]
         thing.deleted = True
 

@@ -69,6 +69,7 @@ from iotic_app.transports._types import (
     TellResult,
     ValueSpec,
     copy_data,
+    lid_taken,
     point_guid,
     thing_guid,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "Transport",
     "ValueSpec",
     "copy_data",
+    "lid_taken",
     "point_guid",
     "thing_guid",
 ]

@@ -9,6 +9,8 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from iotic_app.exceptions import IOTAccessDenied
+
 __all__ = [
     "CONTROL",
     "FEED",
@@ -20,6 +22,7 @@ __all__ = [
     "TellResult",
     "ValueSpec",
     "copy_data",
+    "lid_taken",
     "point_guid",
     "thing_guid",
 ]
@@ -48,6 +51,15 @@ def thing_guid(agent_id: str, lid: str) -> str:
         The guid.
     """
     return uuid.uuid5(_NAMESPACE, f"{agent_id}\x00{lid}").hex
+
+
+def lid_taken(owner: str, lid: str, holder: str, agent: str) -> IOTAccessDenied:
+    """The error of agent *agent* creating thing *lid* that agent *holder* of *owner* has."""
+    return IOTAccessDenied(
+        f"owner {owner!r} already has a thing {lid!r}, made by its agent {holder!r}: local ids "
+        f"are unique per owner, so agent {agent!r} cannot create it (choose another lid, or "
+        f"use it from agent {holder!r})"
+    )
 
 
 def point_guid(thing: str, kind: PointKind, pid: str) -> str:

@@ -50,6 +50,7 @@ class LocalTransport:
             config: The parsed config.
         """
         self.agent_id = config.agent_id
+        self.owner = config.owner
         self._space_name = config.space
         self._space: Space | None = None
         self._sink: Sink | None = None
@@ -117,11 +118,16 @@ class LocalTransport:
             hint = "attach to a control" if point.kind == CONTROL else "follow a feed"
             raise IOTUnknown(f"point {guid!r} is a {point.kind}, not a {kind} ({hint})")
         owner = point.thing
-        if owner.agent != self.agent_id and not owner.public:
+        if not self._sees(owner):
             raise IOTAccessDenied(
-                f"point {guid!r} belongs to agent {owner.agent!r} and its thing is not public"
+                f"point {guid!r} belongs to agent {owner.agent!r} of owner {owner.owner!r} "
+                "and its thing is not public"
             )
         return point
+
+    def _sees(self, thing: Thing) -> bool:
+        """Whether the agent sees *thing*: its owner's (any of its agents') or public."""
+        return thing.public or thing.owner == self.owner or thing.agent == self.agent_id
 
     # --- things -----------------------------------------------------------------------------
 
@@ -129,7 +135,7 @@ class LocalTransport:
         """Create the agent's thing *lid* or return the existing one."""
         space = self._s()
         with space.lock:
-            return space.add_thing(self.agent_id, lid)
+            return space.add_thing(self.agent_id, self.owner, lid)
 
     def get_thing(self, lid: str) -> ThingRef:
         """Return the agent's thing *lid*; IOTUnknown if there is none."""
@@ -268,16 +274,22 @@ class LocalTransport:
         with space.lock:
             own = self._own(thing)
             if isinstance(target, tuple):
-                lid, pid = target
-                owner = space.agents.get(self.agent_id, {}).get(lid)
+                lid, pid = target  # a point of the owner's things (any of its agents')
+                owner = space.owners.get(self.owner, {}).get(lid)
                 point = None if owner is None else (owner.points or {}).get((kind, pid))
                 if point is None:
-                    raise IOTUnknown(f"agent {self.agent_id!r} has no {kind.lower()} {target!r}")
+                    raise IOTUnknown(self._no_point(kind, target))
             else:
                 point = self._visible(space, target, kind)
             assert self._sink is not None
             entry: Entry = (self._sink.push, token)
             return space.add_sub(own, point, entry, group), point.guid
+
+    def _no_point(self, kind: PointKind, target: tuple[str, str]) -> str:
+        """Why ``(lid, pid)`` *target* names no point of the agent's owner."""
+        if self.owner == self.agent_id:
+            return f"agent {self.agent_id!r} has no {kind.lower()} {target!r}"
+        return f"owner {self.owner!r} (of agent {self.agent_id!r}) has no {kind.lower()} {target!r}"
 
     def unsubscribe(self, thing: Any, sub_id: str) -> None:
         """Remove a follow or attach."""
@@ -386,11 +398,11 @@ class LocalTransport:
         with space.lock:
             thing = space.things.get(guid)
             if thing is not None:
-                if thing.agent != self.agent_id and not thing.public:
+                if not self._sees(thing):
                     return None
                 return describe_thing(thing, (thing.points or {}).values())
             point = space.points.get(guid)
-            if point is None or (point.thing.agent != self.agent_id and not point.thing.public):
+            if point is None or not self._sees(point.thing):
                 return None
             values = [v.as_dict() for v in point.values]
             return describe_point(point, point.thing.guid, values, point.save_recent)

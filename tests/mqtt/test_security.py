@@ -466,3 +466,74 @@ def test_a_flood_of_requests_is_refused_past_the_bound_and_memory_stays_bounded(
         release.set()
         bob.close()
         alice.close()
+
+
+# --- owners: the ACL enrolls an agent in an owner; a claim it does not grant is refused -------
+
+OWNER_ACL = ACL + "\nuser carol\ntopic write iotic/_owner/alice/carol\n"
+
+
+@pytest.fixture
+def owner_broker(tmp_path: Path) -> Iterator[Broker]:
+    binary = need_own_broker()
+    broker = Broker(tmp_path / "owner-broker", passwords=USERS, acl=OWNER_ACL, binary=binary)
+    broker.start()
+    yield broker
+    broker.close()
+
+
+def test_an_agent_the_acl_does_not_enroll_cannot_join_an_owner(
+    owner_broker: Broker, tmp_path: Path
+) -> None:
+    bob = Client(agent_url(owner_broker, "bob", tmp_path / "b") + "&owner=alice")
+    with pytest.raises(IOTAccessDenied, match=r"denied join owner 'alice'.*0x87"):
+        bob.start()
+    assert not bob.is_connected()
+
+
+def test_an_enrolled_agent_shares_its_private_things_with_the_owner(
+    owner_broker: Broker, tmp_path: Path
+) -> None:
+    """carol, enrolled in owner alice by the ACL, makes a private thing; agent alice follows it
+    by (lid, pid) and sees it; bob (another owner) does not."""
+    carol = Client(agent_url(owner_broker, "carol", tmp_path / "c") + "&owner=alice")
+    alice = Client(agent_url(owner_broker, "alice", tmp_path / "a"))
+    bob = Client(agent_url(owner_broker, "bob", tmp_path / "b"))
+    inbox = Inbox()
+    with carol, alice, bob:
+        feed = carol.create_thing("share_basic").create_feed("share_basic_feed")
+        assert feed.guid == point_guid(thing_guid("alice", "share_basic"), FEED, "share_basic_feed")
+        alice.create_thing("follow_basic").follow(
+            ("share_basic", "share_basic_feed"), callback=inbox
+        )
+        assert alice.describe(feed.guid) is not None
+        assert bob.describe(feed.guid) is None
+        with pytest.raises(IOTAccessDenied, match="agent 'carol'"):
+            alice.create_thing("share_basic")  # one lid per owner
+        feed.share("hello")
+        assert inbox.wait_for("hello") == ["hello"]
+
+
+def test_a_forged_owner_claim_is_ignored(
+    owner_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """bob, not enrolled in owner alice, publishes in his own namespace a private document that
+    claims owner alice (her guids), and tries to enroll himself: alice's client never takes the
+    thing as her owner's, and her own thing of that lid is hers."""
+    bob = Raw(owner_broker, "bob", "bob")
+    alice = Client(agent_url(owner_broker, "alice", tmp_path / "a"))
+    guid = thing_guid("alice", "lamp")
+    pguid = point_guid(guid, FEED, "level")
+    doc = json.loads(forged_doc("alice", "lamp", ["level"]))
+    doc.update(agent="bob", owner="alice", public=False)
+    try:
+        bob.publish("iotic/_owner/alice/bob", '"member"', True)  # the ACL drops it
+        bob.publish("iotic/bob/lamp/meta", json.dumps(doc), True)
+        with alice:
+            assert alice.describe(guid) is None
+            assert alice.describe(pguid) is None
+            with pytest.raises(IOTUnknown, match="agent 'alice' has no feed"):
+                alice.create_thing("me").follow(("lamp", "level"))
+            assert alice.create_thing("lamp").guid == guid  # not taken by the forgery
+    finally:
+        bob.close()

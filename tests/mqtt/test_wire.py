@@ -215,3 +215,50 @@ def test_status_is_online_or_offline() -> None:
     assert parse_status(b"online") is True and parse_status(b"offline") is False
     with pytest.raises(ValueError, match="'online' or 'offline'"):
         parse_status(b'{"rid": "x", "result": true}')
+
+
+def _owner_doc(agent: str, owner: str, lid: str = "lamp", public: bool = False) -> bytes:
+    thing = Thing(lid, thing_guid(owner, lid), f"iotic/{agent}/{lid}")
+    thing.public = public
+    feed = Point(thing, FEED, "f", point_guid(thing.guid, FEED, "f"))
+    thing.points[(FEED, "f")] = feed
+    return json.dumps(thing.doc(agent, owner)).encode()
+
+
+def test_a_document_of_an_agent_of_another_owner_carries_the_owners_guids() -> None:
+    assert "owner" not in _own_doc()  # its own owner: the documents as before owners
+    doc = parse_thing_doc("iotic", "iotic/agent1/lamp/meta", _owner_doc("agent1", "plant"))
+    assert (doc.agent, doc.owner, doc.guid) == ("agent1", "plant", thing_guid("plant", "lamp"))
+    forged = json.loads(_owner_doc("agent1", "plant"))
+    forged["guid"] = thing_guid("agent1", "lamp")  # the owner's claim and the guid disagree
+    with pytest.raises(ValueError, match="owner 'plant'"):
+        parse_thing_doc("iotic", "iotic/agent1/lamp/meta", json.dumps(forged).encode())
+    with pytest.raises(ValueError, match="owner must be"):
+        parse_thing_doc(
+            "iotic", "iotic/agent1/lamp/meta", json.dumps({**forged, "owner": 5}).encode()
+        )
+
+
+def test_the_catalogue_takes_an_owner_claim_only_while_its_membership_is_retained() -> None:
+    from iotic_app.transports.mqtt._catalogue import Catalogue
+
+    seen = Catalogue("agent2", "iotic", lambda: None, "plant")
+    guid = thing_guid("plant", "lamp")
+    seen.on_meta("iotic/agent1/lamp/meta", _owner_doc("agent1", "plant"))
+    assert seen.describe(guid) is None  # no membership yet: kept aside
+    seen.on_member("iotic/_owner/plant/agent1", b'"member"')
+    assert seen.describe(guid) is not None  # the owner's private thing, for its agent
+    outsider = Catalogue("bob", "iotic", lambda: None)
+    outsider.on_member("iotic/_owner/plant/agent1", b'"member"')
+    outsider.on_meta("iotic/agent1/lamp/meta", _owner_doc("agent1", "plant"))
+    assert outsider.describe(guid) is None  # private: not bob's owner's
+    # a second agent of the owner with the same lid: the first document keeps the guid
+    seen.on_member("iotic/_owner/plant/agent3", b'"member"')
+    seen.on_meta("iotic/agent3/lamp/meta", _owner_doc("agent3", "plant"))
+    assert seen.docs[guid].agent == "agent1"
+    seen.on_member("iotic/_owner/plant/agent1", b"")  # the membership cleared: not used
+    assert seen.describe(guid) is None
+    seen.on_member("iotic/_owner/plant/agent1", b'"member"')
+    assert seen.describe(guid) is not None
+    seen.on_meta("iotic/agent1/lamp/meta", b"")  # deleted
+    assert guid not in seen.docs and not seen.aside

@@ -44,6 +44,15 @@
 #   ROOT/AGENT/_status               retained "online" / "offline" (also the will)
 #   ROOT/AGENT/_session/CLIENT_ID    retained claim: which process holds the agent's session
 #   ROOT/_reply/CLIENT_ID            tell confirmations and this client's sync markers
+#   ROOT/_owner/OWNER/AGENT          retained: AGENT belongs to OWNER (published by AGENT)
+#
+# Owners: an agent's things stay under ROOT/AGENT/..., and their guids come from (owner, lid), so
+# an agent that is its own owner (the default) keeps its guids and documents. An agent of
+# another owner names it in its documents ("owner") and publishes its membership before its
+# first sync; every catalogue takes a document's owner claim only while that membership is
+# retained (the ACL grants each enrolled agent its membership topic, nobody else), and keeps one
+# document per guid, so lids are unique per owner: create_thing checks the catalogue (after its
+# sync) for the owner's thing of that lid made by another agent.
 #
 # Every client keeps a catalogue of all things from the retained ``meta`` topics
 # (``_catalogue.py``): search, describe, values and guid -> topic lookups are local reads.

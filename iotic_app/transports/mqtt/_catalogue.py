@@ -15,6 +15,13 @@
 # derived from those two. A document that claims another agent, lid or guid, or that does not
 # parse into the documented fields, types and ranges, is logged and left out: it cannot take
 # another agent's guids, redirect a follower, or break search for everyone.
+#
+# Owners: a document of agent AGENT may name an owner OWNER (its guids are then OWNER's, from
+# OWNER and LID). The catalogue takes that claim only while the broker retains the membership
+# ``ROOT/_owner/OWNER/AGENT`` (with the documented ACL only a user granted that topic, i.e. an
+# agent the broker's administrator enrolled in OWNER, may write it); until then the document is
+# kept aside, unused, and it is taken when the membership comes. A document whose guid another
+# agent's document already holds (two agents of one owner, one lid) is left out too.
 
 from __future__ import annotations
 
@@ -29,7 +36,11 @@ from iotic_app.transports._describe import describe_point, describe_thing
 from iotic_app.transports._protocol import CONTROL, PointKind, ValueSpec
 from iotic_app.transports._search import Candidate, search
 from iotic_app.transports.mqtt._messages import parse_status
-from iotic_app.transports.mqtt._thingdoc import ThingDoc, parse_thing_doc
+from iotic_app.transports.mqtt._thingdoc import (
+    ThingDoc,
+    member_topic_identity,
+    parse_thing_doc,
+)
 
 __all__ = ["Catalogue"]
 
@@ -39,16 +50,23 @@ logger = logging.getLogger("iotic_app.mqtt")
 class Catalogue:
     """What the broker retains about all things and agents, as seen by one agent."""
 
-    def __init__(self, agent_id: str, root: str, sync: Callable[[], None]) -> None:
+    def __init__(
+        self, agent_id: str, root: str, sync: Callable[[], None], owner: str | None = None
+    ) -> None:
         """Start empty; the transport fills the catalogue from the broker.
 
         Args:
-            agent_id: The agent that looks (it sees its own things and others' public ones).
+            agent_id: The agent that looks (it sees its owner's things and others' public ones).
             root: The topic root.
             sync: Waits until the transport has processed all the broker sent before now.
+            owner: The agent's owner (default: the agent itself).
         """
         self.agent_id = agent_id
+        self.owner = agent_id if owner is None else owner
         self.root = root
+        self.owners = f"{root}/_owner/"
+        self.members: set[tuple[str, str]] = set()  # (owner, agent) the broker retains
+        self.aside: dict[str, ThingDoc] = {}  # meta topic -> a doc whose owner is not proven
         self._sync = sync
         self.docs: dict[str, ThingDoc] = {}  # thing guid -> doc
         self.by_topic: dict[str, str] = {}  # meta topic -> thing guid
@@ -61,21 +79,67 @@ class Catalogue:
         self.by_topic.clear()
         self.points.clear()
         self.online.clear()
+        self.members.clear()
+        self.aside.clear()
 
     def on_meta(self, topic: str, raw: bytes) -> None:
         """A retained meta document on *topic* (the network thread); empty: the thing is gone."""
-        old = self.by_topic.pop(topic, None)
-        if old is not None:
-            doc = self.docs.pop(old, None)
-            if doc is not None:
-                for point in doc.points:
-                    self.points.pop(point["guid"], None)
+        self._forget(topic)
         if not raw:
             return
         try:
             doc = parse_thing_doc(self.root, topic, raw)
         except ValueError as exc:
             logger.warning("ignored the thing document on %r: %s", topic, exc)
+            return
+        if doc.owner != doc.agent and (doc.owner, doc.agent) not in self.members:
+            self.aside[topic] = doc  # taken if the broker retains the membership
+            return
+        self._take(topic, doc)
+
+    def on_member(self, topic: str, raw: bytes) -> None:
+        """A retained ``ROOT/_owner/OWNER/AGENT`` (the network thread): AGENT belongs to OWNER;
+        empty: no longer."""
+        try:
+            owner, agent = member_topic_identity(self.owners, topic)
+        except ValueError as exc:
+            logger.warning("ignored the message on %r: %s", topic, exc)
+            return
+        if raw:
+            self.members.add((owner, agent))
+            for where, doc in list(self.aside.items()):
+                if (doc.owner, doc.agent) == (owner, agent):
+                    del self.aside[where]
+                    self._take(where, doc)
+        else:
+            self.members.discard((owner, agent))
+            for where, guid in list(self.by_topic.items()):
+                doc = self.docs[guid]
+                if (doc.owner, doc.agent) == (owner, agent):
+                    self._forget(where)
+                    self.aside[where] = doc
+
+    def _forget(self, topic: str) -> None:
+        """Drop the document on *topic* (used or aside)."""
+        self.aside.pop(topic, None)
+        old = self.by_topic.pop(topic, None)
+        if old is not None:
+            doc = self.docs.pop(old, None)
+            if doc is not None:
+                for point in doc.points:
+                    self.points.pop(point["guid"], None)
+
+    def _take(self, topic: str, doc: ThingDoc) -> None:
+        """Use *doc*, unless another agent's document holds its guid (one lid per owner)."""
+        held = self.docs.get(doc.guid)
+        if held is not None and held.base + "/meta" != topic:
+            logger.warning(
+                "ignored the thing document on %r: owner %r's thing %r is agent %r's",
+                topic,
+                doc.owner,
+                doc.lid,
+                held.agent,
+            )
             return
         self.docs[doc.guid] = doc
         self.by_topic[topic] = doc.guid
@@ -110,11 +174,15 @@ class Catalogue:
         if kind is not None and point.get("kind") != kind:
             hint = "attach to a control" if point.get("kind") == CONTROL else "follow a feed"
             raise IOTUnknown(f"point {guid!r} is a {point.get('kind')}, not a {kind} ({hint})")
-        if doc.agent != self.agent_id and not doc.public:
+        if not self.sees(doc):
             raise IOTAccessDenied(
                 f"point {guid!r} belongs to agent {doc.agent!r} and its thing is not public"
             )
         return doc, point
+
+    def sees(self, doc: ThingDoc) -> bool:
+        """Whether this agent sees *doc*'s thing: its owner's (any of its agents') or public."""
+        return doc.public or doc.owner == self.owner or doc.agent == self.agent_id
 
     def values(self, guid: str) -> tuple[ValueSpec, ...]:
         """Return the values a point in the catalogue declares."""
@@ -144,14 +212,14 @@ class Catalogue:
         self._sync()
         doc = self.docs.get(guid)
         if doc is not None:
-            if doc.agent != self.agent_id and not doc.public:
+            if not self.sees(doc):
                 return None
             return describe_thing(doc, [_DocPoint.of(p) for p in doc.points])
         found = self.points.get(guid)
         if found is None:
             return None
         doc, point = found
-        if doc.agent != self.agent_id and not doc.public:
+        if not self.sees(doc):
             return None
         values = point.get("values") or ()
         return describe_point(

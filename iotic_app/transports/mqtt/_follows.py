@@ -9,7 +9,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from iotic_app.exceptions import IOTUnknown
-from iotic_app.transports._protocol import FEED, Delivery, PointKind, Target
+from iotic_app.transports._protocol import FEED, Delivery, PointKind, Target, point_guid, thing_guid
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._delivery import Deliverer
 from iotic_app.transports.mqtt._handles import Sub
@@ -50,7 +50,7 @@ class Follows:
         Args:
             thing: The following thing.
             kind: ``'Feed'`` or ``'Control'``.
-            target: A point guid or ``(lid, pid)`` of the agent's own.
+            target: A point guid, or ``(lid, pid)`` of the owner's things (any of its agents').
             token: Where the feed's values go.
             group: Share the feed's values among the followers in this group (MQTT 5 shared
                 subscription ``$share/GROUP/...``).
@@ -63,12 +63,19 @@ class Follows:
             )
         conn = self._link.require()
         own = self._things.own(thing)
-        if isinstance(target, tuple):
+        if isinstance(target, tuple):  # a point of the owner's things (any of its agents')
             lid, pid = target
             point = self._things.mine(lid, kind, pid)
-            if point is None:
-                raise IOTUnknown(f"agent {names.agent_id!r} has no {kind.lower()} {target!r}")
-            guid, topic = point.guid, point.topic
+            if point is not None:
+                guid, topic = point.guid, point.topic
+            else:  # another agent's of the owner (the agent's own owner too: its name's)
+                guid = point_guid(thing_guid(names.owner, lid), kind, pid)
+                try:
+                    doc, found = self._catalogue.find(guid, kind)
+                except IOTUnknown:
+                    raise IOTUnknown(self._no_point(kind, target)) from None
+                part = "feed" if kind == FEED else "control"
+                topic = f"{doc.base}/{part}/{seg(str(found['pid']))}"
         else:
             point = self._things.own_point(target)
             if point is not None:
@@ -106,6 +113,15 @@ class Follows:
                 route.tokens = (*kept, token)
                 self._deliveries.go_live(route)
         return subid, guid
+
+    def _no_point(self, kind: PointKind, target: tuple[str, str]) -> str:
+        """Why ``(lid, pid)`` *target* names no point of the agent's owner."""
+        names = self._names
+        if names.owner == names.agent_id:
+            return f"agent {names.agent_id!r} has no {kind.lower()} {target!r}"
+        return (
+            f"owner {names.owner!r} (of agent {names.agent_id!r}) has no {kind.lower()} {target!r}"
+        )
 
     def unsubscribe(self, thing: Any, sub_id: str) -> None:
         """Remove a follow or attach."""

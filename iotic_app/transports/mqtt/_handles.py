@@ -64,7 +64,7 @@ class Thing(ThingHandle):
             doc: One of the agent's things, from the catalogue.
             index: Called with each point as it is added to the thing.
         """
-        thing = cls(doc.lid, thing_guid(doc.agent, doc.lid), doc.base)
+        thing = cls(doc.lid, thing_guid(doc.owner, doc.lid), doc.base)
         thing.public = doc.public
         thing.write_meta(doc.labels, doc.descriptions, doc.location)
         thing.tags = frozenset(doc.tags)
@@ -85,10 +85,12 @@ class Thing(ThingHandle):
             index(point)
         return thing
 
-    def doc(self, agent: str) -> dict[str, Any]:
+    def doc(self, agent: str, owner: str | None = None) -> dict[str, Any]:
+        """The thing's document (``owner`` only when the agent belongs to another owner)."""
         return {
             "v": 1,
             "agent": agent,
+            **({} if owner is None or owner == agent else {"owner": owner}),
             "lid": self.lid,
             "guid": self.guid,
             "public": self.public,

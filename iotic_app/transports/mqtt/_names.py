@@ -14,7 +14,19 @@ class Names:
     """Who the agent is on the broker: its settings, and the topics every part of the
     transport uses (``reply`` and ``session`` name the client id, known once started)."""
 
-    __slots__ = ("agent_id", "base", "levels", "reply", "root", "session", "settings", "status")
+    __slots__ = (
+        "agent_id",
+        "base",
+        "levels",
+        "member",
+        "owner",
+        "owners",
+        "reply",
+        "root",
+        "session",
+        "settings",
+        "status",
+    )
 
     def __init__(self, config: AgentConfig) -> None:
         """Take *config*'s MQTT settings: checked when it was parsed, or now (``ValueError``
@@ -25,6 +37,11 @@ class Names:
         self.levels = self.root.count("/")  # a topic's levels beyond the root's
         self.base = f"{self.root}/{seg(self.agent_id)}"
         self.status = f"{self.base}/_status"
+        # owners: ROOT/_owner/OWNER/AGENT retained says AGENT belongs to OWNER ('_owner' is no
+        # agent name); the agent publishes its own when it belongs to another owner
+        self.owner = config.owner
+        self.owners = f"{self.root}/_owner/"
+        self.member = f"{self.owners}{seg(self.owner)}/{seg(self.agent_id)}"
         self.reply = ""
         self.session = ""
 

@@ -68,6 +68,8 @@ class Router:
                 self._requests.on_reply(bytes(msg.payload))
             elif topic == names.session:
                 self._session.owner = Claim.parse(bytes(msg.payload)) if msg.payload else None
+            elif topic.startswith(names.owners):  # before meta: an agent may be called 'meta'
+                self._catalogue.on_member(topic, bytes(msg.payload))
             elif levels == 3 and topic.endswith("/meta"):
                 self._catalogue.on_meta(topic, bytes(msg.payload))
             elif levels == 2 and topic.endswith("/_status"):

@@ -306,12 +306,16 @@ class Supervisor:
             (names.reply, 1, True),
             (f"{names.root}/+/+/meta", 0, True),
             (f"{names.root}/+/_status", 0, True),
+            (f"{names.owners}+/+", 0, True),
         ]
         filters += self._things.control_filters()
         filters += self._deliverer.filters(v5)
         self._sender.replay()
         link.serve(conn)
         pending += link.subscribe_async(conn, filters)
+        if names.owner != names.agent_id:  # before the sync: its copy comes back first
+            what = f"join owner {names.owner!r} ({names.member!r})"
+            pending.append(link.publish_async(conn, names.member, b'"member"', what))
         link.sync(conn)
         for mid, what in pending:
             link.check(conn, mid, what)

@@ -13,7 +13,7 @@ from iotic_app.datatypes import Datatypes
 from iotic_app.transports._protocol import CONTROL, FEED, point_guid, thing_guid
 from iotic_app.transports.mqtt._json import from_json, invalid
 
-__all__ = ["ThingDoc", "meta_topic_identity", "parse_thing_doc", "seg"]
+__all__ = ["ThingDoc", "member_topic_identity", "meta_topic_identity", "parse_thing_doc", "seg"]
 
 
 def seg(text: str) -> str:
@@ -29,6 +29,7 @@ class ThingDoc:
     lid: str
     guid: str
     base: str
+    owner: str  # the agent itself, or the owner its document claims (the catalogue checks)
     public: bool
     labels: dict[str, str]
     descriptions: dict[str, str]
@@ -172,6 +173,19 @@ def meta_topic_identity(root: str, topic: str) -> tuple[str, str]:
     return agent, lid
 
 
+def member_topic_identity(prefix: str, topic: str) -> tuple[str, str]:
+    """Return ``(owner, agent)`` of the membership topic ``ROOT/_owner/OWNER/AGENT``
+    (*prefix* is ``ROOT/_owner/``).
+
+    Raises:
+        ValueError: *topic* is not a membership topic.
+    """
+    parts = topic[len(prefix) :].split("/") if topic.startswith(prefix) else []
+    if len(parts) != 2 or not all(_AGENT_RE.fullmatch(part) for part in parts):
+        raise ValueError(f"{topic!r} is not an owner's membership topic")
+    return parts[0], parts[1]
+
+
 def parse_thing_doc(root: str, topic: str, raw: bytes) -> ThingDoc:
     """Parse and check the retained ``.../meta`` document of a thing.
 
@@ -200,11 +214,14 @@ def parse_thing_doc(root: str, topic: str, raw: bytes) -> ThingDoc:
         )
     if data.get("lid") != lid:
         raise ValueError(f"the document claims lid {data.get('lid')!r:.80}, not {lid!r}")
-    guid = thing_guid(agent, lid)
+    owner = data.get("owner", agent)
+    if not isinstance(owner, str) or not _AGENT_RE.fullmatch(owner):
+        invalid("owner", "an owner name", owner)
+    guid = thing_guid(owner, lid)
     if data.get("guid") != guid:
         raise ValueError(
             f"the document claims the thing guid {data.get('guid')!r:.40}, not the one of "
-            f"agent {agent!r}'s thing {lid!r} ({guid})"
+            f"owner {owner!r}'s thing {lid!r} ({guid})"
         )
     public = data.get("public", False)
     if not isinstance(public, bool):
@@ -220,6 +237,7 @@ def parse_thing_doc(root: str, topic: str, raw: bytes) -> ThingDoc:
         lid=lid,
         guid=guid,
         base=topic[: -len("/meta")],
+        owner=owner,
         public=public,
         labels=_texts("labels", data.get("labels")),
         descriptions=_texts("descriptions", data.get("descriptions")),

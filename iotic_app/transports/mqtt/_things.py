@@ -17,6 +17,7 @@ from iotic_app.transports._protocol import (
     Meta,
     PointKind,
     ValueSpec,
+    lid_taken,
     point_guid,
     thing_guid,
 )
@@ -58,6 +59,7 @@ class Things:
             deliveries: Where a deleted thing's follows end.
         """
         self.agent_id = names.agent_id
+        self.owner = names.owner
         self._base = names.base
         self._lock = lock
         self._broker = link
@@ -73,7 +75,7 @@ class Things:
 
     def _publish_meta(self, thing: Thing) -> None:
         conn = self._link()
-        body = json.dumps(thing.doc(self.agent_id), separators=(",", ":")).encode()
+        body = json.dumps(thing.doc(self.agent_id, self.owner), separators=(",", ":")).encode()
         self._broker.publish_sync(
             conn, f"{thing.base}/meta", body, True, f"update thing {thing.lid!r}"
         )
@@ -84,6 +86,8 @@ class Things:
         with self._lock:
             for doc in list(self._catalogue.docs.values()):
                 if doc.agent != self.agent_id or doc.lid in self._things:
+                    continue
+                if doc.owner != self.owner:  # made while the agent belonged to another owner
                     continue
                 self._things[doc.lid] = thing = Thing.from_doc(doc, self._index)
                 adopted.append(thing)
@@ -111,7 +115,7 @@ class Things:
                 self.agent_id,
                 thing.lid,
             )
-            body = json.dumps(thing.doc(self.agent_id), separators=(",", ":")).encode()
+            body = json.dumps(thing.doc(self.agent_id, self.owner), separators=(",", ":")).encode()
             pending.append(
                 self._broker.publish_async(conn, topic, body, f"publish thing {thing.lid!r} again")
             )
@@ -167,7 +171,11 @@ class Things:
             thing = self._things.get(lid)
             if thing is not None:
                 return thing
-            thing = Thing(lid, thing_guid(self.agent_id, lid), f"{self._base}/{seg(lid)}")
+            guid = thing_guid(self.owner, lid)
+            other = self._catalogue.docs.get(guid)
+            if other is not None and other.agent != self.agent_id:
+                raise lid_taken(self.owner, lid, other.agent, self.agent_id)
+            thing = Thing(lid, guid, f"{self._base}/{seg(lid)}")
             self._things[lid] = thing
         try:
             self._publish_meta(thing)

@@ -64,7 +64,7 @@ class MqttTransport:
         self._link = link = Link(names, session)
         self._sender = sender = Sender(self.agent_id, link, stopping, self._open_outbox)
         self._outbox_wait = 0.0  # for another process of the agent to let the outbox go
-        self._catalogue = catalogue = Catalogue(self.agent_id, names.root, link.sync)
+        self._catalogue = catalogue = Catalogue(self.agent_id, names.root, link.sync, names.owner)
         self._deliverer = deliverer = Deliverer(names, lock, stopping, link, sender)
         self._things = things = Things(names, lock, link, sender, catalogue, deliverer)
         self._follows = Follows(names, lock, link, things, deliverer, catalogue)
