@@ -32,7 +32,7 @@ CONTROL: Literal["Control"] = "Control"
 PointKind: TypeAlias = Literal["Feed", "Control"]
 TellResult: TypeAlias = "Literal[True, 'timeout', 'unreachable', 'failed']"
 Target: TypeAlias = "str | tuple[str, str]"
-"""A point named by its guid, or by ``(thing_lid, pid)`` among the agent's own things."""
+"""A point named by its guid, or by ``(thing_lid, pid)`` among the things of the agent's owner."""
 
 Sample: TypeAlias = "tuple[Any, str | None, datetime]"
 """One feed value as it travels: ``(data, mime, time)``; time is an aware UTC datetime."""
