@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import enum
 import importlib
 from collections.abc import Mapping
 from types import TracebackType
@@ -285,7 +286,7 @@ class Client:
         offset: int = 0,
         *,
         lang: str | None = None,
-        scope: object = "public",
+        scope: str | enum.Enum = "public",
     ) -> dict[str, Any]:
         """Search the things of every agent in the space (by default the public ones).
 
@@ -330,7 +331,7 @@ class Client:
         offset: int = 0,
         *,
         lang: str | None = None,
-        scope: object = "public",
+        scope: str | enum.Enum = "public",
     ) -> dict[str, dict[str, str]]:
         """Search as :meth:`search` does; return only the points and their types.
 
@@ -362,7 +363,7 @@ class Client:
         offset: int = 0,
         *,
         lang: str | None = None,
-        scope: object = "public",
+        scope: str | enum.Enum = "public",
     ) -> dict[str, dict[str, Any]]:
         """Search as :meth:`search` does, for things with a location; return where they are.
 
@@ -394,7 +395,7 @@ class Client:
         offset: int = 0,
         *,
         lang: str | None = None,
-        scope: object = "public",
+        scope: str | enum.Enum = "public",
     ) -> builtins.list[str]:
         """Search as :meth:`search` does; return only the things' guids.
 
@@ -422,8 +423,8 @@ class Client:
         props: object,
         limit: int = 50,
         offset: int = 0,
-        type_: object = "full",
-        scope: object = "public",
+        type_: str | enum.Enum = "full",
+        scope: str | enum.Enum = "public",
         lang: str | None = None,
         with_pointless: bool = False,
     ) -> Any:
