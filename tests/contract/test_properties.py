@@ -6,6 +6,7 @@ import enum
 import subprocess
 import sys
 import textwrap
+import threading
 from typing import Any
 
 import pytest
@@ -321,3 +322,25 @@ def test_bad_search_property_arguments(
 ) -> None:
     with pytest.raises(error, match=words):
         make_client().search_property(**kwargs)
+
+
+def test_concurrent_create_property_keeps_every_property(make_client: Any) -> None:
+    """Each create_property is one atomic change of the thing's properties: threads adding
+    different predicates at once lose none."""
+    thing = make_client().create_thing("t")
+    errors: list[BaseException] = []
+
+    def add(n: int) -> None:
+        try:
+            for i in range(5):
+                thing.create_property((f"{EX}p{n}", i), replace=False)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors and not any(t.is_alive() for t in threads)
+    assert thing.list_property() == {f"{EX}p{n}": list(range(5)) for n in range(4)}
