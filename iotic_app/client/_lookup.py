@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from iotic_app.client._check import check_guid, check_location, check_page, check_text, check_unit
+from iotic_app.client._check import (
+    check_guid,
+    check_lang,
+    check_location,
+    check_page,
+    check_text,
+    check_unit,
+)
+from iotic_app.client._props import check_props, check_scope, check_search_type
 from iotic_app.client._session import Session
+from iotic_app.transports._protocol import Query
 
-__all__ = ["describe", "search"]
+__all__ = ["describe", "search", "search_property"]
 
 
 def search(
@@ -18,8 +27,12 @@ def search(
     unit: str | None,
     limit: int,
     offset: int,
-) -> dict[str, Any]:
-    """Check the criteria, then search the public things (see ``Client.search``).
+    *,
+    lang: object = None,
+    scope: object = "public",
+    type_: object = "full",
+) -> Any:
+    """Check the criteria, then search the things in *scope* (see ``Client.search``).
 
     Raises:
         LinkException: the client is stopped.
@@ -31,7 +44,53 @@ def search(
     if text is None and where is None and unit is None:
         raise ValueError("search needs at least one of text, location or unit, got none")
     check_page(limit, offset, max_limit=1000)
-    return session.link().search(text, where, unit, limit, offset)
+    query = Query(
+        text=text,
+        location=where,
+        unit=unit,
+        lang=check_lang(lang),
+        scope=check_scope(scope),
+        type_=check_search_type(type_),
+        limit=limit,
+        offset=offset,
+    )
+    return session.link().search(query)
+
+
+def search_property(
+    session: Session,
+    props: object,
+    limit: int,
+    offset: int,
+    *,
+    lang: object = None,
+    scope: object = "public",
+    type_: object = "full",
+    with_pointless: object = False,
+) -> Any:
+    """Check the properties, then search the things in *scope* that have them all (see
+    ``Client.search_property``).
+
+    Raises:
+        LinkException: the client is stopped.
+        TypeError, ValueError: an argument is not valid.
+    """
+    checked = check_props("props", props)
+    if not checked:
+        raise ValueError("props must name at least one (predicate, object), got none")
+    check_page(limit, offset, max_limit=1000)
+    if not isinstance(with_pointless, bool):
+        raise TypeError(f"with_pointless must be True or False, got {with_pointless!r}")
+    query = Query(
+        props=tuple((pred, obj) for pred, obj in checked if obj is not None),
+        lang=check_lang(lang),
+        scope=check_scope(scope),
+        type_=check_search_type(type_),
+        limit=limit,
+        offset=offset,
+        with_pointless=with_pointless,
+    )
+    return session.link().search(query)
 
 
 def describe(session: Session, guid_or_resource: object) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Generic, TypeVar
 
-from iotic_app.transports._protocol import Meta, PointKind, Sample, ValueSpec
+from iotic_app.transports._protocol import Meta, PointKind, Property, Sample, ValueSpec
 
 __all__ = ["NO_TEXT", "Described", "PointHandle", "ThingHandle"]
 
@@ -65,7 +65,7 @@ class ThingHandle(Described):
     A transport's own subclass adds what it needs (its points, its follows, topics).
     """
 
-    __slots__ = ("deleted", "guid", "lid", "location", "public")
+    __slots__ = ("deleted", "guid", "lid", "location", "properties", "public")
 
     def __init__(self, lid: str, guid: str) -> None:
         super().__init__()
@@ -74,6 +74,7 @@ class ThingHandle(Described):
         self.location: tuple[float, float] | None = None
         self.public = False
         self.deleted = False
+        self.properties: tuple[Property, ...] = ()  # replaced whole, under the transport's lock
 
     def meta(self) -> Meta:
         """Return a snapshot of the thing's metadata (what ``Transport.read_meta`` returns)."""

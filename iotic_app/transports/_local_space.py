@@ -251,18 +251,21 @@ def get_space(name: str) -> Space:
 def candidate(thing: Thing) -> Candidate:
     """A thing of the space as search sees it."""
     points = list((thing.points or {}).values())
-    texts: list[str] = [*thing.tags]
+    texts: list[tuple[str | None, str]] = [(None, tag) for tag in thing.tags]
     resources: list[Thing | Point] = [thing, *points]
     for res in resources:
-        texts.extend(res.labels.values())
-        texts.extend(res.descriptions.values())
+        texts.extend(res.labels.items())
+        texts.extend(res.descriptions.items())
     for point in points:
-        texts.extend(point.tags)
+        texts.extend((None, tag) for tag in point.tags)
     return Candidate(
         guid=thing.guid,
+        agent=thing.agent,
+        public=thing.public,
         labels=thing.labels,
         location=thing.location,
         texts=texts,
         units={value.unit for point in points for value in point.values},
-        points=[(point.guid, point.labels, point.kind) for point in points],
+        points=[(p.guid, p.labels, p.kind, p.save_recent > 0) for p in points],
+        properties=thing.properties,
     )

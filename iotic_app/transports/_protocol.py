@@ -53,7 +53,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeAlias
 
@@ -61,30 +61,47 @@ from typing import Any, NamedTuple, Protocol, TypeAlias
 from iotic_app.transports._types import (
     CONTROL,
     FEED,
+    MAX_PROPERTIES,
+    MAX_PROPERTY_IRI,
+    MAX_PROPERTY_TEXT,
     ControlRequest,
     Meta,
     PointKind,
+    Property,
+    PropObject,
+    Query,
     Sample,
+    SearchScopeName,
+    SearchTypeName,
     Target,
     TellResult,
     ValueSpec,
     copy_data,
     lid_taken,
     point_guid,
+    property_key,
     thing_guid,
 )
 
 __all__ = [
     "CONTROL",
     "FEED",
+    "MAX_PROPERTIES",
+    "MAX_PROPERTY_IRI",
+    "MAX_PROPERTY_TEXT",
     "ControlRequest",
     "Delivery",
     "Meta",
     "Outcome",
     "PointKind",
     "PointRef",
+    "PropObject",
+    "Property",
+    "Query",
     "Receiver",
     "Sample",
+    "SearchScopeName",
+    "SearchTypeName",
     "Sink",
     "Target",
     "TellResult",
@@ -94,6 +111,7 @@ __all__ = [
     "copy_data",
     "lid_taken",
     "point_guid",
+    "property_key",
     "thing_guid",
 ]
 
@@ -320,15 +338,18 @@ class Transport(Protocol):
     def confirm_tell(self, request_id: str, success: bool) -> None:
         """Answer a tell this agent received (unknown or expired ids are ignored)."""
 
-    def search(
-        self,
-        text: str | None,
-        location: tuple[float, float, float] | None,
-        unit: str | None,
-        limit: int,
-        offset: int,
-    ) -> dict[str, Any]:
-        """Search public things; see ``Client.search`` for the result's shape."""
+    def search(self, query: Query) -> Any:
+        """Search the things *query* names; see ``Client.search`` and its variants for the
+        result's shapes."""
+
+    def read_properties(self, thing: ThingRef) -> tuple[Property, ...]:
+        """Return the semantic properties of one of the agent's things."""
+
+    def update_properties(
+        self, thing: ThingRef, update: Callable[[tuple[Property, ...]], tuple[Property, ...]]
+    ) -> None:
+        """Replace a thing's properties with ``update(current)`` (atomic; *update* is the
+        client's own pure function, never user code); kept where other agents see them."""
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent, or return None."""

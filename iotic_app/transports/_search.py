@@ -6,16 +6,21 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-__all__ = ["Candidate", "distance_km", "label_of", "search"]
+from iotic_app.transports._types import Property, Query, property_key
+
+__all__ = ["Candidate", "distance_km", "is_own", "label_of", "search", "visible"]
 
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_LANG = "en"
 
 
-def label_of(labels: Mapping[str, str] | None) -> str | None:
-    """The English label (or description), else any, else None."""
+def label_of(labels: Mapping[str, str] | None, lang: str | None = None) -> str | None:
+    """The label (or description) in *lang*; without *lang* the English one, else any, else
+    None."""
     if not labels:
         return None
+    if lang is not None:
+        return labels.get(lang)
     return labels.get(DEFAULT_LANG) or next(iter(labels.values()))
 
 
@@ -27,70 +32,109 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+def is_own(searcher: str, agent: str) -> bool:
+    """Whether agent *agent*'s things are the *searcher*'s own (``LOCAL_OWN``; an agent's
+    private things are visible to their own agent only). The one place that says so."""
+    return agent == searcher
+
+
+def visible(searcher: str, scope: str, agent: str, public: bool) -> bool:
+    """Whether a search in *scope* by *searcher* looks at agent *agent*'s thing.
+
+    ``public``: public things of every agent; ``local``: those and the searcher's own;
+    ``localOwn``: the searcher's own only.
+    """
+    if scope == "public":
+        return public
+    own = is_own(searcher, agent)
+    return own if scope == "localOwn" else public or own
+
+
 class Candidate(NamedTuple):
-    """A public thing as search sees it, whatever the transport keeps it as."""
+    """A thing as search sees it, whatever the transport keeps it as."""
 
     guid: str
+    agent: str
+    public: bool
     labels: Mapping[str, str] | None
     location: tuple[float, float] | None
-    texts: Iterable[str]  # labels, descriptions and tags of the thing and its points
+    texts: Iterable[tuple[str | None, str]]  # (lang or None for tags, text) of thing and points
     units: Iterable[str | None]  # the units of its points' values
-    points: Iterable[tuple[str, Mapping[str, str] | None, str]]  # (guid, labels, kind)
+    points: Iterable[tuple[str, Mapping[str, str] | None, str, bool]]  # guid, labels, kind, recent
+    properties: Iterable[Property]
 
 
-def _matches(
-    thing: Candidate,
-    words: list[str],
-    location: tuple[float, float, float] | None,
-    unit: str | None,
-) -> bool:
-    if location is not None:
+def _matches(thing: Candidate, query: Query, words: list[str]) -> bool:
+    if query.props:
+        have = {property_key(prop) for prop in thing.properties}
+        if not all(property_key(prop) in have for prop in query.props):
+            return False
+    if not query.with_pointless and not any(True for _ in thing.points):
+        return False
+    if query.location is not None:
         if thing.location is None:
             return False
-        lat, lon, radius = location
+        lat, lon, radius = query.location
         if distance_km(lat, lon, *thing.location) > radius:
             return False
-    if unit is not None and unit not in thing.units:
+    if query.unit is not None and query.unit not in thing.units:
         return False
     if words:
-        hay = "\n".join(thing.texts).lower()
+        lang = query.lang
+        hay = "\n".join(
+            text for text_lang, text in thing.texts if lang is None or text_lang in (None, lang)
+        ).lower()
         if not all(word in hay for word in words):
             return False
     return True
 
 
-def search(
-    things: Iterable[Candidate],
-    text: str | None,
-    location: tuple[float, float, float] | None,
-    unit: str | None,
-    limit: int,
-    offset: int,
-) -> dict[str, Any]:
-    """Return ``Client.search``'s result for the public *things*.
+def _shape(thing: Candidate, query: Query) -> Any:
+    """One found thing in the shape *query.type_* asks for (``minimal``: nothing)."""
+    lang = query.lang
+    if query.type_ == "reduced":
+        return {guid: kind for guid, _, kind, _ in thing.points}
+    lat, lon = thing.location if thing.location is not None else (None, None)
+    if query.type_ == "located":
+        return {"g": (lat, lon), "l": label_of(thing.labels, lang)}
+    return {
+        "label": label_of(thing.labels, lang),
+        "lat": lat,
+        "long": lon,
+        "owner": thing.agent,
+        "points": {
+            guid: {"label": label_of(labels, lang), "type": kind, "storesRecent": recent}
+            for guid, labels, kind, recent in thing.points
+        },
+    }
+
+
+def search(searcher: str, things: Iterable[Candidate], query: Query) -> Any:
+    """Return the result of *query* by agent *searcher* over *things*.
 
     Every word of *text* must appear in a label, description or tag of the thing or one of its
-    points; *location* is ``(lat, lon, radius_km)``; *unit* must be the unit of a value.
+    points (with *lang*: labels and descriptions in that language only); *location* is
+    ``(lat, lon, radius_km)``; *unit* must be the unit of a value; every one of *props* must be
+    a property of the thing. ``located`` finds things with a location only.
+
+    Returns:
+        ``minimal``: a list of thing guids; otherwise ``{thing_guid: shape}`` (see
+        ``Client.search`` and its variants).
     """
-    words = text.lower().split() if text else []
+    words = query.text.lower().split() if query.text else []
     found: dict[str, Any] = {}
     skipped = 0
     for thing in things:
-        if not _matches(thing, words, location, unit):
+        if not visible(searcher, query.scope, thing.agent, thing.public):
             continue
-        if skipped < offset:
+        if query.type_ == "located" and thing.location is None:
+            continue
+        if not _matches(thing, query, words):
+            continue
+        if skipped < query.offset:
             skipped += 1
             continue
-        lat, lon = thing.location if thing.location is not None else (None, None)
-        found[thing.guid] = {
-            "label": label_of(thing.labels),
-            "lat": lat,
-            "long": lon,
-            "points": {
-                guid: {"label": label_of(labels), "type": kind}
-                for guid, labels, kind in thing.points
-            },
-        }
-        if len(found) >= limit:
+        found[thing.guid] = None if query.type_ == "minimal" else _shape(thing, query)
+        if len(found) >= query.limit:
             break
-    return found
+    return list(found) if query.type_ == "minimal" else found

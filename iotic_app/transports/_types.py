@@ -14,16 +14,25 @@ from iotic_app.exceptions import IOTAccessDenied
 __all__ = [
     "CONTROL",
     "FEED",
+    "MAX_PROPERTIES",
+    "MAX_PROPERTY_IRI",
+    "MAX_PROPERTY_TEXT",
     "ControlRequest",
     "Meta",
     "PointKind",
+    "PropObject",
+    "Property",
+    "Query",
     "Sample",
+    "SearchScopeName",
+    "SearchTypeName",
     "Target",
     "TellResult",
     "ValueSpec",
     "copy_data",
     "lid_taken",
     "point_guid",
+    "property_key",
     "thing_guid",
 ]
 
@@ -36,6 +45,64 @@ Target: TypeAlias = "str | tuple[str, str]"
 
 Sample: TypeAlias = "tuple[Any, str | None, datetime]"
 """One feed value as it travels: ``(data, mime, time)``; time is an aware UTC datetime."""
+
+PropObject: TypeAlias = str | int | float | bool | tuple[str, str]
+"""A semantic property's object: a literal (a text may end in ``@@lang``), or
+``(lexical, xsd_type)`` for any other XSD type."""
+
+Property: TypeAlias = tuple[str, PropObject]
+"""A semantic property of a thing: ``(predicate IRI, object)``."""
+
+MAX_PROPERTIES = 200
+"""At most this many properties (predicate-object pairs) on one thing."""
+MAX_PROPERTY_IRI = 512
+"""At most this many characters in a property's predicate (and an XSD type's name)."""
+MAX_PROPERTY_TEXT = 1024
+"""At most this many characters in a property's text object."""
+
+SearchScopeName: TypeAlias = Literal["public", "local", "localOwn"]
+"""Which things a search looks at (``SearchScope``'s values): public ones of every agent; those
+visible to the searcher (public ones and its own); the searcher's own only."""
+SearchTypeName: TypeAlias = Literal["full", "reduced", "located", "minimal"]
+"""How much a search returns (``SearchType``'s values)."""
+
+
+@attrs.frozen
+class Query:
+    """A checked search: what must match (text, location, unit, properties), where to look
+    (*scope*), and the result's shape (*type_*, *lang*, *limit*, *offset*).
+
+    Attributes:
+        text: Words that must all appear in a text of the thing or its points.
+        location: ``(lat, lon, radius_km)``.
+        unit: A unit URI one of its values must have.
+        props: Properties the thing must all have (``search_property``).
+        lang: Match and return only texts in this language.
+        scope: See :data:`SearchScopeName`.
+        type_: See :data:`SearchTypeName`.
+        limit: At most this many things.
+        offset: Skip this many first.
+        with_pointless: Whether things without points are found.
+    """
+
+    text: str | None = None
+    location: tuple[float, float, float] | None = None
+    unit: str | None = None
+    props: tuple[Property, ...] = ()
+    lang: str | None = None
+    scope: SearchScopeName = "public"
+    type_: SearchTypeName = "full"
+    limit: int = 50
+    offset: int = 0
+    with_pointless: bool = True
+
+
+def property_key(prop: Property) -> tuple[str, str, Any]:
+    """Return what makes two properties the same: predicate, object type and object
+    (``True``, ``1`` and ``1.0`` are three objects, as in RDF)."""
+    predicate, obj = prop
+    return (predicate, type(obj).__name__, obj)
+
 
 _NAMESPACE = uuid.UUID("5b0d6f3e-8a8f-4c55-9a52-3c1e0f6b1a10")
 

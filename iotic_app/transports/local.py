@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,8 @@ from iotic_app.transports._protocol import (
     Meta,
     PointKind,
     PointRef,
+    Property,
+    Query,
     Sample,
     Sink,
     Target,
@@ -372,25 +374,27 @@ class LocalTransport:
 
     # --- search and describe ----------------------------------------------------------------
 
-    def search(
-        self,
-        text: str | None,
-        location: tuple[float, float, float] | None,
-        unit: str | None,
-        limit: int,
-        offset: int,
-    ) -> dict[str, Any]:
-        """Search public things; see ``Client.search``."""
+    def search(self, query: Query) -> Any:
+        """Search the things in the query's scope; see ``Client.search``."""
         space = self._s()
         with space.lock:
-            return search(
-                (candidate(thing) for thing in space.things.values() if thing.public),
-                text,
-                location,
-                unit,
-                limit,
-                offset,
-            )
+            return search(self.agent_id, (candidate(t) for t in space.things.values()), query)
+
+    def read_properties(self, thing: Any) -> tuple[Property, ...]:
+        """Return the properties of one of the agent's things."""
+        space = self._s()
+        with space.lock:
+            props: tuple[Property, ...] = self._own(thing).properties
+            return props
+
+    def update_properties(
+        self, thing: Any, update: Callable[[tuple[Property, ...]], tuple[Property, ...]]
+    ) -> None:
+        """Replace the thing's properties with ``update(current)``, in the space."""
+        space = self._s()
+        with space.lock:
+            own = self._own(thing)
+            own.properties = update(own.properties)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a visible thing or point, or return None."""

@@ -80,7 +80,10 @@ def test_search_result_shape(world: dict[str, Any], eventually: Any) -> None:
             "label": "London weather",
             "lat": 51.507,
             "long": -0.128,
-            "points": {feed.guid: {"label": "london reading", "type": "Feed"}},
+            "owner": "alice",
+            "points": {
+                feed.guid: {"label": "london reading", "type": "Feed", "storesRecent": False}
+            },
         }
     }
 

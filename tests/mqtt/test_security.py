@@ -537,3 +537,70 @@ def test_a_forged_owner_claim_is_ignored(
             assert alice.create_thing("lamp").guid == guid  # not taken by the forgery
     finally:
         bob.close()
+
+
+PROP = ("http://iotics.com/ns#category", "http://iotics.com/categories#Example")
+
+
+def _doc(agent: str, lid: str, public: bool, properties: Any) -> bytes:
+    """A thing document of *agent*'s thing *lid* with one feed and *properties* as written."""
+    doc = json.loads(forged_doc(agent, lid, ["f"]))
+    doc["public"] = public
+    doc["properties"] = properties
+    return json.dumps(doc).encode()
+
+
+def test_forged_and_malformed_properties_never_break_search_property(
+    acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """bob publishes, in his namespace, a document claiming alice's thing with her property,
+    documents whose properties are malformed, and a private thing of his own: search_property
+    by anyone finds alice's thing (and bob's own public one, as bob's) and nothing else, in
+    every scope."""
+    bob = Raw(acl_broker, "bob", "bob")
+    junk: list[Any] = [
+        "not a list",
+        [["http://x"]],
+        [["no iri", 1]],
+        [[1, 2]],
+        [["http://x", {"a": 1}]],
+        [["http://x", ["lexical"]]],
+        [["http://x", ["lexical", "has space"]]],
+        [["http://x", 2**70]],
+        [["http://x", "y" * 5000]],
+        [["http://x", 1]] * 201,
+    ]
+    try:
+        with Client(agent_url(acl_broker, "alice", tmp_path / "a")) as alice:
+            oven = alice.create_thing("oven")
+            oven.create_feed("f")
+            oven.create_property(PROP)
+            oven.set_public()
+            with (
+                caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"),
+                Client(agent_url(acl_broker, "carol", tmp_path / "c")) as carol,
+            ):
+                bob.publish("iotic/bob/oven/meta", _doc("alice", "oven", True, [list(PROP)]), True)
+                for n, props in enumerate(junk):
+                    bob.publish(
+                        f"iotic/bob/junk{n}/meta", _doc("bob", f"junk{n}", True, props), True
+                    )
+                bob.publish("iotic/bob/hob/meta", _doc("bob", "hob", True, [list(PROP)]), True)
+                bob.publish("iotic/bob/mine/meta", _doc("bob", "mine", False, [list(PROP)]), True)
+                hob = thing_guid("bob", "hob")
+                found = carol.search_property(PROP)
+                assert sorted(found) == sorted([oven.guid, hob])
+                assert found[oven.guid]["owner"] == "alice" and found[hob]["owner"] == "bob"
+                assert carol.search_property(PROP, scope="local") == found
+                assert carol.search_property(PROP, scope="localOwn") == {}
+                assert alice.search_property(PROP, scope="localOwn", type_="minimal") == [oven.guid]
+                assert sorted(alice.search_property(PROP, scope="local", type_="minimal")) == (
+                    sorted([oven.guid, hob])
+                )
+                assert list(carol.search(text="junk0")) == []
+        with Client(agent_url(acl_broker, "alice", tmp_path / "a")) as again:  # not adopted
+            assert again.get_thing("oven").list_property() == {PROP[0]: [PROP[1]]}
+    finally:
+        bob.close()
+    assert caplog.text.count("ignored the thing document on 'iotic/bob/junk") >= len(junk)
+    assert "iotic/bob/oven/meta" in caplog.text

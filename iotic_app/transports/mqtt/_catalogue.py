@@ -33,7 +33,7 @@ import attrs
 
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
 from iotic_app.transports._describe import describe_point, describe_thing
-from iotic_app.transports._protocol import CONTROL, PointKind, ValueSpec
+from iotic_app.transports._protocol import CONTROL, PointKind, Query, ValueSpec
 from iotic_app.transports._search import Candidate, search
 from iotic_app.transports.mqtt._messages import parse_status
 from iotic_app.transports.mqtt._thingdoc import (
@@ -192,20 +192,11 @@ class Catalogue:
             for v in point.get("values") or ()
         )
 
-    def search(
-        self,
-        text: str | None,
-        location: tuple[float, float, float] | None,
-        unit: str | None,
-        limit: int,
-        offset: int,
-    ) -> dict[str, Any]:
-        """Search the public things in the catalogue (after a sync)."""
+    def search(self, query: Query) -> Any:
+        """Search the things of the query's scope in the catalogue (after a sync)."""
         self._sync()
         docs = list(self.docs.values())
-        return search(
-            (_candidate(doc) for doc in docs if doc.public), text, location, unit, limit, offset
-        )
+        return search(self.agent_id, (_candidate(doc) for doc in docs), query)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent (after a sync), or return None."""
@@ -229,18 +220,26 @@ class Catalogue:
 
 def _candidate(doc: ThingDoc) -> Candidate:
     """A catalogue document as search sees it."""
-    texts: list[str] = [*doc.tags, *doc.labels.values(), *doc.descriptions.values()]
+    texts: list[tuple[str | None, str]] = [(None, tag) for tag in doc.tags]
+    texts.extend(doc.labels.items())
+    texts.extend(doc.descriptions.items())
     for p in doc.points:
-        texts.extend((p.get("labels") or {}).values())
-        texts.extend((p.get("descriptions") or {}).values())
-        texts.extend(p.get("tags") or ())
+        texts.extend((p.get("labels") or {}).items())
+        texts.extend((p.get("descriptions") or {}).items())
+        texts.extend((None, tag) for tag in p.get("tags") or ())
     return Candidate(
         guid=doc.guid,
+        agent=doc.agent,
+        public=doc.public,
         labels=doc.labels,
         location=doc.location,
         texts=texts,
         units={v.get("unit") for p in doc.points for v in p.get("values") or ()},
-        points=[(str(p["guid"]), p.get("labels") or {}, str(p["kind"])) for p in doc.points],
+        points=[
+            (str(p["guid"]), p.get("labels") or {}, str(p["kind"]), (p.get("save_recent") or 0) > 0)
+            for p in doc.points
+        ],
+        properties=doc.properties,
     )
 
 

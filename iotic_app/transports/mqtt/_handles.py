@@ -68,6 +68,7 @@ class Thing(ThingHandle):
         thing.public = doc.public
         thing.write_meta(doc.labels, doc.descriptions, doc.location)
         thing.tags = frozenset(doc.tags)
+        thing.properties = doc.properties
         for p in doc.points:
             kind: PointKind = CONTROL if p["kind"] == CONTROL else FEED
             pid = str(p["pid"])
@@ -99,6 +100,10 @@ class Thing(ThingHandle):
             "location": None if self.location is None else list(self.location),
             "tags": sorted(self.tags),
             "points": [p.doc() for p in self.points.values()],
+            "properties": [
+                [pred, list(obj) if isinstance(obj, tuple) else obj]
+                for pred, obj in self.properties
+            ],
         }
 
 

@@ -10,7 +10,16 @@ from urllib.parse import quote, unquote
 import attrs
 
 from iotic_app.datatypes import Datatypes
-from iotic_app.transports._protocol import CONTROL, FEED, point_guid, thing_guid
+from iotic_app.transports._protocol import (
+    CONTROL,
+    FEED,
+    MAX_PROPERTIES,
+    MAX_PROPERTY_IRI,
+    MAX_PROPERTY_TEXT,
+    Property,
+    point_guid,
+    thing_guid,
+)
 from iotic_app.transports.mqtt._json import from_json, invalid
 
 __all__ = ["ThingDoc", "member_topic_identity", "meta_topic_identity", "parse_thing_doc", "seg"]
@@ -36,6 +45,7 @@ class ThingDoc:
     location: tuple[float, float] | None
     tags: list[str]
     points: list[dict[str, Any]]
+    properties: tuple[Property, ...] = ()
 
 
 # What a thing document from the wire may hold (a foreign document is checked against these
@@ -119,6 +129,54 @@ def _value_spec(where: str, value: Any) -> dict[str, Any]:
     if unit is not None and not (isinstance(unit, str) and ":" in unit):
         invalid(f"{where} unit", "a unit URI or null", unit)
     return {"label": label, "type": vtype, "lang": lang, "description": description, "unit": unit}
+
+
+def _iri(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_PROPERTY_IRI
+        and value.isprintable()
+        and not any(ch.isspace() for ch in value)
+    )
+
+
+def _scalar(obj: Any) -> bool:
+    """A bool, a 64-bit int or a finite float."""
+    if isinstance(obj, bool):
+        return True
+    if isinstance(obj, int):
+        return -(2**63) <= obj < 2**63
+    return isinstance(obj, float) and math.isfinite(obj)
+
+
+def _properties(value: Any) -> tuple[Property, ...]:
+    """Semantic properties: ``[[predicate, object], ...]``, an object a JSON scalar or
+    ``[lexical, xsd_type]`` (``Thing.doc`` writes them so)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_PROPERTIES:
+        invalid("properties", f"a list of at most {MAX_PROPERTIES} [predicate, object]", value)
+    out: list[Property] = []
+    for n, item in enumerate(value):
+        where = f"properties[{n}]"
+        if not isinstance(item, list) or len(item) != 2 or not _iri(item[0]):
+            invalid(where, "[predicate IRI, object]", item)
+        obj = item[1]
+        if isinstance(obj, list):
+            if not (len(obj) == 2 and isinstance(obj[0], str) and _iri(obj[1])):
+                invalid(f"{where} object", "[lexical, xsd_type]", obj)
+            if len(obj[0]) > MAX_PROPERTY_TEXT:
+                invalid(f"{where} object", f"at most {MAX_PROPERTY_TEXT} characters", obj)
+            out.append((item[0], (obj[0], obj[1])))
+        elif isinstance(obj, str):
+            if len(obj) > MAX_PROPERTY_TEXT:
+                invalid(f"{where} object", f"at most {MAX_PROPERTY_TEXT} characters", obj)
+            out.append((item[0], obj))
+        elif _scalar(obj):
+            out.append((item[0], obj))
+        else:
+            invalid(f"{where} object", "a text, number, boolean or [lexical, xsd_type]", obj)
+    return tuple(out)
 
 
 def _point(thing: str, n: int, p: Any) -> dict[str, Any]:
@@ -244,4 +302,5 @@ def parse_thing_doc(root: str, topic: str, raw: bytes) -> ThingDoc:
         location=_location(data.get("location")),
         tags=_tags("tags", data.get("tags")),
         points=checked,
+        properties=_properties(data.get("properties")),
     )

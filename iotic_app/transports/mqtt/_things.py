@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from iotic_app.exceptions import IOTUnknown
@@ -16,6 +16,7 @@ from iotic_app.transports._protocol import (
     Delivery,
     Meta,
     PointKind,
+    Property,
     ValueSpec,
     lid_taken,
     point_guid,
@@ -314,6 +315,22 @@ class Things:
         own = self._own(thing)
         with self._lock:
             own.public = public
+        self._publish_meta(own)
+
+    def read_properties(self, thing: Any) -> tuple[Property, ...]:
+        """Return the properties of one of the agent's things."""
+        self._link()
+        props: tuple[Property, ...] = self._own(thing).properties
+        return props
+
+    def update_properties(
+        self, thing: Any, update: Callable[[tuple[Property, ...]], tuple[Property, ...]]
+    ) -> None:
+        """Replace the thing's properties with ``update(current)``; retained on the broker."""
+        self._link()
+        own = self._own(thing)
+        with self._lock:
+            own.properties = update(own.properties)
         self._publish_meta(own)
 
     def add_value(self, point: Any, spec: ValueSpec) -> None:

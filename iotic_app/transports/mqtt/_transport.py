@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,8 @@ from iotic_app.transports._protocol import (
     Meta,
     PointKind,
     PointRef,
+    Property,
+    Query,
     Sample,
     Sink,
     Target,
@@ -285,6 +287,16 @@ class MqttTransport:
         """Make a thing public or private."""
         self._things.set_public(thing, public)
 
+    def read_properties(self, thing: Any) -> tuple[Property, ...]:
+        """Return the properties of one of the agent's things."""
+        return self._things.read_properties(thing)
+
+    def update_properties(
+        self, thing: Any, update: Callable[[tuple[Property, ...]], tuple[Property, ...]]
+    ) -> None:
+        """Replace the thing's properties with ``update(current)``; retained on the broker."""
+        self._things.update_properties(thing, update)
+
     def add_value(self, point: Any, spec: ValueSpec) -> None:
         """Declare (or replace) a value on a point."""
         self._things.add_value(point, spec)
@@ -325,16 +337,9 @@ class MqttTransport:
         """Answer a tell this agent received (unknown ids are ignored)."""
         self._requests.confirm_tell(request_id, success)
 
-    def search(
-        self,
-        text: str | None,
-        location: tuple[float, float, float] | None,
-        unit: str | None,
-        limit: int,
-        offset: int,
-    ) -> dict[str, Any]:
-        """Search the public things in the catalogue."""
-        return self._catalogue.search(text, location, unit, limit, offset)
+    def search(self, query: Query) -> Any:
+        """Search the things of the query's scope in the catalogue."""
+        return self._catalogue.search(query)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent, or return None."""
