@@ -302,9 +302,10 @@ class Client:
             offset: Skip this many first.
             lang: Match only labels and descriptions in this language (tags always), and
                 return labels in it (None where a thing or point has none in it).
-            scope: ``'public'`` (public things of every agent), ``'local'`` (those and this
-                agent's own private ones) or ``'localOwn'`` (this agent's own things only); or
-                a ``SearchScope`` member with one of those values.
+            scope: ``'public'`` (public things of every agent), ``'local'`` (those and the
+                private ones of this agent's owner) or ``'localOwn'`` (the owner's things only,
+                made by any of its agents); or a ``SearchScope`` member with one of those
+                values.
 
         Returns:
             ``{thing_guid: {'label', 'lat', 'long', 'owner', 'points': {point_guid: {'label',

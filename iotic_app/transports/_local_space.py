@@ -260,7 +260,7 @@ def candidate(thing: Thing) -> Candidate:
         texts.extend((None, tag) for tag in point.tags)
     return Candidate(
         guid=thing.guid,
-        agent=thing.agent,
+        owner=thing.owner,
         public=thing.public,
         labels=thing.labels,
         location=thing.location,

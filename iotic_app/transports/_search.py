@@ -32,21 +32,21 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def is_own(searcher: str, agent: str) -> bool:
-    """Whether agent *agent*'s things are the *searcher*'s own (``LOCAL_OWN``; an agent's
-    private things are visible to their own agent only). The one place that says so."""
-    return agent == searcher
+def is_own(owner: str, thing_owner: str) -> bool:
+    """Whether a thing of owner *thing_owner* is the searcher's own (``LOCAL_OWN``): the things
+    of the searcher's *owner*, made by any of its agents. The one place that says so."""
+    return thing_owner == owner
 
 
-def visible(searcher: str, scope: str, agent: str, public: bool) -> bool:
-    """Whether a search in *scope* by *searcher* looks at agent *agent*'s thing.
+def visible(owner: str, scope: str, thing_owner: str, public: bool) -> bool:
+    """Whether a search in *scope* by an agent of *owner* looks at a thing of *thing_owner*.
 
-    ``public``: public things of every agent; ``local``: those and the searcher's own;
-    ``localOwn``: the searcher's own only.
+    ``public``: public things of every owner; ``local``: those and the owner's private ones;
+    ``localOwn``: the owner's things only.
     """
     if scope == "public":
         return public
-    own = is_own(searcher, agent)
+    own = is_own(owner, thing_owner)
     return own if scope == "localOwn" else public or own
 
 
@@ -54,7 +54,7 @@ class Candidate(NamedTuple):
     """A thing as search sees it, whatever the transport keeps it as."""
 
     guid: str
-    agent: str
+    owner: str  # the thing's owner (its maker's; the default owner is the maker itself)
     public: bool
     labels: Mapping[str, str] | None
     location: tuple[float, float] | None
@@ -101,7 +101,7 @@ def _shape(thing: Candidate, query: Query) -> Any:
         "label": label_of(thing.labels, lang),
         "lat": lat,
         "long": lon,
-        "owner": thing.agent,
+        "owner": thing.owner,
         "points": {
             guid: {"label": label_of(labels, lang), "type": kind, "storesRecent": recent}
             for guid, labels, kind, recent in thing.points
@@ -109,8 +109,8 @@ def _shape(thing: Candidate, query: Query) -> Any:
     }
 
 
-def search(searcher: str, things: Iterable[Candidate], query: Query) -> Any:
-    """Return the result of *query* by agent *searcher* over *things*.
+def search(owner: str, things: Iterable[Candidate], query: Query) -> Any:
+    """Return the result of *query* by an agent of *owner* over *things*.
 
     Every word of *text* must appear in a label, description or tag of the thing or one of its
     points (with *lang*: labels and descriptions in that language only); *location* is
@@ -125,7 +125,7 @@ def search(searcher: str, things: Iterable[Candidate], query: Query) -> Any:
     found: dict[str, Any] = {}
     skipped = 0
     for thing in things:
-        if not visible(searcher, query.scope, thing.agent, thing.public):
+        if not visible(owner, query.scope, thing.owner, thing.public):
             continue
         if query.type_ == "located" and thing.location is None:
             continue

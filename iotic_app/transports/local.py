@@ -378,7 +378,7 @@ class LocalTransport:
         """Search the things in the query's scope; see ``Client.search``."""
         space = self._s()
         with space.lock:
-            return search(self.agent_id, (candidate(t) for t in space.things.values()), query)
+            return search(self.owner, (candidate(t) for t in space.things.values()), query)
 
     def read_properties(self, thing: Any) -> tuple[Property, ...]:
         """Return the properties of one of the agent's things."""

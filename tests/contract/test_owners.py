@@ -186,3 +186,30 @@ def test_an_owners_agent_started_again_has_its_thing_and_the_lid_stays_its(
     assert again.create_thing("kept").guid == made.guid == thing_guid("acme", "kept")
     with pytest.raises(IOTAccessDenied, match="agent 'agent2'"):
         member("agent1").create_thing("kept")
+
+
+def test_search_scopes_see_the_things_of_the_owner(
+    member: Callable[..., Client], eventually: Any
+) -> None:
+    """``localOwn`` is the owner's things (any of its agents'), ``local`` adds public ones, and
+    a full result names the thing's owner; another owner's private things stay out."""
+    one, two, other = member("agent1"), member("agent2"), member("stranger", owner="globex")
+    private = one.create_thing("share_basic")
+    private.create_feed("share_basic_feed")
+    meta = private.get_meta()
+    meta.set_label("share basic")
+    meta.set()
+    theirs = other.create_thing("theirs")
+    theirs.create_feed("f")
+    their_meta = theirs.get_meta()
+    their_meta.set_label("share basic too")
+    their_meta.set()
+
+    def found(scope: str) -> set[str]:
+        return set(two.search("share basic", scope=scope))
+
+    eventually(lambda: found("localOwn") == {private.guid})
+    assert found("local") == {private.guid}
+    assert found("public") == set()
+    assert two.search("share basic", scope="localOwn")[private.guid]["owner"] == "acme"
+    assert set(other.search("share basic", scope="local")) == {theirs.guid}

@@ -196,7 +196,7 @@ class Catalogue:
         """Search the things of the query's scope in the catalogue (after a sync)."""
         self._sync()
         docs = list(self.docs.values())
-        return search(self.agent_id, (_candidate(doc) for doc in docs), query)
+        return search(self.owner, (_candidate(doc) for doc in docs), query)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
         """Describe a thing or point visible to this agent (after a sync), or return None."""
@@ -229,7 +229,7 @@ def _candidate(doc: ThingDoc) -> Candidate:
         texts.extend((None, tag) for tag in p.get("tags") or ())
     return Candidate(
         guid=doc.guid,
-        agent=doc.agent,
+        owner=doc.owner,
         public=doc.public,
         labels=doc.labels,
         location=doc.location,
