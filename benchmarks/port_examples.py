@@ -518,53 +518,84 @@ def run_case(
 # -- judging ---------------------------------------------------------------------------------
 
 
-def first_errors(stderr: str) -> list[str]:
-    """The last line of each traceback in *stderr* (the exception raised)."""
-    errors: list[str] = []
+FRAME = re.compile(r'^\s*File "(?:.*/)?([^/"]+\.py)", line \d+')
+
+
+def tracebacks(stderr: str) -> list[tuple[list[str], str]]:
+    """Each traceback in *stderr*: the file names of its frames, and its last line."""
+    found: list[tuple[list[str], str]] = []
     lines = stderr.splitlines()
     i = 0
     while i < len(lines):
         if lines[i].startswith("Traceback (most recent call last):"):
+            files: list[str] = []
             j = i + 1
             while j < len(lines) and (lines[j].startswith(" ") or not lines[j].strip()):
+                frame = FRAME.match(lines[j])
+                if frame:
+                    files.append(frame.group(1))
                 j += 1
             if j < len(lines):
-                errors.append(lines[j].strip())
+                found.append((files, lines[j].strip()))
             i = j
         i += 1
-    return errors
+    return found
+
+
+def _problems(case: Case, procs: list[_Proc]) -> dict[str, list[str]]:
+    """What went wrong, per script of the case (its file name), the judged script's first.
+
+    A traceback belongs to the first of the case's scripts among its frames (local:// runs a
+    pair in one process), else to the process it was printed by."""
+    main_name = Path(case.script).name
+    names = [main_name, *(Path(p.script).name for p in case.partners)]
+    problems: dict[str, list[str]] = {name: [] for name in names}
+    for proc in procs:
+        owner = main_name if proc.name == "main" else proc.name.split("-", 1)[1] + ".py"
+        for files, last in tracebacks(proc.err.read_text(errors="replace")):
+            if any(re.search(allowed, last) for allowed in case.allowed_errors):
+                continue
+            script = next((f for f in files if f in problems and f != "_launch.py"), owner)
+            missing = MISSING_MODULE.search(last)
+            if missing and not missing.group(1).startswith("iotic_app"):
+                problems[script].insert(0, f"missing dependency {missing.group(1)}")
+            else:
+                problems[script].append(f"fails: {last}")
+        if proc.killed:
+            problems[owner].append("fails: did not end on SIGINT")
+        elif proc.popen.returncode not in (0, -signal.SIGINT) and not problems[owner]:
+            problems[owner].append(f"fails: exit status {proc.popen.returncode}")
+    return problems
 
 
 def judge(case: Case, procs: list[_Proc], seconds: float) -> Outcome:
-    """The verdict on a case's processes, by the evidence of their exit and output."""
+    """The verdict on a case's processes, by the evidence of their exit and output.
+
+    The judged script's own first problem, else its partner's (named in the detail), else the
+    evidence its purpose implies."""
     outputs = {
         p.name: p.out.read_text(errors="replace") + p.err.read_text(errors="replace") for p in procs
     }
     output = "\n".join(f"--- {name}\n{text}" for name, text in outputs.items())
+    problems = _problems(case, procs)
+    main_name = Path(case.script).name
+    own = problems.pop(main_name)
+    partner_notes = [f"partner {name}: {found[0]}" for name, found in problems.items() if found]
 
-    def outcome(verdict: str, detail: str = "") -> Outcome:
+    def outcome(verdict: str, *details: str) -> Outcome:
+        detail = "; ".join(d for d in details if d)
         return Outcome(case.script, verdict, detail, round(seconds, 1), output)
 
-    def who(proc: _Proc) -> str:
-        return "" if proc is procs[-1] else f" (in partner {proc.name.split('-', 1)[1]})"
-
-    for proc in reversed(procs):  # the main process first: its own failure comes first
-        missing = MISSING_MODULE.search(outputs[proc.name])
-        if missing and not missing.group(1).startswith("iotic_app"):
-            return outcome(f"missing dependency {missing.group(1)}", who(proc).strip(" ()"))
-    for proc in reversed(procs):
-        errors = [
-            e
-            for e in first_errors(proc.err.read_text(errors="replace"))
-            if not any(re.search(allowed, e) for allowed in case.allowed_errors)
-        ]
-        if errors:
-            return outcome(f"fails: {errors[0]}{who(proc)}")
-        if proc.killed:
-            return outcome(f"fails: did not end on SIGINT{who(proc)}")
-        code = proc.popen.returncode
-        if code not in (0, -signal.SIGINT):
-            return outcome(f"fails: exit status {code}{who(proc)}")
+    if own:
+        return outcome(own[0], *partner_notes)
+    if partner_notes:
+        name, found = next((n, f) for n, f in problems.items() if f)
+        verdict = found[0]
+        if verdict.startswith("fails: "):
+            verdict = "fails: partner " + name + ": " + verdict[len("fails: ") :]
+        else:
+            verdict += f" (partner {name})"
+        return outcome(verdict, *partner_notes[1:])
     missing_evidence = [pattern for pattern in case.expect if not re.search(pattern, output)]
     if missing_evidence:
         return outcome("runs-but-does-nothing", "no " + " / no ".join(missing_evidence))
