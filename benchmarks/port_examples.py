@@ -447,8 +447,10 @@ def _interrupt(proc: _Proc, grace: float) -> None:
         proc.popen.stdin.close()
 
 
-def _env() -> dict[str, str]:
+def _env(folder: Path) -> dict[str, str]:
     env = dict(os.environ)
+    # each case's agents keep their MQTT outbox in the case's folder, not ~/.local/state
+    env["XDG_STATE_HOME"] = str(folder / "state")
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.pop("IOTIC_APP_CONFIG", None)
     env["PYTHONUNBUFFERED"] = "1"
@@ -473,7 +475,7 @@ def run_case(
         else:
             url, broker_port = "local://examples", None
         _prepare(folder, examples, case, url, broker_port)
-        env = _env()
+        env = _env(folder)
         main_argv = [Path(case.script).name, *case.args]
         if broker == "mqtt":
             for n, partner in enumerate(case.partners):
