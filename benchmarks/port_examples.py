@@ -13,14 +13,16 @@ lines are rewritten, by this substitution on each line (nothing else in the scri
 
 The ini file it passes (``agent1.ini``, ``Getting_Started.ini``, ...; ``<script>.ini`` if it
 passes none) is written with an iotic_app ``url`` and ``agent`` (the ini's name: one ini is one
-agent, as an ini was one epid) plus the original's ``host``, ``epid``, ``passwd`` and ``token``,
-to show they are accepted. The script then runs as a subprocess, after its partner when it needs
-one (share_basic before follow_basic, ...), for ``--timeout`` seconds, and is stopped with
-SIGINT. It is judged by evidence, in this order: a missing third-party module (reported as
-``missing dependency X``, never installed), a traceback or an exit status other than 0 (``fails``
-with the first error line), a process that does not end on SIGINT, then the output that its
-purpose implies (CASES below, from the inventory: the follower logged the data it received, the
-offerer logged the request) -- all there is ``works``, any missing is ``runs-but-does-nothing``.
+agent, as an ini was one epid), ``owner = examples`` once iotic_app takes owners (all the
+examples' agents were one user's), plus the original's ``host``, ``epid``, ``passwd`` and
+``token``, to show they are accepted. The script then runs as a subprocess, after its partner
+when it needs one (share_basic before follow_basic, ...), for ``--timeout`` seconds, and is
+stopped with SIGINT. It is judged by evidence, in this order: its own problems (a missing
+third-party module, reported as ``missing dependency X`` and never installed; a traceback, as
+``fails`` with its last line; an exit status other than 0; not ending on SIGINT), then its
+partners' (named in the verdict), then the output that its purpose implies (CASES below, from
+the inventory: the follower logged the data it received, the offerer logged the request): all
+of it there is ``works``, anything missing is ``runs-but-does-nothing``.
 A script whose purpose depends on the long-gone Iotic Space itself (hard-coded guids of its
 things, subscriptions made in its web UI) is not run: it is ``needs the Iotic Space``, with the
 reason, and is not counted in the target.
@@ -55,6 +57,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
 from broker import Broker  # noqa: E402
 
@@ -387,8 +390,25 @@ def port(text: str) -> str:
 # -- running ---------------------------------------------------------------------------------
 
 
+#: The owner every example agent belongs to (one user's agents, as in the Iotic Space).
+OWNER = "examples"
+
+
+def owner_supported(url: str) -> bool:
+    """Whether iotic_app takes an ``owner`` for *url* (issue 11's owners); then inis name one."""
+    from iotic_app.client import AgentConfig
+
+    try:
+        AgentConfig.from_url(url + ("&" if "?" in url else "?") + f"owner={OWNER}")
+    except ValueError:
+        return False
+    return True
+
+
 def _ini_text(stem: str, url: str, case: Case, broker_port: int | None) -> str:
     keys = {"url": url, "agent": stem, **CLASSIC_KEYS}
+    if owner_supported(url):
+        keys["owner"] = OWNER
     text = "[agent]\n" + "".join(f"{key} = {value}\n" for key, value in keys.items())
     for section, values in case.extra_ini.items():
         text += f"\n[{section}]\n"
@@ -692,12 +712,19 @@ def main(argv: list[str] | None = None) -> int:
             ],
             "totals": totals(outcomes),
         }
+        result["owner_written"] = owner_supported("local://examples")
         print(json.dumps(result, indent=2))
     else:
         if args.verbose:
             for o in outcomes:
                 print(f"===== {o.script}: {o.verdict}\n{o.output}")
         print(table(outcomes))
+        if owner_supported("local://examples"):
+            print(f"(inis: url, agent, owner = {OWNER}, the 0.7.0 keys)")
+        else:
+            print(
+                f"(inis: url, agent, the 0.7.0 keys; no owner = {OWNER}: iotic_app takes none yet)"
+            )
     return 0
 
 
