@@ -33,6 +33,10 @@ nothing tuned; tests/broker.py) for each script, and each script of a pair is it
 interpreter: a launcher runs the partner in a thread and the script in the main thread (and
 stops the partner's runners, when a case says so, by calling their ``stop()``).
 
+Cases run ``--jobs`` at a time (default 2 per CPU: far more delays shutdowns past ``--grace``).
+``--sharer share_basic_error.py`` is a diagnostic, not the figure: it stands in for
+share_basic.py (which needs rdflib) as the follow_* scripts' partner, to show what fails next.
+
 ``--cases FILE`` replaces the table with a JSON list of case objects (the fields of ``Case``),
 with ``script`` paths relative to ``--examples``; the smoke test uses it.
 """
