@@ -172,3 +172,18 @@ def test_describe_takes_lang_and_scope(agents: Callable[[str], IOT.Client]) -> N
     assert agent1.describe(thing.guid, lang=None, scope="public") == plain
     with pytest.raises(ValueError, match="scope"):
         agent1.describe(thing, scope="everywhere")
+
+
+class MadeUp(str):
+    """A term whose ``__getattr__`` makes up any attribute, as rdflib's Namespace does."""
+
+    def __getattr__(self, name: str) -> MadeUp:
+        return MadeUp(self + name)
+
+
+def test_a_made_up_attribute_is_not_taken_for_a_language(
+    agents: Callable[[str], IOT.Client],
+) -> None:
+    thing = agents("agent1").create_thing("made_up")
+    thing.create_property((MadeUp(CATEGORY), MadeUp(EXAMPLE)))
+    assert thing.list_property() == {CATEGORY: [EXAMPLE]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 __all__ = ["check_page", "page", "prop", "props"]
@@ -23,14 +24,24 @@ _NATIVE = {
 }
 
 
+def _attribute(term: object, name: str) -> object:
+    """*term*'s attribute *name* if it has one of its own or of its class (rdflib Literal's
+    ``language``, ``datatype``), not one a ``__getattr__`` makes up (as a Namespace's does)."""
+    try:
+        inspect.getattr_static(term, name)
+    except AttributeError:
+        return None
+    return getattr(term, name, None)
+
+
 def _term(term: object) -> object:
     """A predicate or object as iotic_app takes it: str-like terms (rdflib's URIRef and
     Literal, or anything with language/datatype attributes) as str, typed or language-tagged
     ones as ``'text@@lang'``, a native value or ``(lexical, xsd_type)``; others unchanged."""
     if isinstance(term, bool | int | float | tuple) or term is None:
         return term
-    language = getattr(term, "language", None)
-    datatype = getattr(term, "datatype", None)
+    language = _attribute(term, "language")
+    datatype = _attribute(term, "datatype")
     if isinstance(language, str) and language:
         return f"{term}@@{language}"
     if datatype is not None:
