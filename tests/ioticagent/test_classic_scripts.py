@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,14 +13,22 @@ from test_imports import port
 
 CLASSIC = Path(__file__).parent / "classic"
 SCRIPTS = ["share_basic.py", "follow_basic.py"]
+SEARCH_SCRIPTS = ["share_props.py", "follow_search_local.py", "follow_search_global_property.py"]
 
 
-def _ported(folder: Path, url: str) -> None:
+def _ported(folder: Path, url: str, scripts: list[str] = SCRIPTS) -> None:
     """Each script with its import lines ported (nothing else changed), and its agent1.ini."""
-    for name in SCRIPTS:
+    for name in scripts:
         lines = (CLASSIC / name).read_text().splitlines()
         (folder / name).write_text("\n".join(port(line) for line in lines) + "\n")
     (folder / "agent1.ini").write_text(f"[agent]\nurl = {url}\n")
+
+
+def _ported_owned(folder: Path, url: Callable[[str], str]) -> None:
+    """The search scripts, ported, with agent1.ini and agent2.ini: two agents of one owner."""
+    _ported(folder, url("agent1"), SEARCH_SCRIPTS)
+    for agent in ("agent1", "agent2"):
+        (folder / f"{agent}.ini").write_text(f"[agent]\nurl = {url(agent)}\nowner = plant\n")
 
 
 def _run(folder: Path, *args: str) -> list[str]:
@@ -64,3 +73,46 @@ def test_the_pair_on_mqtt_as_two_processes(tmp_path: Path) -> None:
     _ported(tmp_path, StockMqttSpace().url("agent1"))
     assert _run(tmp_path, "share_basic.py") == EXPECTED_SHARE
     assert _run(tmp_path, "follow_basic.py") == EXPECTED_FOLLOW
+
+
+EXPECTED_SHARE_PROPS = [
+    f"created {lid} public {public} properties "
+    "[('http://iotics.com/ns#category', ['http://iotics.com/categories#Example'])]"
+    for lid, public in (("share_basic", True), ("share_private", False), ("share_pointless", True))
+] + [f"shared {n}" for n in range(1, 4)]
+EXPECTED_SEARCH_LOCAL = [
+    "public ['share basic example']",
+    "own ['share basic example', 'share basic private']",
+    "followed share basic example stores True recent [1, 2, 3]",
+    "followed share basic private stores True recent [1, 2, 3]",
+    "reduced [['Feed'], ['Feed']]",
+    "located [('share basic example', (52.427, 0.327)), ('share basic private', (52.427, 0.327))]",
+    "minimal 2",
+]
+EXPECTED_SEARCH_PROPERTY = [
+    "public ['share basic example']",
+    "followed share basic example recent [1, 2, 3]",
+    "own 2",
+    "with pointless 2",
+    "located ['share basic example']",
+]
+
+
+def test_the_search_scripts_on_local_in_one_process(tmp_path: Path) -> None:
+    """share_props (agent1), then follow_search_local and follow_search_global_property (agent2,
+    of the same owner), in one interpreter: local:// is one process's space."""
+    _ported_owned(tmp_path, lambda agent: f"local://classic-search?agent={agent}")
+    runs = "; ".join(f"runpy.run_path({name!r}, run_name='__main__')" for name in SEARCH_SCRIPTS)
+    assert _run(tmp_path, "-c", f"import runpy; {runs}") == (
+        EXPECTED_SHARE_PROPS + EXPECTED_SEARCH_LOCAL + EXPECTED_SEARCH_PROPERTY
+    )
+
+
+def test_the_search_scripts_on_mqtt_as_processes(tmp_path: Path) -> None:
+    """On a stock Mosquitto: share_props' process ends, then each follower's runs."""
+    pytest.importorskip("paho")
+    space = StockMqttSpace()
+    _ported_owned(tmp_path, space.url)
+    assert _run(tmp_path, "share_props.py") == EXPECTED_SHARE_PROPS
+    assert _run(tmp_path, "follow_search_local.py") == EXPECTED_SEARCH_LOCAL
+    assert _run(tmp_path, "follow_search_global_property.py") == EXPECTED_SEARCH_PROPERTY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -36,6 +37,7 @@ from iotic_app.ioticagent.Core.Const import (
     SearchScope,
     SearchType,
 )
+from iotic_app.ioticagent.IOT import _props
 from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
 from iotic_app.ioticagent.IOT.Exceptions import (
     IOTAccessDenied,
@@ -108,6 +110,15 @@ def _resource(guid_or_resource: object) -> object:
     if isinstance(guid_or_resource, RemoteFeed | RemoteControl):
         return guid_or_resource._remote
     return guid_or_resource
+
+
+def _check_describe(lang: object, scope: object) -> None:
+    """Check describe's *lang* (None or a str) and *scope* (a ``DescribeScope`` value)."""
+    if lang is not None and not isinstance(lang, str):
+        raise TypeError(f"lang must be a language code or None, got {lang!r}")
+    value = scope.value if isinstance(scope, DescribeScope) else scope
+    if value not in {member.value for member in DescribeScope}:
+        raise ValueError(f"scope must be a DescribeScope value, got {scope!r}")
 
 
 def _location(location: tuple[float, float] | None) -> tuple[float | None, float | None]:
@@ -229,17 +240,164 @@ class Client:
     def search(
         self,
         text: str | None = None,
-        *,
+        lang: str | None = None,
         location: Mapping[str, float] | None = None,
         unit: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        reduced: bool = False,
+        scope: SearchScope | str = SearchScope.PUBLIC,
     ) -> dict[str, Any]:
-        """Search public things: ``{thing_guid: {'label', 'lat', 'long', 'points': {...}}}``."""
-        return self._modern.search(text, location, unit, limit, offset)
+        """Search things with at least one point, as 0.7.0 did (iotic_app's finds all).
 
-    def describe(self, guid_or_resource: object) -> dict[str, Any]:
+        Returns:
+            ``{thing_guid: {'label', 'lat', 'long', 'owner', 'points': {point_guid: {'label',
+            'type', 'storesRecent'}}}}``; with *reduced*, ``{thing_guid: {point_guid: type}}``.
+        """
+        if reduced:
+            return self.search_reduced(text, lang, location, unit, limit, offset, scope)
+        _props.check_page(limit, offset)
+        found: dict[str, Any] = self._modern.search(
+            text, location, unit, _props.SEARCH_WINDOW, 0, lang=lang, scope=scope
+        )
+        keep = {guid for guid, thing in found.items() if thing["points"]}
+        result: dict[str, Any] = _props.page(found, keep, limit, offset)
+        return result
+
+    def search_reduced(
+        self,
+        text: str | None = None,
+        lang: str | None = None,
+        location: Mapping[str, float] | None = None,
+        unit: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        scope: SearchScope | str = SearchScope.PUBLIC,
+    ) -> dict[str, dict[str, str]]:
+        """As :meth:`search`: ``{thing_guid: {point_guid: 'Feed'|'Control'}}``."""
+        _props.check_page(limit, offset)
+        found = self.__reduced(text, lang, location, unit, scope)
+        result: dict[str, dict[str, str]] = _props.page(found, set(found), limit, offset)
+        return result
+
+    def search_located(
+        self,
+        text: str | None = None,
+        lang: str | None = None,
+        location: Mapping[str, float] | None = None,
+        unit: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        scope: SearchScope | str = SearchScope.PUBLIC,
+    ) -> dict[str, dict[str, Any]]:
+        """As :meth:`search`, things with a location: ``{thing_guid: {'g': (lat, long), 'l'}}``."""
+        _props.check_page(limit, offset)
+        keep = set(self.__reduced(text, lang, location, unit, scope))
+        found = self._modern.search_located(
+            text, location, unit, _props.SEARCH_WINDOW, 0, lang=lang, scope=scope
+        )
+        result: dict[str, dict[str, Any]] = _props.page(found, keep, limit, offset)
+        return result
+
+    def search_minimal(
+        self,
+        text: str | None = None,
+        lang: str | None = None,
+        location: Mapping[str, float] | None = None,
+        unit: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        scope: SearchScope | str = SearchScope.PUBLIC,
+    ) -> builtins.list[str]:
+        """As :meth:`search`: the things' guids, ``[thing_guid, ...]``."""
+        _props.check_page(limit, offset)
+        found = list(self.__reduced(text, lang, location, unit, scope))
+        result: builtins.list[str] = _props.page(found, set(found), limit, offset)
+        return result
+
+    def __reduced(
+        self,
+        text: str | None,
+        lang: str | None,
+        location: Mapping[str, float] | None,
+        unit: str | None,
+        scope: SearchScope | str,
+    ) -> dict[str, dict[str, str]]:
+        """The reduced results of the first window of matches with at least one point."""
+        found: dict[str, dict[str, str]] = self._modern.search_reduced(
+            text, location, unit, _props.SEARCH_WINDOW, 0, lang=lang, scope=scope
+        )
+        return {guid: points for guid, points in found.items() if points}
+
+    def search_property(
+        self,
+        props: object,
+        limit: int = 50,
+        offset: int = 0,
+        type_: SearchType | str = SearchType.FULL,
+        scope: SearchScope | str = SearchScope.PUBLIC,
+        lang: str | None = None,
+        with_pointless: bool = False,
+    ) -> Any:
+        """Search things with every one of the semantic properties *props* (``(predicate,
+        object)`` tuples; rdflib terms or str): the result of *type_*'s shape, as search's."""
+        return self._modern.search_property(
+            _props.props(props), limit, offset, type_, scope, lang, with_pointless
+        )
+
+    def search_property_reduced(
+        self,
+        props: object,
+        limit: int = 100,
+        offset: int = 0,
+        scope: SearchScope | str = SearchScope.PUBLIC,
+        with_pointless: bool = False,
+    ) -> dict[str, dict[str, str]]:
+        """``search_property(type_=SearchType.REDUCED)``."""
+        result: dict[str, dict[str, str]] = self.search_property(
+            props, limit, offset, SearchType.REDUCED, scope, None, with_pointless
+        )
+        return result
+
+    def search_property_located(
+        self,
+        props: object,
+        limit: int = 100,
+        offset: int = 0,
+        scope: SearchScope | str = SearchScope.PUBLIC,
+        lang: str | None = None,
+        with_pointless: bool = False,
+    ) -> dict[str, dict[str, Any]]:
+        """``search_property(type_=SearchType.LOCATED)``."""
+        result: dict[str, dict[str, Any]] = self.search_property(
+            props, limit, offset, SearchType.LOCATED, scope, lang, with_pointless
+        )
+        return result
+
+    def search_property_minimal(
+        self,
+        props: object,
+        limit: int = 100,
+        offset: int = 0,
+        scope: SearchScope | str = SearchScope.PUBLIC,
+        with_pointless: bool = False,
+    ) -> builtins.list[str]:
+        """``search_property(type_=SearchType.MINIMAL)``."""
+        result: builtins.list[str] = self.search_property(
+            props, limit, offset, SearchType.MINIMAL, scope, None, with_pointless
+        )
+        return result
+
+    def describe(
+        self,
+        guid_or_resource: object,
+        lang: str | None = None,
+        scope: DescribeScope | str = DescribeScope.AUTO,
+    ) -> dict[str, Any]:
         """Describe a thing or point in 0.7.0's shape (nested under ``'meta'``).
+
+        *lang* and *scope* are taken and checked, but the description is iotic_app's: labels
+        in the agent's language and whatever this agent may see (docs/porting.md).
 
         Returns:
             A thing: ``{'type': 'Entity', 'meta': {'label', 'comment', 'parent', 'lat', 'long',
@@ -250,6 +408,7 @@ class Client:
         Raises:
             IOTUnknown: no such thing or point is visible to this agent.
         """
+        _check_describe(lang, scope)
         described = self._modern.describe(_resource(guid_or_resource))
         if described is None:
             raise IOTUnknown(f"no thing or point {guid_or_resource!r} is visible to this agent")

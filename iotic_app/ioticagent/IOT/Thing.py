@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from iotic_app.client import Thing as _ModernThing
 from iotic_app.ioticagent.Core.Const import R_CONTROL, R_FEED
+from iotic_app.ioticagent.IOT import _props
 from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
 from iotic_app.ioticagent.IOT.Point import Control, Feed
 from iotic_app.ioticagent.IOT.RemotePoint import RemoteControl, RemoteFeed
@@ -126,6 +127,23 @@ class Thing:
         """The thing's tags: at most *limit*, after skipping *offset*."""
         tags: list[str] = self._thing.list_tag()
         return tags[offset : offset + limit]
+
+    def create_property(
+        self, props: object, replace: bool = True, replace_all: bool = False
+    ) -> None:
+        """Add semantic properties: one ``(predicate, object)`` tuple or a list of them (rdflib
+        terms or str, int, float, bool; see docs/search.md); *replace* first removes those of
+        the same predicates, *replace_all* all of them."""
+        self._thing.create_property(_props.props(props), replace, replace_all)
+
+    def delete_property(self, props: object) -> None:
+        """Remove semantic properties (an object None: all of its predicate; []: all)."""
+        self._thing.delete_property(_props.props(props))
+
+    def list_property(self, limit: int = 500, offset: int = 0) -> dict[str, list[Any]]:
+        """The thing's semantic properties: ``{predicate: [object, ...]}``."""
+        listed: dict[str, list[Any]] = self._thing.list_property(limit, offset)
+        return listed
 
     def get_meta(self) -> ThingMeta:
         """An editor of label, description and location; applied on leaving ``with``."""
