@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import sys
@@ -15,6 +16,13 @@ ENV_VAR = "IOTIC_APP_CONFIG"
 """Environment variable read when ``config`` is None and the script has no .ini file."""
 
 DEFAULT_URL = "local://"
+
+#: True while ``iotic-app run --config`` imports its target: the option replaces the target's
+#: ``App()`` config, so App() does not check what ``config=None`` stands for (a py-IoticAgent
+#: ``<script>.ini`` beside a classic script would fail before the option is applied).
+_override_coming: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "iotic_app_config_override_coming", default=False
+)
 
 #: Says which config ``config=None`` chose, and why (one INFO line per choice).
 logger = logging.getLogger("iotic_app.config")
