@@ -186,3 +186,40 @@ def test_an_owners_agent_started_again_has_its_thing_and_the_lid_stays_its(
     assert again.create_thing("kept").guid == made.guid == thing_guid("acme", "kept")
     with pytest.raises(IOTAccessDenied, match="agent 'agent2'"):
         member("agent1").create_thing("kept")
+
+
+def _create_at_once(clients: list[Client], lid: str) -> dict[str, Any]:
+    """Each client's create_thing(lid) (or its IOTAccessDenied), all started at one moment."""
+    import threading
+
+    barrier = threading.Barrier(len(clients))
+    results: dict[str, Any] = {}
+
+    def create(client: Client) -> None:
+        barrier.wait(5)
+        try:
+            results[client.config.agent_id] = client.create_thing(lid)
+        except IOTAccessDenied as exc:
+            results[client.config.agent_id] = exc
+
+    threads = [threading.Thread(target=create, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return results
+
+
+def test_two_agents_creating_one_lid_at_once_one_wins(member: Callable[..., Client]) -> None:
+    """A lid is unique per owner also when two agents create it at the same moment: exactly
+    one create_thing succeeds, the other is IOTAccessDenied, and every agent (and a client that
+    starts afterwards) sees the winner's thing."""
+    for round_ in range(5):
+        lid = f"boiler{round_}"
+        one, two = member(f"a{round_}x"), member(f"a{round_}y")
+        results = _create_at_once([one, two], lid)
+        denied = [r for r in results.values() if isinstance(r, IOTAccessDenied)]
+        assert len(results) == 2 and len(denied) == 1, results
+        late = member(f"a{round_}z")
+        for client in (one, two, late):
+            assert client.describe(thing_guid("acme", lid)) is not None, client.config.agent_id
