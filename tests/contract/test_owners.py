@@ -223,3 +223,24 @@ def test_two_agents_creating_one_lid_at_once_one_wins(member: Callable[..., Clie
         late = member(f"a{round_}z")
         for client in (one, two, late):
             assert client.describe(thing_guid("acme", lid)) is not None, client.config.agent_id
+
+
+def test_an_agent_started_again_with_another_owner_replaces_its_old_owners_thing(
+    member: Callable[..., Client],
+) -> None:
+    """An agent that moves to another owner has none of its old owner's things as its own; its
+    thing of a lid made under the new owner replaces the old owner's (on MQTT both live on the
+    agent's one topic ROOT/AGENT/LID), so the old owner's lid is free again."""
+    first = member("mover", "acme")
+    first.create_thing("boiler").create_feed("f")
+    first.close()
+    moved = member("mover", "beta")
+    assert moved.list() == {}
+    with pytest.raises(IOTUnknown):
+        moved.get_thing("boiler")
+    made = moved.create_thing("boiler")
+    assert made.guid == thing_guid("beta", "boiler")
+    assert list(moved.list()) == ["boiler"]
+    other = member("stayer", "acme")
+    assert other.describe(thing_guid("acme", "boiler")) is None
+    assert other.create_thing("boiler").guid == thing_guid("acme", "boiler")
