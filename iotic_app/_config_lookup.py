@@ -72,7 +72,8 @@ def choose_default() -> DefaultChoice:
     """Choose what ``config=None`` stands for, in py-IoticAgent's order, then iotic_app's.
 
     1. ``<script stem>.ini`` in the current working directory (not the script's folder), when
-       something of that name exists there (a directory too: reading it then fails clearly).
+       something of that name exists there (a directory or a dangling symlink too: reading it
+       then fails clearly).
     2. ``$IOTIC_APP_CONFIG`` when it is set and not blank (a URL or an .ini path).
     3. The embedded space, ``local://``.
 
@@ -93,7 +94,7 @@ def choose_default() -> DefaultChoice:
             skipped = f"no {ini} is looked up (the working directory no longer exists)"
         else:
             path = os.path.join(cwd, ini)
-            if os.path.exists(path):
+            if os.path.lexists(path):  # a dangling symlink too: it fails, naming the file
                 return DefaultChoice(
                     "script",
                     path,
