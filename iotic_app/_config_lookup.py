@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import sys
@@ -15,6 +16,13 @@ ENV_VAR = "IOTIC_APP_CONFIG"
 """Environment variable read when ``config`` is None and the script has no .ini file."""
 
 DEFAULT_URL = "local://"
+
+#: True while ``iotic-app run --config`` imports its target: the option replaces the target's
+#: ``App()`` config, so App() does not check what ``config=None`` stands for (a py-IoticAgent
+#: ``<script>.ini`` beside a classic script would fail before the option is applied).
+_override_coming: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "iotic_app_config_override_coming", default=False
+)
 
 #: Says which config ``config=None`` chose, and why (one INFO line per choice).
 logger = logging.getLogger("iotic_app.config")
@@ -64,7 +72,8 @@ def choose_default() -> DefaultChoice:
     """Choose what ``config=None`` stands for, in py-IoticAgent's order, then iotic_app's.
 
     1. ``<script stem>.ini`` in the current working directory (not the script's folder), when
-       something of that name exists there (a directory too: reading it then fails clearly).
+       something of that name exists there (a directory or a dangling symlink too: reading it
+       then fails clearly).
     2. ``$IOTIC_APP_CONFIG`` when it is set and not blank (a URL or an .ini path).
     3. The embedded space, ``local://``.
 
@@ -85,7 +94,7 @@ def choose_default() -> DefaultChoice:
             skipped = f"no {ini} is looked up (the working directory no longer exists)"
         else:
             path = os.path.join(cwd, ini)
-            if os.path.exists(path):
+            if os.path.lexists(path):  # a dangling symlink too: it fails, naming the file
                 return DefaultChoice(
                     "script",
                     path,

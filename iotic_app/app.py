@@ -125,7 +125,11 @@ class App:
     @config.validator
     def _check_config(self, attribute: attrs.Attribute[Any], config: object) -> None:
         from iotic_app._config import parse_config  # here: `import iotic_app` stays light
+        from iotic_app._config_lookup import _override_coming
 
+        if config is None and _override_coming.get():  # `iotic-app run --config` sets it next
+            self._state.parsed_config = None
+            return
         # it raises the clear error; config=None is logged by each run's client, not here
         parsed = parse_config(config, announce=False)  # type: ignore[arg-type]
         # Kept, so each run does not parse it again; None stays None: the script's .ini and

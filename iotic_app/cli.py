@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from iotic_app._config import AgentConfig
+from iotic_app._config_lookup import _override_coming
 from iotic_app._log import describe
 from iotic_app.app import App
 
@@ -294,6 +295,9 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
+        # with --config, App() in the target does not check config=None's choice (the
+        # script's .ini may be a py-IoticAgent file): the option replaces it below
+        pending = _override_coming.set(args.config is not None)
         try:
             app = load_app(args.target)
         except TargetError as exc:
@@ -303,6 +307,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         except Exception as exc:
             logger.error("cannot load %s: %s", args.target, describe(exc), exc_info=exc)
             return 1
+        finally:
+            _override_coming.reset(pending)
         for option, field in (("--config", "config"), ("--retry-timeout", "retry_timeout")):
             value = getattr(args, field)
             if value is None:

@@ -397,3 +397,34 @@ def test_retry_timeout_reaches_the_runner_and_retries_are_logged(tmp_path: Path)
     assert all(LOG_LINE.match(line) for line in retries), err
     assert all("ConnectionError: broker away" in line for line in retries), err
     assert all(" 0 s" in line for line in retries), err
+
+
+def test_config_option_overrides_a_broken_script_ini(tmp_path: Path) -> None:
+    """`--config` is how a classic script with a py-IoticAgent <script>.ini beside it is run:
+    App() (config=None) must not fail on that .ini before the option replaces it."""
+    _write(
+        tmp_path / "share_basic.py",
+        """
+        from iotic_app import App
+
+        app = App()
+
+        @app.main
+        def report(client):
+            print("space", client.config.space)
+        """,
+    )
+    secret = "s3cr3t-passwd"
+    (tmp_path / "share_basic.ini").write_text(
+        f"[agent]\nhost = h:5671\nepid = e\npasswd = {secret}\ntoken = t\n"
+    )
+    (tmp_path / "other.ini").write_text("[agent]\nurl = local://other_space\n")
+    code, out, err = run_to_end(
+        ["-m", "iotic_app", "run", "share_basic.py", "--config", "other.ini"], cwd=tmp_path
+    )
+    assert code == 0, err
+    assert _lines(out)["space"] == "other_space"
+    # without --config the script's .ini is still the one that fails, clearly
+    code, _, err = run_to_end(["-m", "iotic_app", "run", "share_basic.py"], cwd=tmp_path)
+    assert code == 1
+    assert "py-IoticAgent" in err and secret not in err

@@ -179,6 +179,22 @@ def test_a_script_ini_that_is_a_directory_fails(
     assert "is a directory" in message and "config=None" in message
 
 
+def test_a_script_ini_that_is_a_dangling_symlink_fails_not_falls_back(
+    monkeypatch: pytest.MonkeyPatch, in_tmp: Path, tmp_path: Path
+) -> None:
+    """A script .ini linked to a file that is gone (an unmounted volume, a moved file) is the
+    script's config, not a reason to run quietly on $IOTIC_APP_CONFIG or the embedded space."""
+    (in_tmp / "share_basic.ini").symlink_to(tmp_path / "gone" / "share_basic.ini")
+    monkeypatch.setenv(ENV_VAR, "local://not_reached")
+    with pytest.raises(FileNotFoundError) as info:
+        parse_config(None)
+    message = str(info.value)
+    assert str(in_tmp / "share_basic.ini") in message and "config=None" in message
+    monkeypatch.delenv(ENV_VAR)
+    with pytest.raises(FileNotFoundError):
+        Client()
+
+
 def test_an_unreadable_script_ini_fails_naming_it(
     monkeypatch: pytest.MonkeyPatch, in_tmp: Path
 ) -> None:

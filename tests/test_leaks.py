@@ -279,3 +279,35 @@ def test_stop_during_reconnect_returns_promptly_and_leaves_no_connection(
         assert not client.is_connected()
     client.close()
     census.check("6 start/stop cycles with outages")
+
+
+@needs_proc
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("space", ["local", "mqtt"], indirect=True)
+def test_classic_client_and_runner_cycles_leak_no_threads_or_fds(space: Any) -> None:
+    """The compat IOT.Client (with a thing, a follow and a catch-all) and the compat
+    ThingRunner, started and stopped again and again, leave no threads or descriptors."""
+    from iotic_app.ioticagent.IOT import Client as ClassicClient
+    from iotic_app.ioticagent.ThingRunner import ThingRunner as ClassicRunner
+
+    url = space.url("leaks-classic")
+
+    class Runner(ClassicRunner):
+        def main(self) -> None:
+            self.client.create_thing("r").create_feed("f").share({"n": 1})
+
+    def cycle() -> None:
+        with ClassicClient(url) as client:
+            client.register_catchall_feeddata(lambda args: None)
+            thing = client.create_thing("t")
+            feed = thing.create_feed("f")
+            thing.follow(feed.guid)
+            feed.share({"n": 1})
+        Runner(config=url).run()
+
+    cycle()  # warm up
+    cycles = min(CYCLES, 100)  # two connections a cycle on MQTT
+    census = Census()
+    for _ in range(cycles):
+        cycle()
+    census.check(f"{cycles} classic cycles")

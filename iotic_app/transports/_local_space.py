@@ -146,6 +146,9 @@ class Space:
         if thing is not None and thing.agent != agent:
             raise lid_taken(owner, lid, thing.agent, agent)
         if thing is None:
+            old = self.agents.get(agent, {}).get(lid)
+            if old is not None:  # made while the agent belonged to another owner: replaced,
+                self.drop_thing(old)  # as on MQTT (one topic ROOT/AGENT/LID for both)
             thing = Thing(agent, owner, lid, thing_guid(owner, lid))
             owned[lid] = thing
             self.agents.setdefault(agent, {})[lid] = thing

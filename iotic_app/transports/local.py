@@ -143,7 +143,7 @@ class LocalTransport:
         """Return the agent's thing *lid*; IOTUnknown if there is none."""
         space = self._s()
         thing = space.agents.get(self.agent_id, {}).get(lid)
-        if thing is None:
+        if thing is None or thing.owner != self.owner:  # not one made under another owner
             raise IOTUnknown(f"agent {self.agent_id!r} has no thing {lid!r}")
         return thing
 
@@ -157,7 +157,8 @@ class LocalTransport:
         """Return the agent's lids in creation order."""
         space = self._s()
         with space.lock:
-            return list(space.agents.get(self.agent_id, {}))
+            mine = space.agents.get(self.agent_id, {})
+            return [lid for lid, thing in mine.items() if thing.owner == self.owner]
 
     # --- points -----------------------------------------------------------------------------
 

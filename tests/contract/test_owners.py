@@ -213,3 +213,61 @@ def test_search_scopes_see_the_things_of_the_owner(
     assert found("public") == set()
     assert two.search("share basic", scope="localOwn")[private.guid]["owner"] == "acme"
     assert set(other.search("share basic", scope="local")) == {theirs.guid}
+
+
+def _create_at_once(clients: list[Client], lid: str) -> dict[str, Any]:
+    """Each client's create_thing(lid) (or its IOTAccessDenied), all started at one moment."""
+    import threading
+
+    barrier = threading.Barrier(len(clients))
+    results: dict[str, Any] = {}
+
+    def create(client: Client) -> None:
+        barrier.wait(5)
+        try:
+            results[client.config.agent_id] = client.create_thing(lid)
+        except IOTAccessDenied as exc:
+            results[client.config.agent_id] = exc
+
+    threads = [threading.Thread(target=create, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return results
+
+
+def test_two_agents_creating_one_lid_at_once_one_wins(member: Callable[..., Client]) -> None:
+    """A lid is unique per owner also when two agents create it at the same moment: exactly
+    one create_thing succeeds, the other is IOTAccessDenied, and every agent (and a client that
+    starts afterwards) sees the winner's thing."""
+    for round_ in range(5):
+        lid = f"boiler{round_}"
+        one, two = member(f"a{round_}x"), member(f"a{round_}y")
+        results = _create_at_once([one, two], lid)
+        denied = [r for r in results.values() if isinstance(r, IOTAccessDenied)]
+        assert len(results) == 2 and len(denied) == 1, results
+        late = member(f"a{round_}z")
+        for client in (one, two, late):
+            assert client.describe(thing_guid("acme", lid)) is not None, client.config.agent_id
+
+
+def test_an_agent_started_again_with_another_owner_replaces_its_old_owners_thing(
+    member: Callable[..., Client],
+) -> None:
+    """An agent that moves to another owner has none of its old owner's things as its own; its
+    thing of a lid made under the new owner replaces the old owner's (on MQTT both live on the
+    agent's one topic ROOT/AGENT/LID), so the old owner's lid is free again."""
+    first = member("mover", "acme")
+    first.create_thing("boiler").create_feed("f")
+    first.close()
+    moved = member("mover", "beta")
+    assert moved.list() == {}
+    with pytest.raises(IOTUnknown):
+        moved.get_thing("boiler")
+    made = moved.create_thing("boiler")
+    assert made.guid == thing_guid("beta", "boiler")
+    assert list(moved.list()) == ["boiler"]
+    other = member("stayer", "acme")
+    assert other.describe(thing_guid("acme", "boiler")) is None
+    assert other.create_thing("boiler").guid == thing_guid("acme", "boiler")

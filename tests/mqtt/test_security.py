@@ -491,6 +491,22 @@ def test_an_agent_the_acl_does_not_enroll_cannot_join_an_owner(
     assert not bob.is_connected()
 
 
+def test_an_agent_the_acl_does_not_enroll_cannot_join_an_owner_on_mqtt_3_1_1(
+    owner_broker: Broker, tmp_path: Path
+) -> None:
+    """MQTT 3.1.1 has no reason codes: Mosquitto acknowledges the denied membership and drops
+    it. The agent still learns it was refused (its membership never comes back) and does not
+    start believing it belongs to the owner."""
+    url = agent_url(owner_broker, "bob", tmp_path / "b") + "&owner=alice&protocol=3.1.1"
+    bob = Client(url)
+    with pytest.raises(IOTAccessDenied, match=r"join owner 'alice'"):
+        bob.start()
+    assert not bob.is_connected()
+    carol = Client(agent_url(owner_broker, "carol", tmp_path / "c") + "&owner=alice&protocol=3.1.1")
+    with carol:  # enrolled: joins on 3.1.1 too
+        assert carol.describe(carol.create_thing("t").guid) is not None
+
+
 def test_an_enrolled_agent_shares_its_private_things_with_the_owner(
     owner_broker: Broker, tmp_path: Path
 ) -> None:

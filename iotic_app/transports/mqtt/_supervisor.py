@@ -14,7 +14,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from iotic_app.exceptions import LinkException, SessionTakenOver
+from iotic_app.exceptions import IOTAccessDenied, LinkException, SessionTakenOver
 from iotic_app.retry import Backoff
 from iotic_app.transports._protocol import Sink
 from iotic_app.transports.mqtt._catalogue import Catalogue
@@ -319,6 +319,13 @@ class Supervisor:
         link.sync(conn)
         for mid, what in pending:
             link.check(conn, mid, what)
+        if names.owner != names.agent_id and (names.owner, names.agent_id) not in (
+            self._catalogue.members
+        ):  # MQTT 3.1.1: a denied publish is acknowledged and dropped, so it never came back
+            raise IOTAccessDenied(
+                f"agent {names.agent_id!r}: the broker did not keep join owner {names.owner!r} "
+                f"({names.member!r}): its ACL does not grant it; see the broker's ACL"
+            )
         if not initial and session.is_taken_over_by(session.owner):
             self._stop_taken_over()
             raise session.error()

@@ -180,6 +180,18 @@ class Things:
             self._things[lid] = thing
         try:
             self._publish_meta(thing)
+            # Two agents of the owner may both have passed the check above at once: every
+            # client takes the document the broker passed on first, so after a sync the loser
+            # finds the winner's, clears its own and raises as if it had seen it before.
+            self._broker.sync()
+            with self._lock:
+                other = self._catalogue.docs.get(guid)
+            if other is not None and other.agent != self.agent_id:
+                conn = self._link()
+                self._broker.publish_sync(
+                    conn, f"{thing.base}/meta", b"", True, f"withdraw thing {lid!r}"
+                )
+                raise lid_taken(self.owner, lid, other.agent, self.agent_id)
         except BaseException:
             with self._lock:
                 self._things.pop(lid, None)
