@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import threading
-import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -20,6 +18,7 @@ from iotic_app._config_lookup import (
     choose_default,
     logger,
 )
+from iotic_app._config_mqtt import checked, keep_checked
 from iotic_app._config_options import (
     DEFAULT_PORTS,
     NAME_RE,
@@ -33,7 +32,7 @@ from iotic_app._config_options import (
 from iotic_app._config_url import split_url
 
 if TYPE_CHECKING:
-    from iotic_app.transports.mqtt._settings import MqttSettings
+    pass
 
 __all__ = [
     "ENV_VAR",
@@ -41,43 +40,12 @@ __all__ = [
     "ConfigLike",
     "default_agent_id",
     "parse_config",
-    "take_mqtt_settings",
 ]
 
 # Text that is not a URL and may hold a password (user:pw@host, scheme:/..., ?password=...):
 # never quoted when it is not an existing file either.
 _MAY_HOLD_SECRET = re.compile(r"[@:?&=#]")
 _TYPO_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):/?(?!/)")
-
-# The MQTT settings from_url checked, by the id of their config, until the first transport made
-# from it takes them (take_mqtt_settings), so that its client does not read the files again.
-# Kept beside the config, not in an attrs field of it: attrs.asdict/astuple of a config would
-# show the password they hold. Any attrs.evolve() (or copy) of a config has none (the changed
-# config is checked again when used); with_agent() carries them over, for the new agent. An
-# entry goes when its config is collected.
-_CHECKED: dict[int, MqttSettings] = {}
-_CHECKED_LOCK = threading.Lock()
-
-
-def _keep_checked(config: AgentConfig, settings: MqttSettings) -> None:
-    """Keep *settings* for the first transport made from *config*."""
-    key = id(config)
-    with _CHECKED_LOCK:
-        _CHECKED[key] = settings
-    weakref.finalize(config, _forget_checked, key).atexit = False
-
-
-def _forget_checked(key: int) -> None:
-    with _CHECKED_LOCK:
-        _CHECKED.pop(key, None)
-
-
-def _checked(config: AgentConfig, *, take: bool) -> MqttSettings | None:
-    """The settings kept for *config*, or None; *take* hands them over (the next one checks)."""
-    with _CHECKED_LOCK:
-        if take:
-            return _CHECKED.pop(id(config), None)
-        return _CHECKED.get(id(config))
 
 
 def default_agent_id() -> str:
@@ -164,9 +132,9 @@ class AgentConfig:
         named = re.search(r"[?&]owner=", self.url) is not None
         owner = self.owner if named else agent_id
         config = attrs.evolve(self, url=url, agent_id=agent_id, owner=owner)
-        mqtt = _checked(self, take=False)
+        mqtt = checked(self, take=False)
         if mqtt is not None:  # the same options: only the agent (and client id) differ
-            _keep_checked(config, attrs.evolve(mqtt, agent_id=agent_id, client_id=agent_id))
+            keep_checked(config, attrs.evolve(mqtt, agent_id=agent_id, client_id=agent_id))
         return config
 
     @classmethod
@@ -334,7 +302,7 @@ class AgentConfig:
             from iotic_app.transports.mqtt._settings import MqttSettings
 
             # kept for the first transport made from it (see take_mqtt_settings)
-            _keep_checked(config, MqttSettings.from_config(config))
+            keep_checked(config, MqttSettings.from_config(config))
         return config
 
     @classmethod
@@ -384,23 +352,6 @@ class AgentConfig:
             lang=section.lang,
             owner=section.owner,
         )
-
-
-def take_mqtt_settings(config: AgentConfig) -> MqttSettings:
-    """The MQTT settings of an ``mqtt://`` or ``mqtts://`` *config*, for a transport made
-    from it: the first one takes those checked when *config* was parsed, so that a client
-    checks them (reads the files, loads the TLS ones) once; a later one checks them again, so
-    that a password file or certificate renewed since is read.
-
-    Raises:
-        ValueError: an option is not valid or a file it names cannot be read.
-    """
-    settings = _checked(config, take=True)  # handed over: the next transport checks
-    if settings is not None:
-        return settings
-    from iotic_app.transports.mqtt._settings import MqttSettings
-
-    return MqttSettings.from_config(config)
 
 
 def _neither_url_nor_file(what: str, text: str) -> str:

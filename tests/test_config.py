@@ -657,10 +657,10 @@ def test_the_checked_mqtt_settings_are_not_an_attrs_field_of_the_config() -> Non
     assert "hunter2" not in repr(config.with_agent("b"))
     import gc
 
-    from iotic_app import _config
+    from iotic_app import _config_mqtt
 
     key = id(config)
-    assert key in _config._CHECKED
+    assert key in _config_mqtt._CHECKED
     del config
     gc.collect()
-    assert key not in _config._CHECKED  # a config's checked settings go with it
+    assert key not in _config_mqtt._CHECKED  # a config's checked settings go with it

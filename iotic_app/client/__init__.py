@@ -5,11 +5,12 @@
 # Owns: the user-facing model. ``Client`` (``_client``: the public face, picks a transport by
 # its URL's scheme and imports it only then), its ``Lifecycle`` (``_lifecycle``: start, stop and
 # close of the transport and the callback worker, and the failure for good), the callback worker
-# (``_dispatch``: the ``Sink`` the transport delivers to), ``Thing`` (``_thing``), the own
-# points ``Feed``/``Control`` (``_points``), the followed and attached ``RemoteFeed``/
-# ``RemoteControl`` (``_remotes``), metadata editors and tags (``_meta``), value templates and
-# parsing (``_values``), search and describe (``_lookup``) and every argument check
-# (``_check``). Checking arguments and the "stopped client raises LinkException" rule live here,
+# (``_dispatch``: the ``Sink`` the transport delivers to), its search family (``_searching``),
+# ``Thing`` (``_thing``, with its semantic properties in ``_properties``, checked in
+# ``_props``), the own points ``Feed``/``Control`` (``_points``), the followed and attached
+# ``RemoteFeed``/``RemoteControl`` (``_remotes``), metadata editors and tags (``_meta``), value
+# templates and parsing (``_values``), search and describe requests (``_lookup``), the model
+# classes' constructor rule (``_constructor``) and every argument check (``_check``). Checking arguments and the "stopped client raises LinkException" rule live here,
 # the same for every transport.
 #
 # May import: the standard library, attrs, and from iotic_app only ``exceptions``,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from iotic_app._config import AgentConfig, take_mqtt_settings
+from iotic_app._config import AgentConfig
+from iotic_app._config_mqtt import take_mqtt_settings
 from iotic_app.transports.mqtt._thingdoc import seg
 
 __all__ = ["Names"]
