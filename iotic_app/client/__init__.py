@@ -10,8 +10,9 @@
 # ``_props``), the own points ``Feed``/``Control`` (``_points``), the followed and attached
 # ``RemoteFeed``/``RemoteControl`` (``_remotes``), metadata editors and tags (``_meta``), value
 # templates and parsing (``_values``), search and describe requests (``_lookup``), the model
-# classes' constructor rule (``_constructor``) and every argument check (``_check``). Checking arguments and the "stopped client raises LinkException" rule live here,
-# the same for every transport.
+# classes' constructor rule (``_constructor``) and every argument check (``_check``).
+# Checking arguments and the "stopped client raises LinkException" rule live here, the same
+# for every transport.
 #
 # May import: the standard library, attrs, and from iotic_app only ``exceptions``,
 # ``datatypes``, ``_config`` and ``transports._protocol`` (the ``Transport`` protocol and the
