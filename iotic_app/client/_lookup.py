@@ -31,6 +31,7 @@ def search(
     lang: object = None,
     scope: object = "public",
     type_: object = "full",
+    with_pointless: object = True,
 ) -> Any:
     """Check the criteria, then search the things in *scope* (see ``Client.search``).
 
@@ -44,6 +45,7 @@ def search(
     if text is None and where is None and unit is None:
         raise ValueError("search needs at least one of text, location or unit, got none")
     check_page(limit, offset, max_limit=1000)
+    _check_with_pointless(with_pointless)
     query = Query(
         text=text,
         location=where,
@@ -53,6 +55,7 @@ def search(
         type_=check_search_type(type_),
         limit=limit,
         offset=offset,
+        with_pointless=bool(with_pointless),
     )
     return session.link().search(query)
 
@@ -79,8 +82,7 @@ def search_property(
     if not checked:
         raise ValueError("props must name at least one (predicate, object), got none")
     check_page(limit, offset, max_limit=1000)
-    if not isinstance(with_pointless, bool):
-        raise TypeError(f"with_pointless must be True or False, got {with_pointless!r}")
+    _check_with_pointless(with_pointless)
     query = Query(
         props=tuple((pred, obj) for pred, obj in checked if obj is not None),
         lang=check_lang(lang),
@@ -88,9 +90,14 @@ def search_property(
         type_=check_search_type(type_),
         limit=limit,
         offset=offset,
-        with_pointless=with_pointless,
+        with_pointless=bool(with_pointless),
     )
     return session.link().search(query)
+
+
+def _check_with_pointless(with_pointless: object) -> None:
+    if not isinstance(with_pointless, bool):
+        raise TypeError(f"with_pointless must be True or False, got {with_pointless!r}")
 
 
 def describe(session: Session, guid_or_resource: object) -> dict[str, Any] | None:

@@ -34,6 +34,7 @@ class Searching:
         *,
         lang: str | None = None,
         scope: str | enum.Enum = "public",
+        with_pointless: bool = True,
     ) -> dict[str, Any]:
         """Search the things of every agent in the space (by default the public ones).
 
@@ -53,6 +54,8 @@ class Searching:
                 private ones of this agent's owner) or ``'localOwn'`` (the owner's things only,
                 made by any of its agents); or a ``SearchScope`` member with one of those
                 values.
+            with_pointless: Also find things without feeds or controls (False: as
+                py-IoticAgent's search, which did not).
 
         Returns:
             ``{thing_guid: {'label', 'lat', 'long', 'owner', 'points': {point_guid: {'label',
@@ -66,7 +69,15 @@ class Searching:
             TypeError, ValueError: no criterion given, or one is not valid.
         """
         result: dict[str, Any] = _lookup.search(
-            self._session, text, location, unit, limit, offset, lang=lang, scope=scope
+            self._session,
+            text,
+            location,
+            unit,
+            limit,
+            offset,
+            lang=lang,
+            scope=scope,
+            with_pointless=with_pointless,
         )
         return result
 
@@ -80,6 +91,7 @@ class Searching:
         *,
         lang: str | None = None,
         scope: str | enum.Enum = "public",
+        with_pointless: bool = True,
     ) -> dict[str, dict[str, str]]:
         """Search as :meth:`search` does; return only the points and their types.
 
@@ -99,6 +111,7 @@ class Searching:
             lang=lang,
             scope=scope,
             type_="reduced",
+            with_pointless=with_pointless,
         )
         return result
 
@@ -112,6 +125,7 @@ class Searching:
         *,
         lang: str | None = None,
         scope: str | enum.Enum = "public",
+        with_pointless: bool = True,
     ) -> dict[str, dict[str, Any]]:
         """Search as :meth:`search` does, for things with a location; return where they are.
 
@@ -131,6 +145,7 @@ class Searching:
             lang=lang,
             scope=scope,
             type_="located",
+            with_pointless=with_pointless,
         )
         return result
 
@@ -144,6 +159,7 @@ class Searching:
         *,
         lang: str | None = None,
         scope: str | enum.Enum = "public",
+        with_pointless: bool = True,
     ) -> builtins.list[str]:
         """Search as :meth:`search` does; return only the things' guids.
 
@@ -163,6 +179,7 @@ class Searching:
             lang=lang,
             scope=scope,
             type_="minimal",
+            with_pointless=with_pointless,
         )
         return result
 

@@ -128,6 +128,30 @@ def test_search_minimal(town: dict[str, Any], eventually: Any) -> None:
 
 
 @pytest.mark.parametrize("method", ["search", "search_reduced", "search_located", "search_minimal"])
+def test_search_without_pointless_things_pages_the_things_found(
+    town: dict[str, Any], eventually: Any, method: str
+) -> None:
+    """``with_pointless=False`` leaves out things without feeds or controls, and limit/offset
+    count the things found (as py-IoticAgent's search did)."""
+    carol = town["carol"]
+    bare = town["bob"].create_thing("bare")  # no points: found only with with_pointless
+    bare.create_tag(["station"])
+    bare.set_public()
+    eventually(lambda: bare.guid in carol.search("station"))
+    search = getattr(carol, method)
+    found = search("station", with_pointless=False)
+    assert bare.guid not in found
+    assert _lids(town, found) == (
+        {"north", "south"} if method == "search_located" else {"north", "nowhere", "south"}
+    )
+    first = list(search("station", limit=1, with_pointless=False))
+    rest = list(search("station", offset=1, with_pointless=False))
+    assert first + rest == list(found)
+    if method != "search_located":  # bare has no location: search_located never finds it
+        assert bare.guid in search("station")  # the default finds it
+
+
+@pytest.mark.parametrize("method", ["search", "search_reduced", "search_located", "search_minimal"])
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
@@ -136,6 +160,7 @@ def test_search_minimal(town: dict[str, Any], eventually: Any) -> None:
         ({"text": "x", "lang": 5}, TypeError, "lang"),
         ({"text": "x", "lang": "english!"}, ValueError, "lang"),
         ({"scope": "public"}, ValueError, "at least one"),
+        ({"text": "x", "with_pointless": 1}, TypeError, "with_pointless must be True or False"),
     ],
 )
 def test_bad_search_arguments(

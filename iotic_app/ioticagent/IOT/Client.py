@@ -256,13 +256,9 @@ class Client:
         """
         if reduced:
             return self.search_reduced(text, lang, location, unit, limit, offset, scope)
-        _props.check_page(limit, offset)
-        found: dict[str, Any] = self._modern.search(
-            text, location, unit, _props.SEARCH_WINDOW, 0, lang=lang, scope=scope
+        return self._modern.search(
+            text, location, unit, limit, offset, lang=lang, scope=scope, with_pointless=False
         )
-        keep = {guid for guid, thing in found.items() if thing["points"]}
-        result: dict[str, Any] = _props.page(found, keep, limit, offset)
-        return result
 
     def search_reduced(
         self,
@@ -275,10 +271,9 @@ class Client:
         scope: SearchScope | str = SearchScope.PUBLIC,
     ) -> dict[str, dict[str, str]]:
         """As :meth:`search`: ``{thing_guid: {point_guid: 'Feed'|'Control'}}``."""
-        _props.check_page(limit, offset)
-        found = self.__reduced(text, lang, location, unit, scope)
-        result: dict[str, dict[str, str]] = _props.page(found, set(found), limit, offset)
-        return result
+        return self._modern.search_reduced(
+            text, location, unit, limit, offset, lang=lang, scope=scope, with_pointless=False
+        )
 
     def search_located(
         self,
@@ -291,13 +286,9 @@ class Client:
         scope: SearchScope | str = SearchScope.PUBLIC,
     ) -> dict[str, dict[str, Any]]:
         """As :meth:`search`, things with a location: ``{thing_guid: {'g': (lat, long), 'l'}}``."""
-        _props.check_page(limit, offset)
-        keep = set(self.__reduced(text, lang, location, unit, scope))
-        found = self._modern.search_located(
-            text, location, unit, _props.SEARCH_WINDOW, 0, lang=lang, scope=scope
+        return self._modern.search_located(
+            text, location, unit, limit, offset, lang=lang, scope=scope, with_pointless=False
         )
-        result: dict[str, dict[str, Any]] = _props.page(found, keep, limit, offset)
-        return result
 
     def search_minimal(
         self,
@@ -310,24 +301,9 @@ class Client:
         scope: SearchScope | str = SearchScope.PUBLIC,
     ) -> builtins.list[str]:
         """As :meth:`search`: the things' guids, ``[thing_guid, ...]``."""
-        _props.check_page(limit, offset)
-        found = list(self.__reduced(text, lang, location, unit, scope))
-        result: builtins.list[str] = _props.page(found, set(found), limit, offset)
-        return result
-
-    def __reduced(
-        self,
-        text: str | None,
-        lang: str | None,
-        location: Mapping[str, float] | None,
-        unit: str | None,
-        scope: SearchScope | str,
-    ) -> dict[str, dict[str, str]]:
-        """The reduced results of the first window of matches with at least one point."""
-        found: dict[str, dict[str, str]] = self._modern.search_reduced(
-            text, location, unit, _props.SEARCH_WINDOW, 0, lang=lang, scope=scope
+        return self._modern.search_minimal(
+            text, location, unit, limit, offset, lang=lang, scope=scope, with_pointless=False
         )
-        return {guid: points for guid, points in found.items() if points}
 
     def search_property(
         self,

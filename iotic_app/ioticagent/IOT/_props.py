@@ -1,14 +1,10 @@
-"""What the compat search and property calls share: 0.7.0's terms and paging, adapted."""
+"""What the compat property calls share: 0.7.0's terms (rdflib-like or plain), adapted."""
 
 from __future__ import annotations
 
 import inspect
-from typing import Any
 
-__all__ = ["check_page", "page", "prop", "props"]
-
-#: The most things one modern search returns: the compat layer filters and pages within them.
-SEARCH_WINDOW = 1000
+__all__ = ["prop", "props"]
 
 #: XSD datatypes (by local name) given as the Python type iotic_app takes for them.
 _NATIVE = {
@@ -78,27 +74,3 @@ def props(given: object) -> object:
     ):
         return [prop(one) for one in given]
     return prop(given)
-
-
-def check_page(limit: object, offset: object) -> None:
-    """Check *limit* (1-1000) and *offset* (0 or more), as iotic_app's search does.
-
-    Raises:
-        TypeError: not an int.
-        ValueError: out of range.
-    """
-    for name, value, low in (("limit", limit, 1), ("offset", offset, 0)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {value!r}")
-        if value < low or (name == "limit" and value > SEARCH_WINDOW):
-            top = f"-{SEARCH_WINDOW}" if name == "limit" else " or more"
-            raise ValueError(f"{name} must be {low}{top}, got {value!r}")
-
-
-def page(found: Any, keep: set[str], limit: int, offset: int) -> Any:
-    """*found* (a dict by thing guid, or a list of guids) with only the guids in *keep*, and
-    of those *limit* after skipping *offset*, in the space's order."""
-    kept = [guid for guid in found if guid in keep][offset : offset + limit]
-    if isinstance(found, list):
-        return kept
-    return {guid: found[guid] for guid in kept}
