@@ -71,6 +71,16 @@ class _BaseMeta:
         """
         return self._labels.get(_lang(lang, self._default_lang))
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Every label, by language code (a copy: edit with :meth:`set_label`)."""
+        return dict(self._labels)
+
+    @property
+    def descriptions(self) -> dict[str, str]:
+        """Every description, by language code (a copy: edit with :meth:`set_description`)."""
+        return dict(self._descriptions)
+
     def delete_label(self, lang: str | None = None) -> None:
         """Remove the label in *lang* (default: the config's ``lang``, else ``'en'``), if any.
 

@@ -88,6 +88,11 @@ def test_thing_meta_applied_on_clean_exit_only(make_client: Any) -> None:
     assert meta.get_label("fr") == "Chaudière"
     assert meta.get_description() == "Hot water"
     assert meta.get_location() == (51.5, -0.12)
+    assert meta.labels == {"en": "Boiler", "fr": "Chaudière"}
+    assert meta.descriptions == {"en": "Hot water"}
+    meta.delete_label("fr")
+    meta.labels["de"] = "Kessel"  # a copy: edits go through set_label
+    assert meta.labels == {"en": "Boiler"}
 
 
 def test_point_meta_tags_and_values_show_in_describe(make_client: Any) -> None:

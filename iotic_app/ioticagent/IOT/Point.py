@@ -92,8 +92,7 @@ class Point:
 
     def get_meta(self) -> PointMeta:
         """An editor of the point's labels and descriptions; applied on leaving ``with``."""
-        described = self._client._modern.describe(self._point)
-        return PointMeta(self._point.get_meta(), described, self._client.default_lang)
+        return PointMeta(self._point.get_meta(), None, self._client.default_lang)
 
     def create_tag(self, tags: str | list[str]) -> None:
         """Add one tag or a list of tags."""

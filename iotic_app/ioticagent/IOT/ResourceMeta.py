@@ -18,12 +18,9 @@ class ResourceMeta:
     """
 
     def __init__(self, parent: Any, rdf: Any, default_lang: str, fmt: str = "n3") -> None:
-        """Wrap *parent*, the modern editor; *rdf* is the resource's describe() dict."""
+        """Wrap *parent*, the modern editor, which holds the labels and descriptions (and
+        their default language); *rdf*, *default_lang* and *fmt* are 0.7.0's, unused here."""
         self._meta = parent
-        self._default_lang = default_lang
-        described = rdf or {}
-        self._labels: dict[str, str] = dict(described.get("labels") or {})
-        self._descriptions: dict[str, str] = dict(described.get("descriptions") or {})
 
     def __enter__(self) -> Any:
         """Edit in a ``with``: applied on leaving it without an exception."""
@@ -47,33 +44,26 @@ class ResourceMeta:
         """Apply the edits now."""
         self._meta.set()
 
-    def _lang(self, lang: str | None) -> str:
-        return self._default_lang if lang is None else lang.lower()
-
     def set_label(self, label: str, lang: str | None = None) -> None:
         """Set the label in *lang* (default: the client's default language)."""
         self._meta.set_label(label, lang)
-        self._labels[self._lang(lang)] = label
 
     def get_labels(self) -> list[str]:
         """Every label, one per language, as N3 strings: ``['"fish"@en', '"poisson"@fr']``."""
-        return [n3(text, lang) for lang, text in self._labels.items()]
+        return [n3(text, lang) for lang, text in self._meta.labels.items()]
 
     def delete_label(self, lang: str | None = None) -> None:
         """Remove the label in *lang* (default: the client's default language)."""
         self._meta.delete_label(lang)
-        self._labels.pop(self._lang(lang), None)
 
     def set_description(self, description: str, lang: str | None = None) -> None:
         """Set the description in *lang* (default: the client's default language)."""
         self._meta.set_description(description, lang)
-        self._descriptions[self._lang(lang)] = description
 
     def get_descriptions(self) -> list[str]:
         """Every description, one per language, as N3 strings (empty when none)."""
-        return [n3(text, lang) for lang, text in self._descriptions.items()]
+        return [n3(text, lang) for lang, text in self._meta.descriptions.items()]
 
     def delete_description(self, lang: str | None = None) -> None:
         """Remove the description in *lang* (default: the client's default language)."""
         self._meta.delete_description(lang)
-        self._descriptions.pop(self._lang(lang), None)

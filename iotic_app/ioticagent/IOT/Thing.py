@@ -147,8 +147,7 @@ class Thing:
 
     def get_meta(self) -> ThingMeta:
         """An editor of label, description and location; applied on leaving ``with``."""
-        described = self._client._modern.describe(self._thing)
-        return ThingMeta(self._thing.get_meta(), described, self._client.default_lang)
+        return ThingMeta(self._thing.get_meta(), None, self._client.default_lang)
 
     # --- points -----------------------------------------------------------------------------
 
