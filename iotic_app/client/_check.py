@@ -13,6 +13,7 @@ from iotic_app.transports._protocol import Target, copy_data
 
 __all__ = [
     "check_callback",
+    "check_flag",
     "check_group",
     "check_guid",
     "check_id",
@@ -75,6 +76,17 @@ def check_id(name: str, value: object) -> str:
             f"{name} must be 1-{_MAX_ID} printable characters without leading or trailing "
             f"spaces, got {value!r}"
         )
+    return value
+
+
+def check_flag(name: str, value: object) -> bool:
+    """Return *value*, which must be True or False.
+
+    Raises:
+        TypeError: anything else (1 and 0 too).
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
     return value
 
 

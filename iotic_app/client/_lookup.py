@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iotic_app.client._check import (
+    check_flag,
     check_guid,
     check_lang,
     check_location,
@@ -45,7 +46,6 @@ def search(
     if text is None and where is None and unit is None:
         raise ValueError("search needs at least one of text, location or unit, got none")
     check_page(limit, offset, max_limit=1000)
-    _check_with_pointless(with_pointless)
     query = Query(
         text=text,
         location=where,
@@ -55,7 +55,7 @@ def search(
         type_=check_search_type(type_),
         limit=limit,
         offset=offset,
-        with_pointless=bool(with_pointless),
+        with_pointless=check_flag("with_pointless", with_pointless),
     )
     return session.link().search(query)
 
@@ -82,7 +82,6 @@ def search_property(
     if not checked:
         raise ValueError("props must name at least one (predicate, object), got none")
     check_page(limit, offset, max_limit=1000)
-    _check_with_pointless(with_pointless)
     query = Query(
         props=tuple((pred, obj) for pred, obj in checked if obj is not None),
         lang=check_lang(lang),
@@ -90,14 +89,9 @@ def search_property(
         type_=check_search_type(type_),
         limit=limit,
         offset=offset,
-        with_pointless=bool(with_pointless),
+        with_pointless=check_flag("with_pointless", with_pointless),
     )
     return session.link().search(query)
-
-
-def _check_with_pointless(with_pointless: object) -> None:
-    if not isinstance(with_pointless, bool):
-        raise TypeError(f"with_pointless must be True or False, got {with_pointless!r}")
 
 
 def describe(session: Session, guid_or_resource: object) -> dict[str, Any] | None:

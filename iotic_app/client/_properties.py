@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from iotic_app.client._check import check_page
+from iotic_app.client._check import check_flag, check_page
 from iotic_app.client._props import (
     add_properties,
     check_props,
@@ -50,9 +50,8 @@ class Properties:
             TypeError, ValueError: *props* is not valid, or the thing would have more than 200.
         """
         checked = [(pred, obj) for pred, obj in check_props("props", props) if obj is not None]
-        for name, flag in (("replace", replace), ("replace_all", replace_all)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{name} must be True or False, got {flag!r}")
+        check_flag("replace", replace)
+        check_flag("replace_all", replace_all)
         self._session.link().update_properties(
             self._ref, lambda current: add_properties(current, checked, replace, replace_all)
         )
