@@ -28,6 +28,14 @@
 #   others still run), then calls ``receiver.settle(item, note, outcome)`` with an
 #   :class:`Outcome`, whatever the callbacks did: raised, took minutes, or the client was stopped
 #   meanwhile. So acknowledgement and dedup bookkeeping never depend on user code.
+# * Subscriptions are kept in the space, per thing: a follow or attach outlives the client and the
+#   process that made it, until ``unsubscribe`` (or the thing's or point's deletion). A client that
+#   starts later (another process, or another ``Client`` of the agent) sees them in
+#   ``list_connections`` and in ``unbound()``; their values are held for them (in order, up to a
+#   limit that is logged when reached) until a token is bound: by ``subscribe`` of the same thing
+#   and target (a restore script's follow again) or by ``bind`` (the API layer binds one that
+#   hands values to the catch-all). The point's owner sees its followers (``followers``), and a
+#   client that ``watch``-es gets :class:`Subscribed` and :class:`FollowerCount` events.
 # * Requests that need an answer (``tell``, ``search``, ``describe``, ``recent``) are synchronous
 #   calls on the transport: the MQTT transport does request/response with a correlation id and
 #   raises :class:`~iotic_app.exceptions.IOTSyncTimeout` when no answer comes in its sync timeout,
@@ -65,6 +73,7 @@ from iotic_app.transports._types import (
     MAX_PROPERTY_IRI,
     MAX_PROPERTY_TEXT,
     ControlRequest,
+    FollowerCount,
     Meta,
     PointKind,
     Property,
@@ -73,6 +82,7 @@ from iotic_app.transports._types import (
     Sample,
     SearchScopeName,
     SearchTypeName,
+    Subscribed,
     Target,
     TellResult,
     ValueSpec,
@@ -91,6 +101,7 @@ __all__ = [
     "MAX_PROPERTY_TEXT",
     "ControlRequest",
     "Delivery",
+    "FollowerCount",
     "Meta",
     "Outcome",
     "PointKind",
@@ -103,6 +114,7 @@ __all__ = [
     "SearchScopeName",
     "SearchTypeName",
     "Sink",
+    "Subscribed",
     "Target",
     "TellResult",
     "ThingRef",
@@ -311,8 +323,11 @@ class Transport(Protocol):
         """Follow a feed or attach to a control on behalf of *thing*.
 
         Feed samples go to ``sink.push(token, sample)`` from the moment this returns. Doing it
-        again for the same thing and target replaces the token. Followers of a feed with the
-        same *group* share its samples: each sample reaches one of them.
+        again for the same thing and target replaces the token (the group stays as it was
+        unless *group* is given). For a follow the space kept from an earlier client, the values
+        held for it reach *token* first, in order. Followers of a feed with the same *group*
+        share its samples: each sample reaches one of them. A new follow or attach (not one
+        the space had) is reported to the watcher as :class:`Subscribed`.
 
         Returns:
             ``(subscription id, target point guid)``.
@@ -322,7 +337,27 @@ class Transport(Protocol):
         """Remove a follow or attach; nothing more reaches its token. Unknown ids: IOTUnknown."""
 
     def list_connections(self, thing: ThingRef) -> dict[str, dict[str, str]]:
-        """Return ``{sub_id: {'type': 'Feed'|'Control', 'guid': target guid}}``."""
+        """Return ``{sub_id: {'type': 'Feed'|'Control', 'guid': target guid}}``: every follow and
+        attach the space keeps for *thing*, also those an earlier client or process made."""
+
+    def unbound(self) -> list[tuple[ThingRef, str, PointKind, str]]:
+        """Return the follows and attaches the space keeps for the agent's things that no token
+        of this transport holds (made by an earlier client or process), as ``(thing, sub_id,
+        kind, target guid)``; their feed values are held for them (see ``bind``)."""
+
+    def bind(self, thing: ThingRef, sub_id: str, token: Delivery) -> None:
+        """Deliver the kept follow *sub_id*'s values to *token* from now on, the values held for
+        it first, in order; for an attach, only remember *token*. Unknown ids: IOTUnknown."""
+
+    def followers(self, point: PointRef) -> dict[str, str]:
+        """Return ``{sub_id: follower thing guid}``: the things that follow (a feed) or are
+        attached to (a control) one of the agent's points, whoever's they are."""
+
+    def watch(self, token: Delivery | None) -> None:
+        """Send the agent's subscription events to ``sink.push(token, event)`` (None: send
+        none): :class:`Subscribed` when one of its things makes a new follow or attach,
+        :class:`FollowerCount` when the number of things following or attached to one of its
+        points changes (whoever's things they are). Events come while started, in order."""
 
     def recent(self, guid: str, count: int) -> list[Sample]:
         """Return up to *count* of the latest samples of feed *guid*, oldest first."""

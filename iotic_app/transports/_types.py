@@ -18,6 +18,7 @@ __all__ = [
     "MAX_PROPERTY_IRI",
     "MAX_PROPERTY_TEXT",
     "ControlRequest",
+    "FollowerCount",
     "Meta",
     "PointKind",
     "PropObject",
@@ -26,6 +27,7 @@ __all__ = [
     "Sample",
     "SearchScopeName",
     "SearchTypeName",
+    "Subscribed",
     "Target",
     "TellResult",
     "ValueSpec",
@@ -260,3 +262,38 @@ class ControlRequest:
     pid: str
     request_id: str
     confirm: bool
+
+
+@attrs.frozen
+class Subscribed:
+    """One of the agent's things made a new follow or attach (see ``Transport.watch``).
+
+    Attributes:
+        lid: The agent's thing that follows or attaches.
+        sub_id: The subscription's id.
+        kind: ``'Feed'`` (a follow) or ``'Control'`` (an attach).
+        guid: The followed feed's or attached control's guid.
+    """
+
+    lid: str
+    sub_id: str
+    kind: PointKind
+    guid: str
+
+
+@attrs.frozen
+class FollowerCount:
+    """How many things follow (a feed) or are attached to (a control) one of the agent's points
+    changed (see ``Transport.watch``).
+
+    Attributes:
+        lid: The lid of the point's thing (the agent's).
+        pid: The point's pid.
+        kind: ``'Feed'`` or ``'Control'``.
+        count: How many things follow or are attached to it now.
+    """
+
+    lid: str
+    pid: str
+    kind: PointKind
+    count: int
