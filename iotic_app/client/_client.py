@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
 from iotic_app._config import AgentConfig, ConfigLike
 from iotic_app.client import _lookup
-from iotic_app.client._check import check_callback, check_id, check_page
+from iotic_app.client._check import check_callback, check_flag, check_id, check_page
 from iotic_app.client._dispatch import DEFAULT_QUEUE_LIMIT
 from iotic_app.client._lifecycle import FailureListener, Lifecycle
+from iotic_app.client._remotes import RemoteControl, RemoteFeed
 from iotic_app.client._searching import Searching
 from iotic_app.client._session import Callback, Session
+from iotic_app.client._subscriptions import Watcher, bind_kept_to_catchall
 from iotic_app.client._thing import Thing
 from iotic_app.transports._protocol import Transport
+from iotic_app.transports._types import thing_guid
 
 __all__ = ["Client"]
 
@@ -89,6 +92,7 @@ class Client(Searching):
         # what the model objects use; its `live` is the started transport, None while stopped
         self._session = Session(self.config.agent_id, self.config.lang, self.config.owner)
         self._life = Lifecycle(self._transport, self._session, limit)
+        self._watcher = Watcher(self._session)  # given to the transport while a callback wants it
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -105,6 +109,7 @@ class Client(Searching):
             SessionTakenOver: the client failed for good earlier (see :attr:`failure`).
         """
         self._life.start()
+        bind_kept_to_catchall(self._session)
 
     def stop(self) -> None:
         """Disconnect and stop callbacks (idempotent; safe from any thread, a callback included).
@@ -252,23 +257,36 @@ class Client(Searching):
         transport = self._session.link()
         transport.delete_thing(transport.get_thing(lid))
 
-    def list(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, Any]]:
+    def list(
+        self, limit: int = 500, offset: int = 0, *, all_agents: bool = False
+    ) -> dict[str, dict[str, Any]]:
         """List the agent's things, in creation order.
 
         Args:
             limit: At most this many.
             offset: Skip this many first.
+            all_agents: List the things of every agent of the agent's owner (its own first),
+                each with its ``'agent'`` (lids are unique per owner).
 
         Returns:
-            ``{lid: {'guid': ..., 'public': bool}}``.
+            ``{lid: {'guid': ..., 'public': bool}}``; with *all_agents*, ``{lid: {'guid',
+            'public', 'agent'}}``.
 
         Raises:
             LinkException: the client is stopped.
-            TypeError, ValueError: *limit* or *offset* is not valid.
+            TypeError, ValueError: *limit*, *offset* or *all_agents* is not valid.
         """
         check_page(limit, offset)
+        check_flag("all_agents", all_agents)
         transport = self._session.link()
         result: dict[str, dict[str, Any]] = {}
+        if all_agents:
+            for lid in transport.list_things(all_agents=True)[offset : offset + limit]:
+                described = transport.describe(thing_guid(self._session.owner, lid))
+                if described is not None:  # deleted meanwhile
+                    entry = {"guid": described["guid"], "public": described["public"]}
+                    result[lid] = {**entry, "agent": described["agent"]}
+            return result
         for lid in transport.list_things()[offset : offset + limit]:
             ref = transport.get_thing(lid)
             result[lid] = {"guid": ref.guid, "public": transport.read_meta(ref).public}
@@ -332,7 +350,11 @@ class Client(Searching):
     ) -> None:
         """Receive data of this client's follows that have no callback of their own.
 
-        Allowed while stopped (it only sets up this client). None removes it.
+        These include the follows the space keeps for the agent's things that this client has
+        not followed again (made by an earlier client or process): from the moment both a
+        catch-all is registered and the client is started, their values go to it, those
+        held for them first. Allowed while stopped (it only sets up this client). None removes
+        it.
 
         Args:
             callback: Called with ``{'data', 'mime', 'pid', 'time'}``.
@@ -343,6 +365,7 @@ class Client(Searching):
         """
         self._session.catchall_feed = check_callback("callback", callback)
         self._session.catchall_feed_parsed = check_callback("callback_parsed", callback_parsed)
+        bind_kept_to_catchall(self._session)
 
     def register_catchall_controlreq(
         self, callback: Callback | None, callback_parsed: Callback | None = None
@@ -360,3 +383,44 @@ class Client(Searching):
         """
         self._session.catchall_control = check_callback("callback", callback)
         self._session.catchall_control_parsed = check_callback("callback_parsed", callback_parsed)
+
+    # --- subscription events ----------------------------------------------------------------
+
+    def register_callback_subscribed(
+        self, callback: Callable[[RemoteFeed | RemoteControl], Any] | None
+    ) -> None:
+        """Be told when one of the agent's things makes a new follow or attach.
+
+        *callback* gets the RemoteFeed or RemoteControl, on the client's worker (a follow again
+        of one the space keeps is not new). Allowed while stopped. None removes it.
+
+        Args:
+            callback: Called with the new follow or attach.
+
+        Raises:
+            TypeError: *callback* is not callable.
+        """
+        self._session.subscribed = check_callback("callback", callback)
+        self._watch()
+
+    def register_callback_subscription(self, callback: Callback | None) -> None:
+        """Be told when the number of things following (or attached to) one of the agent's
+        points changes, whoever's things they are.
+
+        *callback* gets ``{'type': 'Feed'|'Control', 'entityLid': thing lid, 'lid': pid,
+        'subCount': count}`` on the client's worker. Allowed while stopped. None removes it.
+
+        Args:
+            callback: Called with each change.
+
+        Raises:
+            TypeError: *callback* is not callable.
+        """
+        self._session.subscription = check_callback("callback", callback)
+        self._watch()
+
+    def _watch(self) -> None:
+        """Have the transport send subscription events while a callback wants them."""
+        session = self._session
+        wanted = session.subscribed is not None or session.subscription is not None
+        self._transport.watch(self._watcher if wanted else None)

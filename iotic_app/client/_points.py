@@ -124,6 +124,19 @@ class _OwnPoint(Tagged["PointRef"], metaclass=NoPublicConstructor):
         """
         return PointDataObject(self._session.link().values(self._ref.guid))
 
+    def list_followers(self) -> dict[str, str]:
+        """Return the things that follow this feed (or are attached to this control), whoever's
+        they are, as the space keeps them (also follows made before this process started).
+
+        Returns:
+            ``{subscription id: follower thing guid}``.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the point was deleted.
+        """
+        return self._session.link().followers(self._ref)
+
     def __repr__(self) -> str:
         """Show kind, thing lid, pid and guid."""
         return f"{type(self).__name__}(lid={self.lid!r}, pid={self.pid!r}, guid={self.guid!r})"

@@ -41,6 +41,10 @@ class Session:
         catchall_feed_parsed: Its parsed twin, or None.
         catchall_control: The client's catch-all for controls without a callback, or None.
         catchall_control_parsed: Its parsed twin, or None.
+        subscribed: Called with a RemoteFeed or RemoteControl when one of the agent's things
+            makes a new follow or attach, or None.
+        subscription: Called with ``{'type', 'entityLid', 'lid', 'subCount'}`` when the number
+            of things following or attached to one of the agent's points changes, or None.
     """
 
     __slots__ = (
@@ -53,6 +57,8 @@ class Session:
         "lang",
         "live",
         "owner",
+        "subscribed",
+        "subscription",
     )
 
     def __init__(self, agent_id: str, lang: str | None = None, owner: str | None = None) -> None:
@@ -66,6 +72,8 @@ class Session:
         self.catchall_feed_parsed: Callback | None = None
         self.catchall_control: Callback | None = None
         self.catchall_control_parsed: Callback | None = None
+        self.subscribed: Callable[[Any], Any] | None = None
+        self.subscription: Callback | None = None
         # subscription id -> this client's RemoteFeed/RemoteControl, to silence it on unfollow
         self._remotes: dict[str, Remote] = {}
 
@@ -93,6 +101,10 @@ class Session:
         if old is not None and old is not remote:
             old._silence()
         self._remotes[remote.subid] = remote
+
+    def remote(self, sub_id: str) -> Remote | None:
+        """The follow or attach *sub_id* this client made (or bound), or None."""
+        return self._remotes.get(sub_id)
 
     def forget(self, sub_id: str) -> None:
         """Silence and drop the follow or attach *sub_id* (unfollow, unattach)."""

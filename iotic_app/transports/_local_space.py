@@ -8,12 +8,15 @@ from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from iotic_app.transports._handles import PointHandle, ThingHandle
+from iotic_app.transports._held import Held
 from iotic_app.transports._protocol import (
     FEED,
     Delivery,
+    FollowerCount,
     PointKind,
     Sample,
     Sink,
+    Subscribed,
     TellResult,
     lid_taken,
     point_guid,
@@ -34,7 +37,14 @@ __all__ = [
 ]
 
 Entry: TypeAlias = "tuple[Callable[[Delivery, Any], None], Delivery]"
-"""A follower of a feed: its sink's bound ``push`` (taken once, when it follows) and its token."""
+"""A follower of a feed: its sink's bound ``push`` (taken once, when it follows) and its token
+(the follow's :class:`Held`)."""
+
+
+def _hold(token: Delivery, item: Any) -> None:
+    """The ``push`` of a follow whose agent has no client started: the value waits in its Held."""
+    assert isinstance(token, Held)
+    token.hold(item)
 
 
 class Thing(ThingHandle):
@@ -54,12 +64,13 @@ class Thing(ThingHandle):
 class Point(PointHandle[Sample]):
     """A feed or control in the space (also the transport's PointRef)."""
 
-    __slots__ = ("followers", "groups", "handler")
+    __slots__ = ("followers", "groups", "handler", "subs")
 
     thing: Thing
 
     def __init__(self, thing: Thing, kind: PointKind, pid: str, guid: str) -> None:
         super().__init__(thing, kind, pid, guid)
+        self.subs: dict[str, Sub] | None = None  # the follows or attaches of it, by id
         # copy-on-write tuple, so share() reads it without the lock
         self.followers: tuple[Entry, ...] = ()
         self.groups: dict[str, Group] | None = None  # follows with group=: one member each
@@ -85,23 +96,30 @@ class Group:
 
 
 class Sub:
-    """A follow or attach of a thing to a point."""
+    """A follow or attach of a thing to a point, kept in the space until it is removed.
 
-    __slots__ = ("entry", "group", "kind", "point", "subid", "thing")
+    Its :attr:`held` is the token in the point's followers: it hands values to the token of the
+    client that bound it (:attr:`sink`'s), and holds them while none is bound.
+    """
+
+    __slots__ = ("entry", "group", "held", "kind", "point", "sink", "subid", "thing")
 
     def __init__(
         self,
         subid: str,
         thing: Thing,
         point: Point,
-        entry: Entry,
+        sink: Sink | None,
+        held: Held,
         group: str | None = None,
     ) -> None:
         self.subid = subid
         self.thing = thing
         self.point = point
         self.kind = point.kind
-        self.entry = entry
+        self.sink = sink
+        self.held = held
+        self.entry: Entry = (_hold, held) if sink is None else (sink.push, held)
         self.group = group
 
 
@@ -131,6 +149,8 @@ class Space:
         self.owners: dict[str, dict[str, Thing]] = {}  # owner -> its agents' things, by lid
         self.points: dict[str, Point] = {}
         self.waiters: dict[str, Waiter] = {}
+        # agent -> where its started client wants its subscription events (Transport.watch)
+        self.watchers: dict[str, tuple[Sink, Delivery]] = {}
 
     def add_thing(self, agent: str, owner: str, lid: str) -> Thing:
         """Return agent *agent*'s thing *lid*, made if it is new.
@@ -180,21 +200,22 @@ class Space:
 
     def drop_point(self, point: Point) -> None:
         """Delete *point* and every follow and attach of it."""
-        for thing in list(self.things.values()):
-            for sub in list((thing.subs or {}).values()):
-                if sub.point is point:
-                    self.drop_sub(sub)
+        point.deleted = True  # first: its followers' counts are not reported as they go
+        for sub in list((point.subs or {}).values()):
+            self.drop_sub(sub)
         if point.thing.points is not None:
             del point.thing.points[(point.kind, point.pid)]
         del self.points[point.guid]
-        point.deleted = True
         point.followers = ()
         point.groups = None
         point.handler = None
 
-    def add_sub(self, thing: Thing, point: Point, entry: Entry, group: str | None) -> str:
-        """Make *thing* follow (a feed) or attach to (a control) *point*, replacing an earlier
-        follow of the same point; feed samples go to *entry* from now on.
+    def add_sub(
+        self, thing: Thing, point: Point, sink: Sink, token: Delivery, group: str | None
+    ) -> str:
+        """Make *thing* follow (a feed) or attach to (a control) *point*; feed samples go to
+        *token* (through *sink*) from now on. A follow the space keeps already gets *token*
+        (values held for it first) and, when *group* is given, that group.
 
         Returns:
             The subscription's id.
@@ -204,22 +225,41 @@ class Space:
         if subs is None:
             subs = thing.subs = {}
         old = subs.get(subid)
-        if old is not None:
-            self.drop_sub(old)
-        subs[subid] = Sub(subid, thing, point, entry, group)
-        if point.kind == FEED and group is not None:
-            groups = dict(point.groups or {})  # copy-on-write, as followers
-            members = groups.get(group) or Group()
-            members.members = (*members.members, entry)
-            groups[group] = members
-            point.groups = groups
-        elif point.kind == FEED:
-            point.followers = (*point.followers, entry)
+        if old is not None and (group is None or group == old.group):
+            self._move(old, sink)
+            old.held.bind(token, sink.push)
+            return subid
+        name = f"agent {thing.agent!r}, thing {thing.lid!r}, follow of {point.guid}"
+        sub = Sub(subid, thing, point, sink, Held(name, token), group)
+        if old is not None:  # another group: the same follow, moved
+            self._unlink(old)
+        subs[subid] = sub
+        self._link(sub)
+        if old is None:
+            self._tell(thing.agent, Subscribed(thing.lid, subid, point.kind, point.guid))
+            self._count(point)
         return subid
 
-    def drop_sub(self, sub: Sub) -> None:
-        """Remove a follow or attach; nothing more reaches its entry."""
+    def _link(self, sub: Sub) -> None:
+        """Put *sub* among its point's followers (and in its group)."""
         point = sub.point
+        point.subs = {**(point.subs or {}), sub.subid: sub}
+        if point.kind != FEED:
+            return
+        if sub.group is not None:
+            groups = dict(point.groups or {})  # copy-on-write, as followers
+            members = groups.get(sub.group) or Group()
+            members.members = (*members.members, sub.entry)
+            groups[sub.group] = members
+            point.groups = groups
+        else:
+            point.followers = (*point.followers, sub.entry)
+
+    def _unlink(self, sub: Sub) -> None:
+        """Take *sub* out of its point's followers (and its group)."""
+        point = sub.point
+        if point.subs is not None:
+            point.subs = {k: v for k, v in point.subs.items() if v is not sub}
         group = None if point.groups is None or sub.group is None else point.groups.get(sub.group)
         if group is not None:
             group.members = tuple(entry for entry in group.members if entry is not sub.entry)
@@ -227,8 +267,61 @@ class Space:
                 point.groups = {k: v for k, v in (point.groups or {}).items() if v is not group}
         else:
             point.followers = tuple(e for e in point.followers if e is not sub.entry)
+
+    def _move(self, sub: Sub, sink: Sink | None) -> None:
+        """Send *sub*'s values through *sink* (None: hold them in the space) from now on.
+
+        From one client's sink to another's, the follow gets a new Held: values already queued
+        in the first sink still reach the first client's token, on its worker, never the new
+        client's token on the old worker.
+        """
+        if sub.sink is sink:
+            return
+        self._unlink(sub)
+        if sub.sink is not None and sink is not None:
+            sub.held = Held(sub.held.name)
+        sub.sink = sink
+        sub.entry = (_hold, sub.held) if sink is None else (sink.push, sub.held)
+        self._link(sub)
+
+    def take_over(self, agent: str, sink: Sink) -> None:
+        """A client of *agent* started with *sink*: the agent's follows that no client holds
+        (their client closed) deliver through it, their values still held until it binds them.
+        A follow another client of the agent still holds (stopped, or running beside this one)
+        stays with it until this one follows it again."""
+        for thing in self.agents.get(agent, {}).values():
+            for sub in (thing.subs or {}).values():
+                if sub.sink is None:
+                    self._move(sub, sink)
+
+    def let_go(self, agent: str, sink: Sink) -> None:
+        """The client of *agent* with *sink* closed: its follows' values wait in the space."""
+        for thing in self.agents.get(agent, {}).values():
+            for sub in (thing.subs or {}).values():
+                if sub.sink is sink:
+                    sub.held.bind(None, None)
+                    self._move(sub, None)
+
+    def drop_sub(self, sub: Sub) -> None:
+        """Remove a follow or attach; nothing more reaches its entry."""
+        self._unlink(sub)
+        sub.held.bind(None, None)
         if sub.thing.subs is not None:
             sub.thing.subs.pop(sub.subid, None)
+        if not sub.point.deleted:
+            self._count(sub.point)
+
+    def _count(self, point: Point) -> None:
+        """Tell the point's agent how many follow or attach it now."""
+        count = len(point.subs or ())
+        self._tell(point.thing.agent, FollowerCount(point.thing.lid, point.pid, point.kind, count))
+
+    def _tell(self, agent: str, event: Subscribed | FollowerCount) -> None:
+        """Queue *event* for *agent*'s watching client, if one is started."""
+        watcher = self.watchers.get(agent)
+        if watcher is not None:
+            sink, token = watcher
+            sink.push(token, event)
 
 
 _SPACES: dict[str, Space] = {}

@@ -262,8 +262,9 @@ class Transport(Protocol):
     def delete_thing(self, thing: ThingRef) -> None:
         """Delete the thing, its points and its follows/attaches."""
 
-    def list_things(self) -> list[str]:
-        """Return the lids of the agent's things, in creation order."""
+    def list_things(self, *, all_agents: bool = False) -> list[str]:
+        """Return the lids of the agent's things, in creation order; with *all_agents*, of the
+        things of every agent of its owner (lids are unique per owner)."""
 
     def create_point(
         self, thing: ThingRef, kind: PointKind, pid: str, save_recent: int, token: Delivery | None

@@ -12,7 +12,6 @@ from iotic_app._config import AgentConfig
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown, LinkException
 from iotic_app.transports._describe import describe_point, describe_thing
 from iotic_app.transports._local_space import (
-    Entry,
     Point,
     Space,
     Thing,
@@ -57,6 +56,7 @@ class LocalTransport:
         self._space: Space | None = None
         self._sink: Sink | None = None
         self._connected = False
+        self._watch: Delivery | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -66,18 +66,33 @@ class LocalTransport:
         Args:
             sink: Where the agent's feed data and control requests go.
         """
-        self._space = get_space(self._space_name)
+        space = self._space = get_space(self._space_name)
         self._sink = sink
+        with space.lock:
+            space.take_over(self.agent_id, sink)
+            if self._watch is not None:
+                space.watchers[self.agent_id] = (sink, self._watch)
         self._connected = True
 
     def stop(self) -> None:
         """Leave the space; follows and controls stay, data for them queues in the sink."""
         self._connected = False
+        space, sink = self._space, self._sink
+        if space is not None:
+            with space.lock:
+                watcher = space.watchers.get(self.agent_id)
+                if watcher is not None and watcher[0] is sink:
+                    del space.watchers[self.agent_id]
 
     def close(self) -> None:
-        """Leave the space, as :meth:`stop` does: the embedded space holds no file, thread or
-        socket of the client's (its follows and controls stay for a later start)."""
+        """Leave the space; the embedded space holds no file, thread or socket of the client's.
+        Its follows and controls stay in the space, which holds the follows' values for the
+        agent's next client (this one started again, or another)."""
         self.stop()
+        space, sink = self._space, self._sink
+        if space is not None and sink is not None:
+            with space.lock:
+                space.let_go(self.agent_id, sink)
 
     def outbox_depth(self) -> None:
         """None: the embedded space delivers at once and has no outbox."""
@@ -153,10 +168,12 @@ class LocalTransport:
         with space.lock:
             space.drop_thing(self._own(thing))
 
-    def list_things(self) -> list[str]:
-        """Return the agent's lids in creation order."""
+    def list_things(self, *, all_agents: bool = False) -> list[str]:
+        """Return the agent's lids in creation order (*all_agents*: its owner's)."""
         space = self._s()
         with space.lock:
+            if all_agents:
+                return list(space.owners.get(self.owner, {}))
             mine = space.agents.get(self.agent_id, {})
             return [lid for lid, thing in mine.items() if thing.owner == self.owner]
 
@@ -285,8 +302,7 @@ class LocalTransport:
             else:
                 point = self._visible(space, target, kind)
             assert self._sink is not None
-            entry: Entry = (self._sink.push, token)
-            return space.add_sub(own, point, entry, group), point.guid
+            return space.add_sub(own, point, self._sink, token, group), point.guid
 
     def _no_point(self, kind: PointKind, target: tuple[str, str]) -> str:
         """Why ``(lid, pid)`` *target* names no point of the agent's owner."""
@@ -313,6 +329,47 @@ class LocalTransport:
                 sub.subid: {"type": sub.kind, "guid": sub.point.guid}
                 for sub in (own.subs or {}).values()
             }
+
+    def unbound(self) -> list[tuple[ThingRef, str, PointKind, str]]:
+        """Return the agent's kept follows and attaches that no token of this client holds."""
+        space = self._s()
+        with space.lock:
+            return [
+                (thing, sub.subid, sub.kind, sub.point.guid)
+                for thing in space.agents.get(self.agent_id, {}).values()
+                if thing.owner == self.owner
+                for sub in (thing.subs or {}).values()
+                if sub.held.token is None
+            ]
+
+    def bind(self, thing: Any, sub_id: str, token: Delivery) -> None:
+        """Deliver a kept follow's values (the held ones first) to *token*."""
+        space = self._s()
+        with space.lock:
+            own = self._own(thing)
+            sub = (own.subs or {}).get(sub_id)
+            if sub is None:
+                raise IOTUnknown(f"thing {own.lid!r} has no subscription {sub_id!r}")
+            assert self._sink is not None
+            sub.held.bind(token, self._sink.push)
+
+    def followers(self, point: Any) -> dict[str, str]:
+        """Return the things that follow or are attached to one of the agent's points."""
+        space = self._s()
+        with space.lock:
+            self._own(point)
+            return {subid: sub.thing.guid for subid, sub in (point.subs or {}).items()}
+
+    def watch(self, token: Delivery | None) -> None:
+        """Send the agent's subscription events to *token* while started."""
+        self._watch = token
+        space, sink = self._space, self._sink
+        if space is not None and sink is not None and self._connected:
+            with space.lock:
+                if token is None:
+                    space.watchers.pop(self.agent_id, None)
+                else:
+                    space.watchers[self.agent_id] = (sink, token)
 
     def recent(self, guid: str, count: int) -> list[Sample]:
         """Return up to *count* latest samples of a visible feed, oldest first."""

@@ -223,12 +223,18 @@ class Things:
             self._things.pop(own.lid, None)
             own.deleted = True
 
-    def list_things(self) -> list[str]:
-        """Return the lids of the agent's things."""
+    def list_things(self, *, all_agents: bool = False) -> list[str]:
+        """Return the lids of the agent's things; with *all_agents*, then those of the other
+        agents of its owner that the catalogue holds (their membership proven)."""
         self._broker.sync()
         self.adopt_own()
         with self._lock:
-            return list(self._things)
+            lids = list(self._things)
+        if all_agents:
+            docs = list(self._catalogue.docs.values())
+            mine = set(lids)
+            lids += [d.lid for d in docs if d.owner == self.owner and d.lid not in mine]
+        return lids
 
     # --- points ---------------------------------------------------------------------------
 

@@ -247,9 +247,9 @@ class MqttTransport:
         """Delete a thing: clear its retained meta and last values, drop its follows."""
         self._things.delete_thing(thing)
 
-    def list_things(self) -> list[str]:
-        """Return the lids of the agent's things."""
-        return self._things.list_things()
+    def list_things(self, *, all_agents: bool = False) -> list[str]:
+        """Return the lids of the agent's things (*all_agents*: of its owner's agents' too)."""
+        return self._things.list_things(all_agents=all_agents)
 
     def create_point(
         self, thing: Any, kind: PointKind, pid: str, save_recent: int, token: Delivery | None
