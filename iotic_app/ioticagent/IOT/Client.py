@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import builtins
+from collections import OrderedDict
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 from iotic_app.client import Client as _ModernClient
+from iotic_app.client import RemoteControl as _ModernRemoteControl
+from iotic_app.client import RemoteFeed as _ModernRemoteFeed
 
 # 0.7.0's module imported these; kept, so `from IoticAgent.IOT.Client import *` binds them.
 from iotic_app.ioticagent.Core.compat import Mapping, raise_from, string_types
@@ -39,6 +42,9 @@ from iotic_app.ioticagent.Core.Const import (
 )
 from iotic_app.ioticagent.IOT import _props
 from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
+from iotic_app.ioticagent.IOT._configure import resolve, sync_timeout_of
+from iotic_app.ioticagent.IOT._requests import RequestsMixin
+from iotic_app.ioticagent.IOT.Config import Config
 from iotic_app.ioticagent.IOT.Exceptions import (
     IOTAccessDenied,
     IOTClientError,
@@ -76,6 +82,7 @@ __all__ = [
     "R_FEED",
     "R_SUB",
     "Client",
+    "Config",
     "Control",
     "DescribeScope",
     "IOTAccessDenied",
@@ -121,11 +128,16 @@ def _check_describe(lang: object, scope: object) -> None:
         raise ValueError(f"scope must be a DescribeScope value, got {scope!r}")
 
 
+def _check_callable(callback: object) -> None:
+    if not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {callback!r}")
+
+
 def _location(location: tuple[float, float] | None) -> tuple[float | None, float | None]:
     return (None, None) if location is None else (location[0], location[1])
 
 
-class Client:
+class Client(RequestsMixin):
     """An agent's connection to the space, with py-IoticAgent 0.7.0's API.
 
     Wraps an ``iotic_app.Client`` made from *config* (None: ``<script>.ini`` in the working
@@ -134,8 +146,17 @@ class Client:
     """
 
     def __init__(self, config: Any = None) -> None:
-        """Parse *config* (a URL, .ini path, ``AgentConfig`` or None); connect on start()."""
-        self._modern = _ModernClient(config)
+        """Parse *config* (an .ini path, an ``IOT.Config``, a URL, an ``AgentConfig`` or
+        None); connect on start().
+
+        Raises:
+            ValueError: the config is not valid, or ``iot.sync_request_timeout`` is not a
+                whole number of seconds of 1 or more.
+        """
+        self.__config, modern = resolve(config)
+        self.__sync_timeout = sync_timeout_of(self.__config)
+        self._modern = _ModernClient(modern)
+        self.__config.setup_logging()
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -148,6 +169,35 @@ class Client:
     def default_lang(self) -> str:
         """The language of labels and descriptions given without one."""
         return self._modern.config.lang or _DEFAULT_LANG
+
+    @property
+    def local_meta(self) -> bool:
+        """Whether local search (``SearchScope.LOCAL``, ``LOCAL_OWN``) is available: once
+        started (iotic_app's spaces always have it); False before start(), as in 0.7.0."""
+        return self._modern.is_connected()
+
+    @property
+    def sync_timeout(self) -> int:
+        """``iot.sync_request_timeout`` (seconds; 330 by default), read and checked as 0.7.0
+        did; iotic_app's own request timeouts apply to the calls."""
+        return self.__sync_timeout
+
+    def save_config(self) -> None:
+        """Write the config back to its .ini file, with ``agent.lang`` set to the default
+        language (0.7.0 wrote its QAPI seqnum too, which iotic_app has none of).
+
+        Raises:
+            ValueError: the config came from no .ini file (a URL, a string,
+                ``$IOTIC_APP_CONFIG`` or the embedded space).
+        """
+        source = self._modern.config.source
+        if source is None:
+            raise ValueError(
+                f"the config came from no .ini file ({self._modern.config.url}), no filename "
+                "to save it to"
+            )
+        self.__config.set("agent", "lang", self.default_lang)
+        self.__config.save(source)
 
     def start(self) -> Client:
         """Connect (idempotent); returns the client, as 0.7.0's did."""
@@ -213,15 +263,57 @@ class Client:
         """Receive requests for controls without a callback."""
         self._modern.register_catchall_controlreq(callback, callback_parsed)
 
+    def register_callback_subscribed(self, callback: Callable[[Any], Any] | None) -> None:
+        """Call *callback* with a RemoteFeed or RemoteControl when one of the agent's things
+        makes a new follow or attach (not when something else follows the agent's points)."""
+        if callback is None:
+            self._modern.register_callback_subscribed(None)
+            return
+        _check_callable(callback)
+
+        def subscribed(remote: _ModernRemoteFeed | _ModernRemoteControl) -> None:
+            wrap = RemoteFeed if isinstance(remote, _ModernRemoteFeed) else RemoteControl
+            callback(wrap(remote, remote.subid, remote.guid, remote.thing.lid))
+
+        self._modern.register_callback_subscribed(subscribed)
+
+    def register_callback_subscription(self, callback: CompatCallback | None) -> None:
+        """Call *callback* when the number of things following (or attached to) one of the
+        agent's points changes, with ``OrderedDict`` ``r`` (R_FEED or R_CONTROL), ``lid`` (the
+        point's pid), ``entityLid`` (its thing's lid) and ``subCount``."""
+        if callback is None:
+            self._modern.register_callback_subscription(None)
+            return
+        _check_callable(callback)
+
+        def subscription(args: dict[str, Any]) -> None:
+            callback(
+                OrderedDict(
+                    (
+                        (P_RESOURCE, R_FEED if args["type"] == "Feed" else R_CONTROL),
+                        (P_LID, args["lid"]),
+                        (P_ENTITY_LID, args["entityLid"]),
+                        ("subCount", args["subCount"]),
+                    )
+                )
+            )
+
+        self._modern.register_callback_subscription(subscription)
+
     def confirm_tell(self, data: Mapping[str, Any], success: bool) -> None:
         """Confirm a tell: *data* is the request dict the control callback got."""
         self._modern.confirm_tell(data, success)
 
     # --- things -----------------------------------------------------------------------------
 
-    def list(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, Any]]:
-        """The agent's things: ``{lid: {'guid', 'public'}}`` (iotic_app's shape)."""
-        return self._modern.list(limit, offset)
+    def list(
+        self, all_my_agents: bool = False, limit: int = 500, offset: int = 0
+    ) -> dict[str, dict[str, Any]]:
+        """The agent's things (*all_my_agents*: those of every agent of its owner), in 0.7.0's
+        shape: ``{lid: {'id': thing_guid, 'epId': agent, 'public': bool}}``."""
+        if not isinstance(all_my_agents, bool):
+            raise TypeError(f"all_my_agents must be True or False, got {all_my_agents!r}")
+        return self._list_entities(all_my_agents, limit, offset)
 
     def get_thing(self, lid: str) -> Thing:
         """The agent's existing thing *lid*."""

@@ -118,6 +118,12 @@ class Point:
         """Declare a value of the point's data (see iotic_app's ``create_value``)."""
         self._point.create_value(label, vtype, lang=lang, description=description, unit=unit)
 
+    def list_followers(self) -> dict[str, str]:
+        """The things that follow this feed (or attach to this control), whoever's they are:
+        ``{subscription id: follower thing guid}``, as the space keeps them."""
+        followers: dict[str, str] = self._point.list_followers()
+        return followers
+
 
 class Feed(Point):
     """A feed: share values with its followers."""

@@ -67,6 +67,15 @@ def _unwrapped(subid: object) -> object:
     return subid._remote if isinstance(subid, RemoteFeed | RemoteControl) else subid
 
 
+class _Tags(list):  # type: ignore[type-arg]
+    """0.7.0's list of tags, which scripts for earlier versions index by language."""
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):  # tags have no language now: every language has them all
+            return list(self)
+        return super().__getitem__(key)
+
+
 class Thing:
     """A thing of the agent: its points, follows, attaches, tags and metadata."""
 
@@ -124,9 +133,13 @@ class Thing:
         self._thing.delete_tag(tags)
 
     def list_tag(self, limit: int = 500, offset: int = 0) -> list[str]:
-        """The thing's tags: at most *limit*, after skipping *offset*."""
+        """The thing's tags: at most *limit*, after skipping *offset*.
+
+        A list, as 0.7.0's; indexed by a language (``tags['en']``, as scripts written for
+        IoticAgent before 0.7 did, when tags had languages) it gives the same tags again.
+        """
         tags: list[str] = self._thing.list_tag()
-        return tags[offset : offset + limit]
+        return _Tags(tags[offset : offset + limit])
 
     def create_property(
         self, props: object, replace: bool = True, replace_all: bool = False

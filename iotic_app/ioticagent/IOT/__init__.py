@@ -1,9 +1,10 @@
-"""py-IoticAgent's IOT package: Client, and the scopes of search and describe."""
+"""py-IoticAgent's IOT package: Client, Config, and the scopes of search and describe."""
 
 from __future__ import annotations
 
 from iotic_app.ioticagent.Core.Const import DescribeScope, SearchScope
 from iotic_app.ioticagent.IOT import (
+    Config,
     Exceptions,
     Point,
     PointMeta,
@@ -16,6 +17,7 @@ from iotic_app.ioticagent.IOT.Client import Client
 
 __all__ = [
     "Client",
+    "Config",
     "DescribeScope",
     "Exceptions",
     "Point",
