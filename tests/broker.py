@@ -150,6 +150,7 @@ class Broker:
     ACL file (Mosquitto syntax). With *stock*, the configuration is what a user who installs
     Mosquitto and adds a listener runs: the listener, anonymous access and nothing tuned (no
     persistence, Mosquitto's default queue and in-flight limits), so the defaults' limits show.
+    *port* is the plain listener's port (default: a free one).
     """
 
     def __init__(
@@ -162,6 +163,7 @@ class Broker:
         binary: str | None = None,
         stock: bool = False,
         require_certificate: bool = False,
+        port: int | None = None,
     ) -> None:
         found = binary or find_mosquitto()
         if found is None:
@@ -169,7 +171,7 @@ class Broker:
         self.binary = found
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = free_port() if port is None else port
         self.tls_port = free_port() if tls is not None else None
         self.tls = tls
         self.stock = stock

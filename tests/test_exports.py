@@ -115,6 +115,7 @@ COMPAT_MODULES = [
     "iotic_app.ioticagent.Datatypes",
     "iotic_app.ioticagent.IOT",
     "iotic_app.ioticagent.IOT.Client",
+    "iotic_app.ioticagent.IOT.Config",
     "iotic_app.ioticagent.IOT.Exceptions",
     "iotic_app.ioticagent.IOT.Point",
     "iotic_app.ioticagent.IOT.PointMeta",

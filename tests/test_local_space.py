@@ -251,3 +251,30 @@ def test_transport_table_and_sync_timeouts_reach_the_caller(
             client.search(text="x")
         with pytest.raises(IOTSyncTimeout):
             client.describe("0" * 32)
+
+
+def test_a_second_client_of_the_agent_leaves_the_first_ones_follows_until_it_follows_again(
+    make: Callable[..., Client],
+) -> None:
+    """Kept follows: a client started beside one that holds a follow does not take it, nor
+    list it as unbound (its catch-all does not get it), until it follows it again itself."""
+    sharer = make("sharer")
+    feed = _public_feed(sharer)
+    first_got: list[Any] = []
+    second_got: list[Any] = []
+    catchall: list[Any] = []
+    first = make("follower")
+    first.create_thing("me").follow(feed.guid, callback=lambda args: first_got.append(args["data"]))
+    second = make("follower")
+    second.register_catchall_feeddata(catchall.append)
+    assert second.get_thing("me").list_connections() == first.get_thing("me").list_connections()
+    done = threading.Event()
+    feed.share(1)
+    second.get_thing("me").follow(
+        feed.guid, callback=lambda args: (second_got.append(args["data"]), done.set())
+    )
+    feed.share(2)
+    assert done.wait(5)
+    first.stop()  # the worker has delivered what it took: nothing more comes to it
+    second.stop()
+    assert (first_got, second_got, catchall) == ([1], [2], [])

@@ -26,6 +26,12 @@ CASES = [
     {"script": "tiny_needs_lib.py", "inis": ["Tiny.ini"], "expect": ["Connected"]},
     {"script": "tiny_alive.py", "inis": ["Tiny.ini"], "expect": ["a line it never prints"]},
     {"script": "tiny_alive.py", "space": "follows a hard-coded Iotic Space guid"},
+    {  # the evidence is in the output of a partner stopped before it: not the script's
+        "script": "tiny_quiet.py",
+        "inis": ["Tiny.ini"],
+        "partners": [{"script": "tiny_alive.py", "stop": True, "ready": "Main running"}],
+        "expect": ["Main running"],
+    },
 ]
 
 
@@ -57,6 +63,7 @@ EXPECTED = [
     "missing dependency not_a_module_anyone_has",
     "runs-but-does-nothing",
     "needs the Iotic Space",
+    "runs-but-does-nothing",
 ]
 
 
@@ -64,7 +71,7 @@ EXPECTED = [
 def test_each_verdict_on_local(tmp_path: Path) -> None:
     result = _measure(tmp_path, "local")
     assert _verdicts(result) == EXPECTED
-    assert result["totals"]["works"] == 1 and result["totals"]["in_scope"] == 3
+    assert result["totals"]["works"] == 1 and result["totals"]["in_scope"] == 4
 
 
 @pytest.mark.timeout(60)
@@ -94,3 +101,34 @@ def test_a_traceback_is_the_failing_scripts() -> None:
     assert tool.tracebacks(stderr) == [
         (["_launch.py", "share_basic.py"], "ModuleNotFoundError: No module named 'rdflib'")
     ]
+
+
+@pytest.mark.timeout(60)
+def test_a_case_own_broker_is_taken_in_turns(tmp_path: Path) -> None:
+    """Two cases needing one fixed port (mqtt_bridge's 127.0.0.1:1883) do not clash: the
+    second waits for the first's broker to close, then gets its own on that port."""
+    import socket
+    import threading
+
+    from broker import free_port
+
+    need_mosquitto()
+    tool = _tool()
+    port = free_port()
+    second_up = threading.Event()
+
+    def second() -> None:
+        with tool._own_broker(tmp_path / "b", port) as own:
+            assert own.port == port
+            second_up.set()
+
+    with tool._own_broker(tmp_path / "a", port) as own:
+        assert own.port == port
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert not second_up.wait(1.0)  # waits for the lock the first holds
+    assert second_up.wait(20)
+    thread.join(20)
+    with tool._own_broker(tmp_path / "c", None) as nothing:
+        assert nothing is None

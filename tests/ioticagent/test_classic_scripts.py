@@ -120,3 +120,48 @@ def test_the_search_scripts_on_mqtt_as_processes(tmp_path: Path) -> None:
     assert _run(tmp_path, "share_props.py") == EXPECTED_SHARE_PROPS
     assert _run(tmp_path, "follow_search_local.py") == EXPECTED_SEARCH_LOCAL
     assert _run(tmp_path, "follow_search_global_property.py") == EXPECTED_SEARCH_PROPERTY
+
+
+EXPECTED_BRIDGE = [
+    "mqtt port None timeout 5",
+    "entity created bridged agent2 True",
+    "entity duplicated bridged agent2 True",
+    "point created bridged temp",
+    "share ('complete', None)",
+    "tags ('complete', None)",
+    "tag list ('complete', {'tags': {'en': ['hello']}})",
+    "mine ['bridged']",
+    "all [('bridged', 'agent2', False), ('share_basic', 'agent1', True), "
+    "('share_pointless', 'agent1', True), ('share_private', 'agent1', False)]",
+    "delete deleted bridged",
+    "delete again failed True",
+    "rename failed",
+]
+
+
+def _ported_bridge(folder: Path, url: Callable[[str], str]) -> None:
+    """share_props (agent1) and bridge_requests (agent2, same owner; its ini has a [mqtt]
+    section, which IOT.Config drops as 0.7.0's did, and an [iot] one, which it keeps)."""
+    _ported_owned(folder, url)
+    _ported(folder, url("agent1"), ["share_props.py", "bridge_requests.py"])
+    for agent in ("agent1", "agent2"):
+        (folder / f"{agent}.ini").write_text(
+            f"[agent]\nurl = {url(agent)}\nowner = plant\n\n[mqtt]\nport = 1884\n\n"
+            "[iot]\nsync_request_timeout = 5\n"
+        )
+
+
+def test_the_bridge_requests_script_on_local_in_one_process(tmp_path: Path) -> None:
+    _ported_bridge(tmp_path, lambda agent: f"local://classic-bridge?agent={agent}")
+    runs = "; ".join(
+        f"runpy.run_path({name!r}, run_name='__main__')"
+        for name in ("share_props.py", "bridge_requests.py")
+    )
+    assert _run(tmp_path, "-c", f"import runpy; {runs}") == EXPECTED_SHARE_PROPS + EXPECTED_BRIDGE
+
+
+def test_the_bridge_requests_script_on_mqtt_as_processes(tmp_path: Path) -> None:
+    pytest.importorskip("paho")
+    _ported_bridge(tmp_path, StockMqttSpace().url)
+    assert _run(tmp_path, "share_props.py") == EXPECTED_SHARE_PROPS
+    assert _run(tmp_path, "bridge_requests.py") == EXPECTED_BRIDGE

@@ -240,6 +240,10 @@ def test_list_connections_and_list_tag_in_0_7_0_shapes(client: IOT.Client) -> No
     thing.create_tag(["a", "b", "c"])
     assert thing.list_tag() == ["a", "b", "c"]
     assert thing.list_tag(limit=2, offset=1) == ["b", "c"]
+    # iotic_chat, written for an IoticAgent whose tags had languages, indexes it by one
+    tags = thing.list_tag()
+    assert isinstance(tags, list) and tags["en"] == ["a", "b", "c"] and tags[0] == "a"
+    assert tags[1:] == ["b", "c"] and type(tags["de"]) is list
     feed.create_tag(["x", "y"])
     assert feed.list_tag(1) == ["x"]
 
