@@ -21,11 +21,18 @@ stopped with SIGINT. It is judged by evidence, in this order: its own problems (
 third-party module, reported as ``missing dependency X`` and never installed; a traceback, as
 ``fails`` with its last line; an exit status other than 0; not ending on SIGINT), then its
 partners' (named in the verdict), then the output that its purpose implies (CASES below, from
-the inventory: the follower logged the data it received, the offerer logged the request): all
-of it there is ``works``, anything missing is ``runs-but-does-nothing``.
+the inventory: the follower logged the data it received, the offerer logged the request), in
+what the script and the partners running beside it printed (not a partner stopped before the
+script started: the follow_basic a restore script restores cannot stand in for it): all of it
+there is ``works``, anything missing is ``runs-but-does-nothing``.
 A script whose purpose depends on the long-gone Iotic Space itself (hard-coded guids of its
 things, subscriptions made in its web UI) is not run: it is ``needs the Iotic Space``, with the
 reason, and is not counted in the target.
+
+Each script has its own terminal: ``stdin`` lines are typed at its start, ``later`` ones once
+the judged script has run ``--lead`` + 2 seconds (the chat's users type once both are in). A
+case with ``ui`` first runs a script of ours that does what the example's user did in the
+Iotic Space web UI before running it (3.2 prints that handiwork); its verdict says so.
 
 ``--broker mqtt`` starts a stock Mosquitto (one listener on a free 127.0.0.1 port, anonymous,
 nothing tuned; tests/broker.py) for each script, and each script of a pair is its own process.
@@ -45,6 +52,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -94,6 +103,8 @@ class Partner:
     args: tuple[str, ...] = ()
     stop: bool = False
     stdin: str | None = None
+    #: Typed at its terminal once the judged script has run ``--lead`` + 2 seconds.
+    later: str | None = None
     #: On MQTT (a process each), what its output shows once it is up; then ``--lead`` more.
     ready: str | None = STARTED
 
@@ -114,11 +125,39 @@ class Case:
     #: Traceback-ending lines that are part of the script's purpose (a demonstrated retry).
     allowed_errors: tuple[str, ...] = ()
     stdin: str | None = None
+    #: Typed at its terminal once it has run ``--lead`` + 2 seconds (a user answering).
+    later: str | None = None
     #: Extra ini sections, ``{section: {key: value}}``; ``{broker}`` is the MQTT broker's port.
     extra_ini: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Said after the verdict when the script does not work (e.g. it fails on 0.7.0 too).
     note: str = ""
+    #: A script of ours (classic API) run to its end before the case, in place of what a user
+    #: did in the Iotic Space web UI and the script shows ("see your handiwork").
+    ui: str | None = None
+    #: A stock Mosquitto on this fixed 127.0.0.1 port, which the script itself connects to,
+    #: started whatever ``--broker`` is (one case at a time on this machine: a lock file).
+    own_broker: int | None = None
+    #: A script of benchmarks/ and its arguments (``{own_broker}`` is that port), run once the
+    #: judged script's output matches *driver_ready*; the case ends when it exits. It plays
+    #: the other side of the script's purpose; its output is judged with the script's.
+    driver: tuple[str, ...] = ()
+    driver_ready: str | None = None
 
+
+#: What 3.2's user did in the Iotic Space web UI before running it (its header: "metadata added
+#: in the UI", "tags added in the UI"), done with the classic API instead.
+UI_HANDIWORK = """\
+from iotic_app.ioticagent import IOT
+
+with IOT.Client('Getting_Started.ini') as client:
+    thing = client.create_thing('My_First_Thing')
+    with thing.get_meta() as meta:
+        meta.set_label('My First Thing')
+        meta.set_description('Given a label, a location and a tag in the web UI')
+        meta.set_location(52.2, 0.12)
+    thing.create_tag(['tutorial'])
+print('handiwork done')
+"""
 
 SHARE = Partner(FF + "share_basic.py")
 OFFER = Partner(AC + "offer_basic.py")
@@ -136,9 +175,10 @@ CASES: tuple[Case, ...] = (
     Case(
         GS + "3.2_connect_thing_see_handiwork.py",
         ("Getting_Started.ini",),
-        expect=(r"Subscription list: ", MAIN_RUNNING),
-        note="0.7.0 fails alike on a thing with no location: get_location() is (None, None), "
-        "printed with %f",
+        expect=(r"lat = 52\.2", r"Tags for this Thing:\s+\['tutorial'\]", MAIN_RUNNING),
+        # it prints what the user did to My_First_Thing in the web UI (its location printed
+        # with %f: 0.7.0 fails alike without one); UI_HANDIWORK does that instead
+        ui=UI_HANDIWORK,
     ),
     Case(
         GS + "3.3_connect_thing_following.py",
@@ -239,7 +279,9 @@ CASES: tuple[Case, ...] = (
         ("agent1.ini", "agent2.ini"),
         # it makes no follow: it gets the data of the follow follow_basic (same thing) made
         partners=(SHARE, Partner(FF + "follow_basic.py", stop=True)),
-        expect=(r"Catchall data received\. Shared at ", r"Found recent data for key count"),
+        # share_basic's data parses, so the parsed catch-all gets it (the plain one only
+        # gets data that does not parse, as on 0.7.0)
+        expect=(r"Feed data received\. Shared at ", FOLLOWED),
     ),
     Case(
         FF + "follow_basic_database.py",
@@ -297,21 +339,36 @@ CASES: tuple[Case, ...] = (
             Partner(
                 "iotic_chat/main.py",
                 ("chat_bob.ini", "bob"),
-                stdin="hi from bob\n",
+                stdin="bob\n",  # the nickname
+                later="hi from bob\n",
                 ready="Welcome to the Iotic Chat",
             ),
         ),
-        stdin="hi from alice\n",
-        # each sees the other's line
-        expect=(r"Welcome to the Iotic Chat", r">bob: hi from bob"),
-        note="list_tag()['en'] fails on 0.7.0 too (its list_tag() is a list)",
+        stdin="alice\n",
+        later="hi from alice\n",
+        # each sees the other's line: alice follows bob (found by search), bob follows alice
+        # when told of her follow (register_callback_subscription, list_followers, describe)
+        expect=(r"Welcome to the Iotic Chat", r">bob: hi from bob", r">alice: hi from alice"),
+        note="list_tag()['en'] fails on 0.7.0 (its list_tag() is a list; iotic_app's also "
+        "takes a language, as IoticAgent's before 0.7)",
     ),
     Case(
         "mqtt_bridge/src/mqtt.py",
         ("mqtt.ini",),
+        # as its README says; but 0.7.0's Config drops [mqtt] (only agent, iot, core and
+        # logging are kept), so the bridge always used 127.0.0.1:1883, and so it does here
         extra_ini={"mqtt": {"host": "127.0.0.1", "port": "{broker}"}},
-        # it bridges the agent to the MQTT broker: it connects and subscribes to requests
-        expect=(r"(?i)connected",),
+        own_broker=1883,
+        # a device's requests on the bridge's broker get the agent's answers: a thing and a
+        # feed created (201, E_CREATED), then the listing holds the thing
+        driver=("bridge_driver.py", "{own_broker}"),
+        driver_ready=r"Connected with result code",
+        expect=(
+            r"Agent connected: ",
+            r'response 1: \{"code": 201, "p": \{[^}]*"lid": "bridged"[^}]*\}, "t": 4\}',
+            r'response 2: \{"code": 201, "p": \{[^}]*"entityLid": "bridged"[^}]*\}, "t": 4\}',
+            r'response 3: \{"code": 200, "p": \{"bridged": \{"id": "[0-9a-f]{32}"',
+        ),
     ),
 )
 
@@ -331,7 +388,7 @@ def _runners(script):
     for obj in gc.get_objects():
         if isinstance(obj, iotic_app.ThingRunner):
             codes = [getattr(f, "__code__", None) for f in vars(type(obj)).values()]
-            if any(c is not None and c.co_filename == path for c in codes):
+            if any(c is not None and str(Path(c.co_filename).resolve()) == path for c in codes):
                 found.append(obj)
     return found
 
@@ -349,15 +406,62 @@ def _run(script, args):
 
 
 spec = json.loads(sys.argv[1])
+MARK = spec["mark"]
+
+# Each script has its own terminal: input() in a partner's thread reads the lines typed for it.
+import builtins, queue
+TERMINALS = {}
+_real_input = builtins.input
+
+
+def _input(prompt=""):
+    terminal = TERMINALS.get(threading.current_thread().name)
+    if terminal is None:
+        return _real_input(prompt)
+    sys.stdout.write(str(prompt))
+    sys.stdout.flush()
+    line = terminal.get()
+    if line is None:
+        raise EOFError
+    return line
+
+
+def _type(name, text):
+    for line in (text or "").splitlines():
+        TERMINALS[name].put(line)
+
+
+builtins.input = _input
+TERMINALS["MainThread"] = queue.Queue()
+_type("MainThread", spec["stdin"])
+if spec["ui"]:  # the web UI's part, in this process: local:// is one process's space
+    _run("_ui.py", [])
 threads = []
-for partner in spec["partners"]:
-    thread = threading.Thread(target=_run, args=(partner["script"], partner["args"]), daemon=True)
+for n, partner in enumerate(spec["partners"]):
+    name = f"partner{n}"
+    TERMINALS[name] = queue.Queue()
+    _type(name, partner["stdin"])
+    thread = threading.Thread(
+        target=_run, args=(partner["script"], partner["args"]), name=name, daemon=True
+    )
     thread.start()
     time.sleep(spec["lead"])
     if partner["stop"]:
         for runner in _runners(partner["script"]):
             runner.stop()
         thread.join(10)
+print(MARK, flush=True)  # what follows is the judged script's (and running partners')
+print(MARK, file=sys.stderr, flush=True)
+
+
+def _type_later():
+    time.sleep(spec["later_after"])
+    _type("MainThread", spec["later"])
+    for n, partner in enumerate(spec["partners"]):
+        _type(f"partner{n}", partner["later"])
+
+
+threading.Thread(target=_type_later, daemon=True).start()
 code = _run(spec["script"], spec["args"])
 for partner in spec["partners"]:
     for runner in _runners(partner["script"]):
@@ -453,6 +557,20 @@ class _Proc:
     killed: bool = False
 
 
+#: Seconds after ``--lead`` at which the ``later`` lines are typed.
+LATER = 2.0
+
+
+def _type(proc: _Proc, text: str | None) -> None:
+    """Type *text* at *proc*'s terminal (its stdin, kept open)."""
+    if text and proc.popen.stdin is not None and proc.popen.poll() is None:
+        try:
+            proc.popen.stdin.write(text.encode())
+            proc.popen.stdin.flush()
+        except BrokenPipeError:
+            pass
+
+
 def _start(
     folder: Path, name: str, argv: list[str], stdin: str | None, env: dict[str, str]
 ) -> _Proc:
@@ -505,6 +623,24 @@ def _env(folder: Path) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _own_broker(folder: Path, port: int | None) -> Any:
+    """A stock Mosquitto on *port* (None: nothing), holding a machine-wide lock on that port
+    while it runs, so that concurrent runs take turns rather than clash."""
+    if port is None:
+        yield None
+        return
+    lock = Path(tempfile.gettempdir()) / f"port_examples-{port}.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        own = Broker(folder / "own-mosquitto", stock=True, port=port)
+        try:
+            own.start()
+            yield own
+        finally:
+            own.close()
+
+
 def run_case(
     examples: Path, case: Case, broker: str, timeout: float, lead: float, grace: float
 ) -> Outcome:
@@ -513,6 +649,23 @@ def run_case(
         return Outcome(case.script, "needs the Iotic Space", case.space, output="")
     started = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="port-examples-"))
+    try:
+        with _own_broker(folder, case.own_broker):
+            return _run_in(folder, examples, case, broker, timeout, lead, grace, started)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_in(
+    folder: Path,
+    examples: Path,
+    case: Case,
+    broker: str,
+    timeout: float,
+    lead: float,
+    grace: float,
+    started: float,
+) -> Outcome:
     mosquitto: Broker | None = None
     procs: list[_Proc] = []
     try:
@@ -524,6 +677,17 @@ def run_case(
             url, broker_port = "local://examples", None
         _prepare(folder, examples, case, url, broker_port)
         env = _env(folder)
+        if case.ui is not None:  # the web UI's part, done before the script
+            (folder / "_ui.py").write_text(case.ui)
+        if case.ui is not None and broker == "mqtt":
+            subprocess.run(
+                [sys.executable, "_ui.py"],
+                cwd=folder,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
         main_argv = [Path(case.script).name, *case.args]
         if broker == "mqtt":
             for n, partner in enumerate(case.partners):
@@ -541,17 +705,42 @@ def run_case(
                 "script": main_argv[0],
                 "args": main_argv[1:],
                 "lead": lead,
+                "mark": MAIN_STARTS,
+                "ui": case.ui is not None,
+                "stdin": case.stdin,
+                "later": case.later,
+                "later_after": lead + LATER,
                 "partners": [
-                    {"script": Path(p.script).name, "args": list(p.args), "stop": p.stop}
+                    {
+                        "script": Path(p.script).name,
+                        "args": list(p.args),
+                        "stop": p.stop,
+                        "stdin": p.stdin,
+                        "later": p.later,
+                    }
                     for p in case.partners
                 ],
             }
-            stdin = "".join(p.stdin or "" for p in case.partners) + (case.stdin or "")
             argv = ["_launch.py", json.dumps(spec)]
-            procs.append(_start(folder, "main", argv, stdin or None, env))
-        deadline = time.monotonic() + timeout
+            procs.append(_start(folder, "main", argv, None, env))
+            # the script's time starts when it does, after its partners' (as on MQTT)
+            _wait_ready(procs[-1], re.escape(MAIN_STARTS), 60.0)
+        now = time.monotonic()
+        deadline, later_at = now + timeout, now + lead + LATER
         main = procs[-1]
+        if case.driver:
+            _wait_ready(main, case.driver_ready, timeout)
+        if case.driver and main.popen.poll() is None:  # not when the script ended already
+            name, *args = (arg.replace("{own_broker}", str(case.own_broker)) for arg in case.driver)
+            shutil.copy(HERE / name, folder / name)
+            procs.append(_start(folder, f"driver-{Path(name).stem}", [name, *args], None, env))
+            main = procs[-1]  # the case ends when the driver does
         while main.popen.poll() is None and time.monotonic() < deadline:
+            if broker == "mqtt" and later_at is not None and time.monotonic() >= later_at:
+                later_at = None  # the users type what they answer, each at their terminal
+                for partner, proc in zip(case.partners, procs, strict=False):
+                    _type(proc, partner.later)
+                _type(next(p for p in procs if p.name == "main"), case.later)
             time.sleep(0.1)
         for proc in reversed(procs):
             _interrupt(proc, grace)
@@ -563,7 +752,6 @@ def run_case(
                 proc.popen.wait(10)
         if mosquitto is not None:
             mosquitto.close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- judging ---------------------------------------------------------------------------------
@@ -600,6 +788,7 @@ def _problems(case: Case, procs: list[_Proc]) -> dict[str, list[str]]:
     pair in one process), else to the process it was printed by."""
     main_name = Path(case.script).name
     names = [main_name, *(Path(p.script).name for p in case.partners)]
+    names += [Path(case.driver[0]).name] if case.driver else []
     problems: dict[str, list[str]] = {name: [] for name in names}
     for proc in procs:
         owner = main_name if proc.name == "main" else proc.name.split("-", 1)[1] + ".py"
@@ -619,6 +808,29 @@ def _problems(case: Case, procs: list[_Proc]) -> dict[str, list[str]]:
     return problems
 
 
+#: What the local:// launcher prints (stdout and stderr) before it runs the judged script.
+MAIN_STARTS = "=== port_examples: the judged script starts ==="
+
+
+def _own_output(case: Case, procs: list[_Proc]) -> str:
+    """Where the case's evidence is looked for: the output of the judged script, of its driver
+    and of the partners that run beside it (an offerer logs the request it got), never of one that
+    was stopped before the script started (follow_basic cannot stand in for a restore script).
+    On local:// one process prints it all: what it printed once the script started."""
+    kept = {"main"} | {
+        f"partner{n}-{Path(p.script).stem}" for n, p in enumerate(case.partners) if not p.stop
+    }
+    texts = []
+    for proc in procs:
+        if proc.name in kept or proc.name.startswith("driver-"):
+            for text in (
+                proc.out.read_text(errors="replace"),
+                proc.err.read_text(errors="replace"),
+            ):
+                texts.append(text.partition(MAIN_STARTS)[2] or text)
+    return "\n".join(texts)
+
+
 def judge(case: Case, procs: list[_Proc], seconds: float) -> Outcome:
     """The verdict on a case's processes, by the evidence of their exit and output.
 
@@ -635,6 +847,10 @@ def judge(case: Case, procs: list[_Proc], seconds: float) -> Outcome:
 
     def outcome(verdict: str, *details: str) -> Outcome:
         note = case.note if verdict != "works" else ""
+        if case.ui is not None:
+            note = "; ".join(
+                n for n in ("its web-UI handiwork done by a script of ours", note) if n
+            )
         detail = "; ".join(d for d in (*details, note) if d)
         return Outcome(case.script, verdict, detail, round(seconds, 1), output)
 
@@ -648,7 +864,8 @@ def judge(case: Case, procs: list[_Proc], seconds: float) -> Outcome:
         else:
             verdict += f" (partner {name})"
         return outcome(verdict, *partner_notes[1:])
-    missing_evidence = [pattern for pattern in case.expect if not re.search(pattern, output)]
+    own_output = _own_output(case, procs)
+    missing_evidence = [pattern for pattern in case.expect if not re.search(pattern, own_output)]
     if missing_evidence:
         return outcome("runs-but-does-nothing", "no " + " / no ".join(missing_evidence))
     return outcome("works")
@@ -696,7 +913,7 @@ def load_cases(path: Path) -> tuple[Case, ...]:
         item["partners"] = tuple(
             Partner(**{**p, "args": tuple(p.get("args", ()))}) for p in item.get("partners", ())
         )
-        for key in ("inis", "args", "expect", "allowed_errors"):
+        for key in ("inis", "args", "expect", "allowed_errors", "driver"):
             item[key] = tuple(item.get(key, ()))
         cases.append(Case(**item))
     return tuple(cases)
