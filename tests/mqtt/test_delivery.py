@@ -98,14 +98,16 @@ def _topic(pid: str) -> str:
 # --- follows of an earlier run --------------------------------------------------------------
 
 
-def test_values_for_a_follow_no_run_makes_again_are_released_and_logged(
+def test_values_for_a_kept_follow_no_run_makes_again_are_held_for_it(
     stock_broker: Broker, tmp_path: Path, sharer: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The follow is kept on the broker: a later run lists it and holds its values (however
+    long it takes to follow again), and closing with values held logs how many it drops."""
     _, feed_a, feed_b = sharer
     first = Client(url_for(stock_broker, "follower", tmp_path))
     with first:
         display = first.create_thing("display")
-        display.follow(feed_a.guid, callback=Numbers())
+        kept = display.follow(feed_a.guid, callback=Numbers())
         display.follow(feed_b.guid, callback=Numbers())
     for n in range(30):
         feed_a.share({"n": n})
@@ -114,6 +116,41 @@ def test_values_for_a_follow_no_run_makes_again_are_released_and_logged(
     transport.held_for = 0.3  # type: ignore[attr-defined]
     other = Numbers()
     with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"), second:
+        thing = second.get_thing("display")
+        thing.follow(feed_b.guid, callback=other)
+        eventually(lambda: transport.held().get(_topic("a")) == 30)  # type: ignore[attr-defined]
+        feed_b.share({"n": 0})
+        other.wait_for(0)
+        assert transport.values_released == 0  # type: ignore[attr-defined]
+        assert kept.subid in thing.list_connections()
+    assert "closing with 30 value(s) held for it" in caplog.text
+    assert second.values_missed == 0
+
+
+def test_values_of_a_subscription_no_kept_follow_claims_are_released_and_logged(
+    stock_broker: Broker,
+    tmp_path: Path,
+    sharer: Any,
+    publisher: Publisher,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The broker's session has a subscription that no thing's record keeps (the record was
+    lost): its values are held for ``held_for`` seconds, then dropped, logged, unsubscribed."""
+    _, feed_a, feed_b = sharer
+    first = Client(url_for(stock_broker, "follower", tmp_path))
+    with first:
+        display = first.create_thing("display")
+        display.follow(feed_a.guid, callback=Numbers())
+        display.follow(feed_b.guid, callback=Numbers())
+    publisher.publish("iotic/follower/display/subs", b"", retain=True)  # the record is lost
+    for n in range(30):
+        feed_a.share({"n": n})
+    second = Client(url_for(stock_broker, "follower", tmp_path))
+    transport = second._transport
+    transport.held_for = 0.3  # type: ignore[attr-defined]
+    other = Numbers()
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"), second:
+        assert second.get_thing("display").list_connections() == {}
         second.get_thing("display").follow(feed_b.guid, callback=other)
         eventually(lambda: transport.values_released == 30)  # type: ignore[attr-defined]
         assert "released 30 value(s) of 'iotic/sharer/sensor/feed/a'" in caplog.text

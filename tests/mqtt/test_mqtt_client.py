@@ -715,3 +715,35 @@ def test_a_broker_restarted_without_persistence_gets_each_agents_things_back(
         assert mine.attach(control.guid).tell({}, timeout=5) is True
         feed.share({"n": 1})
         assert inbox.wait(1) == [{"n": 1}]
+
+
+def test_a_broker_restarted_without_persistence_gets_the_kept_subscriptions_back(
+    stock_broker: Broker, tmp_path: Path
+) -> None:
+    """The broker forgets the follower's records and the feed's owner its followers: the
+    follower publishes them again when it reconnects, so the owner lists it again, the
+    follower still gets the values, and a later run of the follower still sees its follow."""
+    owner = Client(url_for(stock_broker.url, "owner", tmp_path))
+    follower_url = url_for(stock_broker.url, "follower", tmp_path)
+    follower = Client(follower_url)
+    inbox = Inbox()
+    with owner:
+        thing = owner.create_thing("t")
+        thing.set_public()
+        feed = thing.create_feed("f")
+        with follower:
+            mine = follower.create_thing("me")
+            wait_for(lambda: follower.describe(feed.guid) is not None)
+            remote = mine.follow(feed.guid, callback=inbox)
+            wait_for(lambda: feed.list_followers() == {remote.subid: mine.guid})
+            stock_broker.kill()
+            wait_for(lambda: not owner.is_connected() and not follower.is_connected())
+            stock_broker.start()
+            wait_for(lambda: owner.is_connected() and follower.is_connected())
+            wait_for(lambda: feed.list_followers() == {remote.subid: mine.guid})
+            feed.share({"n": 1})
+            assert inbox.wait(1) == [{"n": 1}]
+        with Client(follower_url) as again:
+            assert again.get_thing("me").list_connections() == {
+                remote.subid: {"type": "Feed", "guid": feed.guid}
+            }

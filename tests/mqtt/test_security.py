@@ -620,3 +620,90 @@ def test_forged_and_malformed_properties_never_break_search_property(
         bob.close()
     assert caplog.text.count("ignored the thing document on 'iotic/bob/junk") >= len(junk)
     assert "iotic/bob/oven/meta" in caplog.text
+
+
+# --- kept subscriptions under the ACL ---------------------------------------------------------
+
+
+def test_followers_are_listed_under_the_acl_and_forged_records_are_not_counted(
+    acl_broker: Broker, tmp_path: Path
+) -> None:
+    """alice follows bob's feed: bob lists her (the records the ACL template allows). carol
+    can neither read bob's records nor write one in alice's name; the records she may write
+    (in her own name) count only for a thing she has and a point she can see."""
+    bob = Client(agent_url(acl_broker, "bob", tmp_path / "b"))
+    alice = Client(agent_url(acl_broker, "alice", tmp_path / "a"))
+    carol = Raw(acl_broker, "carol", "carol-raw")
+    try:
+        bob.start()
+        alice.start()
+        station = bob.create_thing("station")
+        station.set_public()
+        feed = station.create_feed("temp")
+        hidden = bob.create_thing("hidden").create_feed("secret")  # private
+        watcher = alice.create_thing("watcher")
+        wait_until(lambda: alice.describe(feed.guid) is not None)
+        remote = watcher.follow(feed.guid)
+        wait_until(lambda: feed.list_followers() == {remote.subid: watcher.guid})
+
+        carol.subscribe("iotic/_followers/bob/#", "iotic/alice/+/subs")
+        carol.publish(
+            f"iotic/_followers/bob/alice/ghost/{feed.guid}", b'{"v":1,"kind":"Feed"}', True
+        )
+        carol.publish(
+            f"iotic/_followers/bob/carol/ghost/{feed.guid}", b'{"v":1,"kind":"Feed"}', True
+        )
+        carol.publish("iotic/carol/spy/meta", forged_doc("carol", "spy", []), True)
+        carol.publish(
+            f"iotic/_followers/bob/carol/spy/{hidden.guid}", b'{"v":1,"kind":"Feed"}', True
+        )
+        carol.publish(f"iotic/_followers/bob/carol/spy/{feed.guid}", b"not json", True)
+        bob.describe(feed.guid)  # a sync: bob has seen all of it
+        assert feed.list_followers() == {remote.subid: watcher.guid}
+        assert hidden.list_followers() == {}
+        assert carol.messages == []  # nothing of bob's followers nor of alice's records
+        alice.close()
+        assert feed.list_followers() == {remote.subid: watcher.guid}  # away, still follows
+    finally:
+        carol.close()
+        alice.close()
+        bob.close()
+
+
+def test_a_forged_subs_record_is_skipped_and_the_rest_restores(
+    stock_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A malformed ``subs`` record (a bad guid, a topic with wildcards, a foreign id) restores
+    nothing and is logged; the agent's other things restore theirs."""
+    url = f"{stock_broker.url}?agent=alice&outbox={tmp_path / 'o'}"
+    sharer = Client(f"{stock_broker.url}?agent=bob&outbox={tmp_path / 'b'}")
+    sharer.start()
+    try:
+        feed = sharer.create_thing("station").create_feed("temp")
+        sharer.get_thing("station").set_public()
+        with Client(url) as first:
+            wait_until(lambda: first.describe(feed.guid) is not None)
+            good = first.create_thing("good").follow(feed.guid)
+            first.create_thing("bad")
+        publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        publisher.connect("127.0.0.1", stock_broker.port)
+        publisher.loop_start()
+        bogus = {
+            "v": 1,
+            "subs": {
+                "0" * 32: {"kind": "Feed", "guid": feed.guid, "topic": "iotic/#", "group": None}
+            },
+        }
+        publisher.publish(
+            "iotic/alice/bad/subs", json.dumps(bogus), qos=1, retain=True
+        ).wait_for_publish(PATIENCE)
+        publisher.disconnect()
+        publisher.loop_stop()
+        with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"), Client(url) as again:
+            assert again.get_thing("bad").list_connections() == {}
+            assert again.get_thing("good").list_connections() == {
+                good.subid: {"type": "Feed", "guid": feed.guid}
+            }
+        assert "iotic/alice/bad/subs" in caplog.text
+    finally:
+        sharer.close()

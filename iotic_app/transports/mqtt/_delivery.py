@@ -9,6 +9,7 @@ import time
 
 import paho.mqtt.client as mqtt
 
+from iotic_app.transports._held import Held
 from iotic_app.transports._protocol import Accepted, Sink
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._handles import Item, Route, Sub
@@ -141,9 +142,18 @@ class Deliverer:
             return [(route.filter, 1, not v5) for route in self.routes.values()]
 
     def held(self) -> dict[str, int]:
-        """How many values are held per topic for follows of an earlier run (for tests)."""
+        """How many values are held per topic for follows of an earlier run (for tests): for
+        the kept follows that no token is bound to yet, and for subscriptions the broker has
+        that no kept follow claims (released after ``held_for``)."""
         with self._lock:
-            return {topic: len(held.items) for topic, held in self._unrouted.items()}
+            counts = {topic: len(held.items) for topic, held in self._unrouted.items()}
+            for topic, route in self.routes.items():
+                waiting = sum(
+                    len(t) for t in route.tokens if isinstance(t, Held) and t.token is None
+                )
+                if waiting:
+                    counts[topic] = counts.get(topic, 0) + waiting
+            return counts
 
     # --- incoming (paho's network thread) ---------------------------------------------------
 

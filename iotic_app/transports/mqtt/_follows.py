@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from iotic_app.exceptions import IOTUnknown
-from iotic_app.transports._protocol import FEED, Delivery, PointKind, Target, point_guid, thing_guid
+from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
+from iotic_app.transports._held import Held
+from iotic_app.transports._protocol import (
+    FEED,
+    Delivery,
+    PointKind,
+    Target,
+    ThingRef,
+    point_guid,
+    thing_guid,
+)
 from iotic_app.transports.mqtt._catalogue import Catalogue
+from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
-from iotic_app.transports.mqtt._handles import Sub
+from iotic_app.transports.mqtt._handles import Sub, Thing
+from iotic_app.transports.mqtt._kept import Followers, Kept, KeptSub, subid_of
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._thingdoc import seg
 from iotic_app.transports.mqtt._things import Things
 
 __all__ = ["Follows"]
+
+logger = logging.getLogger("iotic_app.mqtt")
 
 
 class Follows:
@@ -33,14 +47,19 @@ class Follows:
         things: Things,
         deliveries: Deliverer,
         catalogue: Catalogue,
+        kept: Kept,
+        followers: Followers,
     ) -> None:
-        """Start with none; *lock* guards the agent's things, follows and routes."""
+        """Start with none; *lock* guards the agent's things, follows and routes; *kept*
+        records them on the broker, *followers* knows who follows the agent's points."""
         self._names = names
         self._lock = lock
         self._link = link
         self._things = things
         self._deliveries = deliveries
         self._catalogue = catalogue
+        self._kept = kept
+        self._followers = followers
 
     def subscribe(
         self, thing: Any, kind: PointKind, target: Target, token: Delivery, group: str | None = None
@@ -87,7 +106,19 @@ class Follows:
                 guid = target
                 part = "feed" if kind == FEED else "control"
                 topic = f"{doc.base}/{part}/{seg(str(found['pid']))}"
-        subid = uuid.uuid5(uuid.UUID(own.guid), guid).hex
+        subid = subid_of(own.guid, guid)
+        sink = self._deliveries.sink
+        with self._lock:
+            old = own.subs.get(subid)
+            if old is not None:  # kept (maybe from an earlier run), or made again
+                old.token.bind(token, None if sink is None else sink.push)
+                regroup = group is not None and group != old.group
+                if regroup:
+                    old.group = group  # the route keeps the topic's first group
+        if old is not None:
+            if regroup:
+                self._publish(own)
+            return subid, guid
         route = None
         if kind == FEED:
             route, fresh = self._deliveries.route(topic, group)
@@ -98,21 +129,46 @@ class Follows:
                 except BaseException:
                     self._deliveries.unroute(topic)
                     raise
+        held = Held(self._kept.name(own, guid), token)
+        sub = Sub(subid, own, kind, guid, route, held, topic, group)
         with self._lock:
-            old = own.subs.get(subid)
-            if old is not None and old.route is not route:
-                self._deliveries.drop_sub(old, unsubscribe=False)
-            own.subs[subid] = Sub(subid, own, kind, guid, route, token)
+            own.subs[subid] = sub
             if route is not None:
                 # one assignment: the worker reads the tokens without the lock
-                kept = (
-                    route.tokens
-                    if old is None
-                    else tuple(t for t in route.tokens if t is not old.token)
-                )
-                route.tokens = (*kept, token)
+                route.tokens = (*route.tokens, held)
                 self._deliveries.go_live(route)
+        self._publish(own, new=sub)
+        self._followers.tell_subscribed(sub)
         return subid, guid
+
+    def _publish(self, thing: Thing, new: Sub | None = None, gone: Sequence[Sub] = ()) -> None:
+        """Publish *thing*'s ``subs`` record, and the ``_followers`` record of its *new*
+        follow (or clear those of the *gone* ones), retained; wait for the broker's answers.
+
+        A followers record the broker denies (an ACL without the ``_followers`` lines) is
+        logged: the follow itself stands, only its point's owner does not see it.
+        """
+        kept, link = self._kept, self._link
+        with kept.publishing:  # in the order the records were made
+            conn = link.require()
+            body = kept.body(thing)
+            what = f"record the subscriptions of thing {thing.lid!r}"
+            mine = link.publish_async(conn, kept.topic(thing), body, what)
+            theirs = [
+                link.publish_async(
+                    conn,
+                    kept.follower_topic(thing.lid, sub),
+                    b"" if sub is not new else kept.follower_body(sub),
+                    f"tell the owner of {sub.guid} about the follow",
+                )
+                for sub in (*gone, *([] if new is None else [new]))
+            ]
+        link.check(conn, *mine)
+        for mid, what in theirs:
+            try:
+                link.check(conn, mid, what)
+            except IOTAccessDenied as exc:
+                logger.warning("%s (its owner will not list this follower)", exc)
 
     def _no_point(self, kind: PointKind, target: tuple[str, str]) -> str:
         """Why ``(lid, pid)`` *target* names no point of the agent's owner."""
@@ -124,16 +180,131 @@ class Follows:
         )
 
     def unsubscribe(self, thing: Any, sub_id: str) -> None:
-        """Remove a follow or attach."""
+        """Remove a follow or attach (also one an earlier run made): nothing more reaches its
+        token, and the broker's records of it go."""
         self._link.require()
         own = self._things.own(thing)
         sub = own.subs.get(sub_id)
         if sub is None:
             raise IOTUnknown(f"thing {own.lid!r} has no subscription {sub_id!r}")
         self._deliveries.drop_sub(sub)
+        sub.token.bind(None, None)
+        self._publish(own, gone=[sub])
 
-    def list_connections(self, thing: Any) -> dict[str, dict[str, str]]:
-        """Return a thing's follows and attaches."""
+    def forget_thing(self, thing: Any) -> None:
+        """Drop the follows and attaches of a thing that is being deleted, and their records."""
         self._link.require()
         own = self._things.own(thing)
-        return {s.subid: {"type": s.kind, "guid": s.guid} for s in own.subs.values()}
+        with self._lock:
+            subs = list(own.subs.values())
+        for sub in subs:
+            self._deliveries.drop_sub(sub)
+            sub.token.bind(None, None)
+        self._publish(own, gone=subs)
+
+    def list_connections(self, thing: Any) -> dict[str, dict[str, str]]:
+        """Return a thing's follows and attaches (those an earlier run made too)."""
+        self._link.require()
+        own = self._things.own(thing)
+        with self._lock:
+            return {s.subid: {"type": s.kind, "guid": s.guid} for s in own.subs.values()}
+
+    def unbound(self) -> list[tuple[ThingRef, str, PointKind, str]]:
+        """Return the agent's follows and attaches that no token of this client holds."""
+        self._link.require()
+        things = self._things.own_things()
+        with self._lock:
+            return [
+                (thing, sub.subid, sub.kind, sub.guid)
+                for thing in things
+                for sub in thing.subs.values()
+                if sub.token.token is None
+            ]
+
+    def bind(self, thing: Any, sub_id: str, token: Delivery) -> None:
+        """Deliver a kept follow's values (the held ones first) to *token*."""
+        self._link.require()
+        own = self._things.own(thing)
+        sink = self._deliveries.sink
+        with self._lock:
+            sub = own.subs.get(sub_id)
+            if sub is None:
+                raise IOTUnknown(f"thing {own.lid!r} has no subscription {sub_id!r}")
+            sub.token.bind(token, None if sink is None else sink.push)
+
+    def followers(self, point: Any) -> dict[str, str]:
+        """Return ``{sub_id: follower thing guid}`` of one of the agent's points."""
+        self._link.require()
+        self._things.own(point)
+        return self._followers.of(point)
+
+    def coming_up(self) -> list[tuple[str, int, bool]]:
+        """A connection comes up: forget the broker's records (it sends them all again).
+
+        Returns:
+            The ``(filter, qos, retained)`` of the agent's records, to subscribe to.
+        """
+        self._kept.clear()
+        self._followers.begin()
+        return [(f"{self._kept.prefix}+/subs", 0, True), (f"{self._followers.prefix}#", 0, True)]
+
+    def came_up(self, conn: Conn, initial: bool) -> list[tuple[int, str]]:
+        """The broker's records are in and the things adopted: tell the follower counts that
+        changed while away (not *initial*), and publish again what the broker lacks.
+
+        Returns:
+            ``(mid, what)`` of each publish, for ``Link.check``.
+        """
+        self._followers.end(tell=not initial)
+        return self.reconcile(conn)
+
+    def reconcile(self, conn: Conn) -> list[tuple[int, str]]:
+        """Publish again the records the broker lost or missed (a broker restarted without
+        persistence, or a change made while the link was down): each thing's ``subs`` record
+        where the broker's differs from this process's, and its follows' ``_followers``
+        records.
+
+        Returns:
+            ``(mid, what)`` of each publish, for ``Link.check``.
+        """
+        kept, link = self._kept, self._link
+        pending = []
+        with kept.publishing:
+            for thing in self._things.own_things():
+                with self._lock:
+                    subs = dict(thing.subs)
+                    have = {
+                        subid: KeptSub(s.kind, s.guid, s.topic, s.group)
+                        for subid, s in subs.items()
+                    }
+                broker = kept.records.get(thing.lid, {})
+                if have == broker:
+                    continue
+                what = f"record the subscriptions of thing {thing.lid!r} again"
+                pending.append(link.publish_async(conn, kept.topic(thing), kept.body(thing), what))
+                for subid, sub in subs.items():
+                    if subid not in broker:
+                        what = f"tell the owner of {sub.guid} about the follow again"
+                        topic = kept.follower_topic(thing.lid, sub)
+                        pending.append(
+                            link.publish_async(conn, topic, kept.follower_body(sub), what)
+                        )
+                for subid, gone in broker.items():
+                    if subid not in subs:
+                        what = f"tell the owner of {gone.guid} the follow ended"
+                        topic = kept.follower_topic(thing.lid, gone)
+                        pending.append(link.publish_async(conn, topic, b"", what))
+        return pending
+
+    def held_at_close(self) -> None:
+        """Log the values still held for follows nothing in this process followed again or
+        bound to a catch-all (they were acknowledged to the broker: closing drops them)."""
+        for thing in self._things.own_things():
+            for sub in list(thing.subs.values()):
+                if sub.token.token is None and len(sub.token):
+                    logger.warning(
+                        "%s: closing with %d value(s) held for it that nothing in this "
+                        "process followed again or bound to a catch-all; they are dropped",
+                        sub.token.name,
+                        len(sub.token),
+                    )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
 
 from iotic_app.transports._handles import PointHandle, ThingHandle
+from iotic_app.transports._held import Held
 from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
@@ -140,9 +141,14 @@ class Point(PointHandle[bytes]):
 
 
 class Sub:
-    """A follow or attach of one of the agent's things."""
+    """A follow or attach of one of the agent's things (kept on the broker: ``_kept.py``).
 
-    __slots__ = ("guid", "kind", "route", "subid", "thing", "token")
+    Its :attr:`token` is the :class:`~iotic_app.transports._held.Held` on the route: it hands
+    the values to the token the client bound, and holds them while none is (a follow restored
+    from an earlier run that the script has not followed again).
+    """
+
+    __slots__ = ("group", "guid", "kind", "route", "subid", "thing", "token", "topic")
 
     def __init__(
         self,
@@ -151,7 +157,9 @@ class Sub:
         kind: PointKind,
         guid: str,
         route: Route | None,
-        token: Delivery,
+        token: Held,
+        topic: str,
+        group: str | None,
     ) -> None:
         self.subid = subid
         self.thing = thing
@@ -159,6 +167,8 @@ class Sub:
         self.guid = guid
         self.route = route
         self.token = token
+        self.topic = topic  # the followed point's topic
+        self.group = group
 
 
 class Route:

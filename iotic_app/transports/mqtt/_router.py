@@ -9,6 +9,7 @@ import paho.mqtt.client as mqtt
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Claim, Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._kept import Followers, Kept
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._recent import Recent
 from iotic_app.transports.mqtt._requests import Requests
@@ -31,6 +32,8 @@ class Router:
         session: Session,
         catalogue: Catalogue,
         recent: Recent,
+        kept: Kept,
+        followers: Followers,
     ) -> None:
         """Route to these parts."""
         self._names = names
@@ -42,6 +45,8 @@ class Router:
         self._session = session
         self._catalogue = catalogue
         self._recent = recent
+        self._kept = kept
+        self._followers = followers
 
     def on_message(self, conn: Conn, msg: mqtt.MQTTMessage) -> None:
         """A message that came on *conn* (paho's network thread)."""
@@ -70,6 +75,10 @@ class Router:
                 self._session.owner = Claim.parse(bytes(msg.payload)) if msg.payload else None
             elif topic.startswith(names.owners):  # before meta: an agent may be called 'meta'
                 self._catalogue.on_member(topic, bytes(msg.payload))
+            elif topic.startswith(self._followers.prefix):
+                self._followers.on_record(topic, bytes(msg.payload))
+            elif self._kept.is_record(topic, levels):
+                self._kept.on_record(topic, bytes(msg.payload))
             elif levels == 3 and topic.endswith("/meta"):
                 self._catalogue.on_meta(topic, bytes(msg.payload))
             elif levels == 2 and topic.endswith("/_status"):

@@ -28,6 +28,7 @@ from iotic_app.transports.mqtt._conn import (
     unselectable_fd,
 )
 from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._follows import Follows
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._sender import Sender
@@ -60,6 +61,7 @@ class Supervisor:
         catalogue: Catalogue,
         things: Things,
         deliverer: Deliverer,
+        follows: Follows,
         on_message: Callable[[Conn, mqtt.MQTTMessage], None],
     ) -> None:
         """Connect nothing until :meth:`come_up`; *on_message* routes what comes in."""
@@ -71,6 +73,7 @@ class Supervisor:
         self._catalogue = catalogue
         self._things = things
         self._deliverer = deliverer
+        self._follows = follows
         self._on_message = on_message
         #: Where a takeover is reported (set at start).
         self.sink: Sink | None = None
@@ -308,6 +311,7 @@ class Supervisor:
             (f"{names.root}/+/_status", 0, True),
             (f"{names.owners}+/+", 0, True),
         ]
+        filters += self._follows.coming_up()
         filters += self._things.control_filters()
         filters += self._deliverer.filters(v5)
         self._sender.replay()
@@ -334,6 +338,7 @@ class Supervisor:
             pending.append(link.publish_async(conn, names.session, claim, "claim"))
         self._things.adopt_own()
         pending += self._things.republish_lost(conn)
+        pending += self._follows.came_up(conn, initial)
         with self._status_lock:  # never "online" after stop() said "offline"
             if self._stopping.is_set():
                 raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")

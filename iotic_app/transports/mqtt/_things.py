@@ -9,6 +9,8 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import paho.mqtt.client as mqtt
+
 from iotic_app.exceptions import IOTUnknown
 from iotic_app.transports._protocol import (
     CONTROL,
@@ -25,7 +27,8 @@ from iotic_app.transports._protocol import (
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
-from iotic_app.transports.mqtt._handles import Point, Thing
+from iotic_app.transports.mqtt._handles import Point, Route, Thing
+from iotic_app.transports.mqtt._kept import Kept
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._sender import Sender
@@ -48,6 +51,7 @@ class Things:
         sender: Sender,
         catalogue: Catalogue,
         deliveries: Deliverer,
+        kept: Kept,
     ) -> None:
         """Start with none (an earlier run's come from the catalogue: :meth:`adopt_own`).
 
@@ -58,8 +62,10 @@ class Things:
             sender: Keeps the feeds' history (in the outbox).
             catalogue: All things the broker retains (this agent's among them).
             deliveries: Where a deleted thing's follows end.
+            kept: The things' follows the broker keeps (restored into adopted things).
         """
         self.agent_id = names.agent_id
+        self._names = names
         self.owner = names.owner
         self._base = names.base
         self._lock = lock
@@ -67,6 +73,7 @@ class Things:
         self._sender = sender
         self._catalogue = catalogue
         self._deliveries = deliveries
+        self._kept = kept
         self._things: dict[str, Thing] = {}
         self._by_guid: dict[str, Point] = {}  # the agent's own points
         self._by_control_topic: dict[str, Point] = {}
@@ -82,8 +89,19 @@ class Things:
         )
 
     def adopt_own(self) -> None:
-        """Take the agent's things that the broker keeps (an earlier run) into memory."""
+        """Take the agent's things that the broker keeps (an earlier run) into memory, with
+        the follows and attaches their ``subs`` records keep (values held until bound)."""
         adopted: list[Thing] = []
+        routes: list[Route] = []
+        fresh: list[Route] = []
+
+        def hold(topic: str, group: str | None) -> Route:
+            route, new = self._deliveries.route(topic, group)
+            routes.append(route)
+            if new:
+                fresh.append(route)
+            return route
+
         with self._lock:
             for doc in list(self._catalogue.docs.values()):
                 if doc.agent != self.agent_id or doc.lid in self._things:
@@ -91,10 +109,30 @@ class Things:
                 if doc.owner != self.owner:  # made while the agent belonged to another owner
                     continue
                 self._things[doc.lid] = thing = Thing.from_doc(doc, self._index)
+                self._kept.restore(thing, hold)
                 adopted.append(thing)
+            for route in routes:
+                self._deliveries.go_live(route)
         for thing in adopted:  # their feeds' history, from the outbox
             for point in list(thing.points.values()):
                 self._sender.load_history(point)
+        conn = self._broker.conn
+        if fresh and conn is not None:  # the broker keeps them in the session, unless it lost it
+            v5 = self.protocol_v5
+            for mid, what in self._broker.subscribe_async(
+                conn, [(route.filter, 1, not v5) for route in fresh]
+            ):
+                self._broker.check(conn, mid, what)
+
+    @property
+    def protocol_v5(self) -> bool:
+        """Whether the agent speaks MQTT 5."""
+        return self._names.settings.protocol == mqtt.MQTTv5
+
+    def own_things(self) -> list[Thing]:
+        """The agent's things in memory (not deleted)."""
+        with self._lock:
+            return [t for t in self._things.values() if not t.deleted]
 
     def republish_lost(self, conn: Conn) -> list[tuple[int, str]]:
         """Publish again the metadata of the agent's things that the broker no longer retains

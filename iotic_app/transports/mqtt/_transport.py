@@ -27,6 +27,7 @@ from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Conn, release_client_id, take_client_id
 from iotic_app.transports.mqtt._delivery import Deliverer
 from iotic_app.transports.mqtt._follows import Follows
+from iotic_app.transports.mqtt._kept import Followers, Kept
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._outbox import Outbox, OutboxInUse
@@ -68,13 +69,27 @@ class MqttTransport:
         self._outbox_wait = 0.0  # for another process of the agent to let the outbox go
         self._catalogue = catalogue = Catalogue(self.agent_id, names.root, link.sync, names.owner)
         self._deliverer = deliverer = Deliverer(names, lock, stopping, link, sender)
-        self._things = things = Things(names, lock, link, sender, catalogue, deliverer)
-        self._follows = Follows(names, lock, link, things, deliverer, catalogue)
+        kept = Kept(names, lock)
+        self._things = things = Things(names, lock, link, sender, catalogue, deliverer, kept)
+        self._followers = followers = Followers(names, catalogue, things.own_point)
+        self._follows = follows = Follows(
+            names, lock, link, things, deliverer, catalogue, kept, followers
+        )
+        self._watch: Delivery | None = None  # the client's token for subscription events
         self._recent = recent = Recent(link, things, catalogue)
         self._requests = requests = Requests(names, link, things, catalogue)
-        router = Router(names, deliverer, requests, session, catalogue, recent)
+        router = Router(names, deliverer, requests, session, catalogue, recent, kept, followers)
         self._supervisor = Supervisor(
-            names, stopping, link, session, sender, catalogue, things, deliverer, router.on_message
+            names,
+            stopping,
+            link,
+            session,
+            sender,
+            catalogue,
+            things,
+            deliverer,
+            follows,
+            router.on_message,
         )
 
     def __repr__(self) -> str:
@@ -113,6 +128,7 @@ class MqttTransport:
                 s = self.settings
                 self._close_outbox()
             self._deliverer.sink = self._requests.sink = supervisor.sink = sink
+            self._followers.watcher = None if self._watch is None else (sink, self._watch)
             self._outbox_wait = 0.0
             # open it now: errors surface in start(); when another process of the agent has
             # it, the takeover makes that one let go, and the bring-up waits for that
@@ -137,6 +153,7 @@ class MqttTransport:
         if not self._stopping.is_set() and supervisor.running:
             sender.drain(self.settings.connect_timeout)
         self._stopping.set()  # from here on, every wait of a connection attempt ends at once
+        self._followers.watcher = None  # subscription events come while started
         supervisor.wake_attempts()
         sender.kick.set()
         self._deliverer.disarm_held()
@@ -149,8 +166,10 @@ class MqttTransport:
         release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
 
     def close(self) -> None:
-        """Stop, then close the outbox's files (idempotent); the next start opens them again."""
+        """Stop, then close the outbox's files (idempotent); the next start opens them again.
+        Values held for follows that nothing followed again are logged: they are dropped."""
         self.stop()
+        self._follows.held_at_close()
         self._close_outbox()
 
     def _close_outbox(self) -> None:
@@ -244,7 +263,9 @@ class MqttTransport:
         return self._things.get_thing(lid)
 
     def delete_thing(self, thing: Any) -> None:
-        """Delete a thing: clear its retained meta and last values, drop its follows."""
+        """Delete a thing: drop its follows and their records, clear its retained meta and
+        last values."""
+        self._follows.forget_thing(thing)
         self._things.delete_thing(thing)
 
     def list_things(self, *, all_agents: bool = False) -> list[str]:
@@ -318,6 +339,25 @@ class MqttTransport:
     def list_connections(self, thing: Any) -> dict[str, dict[str, str]]:
         """Return a thing's follows and attaches."""
         return self._follows.list_connections(thing)
+
+    def unbound(self) -> list[tuple[ThingRef, str, PointKind, str]]:
+        """Return the agent's kept follows and attaches that no token of this client holds."""
+        return self._follows.unbound()
+
+    def bind(self, thing: Any, sub_id: str, token: Delivery) -> None:
+        """Deliver a kept follow's values (the held ones first) to *token*."""
+        self._follows.bind(thing, sub_id, token)
+
+    def followers(self, point: Any) -> dict[str, str]:
+        """Return the things that follow or are attached to one of the agent's points."""
+        return self._follows.followers(point)
+
+    def watch(self, token: Delivery | None) -> None:
+        """Send the agent's subscription events to *token* while started (None: none)."""
+        self._watch = token
+        sink = self._deliverer.sink
+        if self._supervisor.running and sink is not None and not self._stopping.is_set():
+            self._followers.watcher = None if token is None else (sink, token)
 
     def recent(self, guid: str, count: int) -> list[Sample]:
         """Return up to *count* latest samples of a feed (from the broker's retained copies)."""

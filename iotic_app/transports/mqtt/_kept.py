@@ -1,0 +1,300 @@
+"""Subscriptions kept on the broker: each thing's follows and attaches, and its points' followers.
+
+Two retained records, each written only by the agent the broker lets write it:
+
+* ``ROOT/AGENT/LID/subs``: the follows and attaches of agent AGENT's thing LID (``{"v": 1,
+  "subs": {SUBID: {"kind", "guid", "topic", "group"}}}``), read by AGENT alone (the ACL's
+  ``readwrite ROOT/%u/#``). A later process of the agent restores them from it
+  (:meth:`Kept.restore`): ``list_connections`` shows them, and their values are held for them
+  (:class:`~iotic_app.transports._held.Held`) until the script follows again or binds them.
+* ``ROOT/_followers/TARGET/AGENT/LID/POINTGUID``: agent AGENT's thing LID follows (or is
+  attached to) TARGET's point POINTGUID (``{"v": 1, "kind": "Feed"|"Control"}``), written by
+  AGENT (``write ROOT/_followers/+/%u/#``), read by TARGET alone (``read ROOT/_followers/%u/#``).
+  TARGET lists its followers and counts them from these (:class:`Followers`).
+
+Identity comes from the topic, never from the payload: a record names the writer's own thing,
+and the follower's guid is the one the catalogue holds for that thing (a record for a thing the
+catalogue does not hold, or for a private point of another owner, is not counted).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+import attrs
+
+from iotic_app.transports._held import Held
+from iotic_app.transports._protocol import (
+    CONTROL,
+    FEED,
+    Delivery,
+    FollowerCount,
+    PointKind,
+    Sink,
+    Subscribed,
+)
+from iotic_app.transports.mqtt._catalogue import Catalogue
+from iotic_app.transports.mqtt._handles import Point, Sub, Thing
+from iotic_app.transports.mqtt._json import from_json
+from iotic_app.transports.mqtt._names import Names
+from iotic_app.transports.mqtt._thingdoc import MAX_DOC_BYTES, meta_topic_identity, seg
+
+__all__ = ["Followers", "Kept", "KeptSub", "subid_of"]
+
+logger = logging.getLogger("iotic_app.mqtt")
+
+_GUID_RE = re.compile(r"[0-9a-f]{32}")
+_GROUP_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+_AGENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def subid_of(thing_guid: str, point_guid: str) -> str:
+    """The id of thing *thing_guid*'s follow of (or attach to) point *point_guid*."""
+    return uuid.uuid5(uuid.UUID(thing_guid), point_guid).hex
+
+
+@attrs.frozen
+class KeptSub:
+    """One follow or attach as the thing's retained ``subs`` record keeps it."""
+
+    kind: PointKind
+    guid: str
+    topic: str
+    group: str | None
+
+
+def _parse_subs(root: str, raw: bytes) -> dict[str, KeptSub]:
+    """Parse and check a ``subs`` record (``ValueError`` says what is wrong)."""
+    if len(raw) > MAX_DOC_BYTES:
+        raise ValueError(f"the record has {len(raw)} bytes, more than {MAX_DOC_BYTES}")
+    doc = from_json(raw)
+    if not isinstance(doc, dict) or doc.get("v") != 1 or not isinstance(doc.get("subs"), dict):
+        raise ValueError('not {"v": 1, "subs": {...}}')
+    kept: dict[str, KeptSub] = {}
+    for subid, entry in doc["subs"].items():
+        if not _GUID_RE.fullmatch(subid) or not isinstance(entry, dict):
+            raise ValueError(f"subscription {subid!r} is not an id with an object")
+        kind, guid, topic, group = (entry.get(k) for k in ("kind", "guid", "topic", "group"))
+        if kind not in (FEED, CONTROL) or not isinstance(guid, str) or not _GUID_RE.fullmatch(guid):
+            raise ValueError(f"subscription {subid!r}: kind or guid is not valid")
+        parts = topic.split("/") if isinstance(topic, str) else []
+        if (
+            not isinstance(topic, str)
+            or not topic.startswith(root + "/")
+            or len(parts) != root.count("/") + 5
+            or parts[-2] != ("feed" if kind == FEED else "control")
+            or not topic.isprintable()
+            or "+" in topic
+            or "#" in topic
+        ):
+            raise ValueError(f"subscription {subid!r}: topic {topic!r} is not a point's topic")
+        if group is not None and (not isinstance(group, str) or not _GROUP_RE.fullmatch(group)):
+            raise ValueError(f"subscription {subid!r}: group {group!r} is not valid")
+        kept[subid] = KeptSub(kind, guid, topic, group)
+    return kept
+
+
+class Kept:
+    """The agent's own ``subs`` records: read from the broker (the router), restored into the
+    things adopted from an earlier run, and published as the things' follows change."""
+
+    def __init__(self, names: Names, lock: threading.RLock) -> None:
+        """Hold none yet; *lock* guards the agent's things, follows and routes."""
+        self._names = names
+        self._lock = lock
+        self.prefix = f"{names.base}/"
+        #: lid -> the follows its ``subs`` record keeps (what the broker sent since connecting).
+        self.records: dict[str, dict[str, KeptSub]] = {}
+        # Published in the order made: a newer record never goes out before an older one.
+        self.publishing = threading.Lock()
+
+    def topic(self, thing: Thing) -> str:
+        """The thing's ``subs`` record topic."""
+        return f"{thing.base}/subs"
+
+    def is_record(self, topic: str, levels: int) -> bool:
+        """Whether *topic* (of *levels* levels beyond the root) is one of the agent's ``subs``."""
+        return levels == 3 and topic.endswith("/subs") and topic.startswith(self.prefix)
+
+    def clear(self) -> None:
+        """Forget what the broker sent (a new connection: it sends it all again)."""
+        self.records.clear()
+
+    def on_record(self, topic: str, raw: bytes) -> None:
+        """A retained ``subs`` record of one of the agent's things (paho's network thread)."""
+        _, lid = meta_topic_identity(self._names.root, topic[: -len("subs")] + "meta")
+        if not raw:
+            self.records.pop(lid, None)
+            return
+        try:
+            self.records[lid] = _parse_subs(self._names.root, raw)
+        except ValueError as exc:
+            logger.warning("skipped the subscriptions record %r: %s", topic, exc)
+
+    def restore(self, thing: Thing, hold: Callable[[str, str | None], Any]) -> None:
+        """Give *thing* (adopted from an earlier run) the follows and attaches its record keeps,
+        each with a :class:`Held` that no token is bound to: their values wait in it.
+
+        Args:
+            thing: The adopted thing (under the lock).
+            hold: ``hold(topic, group)`` puts a feed's Held on the topic's route and returns
+                the route.
+        """
+        for subid, kept in self.records.get(thing.lid, {}).items():
+            if subid in thing.subs or subid != subid_of(thing.guid, kept.guid):
+                continue
+            held = Held(self.name(thing, kept.guid))
+            sub = Sub(subid, thing, kept.kind, kept.guid, None, held, kept.topic, kept.group)
+            thing.subs[subid] = sub
+            if kept.kind == FEED:
+                sub.route = hold(kept.topic, kept.group)
+                route = sub.route
+                route.tokens = (*route.tokens, held)
+
+    def name(self, thing: Thing, guid: str) -> str:
+        """What the log calls thing *thing*'s follow of *guid*."""
+        return f"agent {self._names.agent_id!r}, thing {thing.lid!r}, follow of {guid}"
+
+    def body(self, thing: Thing) -> bytes:
+        """The thing's ``subs`` record now (b'' when it has none: the record is cleared)."""
+        with self._lock:
+            subs = {
+                sub.subid: {
+                    "kind": sub.kind,
+                    "guid": sub.guid,
+                    "topic": sub.topic,
+                    "group": sub.group,
+                }
+                for sub in thing.subs.values()
+            }
+        if not subs or thing.deleted:
+            return b""
+        return json.dumps({"v": 1, "subs": subs}, separators=(",", ":")).encode()
+
+    def follower_topic(self, lid: str, kept: KeptSub | Sub) -> str:
+        """The ``_followers`` record of thing *lid*'s follow *kept* (under the followed
+        point's agent)."""
+        names = self._names
+        target = kept.topic[len(names.root) + 1 :].split("/", 1)[0]
+        return f"{names.root}/_followers/{target}/{seg(names.agent_id)}/{seg(lid)}/{kept.guid}"
+
+    @staticmethod
+    def follower_body(kept: KeptSub | Sub) -> bytes:
+        """The ``_followers`` record's payload of the follow *kept*."""
+        return b'{"v":1,"kind":"%s"}' % kept.kind.encode()
+
+
+class Followers:
+    """Who follows (or is attached to) the agent's points, from the ``_followers`` records the
+    broker retains for it; tells the watching client when a point's count changes."""
+
+    def __init__(
+        self,
+        names: Names,
+        catalogue: Catalogue,
+        own_point: Callable[[str], Point | None],
+    ) -> None:
+        """Know none yet; *own_point* finds one of the agent's points by guid."""
+        self._names = names
+        self._catalogue = catalogue
+        self._own_point = own_point
+        self.prefix = f"{names.root}/_followers/{seg(names.agent_id)}/"
+        # record topic -> (follower agent, follower lid, point guid); paho's thread writes
+        self._records: dict[str, tuple[str, str, str]] = {}
+        self._counts: dict[str, int] = {}  # point guid -> the count last told
+        self._loading = False
+        self._lock = threading.Lock()
+        #: Where the watching client wants its events: (sink, token), or None.
+        self.watcher: tuple[Sink, Delivery] | None = None
+
+    def begin(self) -> None:
+        """A connection comes up: the broker sends every record again (nothing told meanwhile)."""
+        with self._lock:
+            self._records.clear()
+            self._loading = True
+
+    def end(self, tell: bool) -> None:
+        """The records are in: tell (*tell*) the counts that changed while away."""
+        with self._lock:
+            self._loading = False
+            guids = set(self._counts) | {g for _, _, g in self._records.values()}
+        for guid in guids:
+            self._recount(guid, tell)
+
+    def on_record(self, topic: str, raw: bytes) -> None:
+        """A retained ``_followers`` record about one of the agent's points (network thread)."""
+        parts = topic[len(self.prefix) :].split("/")
+        if len(parts) != 3 or not _AGENT_RE.fullmatch(parts[0]) or not _GUID_RE.fullmatch(parts[2]):
+            logger.warning("skipped a followers record on %r: not AGENT/LID/GUID", topic)
+            return
+        agent, lid_seg, guid = parts
+        lid = unquote(lid_seg)
+        if seg(lid) != lid_seg:
+            logger.warning("skipped a followers record on %r: not a lid's topic level", topic)
+            return
+        if not raw:
+            with self._lock:
+                self._records.pop(topic, None)
+                loading = self._loading
+        else:
+            try:
+                payload = from_json(raw)
+                kind = payload.get("kind") if isinstance(payload, dict) else None
+            except (ValueError, TypeError):
+                kind = None
+            point = self._own_point(guid)
+            if kind not in (FEED, CONTROL) or (point is not None and point.kind != kind):
+                logger.warning("skipped a followers record on %r: %.120r", topic, raw)
+                return
+            with self._lock:
+                self._records[topic] = (agent, lid, guid)
+                loading = self._loading
+        if not loading:
+            self._recount(guid, True)
+
+    def of(self, point: Point) -> dict[str, str]:
+        """``{sub_id: follower thing guid}`` of one of the agent's points."""
+        with self._lock:
+            found = [(a, lid) for a, lid, g in self._records.values() if g == point.guid]
+        followers: dict[str, str] = {}
+        catalogue = self._catalogue
+        root = self._names.root
+        for agent, lid in found:
+            guid = catalogue.by_topic.get(f"{root}/{agent}/{seg(lid)}/meta")
+            doc = None if guid is None else catalogue.docs.get(guid)
+            if doc is None:  # no such thing (deleted, or never made): a stale or forged record
+                continue
+            if not point.thing.public and doc.owner != self._names.owner:
+                continue  # it cannot see the point: a forged record
+            followers[subid_of(doc.guid, point.guid)] = doc.guid
+        return followers
+
+    def _recount(self, guid: str, tell: bool) -> None:
+        """Count point *guid*'s followers; tell the watcher (*tell*) when the count changed."""
+        point = self._own_point(guid)
+        if point is None or point.deleted:
+            with self._lock:
+                self._counts.pop(guid, None)
+            return
+        count = len(self.of(point))
+        with self._lock:
+            before = self._counts.get(guid, 0)
+            self._counts[guid] = count
+        watcher = self.watcher
+        if tell and count != before and watcher is not None:
+            sink, token = watcher
+            sink.push(token, FollowerCount(point.thing.lid, point.pid, point.kind, count))
+
+    def tell_subscribed(self, sub: Sub) -> None:
+        """Tell the watcher that one of the agent's things made the new follow or attach *sub*."""
+        watcher = self.watcher
+        if watcher is not None:
+            sink, token = watcher
+            sink.push(token, Subscribed(sub.thing.lid, sub.subid, sub.kind, sub.guid))
