@@ -25,7 +25,8 @@
 #   _supervisor.py  making the connection, bringing it up, reconnecting, shutting down
 #   _router.py      paho's on_message: which part a message is for
 #   _delivery.py    followed feeds' values: routes, held values, duplicates, gaps, ledger, acks
-#   _follows.py     follows and attaches (the broker's subscriptions)
+#   _follows.py     follows and attaches (the broker's subscriptions), kept per thing
+#   _kept.py        the retained records of follows (``subs``) and of followers (``_followers``)
 #   _things.py      the agent's things and points, and their retained metadata
 #   _requests.py    control requests: received and answered; asks and tells sent
 #   _recent.py      get_recent from the broker's retained copies
@@ -41,6 +42,8 @@
 #   ROOT/AGENT/LID/feed/PID          a feed's values (QoS 1, retained: the last value)
 #   ROOT/AGENT/LID/feed/PID/recent   retained JSON list of the last save_recent values
 #   ROOT/AGENT/LID/control/PID       requests to a control (QoS 1)
+#   ROOT/AGENT/LID/subs              retained JSON: the thing's follows and attaches (_kept.py)
+#   ROOT/_followers/TARGET/AGENT/LID/GUID   retained: AGENT's thing LID follows TARGET's GUID
 #   ROOT/AGENT/_status               retained "online" / "offline" (also the will)
 #   ROOT/AGENT/_session/CLIENT_ID    retained claim: which process holds the agent's session
 #   ROOT/_reply/CLIENT_ID            tell confirmations and this client's sync markers
