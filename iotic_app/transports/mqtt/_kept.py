@@ -206,8 +206,8 @@ class Followers:
         self._catalogue = catalogue
         self._own_point = own_point
         self.prefix = f"{names.root}/_followers/{seg(names.agent_id)}/"
-        # record topic -> (follower agent, follower lid, point guid); paho's thread writes
-        self._records: dict[str, tuple[str, str, str]] = {}
+        # point guid -> {record topic: (follower agent, follower lid)}; paho's thread writes
+        self._records: dict[str, dict[str, tuple[str, str]]] = {}
         self._counts: dict[str, int] = {}  # point guid -> the count last told
         self._loading = False
         self._lock = threading.Lock()
@@ -224,7 +224,7 @@ class Followers:
         """The records are in: tell (*tell*) the counts that changed while away."""
         with self._lock:
             self._loading = False
-            guids = set(self._counts) | {g for _, _, g in self._records.values()}
+            guids = set(self._counts) | set(self._records)
         for guid in guids:
             self._recount(guid, tell)
 
@@ -241,7 +241,11 @@ class Followers:
             return
         if not raw:
             with self._lock:
-                self._records.pop(topic, None)
+                records = self._records.get(guid)
+                if records is not None:
+                    records.pop(topic, None)
+                    if not records:
+                        del self._records[guid]
                 loading = self._loading
         else:
             try:
@@ -254,7 +258,7 @@ class Followers:
                 logger.warning("skipped a followers record on %r: %.120r", topic, raw)
                 return
             with self._lock:
-                self._records[topic] = (agent, lid, guid)
+                self._records.setdefault(guid, {})[topic] = (agent, lid)
                 loading = self._loading
         if not loading:
             self._recount(guid, True)
@@ -262,7 +266,7 @@ class Followers:
     def of(self, point: Point) -> dict[str, str]:
         """``{sub_id: follower thing guid}`` of one of the agent's points."""
         with self._lock:
-            found = [(a, lid) for a, lid, g in self._records.values() if g == point.guid]
+            found = list(self._records.get(point.guid, {}).values())
         followers: dict[str, str] = {}
         catalogue = self._catalogue
         root = self._names.root
