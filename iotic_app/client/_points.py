@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from iotic_app.client._check import (
     check_callback,
     check_id,
+    check_int,
     check_lang,
     check_time,
     check_unit,
@@ -16,6 +17,7 @@ from iotic_app.client._check import (
 )
 from iotic_app.client._constructor import NoPublicConstructor
 from iotic_app.client._meta import PointMeta, Tagged
+from iotic_app.client._remotes import recent_samples
 from iotic_app.client._session import Callback, Session
 from iotic_app.client._values import MUTABLE, PointDataObject, call_parsed
 from iotic_app.datatypes import check_vtype
@@ -171,6 +173,24 @@ class Feed(_OwnPoint):
         else:
             payload, mime = encode_payload(data, mime)
         transport.share(self._ref, payload, mime, _now(_UTC) if time is None else check_time(time))
+
+    def get_recent(self, count: int) -> list[dict[str, Any]]:
+        """Return up to *count* of the feed's latest samples, oldest first (what a follower's
+        ``RemoteFeed.get_recent`` gets).
+
+        Args:
+            count: How many, at least 1.
+
+        Returns:
+            ``[{'data', 'mime', 'time'}, ...]``.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the feed was deleted.
+            TypeError, ValueError: *count* is not a positive int.
+        """
+        check_int("count", count, 1)
+        return recent_samples(self._session.link().recent(self._ref.guid, count))
 
 
 class Control(_OwnPoint):

@@ -14,9 +14,18 @@ from iotic_app.transports._protocol import Sample, TellResult, copy_data
 if TYPE_CHECKING:
     from iotic_app.client._thing import Thing
 
-__all__ = ["RemoteControl", "RemoteFeed"]
+__all__ = ["RemoteControl", "RemoteFeed", "recent_samples"]
 
 logger = logging.getLogger("iotic_app.client")
+
+
+def recent_samples(samples: list[Sample]) -> list[dict[str, Any]]:
+    """*samples* as ``get_recent`` gives them: ``{'data', 'mime', 'time'}`` dicts, each with a
+    private copy of mutable data."""
+    return [
+        {"data": copy_data(data) if type(data) in MUTABLE else data, "mime": mime, "time": t}
+        for data, mime, t in samples
+    ]
 
 
 class _Remote(metaclass=NoPublicConstructor):
@@ -121,11 +130,7 @@ class RemoteFeed(_Remote):
             TypeError, ValueError: *count* is not a positive int.
         """
         check_int("count", count, 1)
-        samples = self._session.link().recent(self.guid, count)
-        return [
-            {"data": copy_data(data) if type(data) in MUTABLE else data, "mime": mime, "time": t}
-            for data, mime, t in samples
-        ]
+        return recent_samples(self._session.link().recent(self.guid, count))
 
     def get_last(self) -> dict[str, Any] | None:
         """Return the feed's last sample, or None when nothing was shared yet.

@@ -8,7 +8,7 @@ from iotic_app.client import Thing as _ModernThing
 from iotic_app.ioticagent.Core.Const import R_CONTROL, R_FEED
 from iotic_app.ioticagent.IOT import _props
 from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
-from iotic_app.ioticagent.IOT.Point import Control, Feed
+from iotic_app.ioticagent.IOT.Point import MAX_SAVE_RECENT, Control, Feed, _page
 from iotic_app.ioticagent.IOT.RemotePoint import RemoteControl, RemoteFeed
 from iotic_app.ioticagent.IOT.ThingMeta import ThingMeta
 
@@ -29,7 +29,7 @@ from iotic_app.ioticagent.Core.Const import (
     P_RESOURCE,
     R_SUB,
 )
-from iotic_app.ioticagent.IOT.Exceptions import IOTClientError
+from iotic_app.ioticagent.IOT.Exceptions import IOTClientError, IOTUnknown
 
 __all__ = [
     "P_ENTITY_LID",
@@ -55,9 +55,6 @@ __all__ = [
     "raise_from",
     "string_types",
 ]
-
-#: 0.7.0's "as many as the space keeps" (save_recent < 0): the most iotic_app's feeds keep.
-MAX_SAVE_RECENT = 1000
 
 _TYPES = {"Feed": R_FEED, "Control": R_CONTROL}
 
@@ -119,6 +116,27 @@ class Thing:
     def agent_id(self) -> str:
         """The agent that owns the thing."""
         return self.__agent_id
+
+    def __list(self, kind: str, limit: int, offset: int) -> dict[str, dict[str, str]]:
+        page = _page(f"list_{kind.lower()}s", limit, offset)
+        described = self._client._modern.describe(self.guid)
+        if described is None:
+            raise IOTUnknown(f"thing {self.lid!r} is gone")
+        points = [point for point in described["points"] if point["type"] == kind]
+        return {point["pid"]: {"id": point["guid"]} for point in points[page]}
+
+    def list_feeds(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, str]]:
+        """The thing's feeds: at most *limit*, after skipping *offset*, in creation order.
+
+        Returns:
+            ``{pid: {'id': feed guid}}``, in the shape of ``Client.list`` (0.7.0 gave the QAPI
+            payload and did not document it).
+        """
+        return self.__list("Feed", limit, offset)
+
+    def list_controls(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, str]]:
+        """The thing's controls, as :meth:`list_feeds`: ``{pid: {'id': control guid}}``."""
+        return self.__list("Control", limit, offset)
 
     def set_public(self, public: bool = True) -> None:
         """Make the thing public (the default) or private."""
