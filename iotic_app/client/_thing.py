@@ -264,31 +264,99 @@ class Thing(Tagged["ThingRef"], Properties, metaclass=NoPublicConstructor):
         self._session.remember(remote)
         return remote
 
+    def _sub_id(
+        self,
+        name: str,
+        what: object,
+        remote_type: type[RemoteFeed | RemoteControl],
+        connections: dict[str, dict[str, str]],
+    ) -> str:
+        """The subscription id of the follow or attach *what* names (see :meth:`unfollow`).
+
+        Raises:
+            IOTUnknown: the thing has no such subscription.
+        """
+        kind = FEED if remote_type is RemoteFeed else CONTROL
+        if isinstance(what, remote_type):
+            return what.subid
+        if isinstance(what, str) and what in connections:
+            return what
+        target = check_target(name, what)
+        if isinstance(target, tuple):  # a point of the owner's things: its guid
+            lid, pid = target
+            target = point_guid(thing_guid(self._session.owner, lid), kind, pid)
+        for sub, info in connections.items():
+            if info["guid"] == target and info["type"] == kind:
+                return sub
+        raise IOTUnknown(f"thing {self.lid!r} has no {kind.lower()} subscription to {what!r}")
+
     def _unsubscribe(self, what: object, remote_type: type[RemoteFeed | RemoteControl]) -> None:
         transport = self._session.link()
-        kind = FEED if remote_type is RemoteFeed else CONTROL
         connections = transport.list_connections(self._ref)
-        if isinstance(what, remote_type):
-            sub_id = what.subid
-        elif isinstance(what, str) and what in connections:
-            sub_id = what
-        else:
-            target = check_target("subid", what)
-            if isinstance(target, tuple):  # a point of the owner's things: its guid
-                lid, pid = target
-                target = point_guid(thing_guid(self._session.owner, lid), kind, pid)
-            matches = [
-                sub
-                for sub, info in connections.items()
-                if info["guid"] == target and info["type"] == kind
-            ]
-            if not matches:
-                raise IOTUnknown(
-                    f"thing {self.lid!r} has no {kind.lower()} subscription to {what!r}"
-                )
-            sub_id = matches[0]
+        sub_id = self._sub_id("subid", what, remote_type, connections)
         transport.unsubscribe(self._ref, sub_id)
         self._session.forget(sub_id)
+
+    def _get_remote(
+        self, what: object, remote_type: type[RemoteFeed | RemoteControl]
+    ) -> RemoteFeed | RemoteControl:
+        connections = self._session.link().list_connections(self._ref)
+        sub_id = self._sub_id("gpid_or_lid_pid", what, remote_type, connections)
+        kind = FEED if remote_type is RemoteFeed else CONTROL
+        if connections[sub_id]["type"] != kind:
+            raise ValueError(
+                f"gpid_or_lid_pid must name a {kind.lower()} subscription of thing {self.lid!r}, "
+                f"got {what!r}, a {connections[sub_id]['type'].lower()} one"
+            )
+        known = self._session.remote(sub_id)
+        if isinstance(known, remote_type):
+            return known
+        # kept in the space from an earlier client or process: a handle on it (values held
+        # for it stay held; follow it again to get them)
+        remote: RemoteFeed | RemoteControl
+        if remote_type is RemoteFeed:
+            remote = RemoteFeed._construct(self._session, self, None, None)
+        else:
+            remote = RemoteControl._construct(self._session, self)
+        remote.subid, remote.guid = sub_id, connections[sub_id]["guid"]
+        return remote
+
+    def get_remote_feed(self, gpid_or_lid_pid: object) -> RemoteFeed:
+        """Return the follow of a feed this thing follows (made by this client, or kept in the
+        space from an earlier one: then a handle without callbacks).
+
+        Args:
+            gpid_or_lid_pid: The feed's guid, ``(thing_lid, pid)``, or the subscription id.
+
+        Returns:
+            The followed feed.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the thing does not follow that feed.
+            ValueError: the subscription id given is an attach's.
+        """
+        remote = self._get_remote(gpid_or_lid_pid, RemoteFeed)
+        assert isinstance(remote, RemoteFeed)
+        return remote
+
+    def get_remote_control(self, gpid_or_lid_pid: object) -> RemoteControl:
+        """Return the attach to a control this thing is attached to (see get_remote_feed).
+
+        Args:
+            gpid_or_lid_pid: The control's guid, ``(thing_lid, pid)``, or the subscription id.
+
+        Returns:
+            The attached control.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the thing is not attached to that control.
+            ValueError: the subscription id given is a follow's.
+        """
+        remote = self._get_remote(gpid_or_lid_pid, RemoteControl)
+        assert isinstance(remote, RemoteControl)
+        return remote
 
     def unfollow(self, subid: object) -> None:
         """Stop following a feed: nothing more reaches the follow's callbacks.
@@ -312,6 +380,7 @@ class Thing(Tagged["ThingRef"], Properties, metaclass=NoPublicConstructor):
         Raises:
             LinkException: the client is stopped.
             IOTUnknown: the thing is not attached to that control.
+            ValueError: the subscription id given is a follow's.
         """
         self._unsubscribe(subid, RemoteControl)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -299,6 +300,16 @@ class Client(RequestsMixin):
             )
 
         self._modern.register_callback_subscription(subscription)
+
+    def simulate_feeddata(
+        self, feedid: str, data: Any, mime: str | None = None, time: datetime | None = None
+    ) -> None:
+        """Deliver *data* as if feed *feedid* (its guid) had shared it, to the callbacks of the
+        agent's follows of it, else the catch-all; nothing is sent (0.7.0's test aid).
+
+        *time* is a UTC datetime (naive is taken as UTC), default now.
+        """
+        self._modern.simulate_feeddata(feedid, data, mime, time)
 
     def confirm_tell(self, data: Mapping[str, Any], success: bool) -> None:
         """Confirm a tell: *data* is the request dict the control callback got."""

@@ -247,6 +247,46 @@ class Thing:
         """Detach: by the RemoteControl, its subid, the control's guid or ``(lid, pid)``."""
         self._thing.unattach(_unwrapped(subid))
 
+    def __get_remote(self, gpid: object, feed: bool) -> Any:
+        mine, other = self._thing.get_remote_feed, self._thing.get_remote_control
+        if not feed:
+            mine, other = other, mine
+        try:
+            return mine(gpid)
+        except IOTUnknown as exc:
+            try:
+                other(gpid)
+            except (IOTUnknown, ValueError):
+                what = "follows no feed" if feed else "is attached to no control"
+                raise KeyError(f"thing {self.lid!r} {what} {gpid!r}") from exc
+            call = "get_remote_control" if feed else "get_remote_feed"
+            raise ValueError(
+                f"thing {self.lid!r}'s subscription to {gpid!r} is "
+                f"{'an attach' if feed else 'a follow'}: call {call}() instead"
+            ) from exc
+
+    def get_remote_feed(self, gpid: object) -> RemoteFeed:
+        """The RemoteFeed of a feed the thing follows (by guid, ``(lid, pid)`` or subid): the
+        one ``follow`` made, or one for a follow kept in the space from an earlier run (0.7.0
+        gave an asynchronous follow's, once).
+
+        Raises:
+            KeyError: the thing does not follow that feed.
+            ValueError: *gpid* is a control the thing is attached to.
+        """
+        remote = self.__get_remote(gpid, True)
+        return RemoteFeed(remote, remote.subid, remote.guid, self.lid)
+
+    def get_remote_control(self, gpid: object) -> RemoteControl:
+        """The RemoteControl of a control the thing is attached to (see get_remote_feed).
+
+        Raises:
+            KeyError: the thing is not attached to that control.
+            ValueError: *gpid* is a feed the thing follows.
+        """
+        remote = self.__get_remote(gpid, False)
+        return RemoteControl(remote, remote.subid, remote.guid, self.lid)
+
     def list_connections(self, limit: int = 500, offset: int = 0) -> dict[str, dict[str, Any]]:
         """The thing's follows and attaches, as 0.7.0 gave them.
 
