@@ -10,6 +10,7 @@ from iotic_app.client import Control as _ModernControl
 from iotic_app.client import Feed as _ModernFeed
 from iotic_app.client import PointDataObject
 from iotic_app.ioticagent.Core.Const import R_CONTROL, R_FEED
+from iotic_app.ioticagent.IOT import _rdf
 from iotic_app.ioticagent.IOT.Exceptions import IOTUnknown
 from iotic_app.ioticagent.IOT.PointMeta import PointMeta
 
@@ -113,7 +114,38 @@ class Point:
 
     def get_meta(self) -> PointMeta:
         """An editor of the point's labels and descriptions; applied on leaving ``with``."""
-        return PointMeta(self._point.get_meta(), None, self._client.default_lang)
+        meta = PointMeta(self._point.get_meta(), None, self._client.default_lang)
+        meta._reload = self._point.get_meta
+        return meta
+
+    def get_meta_rdf(self, fmt: str = "n3") -> str:
+        """The point's labels and descriptions as RDF text in *fmt* (``'xml'``, ``'n3'`` or
+        ``'turtle'``), as 0.7.0's: iotic's ``pointLabel``/``pointComment`` about
+        ``urn:uuid:<guid>``. Needs rdflib (``iotic_app[rdf]``).
+
+        Raises:
+            ImportError: rdflib is not installed.
+            TypeError, ValueError: *fmt* is not one of those.
+        """
+        fmt = _rdf.check_fmt(fmt)
+        meta = self._point.get_meta()
+        graph = _rdf.make_graph(self.guid, _rdf.POINT, meta.labels, meta.descriptions)
+        text: str = graph.serialize(format=fmt)
+        return text
+
+    def set_meta_rdf(self, rdf: str, fmt: str = "n3") -> None:
+        """Set the point's labels and descriptions from RDF text in *fmt* (see
+        ``Thing.set_meta_rdf``).
+
+        Raises:
+            ImportError: rdflib is not installed.
+            TypeError, ValueError: *rdf* or *fmt* is not valid.
+        """
+        fmt = _rdf.check_fmt(fmt)
+        graph = _rdf.parse(rdf, fmt)
+        meta = self._point.get_meta()
+        _rdf.apply(meta, graph, _rdf.POINT, self._client.default_lang)
+        meta.set()
 
     def create_tag(self, tags: str | builtins.list[str]) -> None:
         """Add one tag or a list of tags."""

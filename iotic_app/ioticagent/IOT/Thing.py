@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from iotic_app.client import Thing as _ModernThing
 from iotic_app.ioticagent.Core.Const import R_CONTROL, R_FEED
-from iotic_app.ioticagent.IOT import _props
+from iotic_app.ioticagent.IOT import _props, _rdf
 from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
 from iotic_app.ioticagent.IOT.Point import MAX_SAVE_RECENT, Control, Feed, _page
 from iotic_app.ioticagent.IOT.RemotePoint import RemoteControl, RemoteFeed
@@ -178,7 +178,41 @@ class Thing:
 
     def get_meta(self) -> ThingMeta:
         """An editor of label, description and location; applied on leaving ``with``."""
-        return ThingMeta(self._thing.get_meta(), None, self._client.default_lang)
+        meta = ThingMeta(self._thing.get_meta(), None, self._client.default_lang)
+        meta._reload = self._thing.get_meta
+        return meta
+
+    def get_meta_rdf(self, fmt: str = "n3") -> str:
+        """The thing's labels, descriptions and location as RDF text in *fmt* (``'xml'``,
+        ``'n3'`` or ``'turtle'``), as 0.7.0's: iotic's ``entityLabel``/``entityComment`` and
+        geo's ``lat``/``long`` about ``urn:uuid:<guid>``. Needs rdflib (``iotic_app[rdf]``).
+
+        Raises:
+            ImportError: rdflib is not installed.
+            TypeError, ValueError: *fmt* is not one of those.
+        """
+        fmt = _rdf.check_fmt(fmt)
+        meta = self._thing.get_meta()
+        graph = _rdf.make_graph(
+            self.guid, _rdf.THING, meta.labels, meta.descriptions, meta.get_location()
+        )
+        text: str = graph.serialize(format=fmt)
+        return text
+
+    def set_meta_rdf(self, rdf: str, fmt: str = "n3") -> None:
+        """Set the thing's labels, descriptions and location from RDF text in *fmt* (what
+        :meth:`get_meta_rdf` gives, edited; ``rdfs:label``/``comment`` are read too, a literal
+        without a language is in the default one). Other triples are not kept.
+
+        Raises:
+            ImportError: rdflib is not installed.
+            TypeError, ValueError: *rdf* or *fmt* is not valid.
+        """
+        fmt = _rdf.check_fmt(fmt)
+        graph = _rdf.parse(rdf, fmt)
+        meta = self._thing.get_meta()
+        _rdf.apply(meta, graph, _rdf.THING, self._client.default_lang)
+        meta.set()
 
     # --- points -----------------------------------------------------------------------------
 
