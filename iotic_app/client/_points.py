@@ -115,6 +115,21 @@ class _OwnPoint(Tagged["PointRef"], metaclass=NoPublicConstructor):
         spec = ValueSpec(label, vtype, lang, description, unit)
         self._session.link().add_value(self._ref, spec)
 
+    def delete_value(self, label: str | None = None) -> None:
+        """Remove the declared value *label* (None: every value); an undeclared one: nothing.
+
+        Args:
+            label: The value's label, or None.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the point was deleted.
+            TypeError, ValueError: *label* is not a valid label.
+        """
+        if label is not None:
+            check_id("label", label)
+        self._session.link().remove_value(self._ref, label)
+
     def get_template(self) -> PointDataObject:
         """Return an empty template of the declared values: set ``.values.<label>``, then share.
 

@@ -77,7 +77,6 @@ ALLOWED: dict[str, str] = {
     "IoticAgent.IOT.Thing.Thing.rename": _LATER,
     "IoticAgent.IOT.Thing.Thing.reassign": _LATER,
     "IoticAgent.IOT.Point.Point.rename": _LATER,
-    "IoticAgent.IOT.Point.Point.delete_value": _LATER,
     "IoticAgent.IOT.Point.PointDataObject.__init__": _PDO,
     "IoticAgent.IOT.Point.PointDataObject.to_dict": _PDO,
     "IoticAgent.IOT.Point.PointDataObject.values": _PDO,

@@ -93,6 +93,18 @@ def test_point_list_gives_the_values_in_0_7_0_s_shape(client: IOT.Client) -> Non
     assert client.create_thing("values").create_control("c", None).list() == []
 
 
+def test_delete_value_one_or_all(client: IOT.Client) -> None:
+    feed = client.create_thing("values").create_feed("f")
+    for label in ("a", "b", "c"):
+        feed.create_value(label, Datatypes.INTEGER)
+    feed.delete_value("b")
+    assert [value["label"] for value in feed.list()] == ["a", "c"]
+    assert [value["label"] for value in client.describe(feed)["meta"]["values"]] == ["a", "c"]
+    feed.delete_value(label="unknown")
+    feed.delete_value()
+    assert feed.list() == [] and client.describe(feed.guid)["meta"]["values"] == []
+
+
 def test_recent_info_and_config(client: IOT.Client) -> None:
     thing = client.create_thing("recent")
     feed = thing.create_feed("f")

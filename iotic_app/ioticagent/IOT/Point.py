@@ -171,6 +171,10 @@ class Point:
         """Declare a value of the point's data (see iotic_app's ``create_value``)."""
         self._point.create_value(label, vtype, lang=lang, description=description, unit=unit)
 
+    def delete_value(self, label: str | None = None) -> None:
+        """Remove the declared value *label* (None: all the point's values)."""
+        self._point.delete_value(label)
+
     def list(self, limit: int = 50, offset: int = 0) -> builtins.list[dict[str, Any]]:
         """The values the point declares, in 0.7.0's shape: at most *limit*, after *offset*.
 
