@@ -18,7 +18,7 @@ from iotic_app.client._searching import Searching
 from iotic_app.client._session import Callback, Session
 from iotic_app.client._subscriptions import Watcher, bind_kept_to_catchall
 from iotic_app.client._thing import Thing
-from iotic_app.transports._protocol import Transport
+from iotic_app.transports._protocol import Delivery, Transport
 from iotic_app.transports._types import thing_guid
 
 __all__ = ["Client"]
@@ -346,6 +346,11 @@ class Client(Searching):
                 f"args is an ask (confirm is False), which takes no confirmation: {args!r}"
             )
         transport.confirm_tell(args["requestId"], success)
+
+    def _push(self, token: Delivery, item: Any) -> None:
+        """Queue *item* for *token* on the client's worker, after what is queued already (the
+        classic layer's notifications use it)."""
+        self._life.dispatcher.push(token, item)
 
     def simulate_feeddata(
         self, feed_guid: str, data: Any, mime: str | None = None, time: datetime | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from iotic_app.client import Thing as _ModernThing
-from iotic_app.ioticagent.Core.Const import R_CONTROL, R_FEED
+from iotic_app.ioticagent.Core.Const import E_CREATED, E_DELETED, E_DUPLICATED, R_CONTROL, R_FEED
 from iotic_app.ioticagent.IOT import _props, _rdf
 from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
 from iotic_app.ioticagent.IOT.Point import MAX_SAVE_RECENT, Control, Feed, _page
@@ -230,7 +230,9 @@ class Thing:
         """Create a feed (or return the existing one); *save_recent* < 0: as many as kept."""
         if isinstance(save_recent, int) and not isinstance(save_recent, bool) and save_recent < 0:
             save_recent = MAX_SAVE_RECENT
+        existed = self.__point_exists(R_FEED, pid)
         feed: Feed = Feed._wrap(self._client, self._thing.create_feed(pid, save_recent))
+        self.__point_notice(E_DUPLICATED if existed else E_CREATED, R_FEED, pid, feed.guid)
         return feed
 
     def create_control(
@@ -240,18 +242,38 @@ class Thing:
         callback_parsed: CompatCallback | None = None,
     ) -> Control:
         """Create a control whose requests go to *callback* (or *callback_parsed*)."""
+        existed = self.__point_exists(R_CONTROL, pid)
         control: Control = Control._wrap(
             self._client, self._thing.create_control(pid, callback, callback_parsed)
         )
+        self.__point_notice(E_DUPLICATED if existed else E_CREATED, R_CONTROL, pid, control.guid)
         return control
 
     def delete_feed(self, pid: str) -> None:
         """Delete the feed *pid*."""
+        guid = self._thing.get_feed(pid).guid if self._client._crud.wants(E_DELETED) else ""
         self._thing.delete_feed(pid)
+        self.__point_notice(E_DELETED, R_FEED, pid, guid)
 
     def delete_control(self, pid: str) -> None:
         """Delete the control *pid*."""
+        guid = self._thing.get_control(pid).guid if self._client._crud.wants(E_DELETED) else ""
         self._thing.delete_control(pid)
+        self.__point_notice(E_DELETED, R_CONTROL, pid, guid)
+
+    def __point_exists(self, foc: int, pid: str) -> bool:
+        """Whether the point exists, when a created or duplicate callback needs to know."""
+        if not self._client._crud.wants(E_CREATED, E_DUPLICATED):
+            return False
+        try:
+            (self._thing.get_feed if foc == R_FEED else self._thing.get_control)(pid)
+        except (IOTUnknown, TypeError, ValueError):  # the create call reports a bad pid
+            return False
+        return True
+
+    def __point_notice(self, kind: int, foc: int, pid: str, guid: str) -> None:
+        payload = {P_RESOURCE: foc, P_LID: pid, P_ENTITY_LID: self.lid, P_ID: guid}
+        self._client._crud.notify(kind, payload)
 
     # --- follows and attaches ---------------------------------------------------------------
 
@@ -262,24 +284,64 @@ class Thing:
         callback_parsed: CompatCallback | None = None,
     ) -> RemoteFeed:
         """Follow a feed by guid or ``(lid, pid)``; data dicts have 0.7.0's keys, naive UTC time."""
+        known = self.__subids()
         remote = self._thing.follow(
             gpid, wrap_feed_callback(callback), wrap_feed_callback(callback_parsed)
         )
+        self.__sub_notice(known, R_FEED, gpid, remote)
         wrapped = RemoteFeed(remote, remote.subid, remote.guid, self.lid)
         return wrapped
 
     def attach(self, gpid: object) -> RemoteControl:
         """Attach to a control by guid or ``(lid, pid)``, to ask or tell it."""
+        known = self.__subids()
         remote = self._thing.attach(gpid)
+        self.__sub_notice(known, R_CONTROL, gpid, remote)
         return RemoteControl(remote, remote.subid, remote.guid, self.lid)
+
+    def __subids(self) -> set[str] | None:
+        """The thing's subscription ids, when a created or duplicate callback needs them."""
+        if not self._client._crud.wants(E_CREATED, E_DUPLICATED):
+            return None
+        return set(self._thing.list_connections())
+
+    def __sub_notice(self, known: set[str] | None, foc: int, gpid: object, remote: Any) -> None:
+        if known is None:
+            return
+        payload: dict[str, Any] = {
+            P_RESOURCE: R_SUB,
+            P_ID: remote.subid,
+            P_ENTITY_LID: self.lid,
+            P_POINT_TYPE: foc,
+            P_POINT_ID: remote.guid,
+        }
+        if isinstance(gpid, tuple):
+            payload[P_POINT_ENTITY_LID], payload[P_POINT_LID] = gpid
+        self._client._crud.notify(E_DUPLICATED if remote.subid in known else E_CREATED, payload)
+
+    def __unsub_notice(self, subid: object, feed: bool) -> Any:
+        """Return a function that reports the subscription *subid* names deleted, when a
+        deleted callback needs it (found before it goes)."""
+        if not self._client._crud.wants(E_DELETED):
+            return lambda: None
+        try:
+            remote = self.__get_remote(_unwrapped(subid), feed)
+        except (KeyError, ValueError, TypeError):
+            return lambda: None  # the unsubscribe call reports it
+        payload = {P_RESOURCE: R_SUB, P_ID: remote.subid, P_ENTITY_LID: self.lid}
+        return lambda: self._client._crud.notify(E_DELETED, payload)
 
     def unfollow(self, subid: object) -> None:
         """Stop following: by the RemoteFeed, its subid, the feed's guid or ``(lid, pid)``."""
+        notice = self.__unsub_notice(subid, True)
         self._thing.unfollow(_unwrapped(subid))
+        notice()
 
     def unattach(self, subid: object) -> None:
         """Detach: by the RemoteControl, its subid, the control's guid or ``(lid, pid)``."""
+        notice = self.__unsub_notice(subid, False)
         self._thing.unattach(_unwrapped(subid))
+        notice()
 
     def __get_remote(self, gpid: object, feed: bool) -> Any:
         mine, other = self._thing.get_remote_feed, self._thing.get_remote_control

@@ -41,6 +41,7 @@ from iotic_app.ioticagent.Core.Const import (
     R_ENTITY,
     R_FEED,
 )
+from iotic_app.ioticagent.IOT._crud import Crud
 from iotic_app.ioticagent.IOT.Exceptions import (
     IOTAccessDenied,
     IOTException,
@@ -136,6 +137,7 @@ class RequestsMixin:
     """The ``_request_*`` calls of 0.7.0's IOT.Client that mqtt_bridge makes, done at once."""
 
     _modern: ModernClient
+    _crud: Crud
 
     def __done(
         self, work: Callable[[], Any], crud: Callable[[Any], tuple[int, Any]] | None = None
@@ -152,6 +154,7 @@ class RequestsMixin:
         if crud is None:
             return RequestEvent(id_, True, result)
         kind, payload = crud(result)
+        self._crud.notify(kind, payload)  # as 0.7.0's container answered: to the callbacks too
         return RequestEvent(id_, True, payload, is_crud=True, message_type=kind)
 
     def __unsupported(self, what: str) -> RequestEvent:
