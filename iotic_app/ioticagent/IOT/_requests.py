@@ -41,6 +41,7 @@ from iotic_app.ioticagent.Core.Const import (
     R_ENTITY,
     R_FEED,
 )
+from iotic_app.ioticagent.IOT import _rdf
 from iotic_app.ioticagent.IOT._crud import Crud
 from iotic_app.ioticagent.IOT.Exceptions import (
     IOTAccessDenied,
@@ -50,6 +51,7 @@ from iotic_app.ioticagent.IOT.Exceptions import (
     IOTUnknown,
     LinkException,
 )
+from iotic_app.ioticagent.IOT.Thing import Thing
 
 __all__ = ["RequestEvent", "RequestsMixin"]
 
@@ -234,12 +236,17 @@ class RequestsMixin:
         return self.__done(lambda: self._modern.get_thing(lid).set_public(public))
 
     def _request_entity_meta_get(self, lid: str, fmt: str = "n3") -> RequestEvent:
-        """A failed event: iotic_app keeps no RDF metadata."""
-        return self.__unsupported("RDF metadata (meta get)")
+        """Thing *lid*'s metadata as RDF (``Thing.get_meta_rdf``): ``{'meta': rdf text}``."""
+        _rdf.check_fmt(fmt)
+        return self.__done(lambda: {"meta": self.__thing(lid).get_meta_rdf(fmt)})
 
     def _request_entity_meta_set(self, lid: str, rdf: str, fmt: str = "n3") -> RequestEvent:
-        """A failed event: iotic_app keeps no RDF metadata."""
-        return self.__unsupported("RDF metadata (meta set)")
+        """Set thing *lid*'s metadata from RDF (``Thing.set_meta_rdf``): payload None."""
+        _rdf.check_fmt(fmt)
+        return self.__done(lambda: self.__thing(lid).set_meta_rdf(rdf, fmt))
+
+    def __thing(self, lid: str) -> Thing:
+        return Thing._wrap(self, self._modern.get_thing(lid))  # type: ignore[arg-type]
 
     # --- tags -----------------------------------------------------------------------------
 
