@@ -217,15 +217,7 @@ def test_simulate_reaches_the_follow_s_callbacks_only(client: IOT.Client) -> Non
         remote.simulate(b"raw", mime=3)  # type: ignore[arg-type]
 
 
-def _needs_kept_follows(client: IOT.Client) -> None:
-    """Registering a catch-all binds kept follows: on MQTT that needs the lead's transport
-    work (``unbound()``), which this branch does not have yet."""
-    if not hasattr(client._modern._transport, "unbound"):
-        pytest.skip("this transport has no unbound() yet (kept follows on MQTT, the lead's)")
-
-
 def test_simulate_feeddata_reaches_every_follow_else_the_catchall(client: IOT.Client) -> None:
-    _needs_kept_follows(client)
     feed = _sharer(client)
     first, second, catchall = Collector(), Collector(), Collector()
     client.register_catchall_feeddata(catchall)
@@ -249,7 +241,6 @@ def test_simulate_feeddata_reaches_every_follow_else_the_catchall(client: IOT.Cl
 
 def test_get_remote_feed_of_a_follow_kept_from_an_earlier_client(space: Any) -> None:
     with IOT.Client(space.url("agent1")) as first:
-        _needs_kept_follows(first)
         feed = _sharer(first)
         subid = first.create_thing("follower").follow(feed.guid).subid
         with IOT.Client(space.url("agent1")) as later:
