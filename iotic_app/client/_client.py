@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -12,12 +13,12 @@ from iotic_app.client import _lookup
 from iotic_app.client._check import check_callback, check_flag, check_id, check_page
 from iotic_app.client._dispatch import DEFAULT_QUEUE_LIMIT
 from iotic_app.client._lifecycle import FailureListener, Lifecycle
-from iotic_app.client._remotes import RemoteControl, RemoteFeed
+from iotic_app.client._remotes import RemoteControl, RemoteFeed, simulate_feeddata
 from iotic_app.client._searching import Searching
 from iotic_app.client._session import Callback, Session
 from iotic_app.client._subscriptions import Watcher, bind_kept_to_catchall
 from iotic_app.client._thing import Thing
-from iotic_app.transports._protocol import Transport
+from iotic_app.transports._protocol import Delivery, Transport
 from iotic_app.transports._types import thing_guid
 
 __all__ = ["Client"]
@@ -92,6 +93,7 @@ class Client(Searching):
         # what the model objects use; its `live` is the started transport, None while stopped
         self._session = Session(self.config.agent_id, self.config.lang, self.config.owner)
         self._life = Lifecycle(self._transport, self._session, limit)
+        self._session.push = self._life.dispatcher.push
         self._watcher = Watcher(self._session)  # given to the transport while a callback wants it
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -344,6 +346,23 @@ class Client(Searching):
                 f"args is an ask (confirm is False), which takes no confirmation: {args!r}"
             )
         transport.confirm_tell(args["requestId"], success)
+
+    def _push(self, token: Delivery, item: Any) -> None:
+        """Queue *item* for *token* on the client's worker, after what is queued already (the
+        classic layer's notifications use it)."""
+        self._life.dispatcher.push(token, item)
+
+    def simulate_feeddata(
+        self, feed_guid: str, data: Any, mime: str | None = None, time: datetime | None = None
+    ) -> None:
+        """Deliver *data* as if feed *feed_guid* had shared it, to the callbacks of this
+        client's follows of it (none: to the catch-all); nothing is sent. Queued on the
+        client's worker, after what has arrived so far (see ``RemoteFeed.simulate``).
+
+        Raises:
+            TypeError, ValueError: an argument is not valid.
+        """
+        simulate_feeddata(self._session, feed_guid, data, mime, time)
 
     def register_catchall_feeddata(
         self, callback: Callback | None, callback_parsed: Callback | None = None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from iotic_app.client._check import (
     check_callback,
     check_id,
+    check_int,
     check_lang,
     check_time,
     check_unit,
@@ -16,6 +17,7 @@ from iotic_app.client._check import (
 )
 from iotic_app.client._constructor import NoPublicConstructor
 from iotic_app.client._meta import PointMeta, Tagged
+from iotic_app.client._remotes import recent_samples
 from iotic_app.client._session import Callback, Session
 from iotic_app.client._values import MUTABLE, PointDataObject, call_parsed
 from iotic_app.datatypes import check_vtype
@@ -113,6 +115,21 @@ class _OwnPoint(Tagged["PointRef"], metaclass=NoPublicConstructor):
         spec = ValueSpec(label, vtype, lang, description, unit)
         self._session.link().add_value(self._ref, spec)
 
+    def delete_value(self, label: str | None = None) -> None:
+        """Remove the declared value *label* (None: every value); an undeclared one: nothing.
+
+        Args:
+            label: The value's label, or None.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the point was deleted.
+            TypeError, ValueError: *label* is not a valid label.
+        """
+        if label is not None:
+            check_id("label", label)
+        self._session.link().remove_value(self._ref, label)
+
     def get_template(self) -> PointDataObject:
         """Return an empty template of the declared values: set ``.values.<label>``, then share.
 
@@ -171,6 +188,24 @@ class Feed(_OwnPoint):
         else:
             payload, mime = encode_payload(data, mime)
         transport.share(self._ref, payload, mime, _now(_UTC) if time is None else check_time(time))
+
+    def get_recent(self, count: int) -> list[dict[str, Any]]:
+        """Return up to *count* of the feed's latest samples, oldest first (what a follower's
+        ``RemoteFeed.get_recent`` gets).
+
+        Args:
+            count: How many, at least 1.
+
+        Returns:
+            ``[{'data', 'mime', 'time'}, ...]``.
+
+        Raises:
+            LinkException: the client is stopped.
+            IOTUnknown: the feed was deleted.
+            TypeError, ValueError: *count* is not a positive int.
+        """
+        check_int("count", count, 1)
+        return recent_samples(self._session.link().recent(self._ref.guid, count))
 
 
 class Control(_OwnPoint):

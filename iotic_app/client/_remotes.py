@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from iotic_app.client._check import check_int, check_timeout, encode_payload
+from iotic_app.client._check import check_int, check_time, check_timeout, encode_payload
 from iotic_app.client._constructor import NoPublicConstructor
 from iotic_app.client._session import Callback, Session
 from iotic_app.client._values import MUTABLE, PointDataObject, call_parsed
@@ -14,9 +15,18 @@ from iotic_app.transports._protocol import Sample, TellResult, copy_data
 if TYPE_CHECKING:
     from iotic_app.client._thing import Thing
 
-__all__ = ["RemoteControl", "RemoteFeed"]
+__all__ = ["RemoteControl", "RemoteFeed", "recent_samples", "simulate_feeddata"]
 
 logger = logging.getLogger("iotic_app.client")
+
+
+def recent_samples(samples: list[Sample]) -> list[dict[str, Any]]:
+    """*samples* as ``get_recent`` gives them: ``{'data', 'mime', 'time'}`` dicts, each with a
+    private copy of mutable data."""
+    return [
+        {"data": copy_data(data) if type(data) in MUTABLE else data, "mime": mime, "time": t}
+        for data, mime, t in samples
+    ]
 
 
 class _Remote(metaclass=NoPublicConstructor):
@@ -53,6 +63,76 @@ class _Remote(metaclass=NoPublicConstructor):
         return f"{type(self).__name__}(guid={self.guid!r}, subid={self.subid!r})"
 
 
+def deliver_sample(
+    session: Session,
+    guid: str,
+    callback: Callback | None,
+    callback_parsed: Callback | None,
+    sample: Sample,
+) -> None:
+    """Run a follow's callbacks (without any: the client's catch-all) for one *sample* of the
+    feed *guid*, on the client's worker."""
+    data, mime, time = sample
+    if type(data) in MUTABLE:
+        data = copy_data(data)
+    if callback is None and callback_parsed is None:
+        callback, callback_parsed = session.catchall_feed, session.catchall_feed_parsed
+    args = {"data": data, "mime": mime, "pid": guid, "time": time}
+    if callback_parsed is not None and call_parsed(
+        callback_parsed, args, session.live, guid, data, mime
+    ):
+        return
+    if callback is not None:
+        callback(args)
+    elif callback_parsed is not None:
+        logger.warning(
+            "feed %s: data (mime %r) cannot be parsed and no plain callback is set", guid, mime
+        )
+
+
+def simulated_sample(data: Any, mime: object, time: object) -> Sample:
+    """The sample a follower of *data* would get (checked as ``Feed.share`` checks it)."""
+    payload, mime = encode_payload(data, mime)
+    return (payload, mime, datetime.now(timezone.utc) if time is None else check_time(time))
+
+
+class _CatchAll:
+    """The token of simulated data of a feed that no follow of the client follows."""
+
+    __slots__ = ("_session", "guid")
+
+    def __init__(self, session: Session, guid: str) -> None:
+        self._session = session
+        self.guid = guid
+
+    def _deliver(self, sample: Sample) -> None:
+        deliver_sample(self._session, self.guid, None, None, sample)
+
+
+def simulate_feeddata(
+    session: Session, feed_guid: object, data: Any, mime: object, time: object
+) -> int:
+    """Deliver *data* to every active follow of feed *feed_guid* this client made, or to the
+    catch-all when none (``Client.simulate_feeddata``); return how many follows got it."""
+    if not isinstance(feed_guid, str):
+        raise TypeError(f"feed_guid must be a feed's guid (a str), got {feed_guid!r}")
+    if not feed_guid:
+        raise ValueError(f"feed_guid must be a feed's guid, got {feed_guid!r}")
+    sample = simulated_sample(data, mime, time)
+    push = session.push
+    assert push is not None  # set by the client
+    follows = [
+        remote
+        for remote in session.remotes()
+        if isinstance(remote, RemoteFeed) and remote.guid == feed_guid and remote._active
+    ]
+    for remote in follows:
+        push(remote, sample)
+    if not follows:
+        push(_CatchAll(session, feed_guid), sample)
+    return len(follows)
+
+
 class RemoteFeed(_Remote):
     """A feed this agent's thing follows: data arrives at the follow's callback."""
 
@@ -81,28 +161,24 @@ class RemoteFeed(_Remote):
         self._callback_parsed = callback_parsed
 
     def _deliver(self, sample: Sample) -> None:
-        if not self._active:
-            return
-        data, mime, time = sample
-        if type(data) in MUTABLE:
-            data = copy_data(data)
-        callback, parsed_cb = self._callback, self._callback_parsed
-        if callback is None and parsed_cb is None:
-            session = self._session
-            callback, parsed_cb = session.catchall_feed, session.catchall_feed_parsed
-        args = {"data": data, "mime": mime, "pid": self.guid, "time": time}
-        if parsed_cb is not None and call_parsed(
-            parsed_cb, args, self._session.live, self.guid, data, mime
-        ):
-            return
-        if callback is not None:
-            callback(args)
-        elif parsed_cb is not None:
-            logger.warning(
-                "feed %s: data (mime %r) cannot be parsed and no plain callback is set",
-                self.guid,
-                mime,
-            )
+        if self._active:
+            deliver_sample(self._session, self.guid, self._callback, self._callback_parsed, sample)
+
+    def simulate(self, data: Any, mime: str | None = None, time: datetime | None = None) -> None:
+        """Deliver *data* to this follow's callbacks as if the feed had shared it (nothing is
+        sent): queued on the client's worker, after what has arrived so far.
+
+        Args:
+            data: As for ``Feed.share``; the callbacks get it as a follower would.
+            mime: The mime type of bytes data.
+            time: The sample's time (naive: UTC); default now.
+
+        Raises:
+            TypeError, ValueError: *data*, *mime* or *time* is not valid.
+        """
+        push = self._session.push
+        assert push is not None  # set by the client that made this follow
+        push(self, simulated_sample(data, mime, time))
 
     def get_recent(self, count: int) -> list[dict[str, Any]]:
         """Return up to *count* of the feed's latest samples, oldest first.
@@ -121,11 +197,7 @@ class RemoteFeed(_Remote):
             TypeError, ValueError: *count* is not a positive int.
         """
         check_int("count", count, 1)
-        samples = self._session.link().recent(self.guid, count)
-        return [
-            {"data": copy_data(data) if type(data) in MUTABLE else data, "mime": mime, "time": t}
-            for data, mime, t in samples
-        ]
+        return recent_samples(self._session.link().recent(self.guid, count))
 
     def get_last(self) -> dict[str, Any] | None:
         """Return the feed's last sample, or None when nothing was shared yet.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from iotic_app.exceptions import LinkException
-from iotic_app.transports._protocol import Transport
+from iotic_app.transports._protocol import Delivery, Transport
 
 __all__ = ["Callback", "Remote", "Session"]
 
@@ -45,6 +45,8 @@ class Session:
             makes a new follow or attach, or None.
         subscription: Called with ``{'type', 'entityLid', 'lid', 'subCount'}`` when the number
             of things following or attached to one of the agent's points changes, or None.
+        push: Queues ``(token, item)`` for the client's worker (its dispatcher's ``push``):
+            how simulated feed data reaches the callbacks; set by the client.
     """
 
     __slots__ = (
@@ -57,6 +59,7 @@ class Session:
         "lang",
         "live",
         "owner",
+        "push",
         "subscribed",
         "subscription",
     )
@@ -74,6 +77,7 @@ class Session:
         self.catchall_control_parsed: Callback | None = None
         self.subscribed: Callable[[Any], Any] | None = None
         self.subscription: Callback | None = None
+        self.push: Callable[[Delivery, Any], None] | None = None
         # subscription id -> this client's RemoteFeed/RemoteControl, to silence it on unfollow
         self._remotes: dict[str, Remote] = {}
 
@@ -105,6 +109,10 @@ class Session:
     def remote(self, sub_id: str) -> Remote | None:
         """The follow or attach *sub_id* this client made (or bound), or None."""
         return self._remotes.get(sub_id)
+
+    def remotes(self) -> list[Remote]:
+        """The follows and attaches this client made (or bound), oldest first."""
+        return list(self._remotes.values())
 
     def forget(self, sub_id: str) -> None:
         """Silence and drop the follow or attach *sub_id* (unfollow, unattach)."""

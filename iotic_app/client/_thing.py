@@ -6,32 +6,27 @@ from typing import Any
 
 from iotic_app.client._check import (
     check_callback,
-    check_group,
     check_id,
     check_int,
-    check_target,
 )
 from iotic_app.client._constructor import NoPublicConstructor
+from iotic_app.client._following import Following
 from iotic_app.client._lookup import describe
 from iotic_app.client._meta import Tagged, ThingMeta
 from iotic_app.client._points import Control, Feed
 from iotic_app.client._properties import Properties
-from iotic_app.client._remotes import RemoteControl, RemoteFeed
 from iotic_app.client._session import Callback, Session
-from iotic_app.exceptions import IOTUnknown
 from iotic_app.transports._protocol import (
     CONTROL,
     FEED,
     PointKind,
     ThingRef,
-    point_guid,
-    thing_guid,
 )
 
 __all__ = ["Thing"]
 
 
-class Thing(Tagged["ThingRef"], Properties, metaclass=NoPublicConstructor):
+class Thing(Tagged["ThingRef"], Properties, Following, metaclass=NoPublicConstructor):
     """One of the agent's things: made by ``client.create_thing(lid)``."""
 
     __slots__ = ("_ref", "_session")
@@ -187,144 +182,6 @@ class Thing(Tagged["ThingRef"], Properties, metaclass=NoPublicConstructor):
         check_id("pid", pid)
         transport = self._session.link()
         transport.delete_point(transport.get_point(self._ref, kind, pid))
-
-    # --- follows and attaches ---------------------------------------------------------------
-
-    def follow(
-        self,
-        gpid_or_lid_pid: object,
-        callback: Callback | None = None,
-        callback_parsed: Callback | None = None,
-        *,
-        group: str | None = None,
-    ) -> RemoteFeed:
-        """Follow a feed: its data arrives at the callbacks, in order, on the client's worker.
-
-        Feed data dicts hold ``'data', 'mime', 'pid'`` (the feed's guid) and ``'time'`` (an
-        aware UTC datetime); ``callback_parsed`` gets ``'parsed'`` too and is preferred when the
-        data parses, ``callback`` otherwise. Without either, the client's catchall gets them.
-        Following again replaces the callbacks.
-
-        Args:
-            gpid_or_lid_pid: A feed guid (a public feed, or one of the agent's own), or a
-                ``(thing_lid, pid)`` tuple naming a feed of the agent's owner's things (any of
-                its agents', private ones too; by default the agent is its own owner).
-            callback: Called with each sample.
-            callback_parsed: Called with each sample plus ``'parsed'``.
-            group: Followers of the feed in the same group share its load: each sample
-                reaches one of them (MQTT 5 shared subscriptions on a broker), so a heavy feed
-                can be processed by many agent processes.
-
-        Returns:
-            The followed feed.
-
-        Raises:
-            LinkException: the client is stopped.
-            IOTUnknown: there is no such feed.
-            IOTAccessDenied: the feed belongs to another agent and is not public.
-            TypeError, ValueError: an argument is not valid.
-        """
-        target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
-        remote = RemoteFeed._construct(
-            self._session,
-            self,
-            check_callback("callback", callback),
-            check_callback("callback_parsed", callback_parsed),
-        )
-        link = self._session.link()
-        if group is None:
-            remote.subid, remote.guid = link.subscribe(self._ref, FEED, target, remote)
-        else:
-            group = check_group(group)
-            remote.subid, remote.guid = link.subscribe(self._ref, FEED, target, remote, group)
-        self._session.remember(remote)
-        return remote
-
-    def attach(self, gpid_or_lid_pid: object) -> RemoteControl:
-        """Attach to a control, to ask or tell it.
-
-        Args:
-            gpid_or_lid_pid: A control guid, or a ``(thing_lid, pid)`` tuple naming a control
-                of the agent's owner's things (any of its agents').
-
-        Returns:
-            The attached control.
-
-        Raises:
-            LinkException: the client is stopped.
-            IOTUnknown: there is no such control.
-            IOTAccessDenied: the control belongs to another agent and is not public.
-            TypeError, ValueError: an argument is not valid.
-        """
-        target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
-        remote = RemoteControl._construct(self._session, self)
-        remote.subid, remote.guid = self._session.link().subscribe(
-            self._ref, CONTROL, target, remote
-        )
-        self._session.remember(remote)
-        return remote
-
-    def _unsubscribe(self, what: object, remote_type: type[RemoteFeed | RemoteControl]) -> None:
-        transport = self._session.link()
-        kind = FEED if remote_type is RemoteFeed else CONTROL
-        connections = transport.list_connections(self._ref)
-        if isinstance(what, remote_type):
-            sub_id = what.subid
-        elif isinstance(what, str) and what in connections:
-            sub_id = what
-        else:
-            target = check_target("subid", what)
-            if isinstance(target, tuple):  # a point of the owner's things: its guid
-                lid, pid = target
-                target = point_guid(thing_guid(self._session.owner, lid), kind, pid)
-            matches = [
-                sub
-                for sub, info in connections.items()
-                if info["guid"] == target and info["type"] == kind
-            ]
-            if not matches:
-                raise IOTUnknown(
-                    f"thing {self.lid!r} has no {kind.lower()} subscription to {what!r}"
-                )
-            sub_id = matches[0]
-        transport.unsubscribe(self._ref, sub_id)
-        self._session.forget(sub_id)
-
-    def unfollow(self, subid: object) -> None:
-        """Stop following a feed: nothing more reaches the follow's callbacks.
-
-        Args:
-            subid: The RemoteFeed, its ``subid``, the feed's guid or a ``(thing_lid, pid)``.
-
-        Raises:
-            LinkException: the client is stopped.
-            IOTUnknown: the thing does not follow that feed.
-        """
-        self._unsubscribe(subid, RemoteFeed)
-
-    def unattach(self, subid: object) -> None:
-        """Detach from a control.
-
-        Args:
-            subid: The RemoteControl, its ``subid``, the control's guid or a
-                ``(thing_lid, pid)``.
-
-        Raises:
-            LinkException: the client is stopped.
-            IOTUnknown: the thing is not attached to that control.
-        """
-        self._unsubscribe(subid, RemoteControl)
-
-    def list_connections(self) -> dict[str, dict[str, str]]:
-        """Return the thing's follows and attaches.
-
-        Returns:
-            ``{subid: {'type': 'Feed' or 'Control', 'guid': the remote point's guid}}``.
-
-        Raises:
-            LinkException: the client is stopped.
-        """
-        return self._session.link().list_connections(self._ref)
 
     # --- metadata ---------------------------------------------------------------------------
 

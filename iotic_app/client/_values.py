@@ -102,8 +102,9 @@ class Values:
 class PointDataObject:
     """A point's declared values, filled in: a template to share or data that arrived parsed.
 
-    ``obj.values.<label>`` reads or sets a value; :meth:`filter_by` selects values by text,
-    type and unit.
+    ``obj.values.<label>`` reads or sets a value (None: unset); :meth:`filter_by` selects
+    values by text, type and unit; :attr:`missing` and :attr:`empty` tell what is unset, and
+    :meth:`unset` clears them all.
     """
 
     __slots__ = ("_items", "values")
@@ -122,6 +123,21 @@ class PointDataObject:
                     item.value = decode_value(item.type_, data[label])
         self._items = items
         self.values = Values(items)
+
+    def unset(self) -> None:
+        """Unset every value (set it to None), to fill the template again."""
+        for item in self._items.values():
+            item.value = None
+
+    @property
+    def empty(self) -> bool:
+        """Whether no value is set (all are None)."""
+        return all(item.value is None for item in self._items.values())
+
+    @property
+    def missing(self) -> list[Value]:
+        """The values not set yet (None), in declaration order."""
+        return [item for item in self._items.values() if item.value is None]
 
     def filter_by(
         self,

@@ -304,6 +304,9 @@ class Transport(Protocol):
     def add_value(self, point: PointRef, spec: ValueSpec) -> None:
         """Declare a value on a point (replacing one with the same label)."""
 
+    def remove_value(self, point: PointRef, label: str | None) -> None:
+        """Remove the value *label* a point declares (None: all of them; none such: nothing)."""
+
     def values(self, guid: str) -> tuple[ValueSpec, ...]:
         """Return the values the point *guid* declares (own or visible remote point)."""
 

@@ -254,6 +254,13 @@ class LocalTransport:
             self._own(point)
             point.add_value(spec)
 
+    def remove_value(self, point: Any, label: str | None) -> None:
+        """Remove a declared value (None: all) of a point."""
+        space = self._s()
+        with space.lock:
+            self._own(point)
+            point.values = tuple(v for v in point.values if label is not None and v.label != label)
+
     def values(self, guid: str) -> tuple[ValueSpec, ...]:
         """Return the values of a visible point."""
         return self._visible(self._s(), guid, None).values

@@ -35,13 +35,21 @@ BUILT = [
     "IoticAgent.Units",
 ]
 
-_CLIENT_LATER = "IOT.Client is not built yet (issue 11: the client is later work)"
 _QAPI = (
     "Core's QAPI client and its internals: iotic_app speaks no QAPI (mqtt_bridge's use of them "
     "is a rewrite, not a shim: docs/porting-inventory.md 1.4)"
 )
 _LOGGER = "the module's logger, not API"
-_LATER = "later work (issue 11): iotic_app.client cannot do it yet"
+_RENAME = (
+    "lids and pids are identities in iotic_app: a thing's and a point's guids are derived from "
+    "them (the same guids after a restart, in any process), so a rename would be a new resource "
+    "that its followers do not follow; not provided (create the new one, delete the old)"
+)
+_REASSIGN = (
+    "a thing belongs to the agent that created it (its guid derives from the agent and lid; on "
+    "MQTT its topics are under the agent's name, which the ACL template lets only that agent "
+    "publish to); moving it to another agent is not provided: the other agent creates its own"
+)
 _ASYNC = (
     "returns a QAPI RequestEvent: iotic_app has no asynchronous request API (the synchronous "
     "call is there)"
@@ -69,34 +77,11 @@ ALLOWED: dict[str, str] = {
         "(unit-ontology.googlecode.com); no script uses it, the 49 constants are the API"
     ),
     # -- IOT.Client and the model (issue 11): what iotic_app.client cannot do yet --
-    "IoticAgent.IOT.Client.Client.register_callback_created": _LATER,
-    "IoticAgent.IOT.Client.Client.register_callback_deleted": _LATER,
-    "IoticAgent.IOT.Client.Client.register_callback_duplicate": _LATER,
-    "IoticAgent.IOT.Client.Client.register_callback_reassigned": _LATER,
-    "IoticAgent.IOT.Client.Client.register_callback_renamed": _LATER,
-    "IoticAgent.IOT.Client.Client.simulate_feeddata": _LATER,
-    "IoticAgent.IOT.Thing.Thing.rename": _LATER,
-    "IoticAgent.IOT.Thing.Thing.reassign": _LATER,
-    "IoticAgent.IOT.Thing.Thing.list_feeds": _LATER,
-    "IoticAgent.IOT.Thing.Thing.list_controls": _LATER,
-    "IoticAgent.IOT.Thing.Thing.get_remote_feed": _LATER,
-    "IoticAgent.IOT.Thing.Thing.get_remote_control": _LATER,
-    "IoticAgent.IOT.Thing.Thing.get_meta_rdf": _LATER,
-    "IoticAgent.IOT.Thing.Thing.set_meta_rdf": _LATER,
-    "IoticAgent.IOT.Point.Point.rename": _LATER,
-    "IoticAgent.IOT.Point.Point.list": _LATER,
-    "IoticAgent.IOT.Point.Point.delete_value": _LATER,
-    "IoticAgent.IOT.Point.Point.get_meta_rdf": _LATER,
-    "IoticAgent.IOT.Point.Point.set_meta_rdf": _LATER,
-    "IoticAgent.IOT.Point.Feed.get_recent_info": _LATER,
-    "IoticAgent.IOT.Point.Feed.set_recent_config": _LATER,
-    "IoticAgent.IOT.RemotePoint.RemoteFeed.simulate": _LATER,
-    "IoticAgent.IOT.ResourceMeta.ResourceMeta.update": _LATER,
-    "IoticAgent.IOT.ResourceMeta.ResourceMeta.get_labels_rdf": _LATER,
-    "IoticAgent.IOT.ResourceMeta.ResourceMeta.get_descriptions_rdf": _LATER,
-    "IoticAgent.IOT.Point.PointDataObject.unset": _LATER,
-    "IoticAgent.IOT.Point.PointDataObject.empty": _LATER,
-    "IoticAgent.IOT.Point.PointDataObject.missing": _LATER,
+    "IoticAgent.IOT.Client.Client.register_callback_reassigned": _REASSIGN,
+    "IoticAgent.IOT.Client.Client.register_callback_renamed": _RENAME,
+    "IoticAgent.IOT.Thing.Thing.rename": _RENAME,
+    "IoticAgent.IOT.Thing.Thing.reassign": _REASSIGN,
+    "IoticAgent.IOT.Point.Point.rename": _RENAME,
     "IoticAgent.IOT.Point.PointDataObject.__init__": _PDO,
     "IoticAgent.IOT.Point.PointDataObject.to_dict": _PDO,
     "IoticAgent.IOT.Point.PointDataObject.values": _PDO,

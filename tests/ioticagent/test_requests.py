@@ -106,12 +106,24 @@ def test_refusals_are_failed_events_with_the_qapi_code(client: IOT.Client) -> No
     for evt in (
         client._request_entity_rename("a", "b"),
         client._request_entity_reassign("a", "someone"),
-        client._request_entity_meta_get("a", "xml"),
-        client._request_entity_meta_set("a", "<rdf/>", "xml"),
     ):
         assert evt.success is False
         assert evt.payload["c"] == E_FAILED_CODE_NOTALLOWED
         assert "not supported by iotic_app" in evt.payload["m"]
+    assert client._request_entity_meta_get("nosuch").payload["c"] == E_FAILED_CODE_UNKNOWN
+
+
+def test_meta_get_and_set_carry_rdf(client: IOT.Client) -> None:
+    thing = client.create_thing("rdf")
+    with thing.get_meta() as meta:
+        meta.set_label("Before")
+    got = client._request_entity_meta_get("rdf", "turtle")
+    assert got.success and '"Before"@en' in got.payload["meta"]
+    text = got.payload["meta"].replace('"Before"@en', '"After"@en')
+    assert client._request_entity_meta_set("rdf", text, fmt="turtle").success
+    assert thing.get_meta().get_labels() == ['"After"@en']
+    with pytest.raises(ValueError, match="fmt"):
+        client._request_entity_meta_get("rdf", "json")
 
 
 def test_malformed_arguments_raise_at_the_call(client: IOT.Client) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -15,6 +16,9 @@ from iotic_app.client import RemoteFeed as _ModernRemoteFeed
 # 0.7.0's module imported these; kept, so `from IoticAgent.IOT.Client import *` binds them.
 from iotic_app.ioticagent.Core.compat import Mapping, raise_from, string_types
 from iotic_app.ioticagent.Core.Const import (
+    E_CREATED,
+    E_DELETED,
+    E_DUPLICATED,
     E_FAILED_CODE_ACCESSDENIED,
     E_FAILED_CODE_INTERNALERROR,
     E_FAILED_CODE_MALFORMED,
@@ -43,6 +47,7 @@ from iotic_app.ioticagent.Core.Const import (
 from iotic_app.ioticagent.IOT import _props
 from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
 from iotic_app.ioticagent.IOT._configure import resolve, sync_timeout_of
+from iotic_app.ioticagent.IOT._crud import Crud
 from iotic_app.ioticagent.IOT._requests import RequestsMixin
 from iotic_app.ioticagent.IOT.Config import Config
 from iotic_app.ioticagent.IOT.Exceptions import (
@@ -156,6 +161,7 @@ class Client(RequestsMixin):
         self.__config, modern = resolve(config)
         self.__sync_timeout = sync_timeout_of(self.__config)
         self._modern = _ModernClient(modern)
+        self._crud = Crud(self._modern)
         self.__config.setup_logging()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -300,6 +306,42 @@ class Client(RequestsMixin):
 
         self._modern.register_callback_subscription(subscription)
 
+    def simulate_feeddata(
+        self, feedid: str, data: Any, mime: str | None = None, time: datetime | None = None
+    ) -> None:
+        """Deliver *data* as if feed *feedid* (its guid) had shared it, to the callbacks of the
+        agent's follows of it, else the catch-all; nothing is sent (0.7.0's test aid).
+
+        *time* is a UTC datetime (naive is taken as UTC), default now.
+        """
+        self._modern.simulate_feeddata(feedid, data, mime, time)
+
+    def register_callback_created(
+        self, func: CompatCallback | None, serialised: bool = True
+    ) -> None:
+        """Call *func* when this client creates a resource: an ``OrderedDict`` ``r``
+        (``R_ENTITY``, ``R_FEED``, ``R_CONTROL``, ``R_SUB``), ``lid``, ``id`` and ``epId`` for a
+        thing; ``r``, ``lid`` (pid), ``entityLid``, ``id`` for a point; for a follow or attach
+        ``r`` ``R_SUB``, ``id`` (subid), ``entityLid``, ``pointType``, ``pointId`` (and
+        ``pointEntityLid``, ``pointLid`` when made by ``(lid, pid)``). On the client's worker,
+        in order (*serialised* is always so); other processes' creations are not reported."""
+        self._crud.register(E_CREATED, func, serialised)
+
+    def register_callback_duplicate(
+        self, func: CompatCallback | None, serialised: bool = True
+    ) -> None:
+        """As :meth:`register_callback_created`, when the resource existed already (created
+        again: the existing one's payload)."""
+        self._crud.register(E_DUPLICATED, func, serialised)
+
+    def register_callback_deleted(
+        self, func: CompatCallback | None, serialised: bool = True
+    ) -> None:
+        """Call *func* when this client deletes a resource: ``r``, ``lid``, ``id`` (a point's
+        with ``entityLid``; a follow's or attach's ``r`` ``R_SUB``, ``id`` its subid,
+        ``entityLid``)."""
+        self._crud.register(E_DELETED, func, serialised)
+
     def confirm_tell(self, data: Mapping[str, Any], success: bool) -> None:
         """Confirm a tell: *data* is the request dict the control callback got."""
         self._modern.confirm_tell(data, success)
@@ -321,11 +363,26 @@ class Client(RequestsMixin):
 
     def create_thing(self, lid: str) -> Thing:
         """Create a thing, or return the existing one with that lid."""
-        return Thing._wrap(self, self._modern.create_thing(lid))
+        existed = self._crud.wants(E_CREATED, E_DUPLICATED) and self.__has_thing(lid)
+        thing = Thing._wrap(self, self._modern.create_thing(lid))
+        self._crud.notify(
+            E_DUPLICATED if existed else E_CREATED,
+            {P_RESOURCE: R_ENTITY, P_LID: lid, P_ID: thing.guid, P_EPID: self.agent_id},
+        )
+        return thing
+
+    def __has_thing(self, lid: str) -> bool:
+        try:
+            self._modern.get_thing(lid)
+        except IOTUnknown:
+            return False
+        return True
 
     def delete_thing(self, lid: str) -> None:
         """Delete the thing *lid*."""
+        guid = self._modern.get_thing(lid).guid if self._crud.wants(E_DELETED) else ""
         self._modern.delete_thing(lid)
+        self._crud.notify(E_DELETED, {P_RESOURCE: R_ENTITY, P_LID: lid, P_ID: guid})
 
     # --- search and describe ----------------------------------------------------------------
 

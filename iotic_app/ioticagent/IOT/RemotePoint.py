@@ -76,6 +76,11 @@ class RemoteFeed(RemotePoint):
         samples = [] if count == 0 else self._remote.get_recent(count)
         return iter([feed_args(sample) for sample in samples])
 
+    def simulate(self, data: Any, mime: str | None = None) -> None:
+        """Deliver *data* to this follow's callbacks as if the feed had shared it (time now;
+        nothing is sent): on the client's worker, after what has arrived so far."""
+        self._remote.simulate(data, mime)
+
 
 class RemoteControl(RemotePoint):
     """A control one of the agent's things is attached to: ask or tell it."""

@@ -41,6 +41,8 @@ from iotic_app.ioticagent.Core.Const import (
     R_ENTITY,
     R_FEED,
 )
+from iotic_app.ioticagent.IOT import _rdf
+from iotic_app.ioticagent.IOT._crud import Crud
 from iotic_app.ioticagent.IOT.Exceptions import (
     IOTAccessDenied,
     IOTException,
@@ -49,6 +51,7 @@ from iotic_app.ioticagent.IOT.Exceptions import (
     IOTUnknown,
     LinkException,
 )
+from iotic_app.ioticagent.IOT.Thing import Thing
 
 __all__ = ["RequestEvent", "RequestsMixin"]
 
@@ -136,6 +139,7 @@ class RequestsMixin:
     """The ``_request_*`` calls of 0.7.0's IOT.Client that mqtt_bridge makes, done at once."""
 
     _modern: ModernClient
+    _crud: Crud
 
     def __done(
         self, work: Callable[[], Any], crud: Callable[[Any], tuple[int, Any]] | None = None
@@ -152,6 +156,7 @@ class RequestsMixin:
         if crud is None:
             return RequestEvent(id_, True, result)
         kind, payload = crud(result)
+        self._crud.notify(kind, payload)  # as 0.7.0's container answered: to the callbacks too
         return RequestEvent(id_, True, payload, is_crud=True, message_type=kind)
 
     def __unsupported(self, what: str) -> RequestEvent:
@@ -231,12 +236,17 @@ class RequestsMixin:
         return self.__done(lambda: self._modern.get_thing(lid).set_public(public))
 
     def _request_entity_meta_get(self, lid: str, fmt: str = "n3") -> RequestEvent:
-        """A failed event: iotic_app keeps no RDF metadata."""
-        return self.__unsupported("RDF metadata (meta get)")
+        """Thing *lid*'s metadata as RDF (``Thing.get_meta_rdf``): ``{'meta': rdf text}``."""
+        _rdf.check_fmt(fmt)
+        return self.__done(lambda: {"meta": self.__thing(lid).get_meta_rdf(fmt)})
 
     def _request_entity_meta_set(self, lid: str, rdf: str, fmt: str = "n3") -> RequestEvent:
-        """A failed event: iotic_app keeps no RDF metadata."""
-        return self.__unsupported("RDF metadata (meta set)")
+        """Set thing *lid*'s metadata from RDF (``Thing.set_meta_rdf``): payload None."""
+        _rdf.check_fmt(fmt)
+        return self.__done(lambda: self.__thing(lid).set_meta_rdf(rdf, fmt))
+
+    def __thing(self, lid: str) -> Thing:
+        return Thing._wrap(self, self._modern.get_thing(lid))  # type: ignore[arg-type]
 
     # --- tags -----------------------------------------------------------------------------
 

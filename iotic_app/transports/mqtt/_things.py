@@ -397,6 +397,14 @@ class Things:
             point.add_value(spec)
         self._publish_meta(own)
 
+    def remove_value(self, point: Any, label: str | None) -> None:
+        """Remove a declared value (None: all) of a point."""
+        self._link()
+        own = self._own(point)
+        with self._lock:
+            point.values = tuple(v for v in point.values if label is not None and v.label != label)
+        self._publish_meta(own)
+
     def own_point(self, guid: str) -> Point | None:
         """The agent's own point *guid*, or None."""
         return self._by_guid.get(guid)

@@ -322,6 +322,10 @@ class MqttTransport:
         """Declare (or replace) a value on a point."""
         self._things.add_value(point, spec)
 
+    def remove_value(self, point: Any, label: str | None) -> None:
+        """Remove a declared value (None: all) of a point."""
+        self._things.remove_value(point, label)
+
     def values(self, guid: str) -> tuple[ValueSpec, ...]:
         """Return the values a point declares (own, or from the catalogue)."""
         return self._things.values(guid)
