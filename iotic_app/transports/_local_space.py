@@ -230,9 +230,12 @@ class Space:
             old.held.bind(token, sink.push)
             return subid
         name = f"agent {thing.agent!r}, thing {thing.lid!r}, follow of {point.guid}"
-        sub = Sub(subid, thing, point, sink, Held(name, token), group)
-        if old is not None:  # another group: the same follow, moved
+        held = Held(name, token)
+        sub = Sub(subid, thing, point, sink, held, group)
+        if old is not None:  # another group: the same follow, moved, with what it held
             self._unlink(old)
+            held.items = old.held.items
+            old.held.bind(None, None)
         subs[subid] = sub
         self._link(sub)
         if old is None:

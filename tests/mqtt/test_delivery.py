@@ -441,3 +441,88 @@ def test_the_ledger_refuses_what_it_cannot_store(tmp_path: Path) -> None:
         assert again.last_seen("v") == ("e", 5)
     finally:
         again.close()
+
+
+# --- kept follows: what a record cannot do, and follows that fail -----------------------------
+
+
+def test_a_subs_record_whose_topic_is_not_its_feeds_is_not_restored(
+    stock_broker: Broker,
+    tmp_path: Path,
+    sharer: Any,
+    publisher: Publisher,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A record (forged on a broker without ACL) that pairs feed a's guid with feed b's topic:
+    the next run does not restore it, so a's follow never takes b's values."""
+    _, feed_a, _ = sharer
+    with Client(url_for(stock_broker, "follower", tmp_path)) as first:
+        kept = first.create_thing("display").follow(feed_a.guid)
+    record = {
+        "v": 1,
+        "subs": {
+            kept.subid: {"kind": "Feed", "guid": feed_a.guid, "topic": _topic("b"), "group": None}
+        },
+    }
+    publisher.publish("iotic/follower/display/subs", json.dumps(record), retain=True)
+    again = Client(url_for(stock_broker, "follower", tmp_path))
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"), again:
+        assert again.get_thing("display").list_connections() == {}
+    assert "is not the topic of" in caplog.text
+
+
+def test_a_follow_that_raises_leaves_nothing_in_place(
+    stock_broker: Broker, tmp_path: Path, sharer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thing whose record would be too big: the follow raises ValueError, and neither this
+    run, the broker's record nor the next run has it."""
+    import iotic_app.transports.mqtt._follows as follows
+
+    _, feed_a, feed_b = sharer
+    url = url_for(stock_broker, "follower", tmp_path)
+    with Client(url) as first:
+        display = first.create_thing("display")
+        kept = display.follow(feed_a.guid)
+        monkeypatch.setattr(follows, "MAX_SUBS_BYTES", 250)
+        with pytest.raises(ValueError, match=r"thing 'display' has 2 follows.*more than 250"):
+            display.follow(feed_b.guid, callback=Numbers())
+        assert list(display.list_connections()) == [kept.subid]
+        monkeypatch.undo()
+    with Client(url) as again:
+        assert list(again.get_thing("display").list_connections()) == [kept.subid]
+
+
+def test_following_again_in_another_group_leaves_the_old_group(
+    stock_broker: Broker, tmp_path: Path, sharer: Any
+) -> None:
+    """alice's thing leaves group g1 for g2: carol, alone in g1 now, gets every value."""
+    _, feed_a, _ = sharer
+    alice = Client(url_for(stock_broker, "alice", tmp_path / "a"))
+    carol = Client(url_for(stock_broker, "carol", tmp_path / "c"))
+    mine, hers = Numbers(), Numbers()
+    with alice, carol:
+        thing = alice.create_thing("t")
+        thing.follow(feed_a.guid, callback=mine, group="g1")
+        carol.create_thing("t").follow(feed_a.guid, callback=hers, group="g1")
+        thing.follow(feed_a.guid, callback=mine, group="g2")
+        for n in range(20):
+            feed_a.share({"n": n})
+        assert hers.wait_for(19) == list(range(20))
+        assert mine.wait_for(19) == list(range(20))
+
+
+def test_a_deleted_feeds_cleared_value_is_no_bad_payload(
+    stock_broker: Broker, tmp_path: Path, sharer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, feed_a, feed_b = sharer
+    numbers = Numbers()
+    with Client(url_for(stock_broker, "follower", tmp_path)) as follower:
+        thing = follower.create_thing("display")
+        thing.follow(feed_a.guid, callback=numbers)
+        feed_a.share({"n": 1})
+        numbers.wait_for(1)
+        with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+            client.delete_thing("sensor")
+            follower.describe(feed_b.guid)  # a sync: the cleared values came
+    assert "not an iotic_app feed payload" not in caplog.text
+    assert numbers.got == [1]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from iotic_app.transports.mqtt._kept import _parse_subs, subid_of
+from iotic_app.transports.mqtt._kept import MAX_SUBS_BYTES, _parse_subs, subid_of
 
 GUID = "a" * 32
 TOPIC = "iotic/bob/station/feed/temp"
@@ -45,7 +45,7 @@ def test_a_well_formed_record_parses() -> None:
         (_record(group=""), "group"),
         (_record(group=7), "group"),
         (b"[" * 100_000 + b"]" * 100_000, "deeper"),
-        (b" " * (1 << 20) + b"{}", "bytes"),
+        (b" " * MAX_SUBS_BYTES + b"{}", "bytes"),
     ],
 )
 def test_a_malformed_record_is_refused_with_a_reason(raw: bytes, why: str) -> None:
@@ -55,3 +55,47 @@ def test_a_malformed_record_is_refused_with_a_reason(raw: bytes, why: str) -> No
 
 def test_subid_of_is_the_thing_and_points_uuid5() -> None:
     assert subid_of("0" * 32, GUID) == subid_of("0" * 32, GUID) != subid_of("1" * 32, GUID)
+
+
+class _Names:
+    root = "iotic"
+    agent_id = "bob"
+    owner = "bob"
+
+
+class _Catalogue:
+    def __init__(self) -> None:
+        self.by_topic: dict[str, str] = {}
+        self.docs: dict[str, Any] = {}
+
+
+def test_followers_records_that_do_not_count_are_not_kept() -> None:
+    """A flood of records about points the agent does not have, or from things the catalogue
+    does not hold, leaves nothing behind; a good one counts, and its removal uncounts it."""
+    from types import SimpleNamespace
+
+    from iotic_app.transports.mqtt._kept import Followers
+
+    thing = SimpleNamespace(public=True, lid="station")
+    point = SimpleNamespace(guid=GUID, kind="Feed", deleted=False, thing=thing, pid="temp")
+    catalogue = _Catalogue()
+    catalogue.by_topic["iotic/alice/w/meta"] = "c" * 32
+    catalogue.docs["c" * 32] = SimpleNamespace(guid="c" * 32, owner="alice")
+    followers = Followers(_Names(), catalogue, {GUID: point}.get)  # type: ignore[arg-type]
+    followers.begin()
+    followers.end(False)
+    body = b'{"v":1,"kind":"Feed"}'
+    for i in range(1000):
+        followers.on_record(f"iotic/_followers/bob/mallory/x{i}/{i:032x}", body)
+        followers.on_record(f"iotic/_followers/bob/mallory/x{i}/{GUID}", body)
+    followers.on_record(f"iotic/_followers/bob/alice/w/{GUID}", b'{"v":1,"kind":"Control"}')
+    assert followers.of(point) == {}  # type: ignore[arg-type]
+    assert followers.dropped == 2001
+    assert followers._followers == {}
+    followers.on_record(f"iotic/_followers/bob/alice/w/{GUID}", body)
+    assert followers.of(point) == {subid_of("c" * 32, GUID): "c" * 32}  # type: ignore[arg-type]
+    followers.on_record(f"iotic/_followers/bob/alice/w/{GUID}", b"")
+    assert followers.of(point) == {}  # type: ignore[arg-type]
+    thing.public = False  # a private point: a follower of another owner does not count
+    followers.on_record(f"iotic/_followers/bob/alice/w/{GUID}", body)
+    assert followers.of(point) == {}  # type: ignore[arg-type]

@@ -265,6 +265,8 @@ class Deliverer:
         no user code). Returns the follows to deliver it to, the sample and the ledger's note,
         or None (then ``settle_feed`` only acknowledges it)."""
         topic, raw, _, _ = item
+        if not raw:  # the sharer cleared the feed's retained value (its feed or thing went)
+            return None
         try:
             payload = from_json(raw)
             sample = decode_sample(payload)

@@ -24,7 +24,7 @@ from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
 from iotic_app.transports.mqtt._handles import Sub, Thing
-from iotic_app.transports.mqtt._kept import Followers, Kept, KeptSub, subid_of
+from iotic_app.transports.mqtt._kept import MAX_SUBS_BYTES, Followers, Kept, KeptSub, subid_of
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._thingdoc import seg
@@ -82,43 +82,32 @@ class Follows:
             )
         conn = self._link.require()
         own = self._things.own(thing)
-        if isinstance(target, tuple):  # a point of the owner's things (any of its agents')
-            lid, pid = target
-            point = self._things.mine(lid, kind, pid)
-            if point is not None:
-                guid, topic = point.guid, point.topic
-            else:  # another agent's of the owner (the agent's own owner too: its name's)
-                guid = point_guid(thing_guid(names.owner, lid), kind, pid)
-                try:
-                    doc, found = self._catalogue.find(guid, kind)
-                except IOTUnknown:
-                    raise IOTUnknown(self._no_point(kind, target)) from None
-                part = "feed" if kind == FEED else "control"
-                topic = f"{doc.base}/{part}/{seg(str(found['pid']))}"
-        else:
-            point = self._things.own_point(target)
-            if point is not None:
-                if point.kind != kind:
-                    raise IOTUnknown(f"point {target!r} is a {point.kind}, not a {kind}")
-                guid, topic = point.guid, point.topic
-            else:
-                doc, found = self._catalogue.find(target, kind)
-                guid = target
-                part = "feed" if kind == FEED else "control"
-                topic = f"{doc.base}/{part}/{seg(str(found['pid']))}"
+        try:
+            guid, topic = self._resolve(kind, target)
+        except IOTUnknown:
+            # the restore idiom: follow again what list_connections lists, also a kept follow
+            # of a point the broker no longer has (its values, if it comes back, are held)
+            kept = own.subs.get(subid_of(own.guid, target)) if isinstance(target, str) else None
+            if kept is None or kept.kind != kind:
+                raise
+            guid, topic = kept.guid, kept.topic
         subid = subid_of(own.guid, guid)
         sink = self._deliveries.sink
+        push = None if sink is None else sink.push
         with self._lock:
             old = own.subs.get(subid)
-            if old is not None:  # kept (maybe from an earlier run), or made again
-                old.token.bind(token, None if sink is None else sink.push)
-                regroup = group is not None and group != old.group
-                if regroup:
-                    old.group = group  # the route keeps the topic's first group
+            if old is not None and old.topic == topic and (group is None or group == old.group):
+                old.token.bind(token, push)  # kept (maybe from an earlier run), or made again
+                return subid, guid
         if old is not None:
-            if regroup:
-                self._publish(own)
-            return subid, guid
+            # the point moved (its thing to another agent of its owner: a new topic) or the
+            # follow changes group: made again, on the new route, with the values held for it
+            self._deliveries.drop_sub(old)  # the old subscription goes with its last follow
+            old.token.bind(token, push)
+            held = old.token
+            group = old.group if group is None else group
+        else:
+            held = Held(self._kept.name(own, guid), token)
         route = None
         if kind == FEED:
             route, fresh = self._deliveries.route(topic, group)
@@ -129,7 +118,7 @@ class Follows:
                 except BaseException:
                     self._deliveries.unroute(topic)
                     raise
-        held = Held(self._kept.name(own, guid), token)
+            group = route.group  # a topic's first follow says the group (one route per topic)
         sub = Sub(subid, own, kind, guid, route, held, topic, group)
         with self._lock:
             own.subs[subid] = sub
@@ -137,9 +126,47 @@ class Follows:
                 # one assignment: the worker reads the tokens without the lock
                 route.tokens = (*route.tokens, held)
                 self._deliveries.go_live(route)
-        self._publish(own, new=sub)
-        self._followers.tell_subscribed(sub)
+        try:
+            if old is None:
+                self._publish(own, new=sub)
+            else:
+                self._publish(
+                    own,
+                    new=sub if old.topic != topic else None,
+                    gone=[old] if old.topic != topic else [],
+                )
+        except BaseException:
+            if old is None:  # not in place: the follow raised (what reached the broker is put
+                self._deliveries.drop_sub(sub)  # right when the link is back: reconcile)
+                held.bind(None, None)
+            raise
+        if old is None:
+            self._followers.tell_subscribed(sub)
         return subid, guid
+
+    def _resolve(self, kind: PointKind, target: Target) -> tuple[str, str]:
+        """The guid and topic of the point *target* names (``IOTUnknown`` if none)."""
+        names = self._names
+        part = "feed" if kind == FEED else "control"
+        if isinstance(target, tuple):  # a point of the owner's things (any of its agents')
+            lid, pid = target
+            point = self._things.mine(lid, kind, pid)
+            if point is not None:
+                return point.guid, point.topic
+            # another agent's of the owner (the agent's own owner too: its name's)
+            guid = point_guid(thing_guid(names.owner, lid), kind, pid)
+            try:
+                doc, found = self._catalogue.find(guid, kind)
+            except IOTUnknown:
+                raise IOTUnknown(self._no_point(kind, target)) from None
+            return guid, f"{doc.base}/{part}/{seg(str(found['pid']))}"
+        point = self._things.own_point(target)
+        if point is not None:
+            if point.kind != kind:
+                raise IOTUnknown(f"point {target!r} is a {point.kind}, not a {kind}")
+            return point.guid, point.topic
+        doc, found = self._catalogue.find(target, kind)
+        return target, f"{doc.base}/{part}/{seg(str(found['pid']))}"
 
     def _publish(self, thing: Thing, new: Sub | None = None, gone: Sequence[Sub] = ()) -> None:
         """Publish *thing*'s ``subs`` record, and the ``_followers`` record of its *new*
@@ -152,6 +179,12 @@ class Follows:
         with kept.publishing:  # in the order the records were made
             conn = link.require()
             body = kept.body(thing)
+            if len(body) > MAX_SUBS_BYTES:
+                raise ValueError(
+                    f"thing {thing.lid!r} has {len(thing.subs)} follows and attaches: their "
+                    f"record would have {len(body):,} bytes, more than {MAX_SUBS_BYTES:,}; "
+                    "follow from another thing"
+                )
             what = f"record the subscriptions of thing {thing.lid!r}"
             mine = link.publish_async(conn, kept.topic(thing), body, what)
             theirs = [
@@ -248,14 +281,15 @@ class Follows:
         self._followers.begin()
         return [(f"{self._kept.prefix}+/subs", 0, True), (f"{self._followers.prefix}#", 0, True)]
 
-    def came_up(self, conn: Conn, initial: bool) -> list[tuple[int, str]]:
-        """The broker's records are in and the things adopted: tell the follower counts that
-        changed while away (not *initial*), and publish again what the broker lacks.
+    def came_up(self, conn: Conn, tell: bool) -> list[tuple[int, str]]:
+        """The broker's records are in and the things adopted: tell (*tell*: a reconnect to a
+        broker that kept its state) the follower counts that changed while away, and publish
+        again what the broker lacks.
 
         Returns:
             ``(mid, what)`` of each publish, for ``Link.check``.
         """
-        self._followers.end(tell=not initial)
+        self._followers.end(tell)
         return self.reconcile(conn)
 
     def reconcile(self, conn: Conn) -> list[tuple[int, str]]:

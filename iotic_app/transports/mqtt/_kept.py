@@ -39,16 +39,22 @@ from iotic_app.transports._protocol import (
     PointKind,
     Sink,
     Subscribed,
+    point_guid,
+    thing_guid,
 )
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._handles import Point, Sub, Thing
 from iotic_app.transports.mqtt._json import from_json
 from iotic_app.transports.mqtt._names import Names
-from iotic_app.transports.mqtt._thingdoc import MAX_DOC_BYTES, meta_topic_identity, seg
+from iotic_app.transports.mqtt._thingdoc import meta_topic_identity, seg
 
-__all__ = ["Followers", "Kept", "KeptSub", "subid_of"]
+__all__ = ["MAX_SUBS_BYTES", "Followers", "Kept", "KeptSub", "subid_of"]
 
 logger = logging.getLogger("iotic_app.mqtt")
+
+#: The largest ``subs`` record a thing may have (only its agent writes it): a follow that would
+#: make it larger is refused.
+MAX_SUBS_BYTES = 16 << 20
 
 _GUID_RE = re.compile(r"[0-9a-f]{32}")
 _GROUP_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
@@ -72,8 +78,8 @@ class KeptSub:
 
 def _parse_subs(root: str, raw: bytes) -> dict[str, KeptSub]:
     """Parse and check a ``subs`` record (``ValueError`` says what is wrong)."""
-    if len(raw) > MAX_DOC_BYTES:
-        raise ValueError(f"the record has {len(raw)} bytes, more than {MAX_DOC_BYTES}")
+    if len(raw) > MAX_SUBS_BYTES:
+        raise ValueError(f"the record has {len(raw)} bytes, more than {MAX_SUBS_BYTES}")
     doc = from_json(raw)
     if not isinstance(doc, dict) or doc.get("v") != 1 or not isinstance(doc.get("subs"), dict):
         raise ValueError('not {"v": 1, "subs": {...}}')
@@ -105,9 +111,11 @@ class Kept:
     """The agent's own ``subs`` records: read from the broker (the router), restored into the
     things adopted from an earlier run, and published as the things' follows change."""
 
-    def __init__(self, names: Names, lock: threading.RLock) -> None:
-        """Hold none yet; *lock* guards the agent's things, follows and routes."""
+    def __init__(self, names: Names, lock: threading.RLock, catalogue: Catalogue) -> None:
+        """Hold none yet; *lock* guards the agent's things, follows and routes; *catalogue*
+        says which agents belong to which owner (a record's topic must name its guid)."""
         self._names = names
+        self._catalogue = catalogue
         self._lock = lock
         self.prefix = f"{names.base}/"
         #: lid -> the follows its ``subs`` record keeps (what the broker sent since connecting).
@@ -138,6 +146,15 @@ class Kept:
         except ValueError as exc:
             logger.warning("skipped the subscriptions record %r: %s", topic, exc)
 
+    def _names_guid(self, kept: KeptSub) -> bool:
+        """Whether *kept*'s topic is the topic of its guid (a forged record's may not be):
+        the guid of the point the topic names, for the topic's agent or an owner it belongs to."""
+        root = self._names.root
+        agent, lid_seg, _, pid_seg = kept.topic[len(root) + 1 :].split("/")
+        lid, pid = unquote(lid_seg), unquote(pid_seg)
+        owners = {agent} | {owner for owner, member in self._catalogue.members if member == agent}
+        return any(point_guid(thing_guid(o, lid), kept.kind, pid) == kept.guid for o in owners)
+
     def restore(self, thing: Thing, hold: Callable[[str, str | None], Any]) -> None:
         """Give *thing* (adopted from an earlier run) the follows and attaches its record keeps,
         each with a :class:`Held` that no token is bound to: their values wait in it.
@@ -149,6 +166,15 @@ class Kept:
         """
         for subid, kept in self.records.get(thing.lid, {}).items():
             if subid in thing.subs or subid != subid_of(thing.guid, kept.guid):
+                continue
+            if not self._names_guid(kept):
+                logger.warning(
+                    "skipped subscription %s of thing %r: its topic %r is not the topic of %s",
+                    subid,
+                    thing.lid,
+                    kept.topic,
+                    kept.guid,
+                )
                 continue
             held = Held(self.name(thing, kept.guid))
             sub = Sub(subid, thing, kept.kind, kept.guid, None, held, kept.topic, kept.group)
@@ -193,7 +219,14 @@ class Kept:
 
 class Followers:
     """Who follows (or is attached to) the agent's points, from the ``_followers`` records the
-    broker retains for it; tells the watching client when a point's count changes."""
+    broker retains for it; tells the watching client when a point's count changes.
+
+    A record is checked once, when it comes (the records a connection brings all at once, when
+    the agent's things are known): it counts only for one of the agent's points of its kind,
+    for a thing the catalogue holds under the record's agent and lid, and for a private point
+    only when that thing's owner is the point's owner. Others are dropped (and counted in the
+    log), so a flood of them costs a check each, neither memory nor a recount.
+    """
 
     def __init__(
         self,
@@ -206,25 +239,36 @@ class Followers:
         self._catalogue = catalogue
         self._own_point = own_point
         self.prefix = f"{names.root}/_followers/{seg(names.agent_id)}/"
-        # point guid -> {record topic: (follower agent, follower lid)}; paho's thread writes
-        self._records: dict[str, dict[str, tuple[str, str]]] = {}
+        # point guid -> {record topic: follower thing guid}: the records that count
+        self._followers: dict[str, dict[str, str]] = {}
+        # while a connection comes up: record topic -> (agent, lid, point guid, kind), unchecked
+        self._loading: dict[str, tuple[str, str, str, str]] | None = None
         self._counts: dict[str, int] = {}  # point guid -> the count last told
-        self._loading = False
         self._lock = threading.Lock()
+        self.dropped = 0  # records that did not count
         #: Where the watching client wants its events: (sink, token), or None.
         self.watcher: tuple[Sink, Delivery] | None = None
 
     def begin(self) -> None:
         """A connection comes up: the broker sends every record again (nothing told meanwhile)."""
         with self._lock:
-            self._records.clear()
-            self._loading = True
+            self._loading = {}
 
     def end(self, tell: bool) -> None:
-        """The records are in: tell (*tell*) the counts that changed while away."""
+        """The records are in (and the agent's things known): check them, and tell (*tell*)
+        the counts that changed while away. Without *tell* (the first connection, or a broker
+        that lost its records and gets them again from each client) nothing is told, and the
+        counts told before stay the ones later changes are told against."""
         with self._lock:
-            self._loading = False
-            guids = set(self._counts) | set(self._records)
+            loading, self._loading = self._loading or {}, None
+        followers: dict[str, dict[str, str]] = {}
+        for topic, (agent, lid, guid, kind) in loading.items():
+            follower = self._check(topic, agent, lid, guid, kind)
+            if follower is not None:
+                followers.setdefault(guid, {})[topic] = follower
+        with self._lock:
+            self._followers = followers
+            guids = set(self._counts) | set(followers)
         for guid in guids:
             self._recount(guid, tell)
 
@@ -232,64 +276,90 @@ class Followers:
         """A retained ``_followers`` record about one of the agent's points (network thread)."""
         parts = topic[len(self.prefix) :].split("/")
         if len(parts) != 3 or not _AGENT_RE.fullmatch(parts[0]) or not _GUID_RE.fullmatch(parts[2]):
-            logger.warning("skipped a followers record on %r: not AGENT/LID/GUID", topic)
+            self._drop(topic, "not AGENT/LID/GUID")
             return
         agent, lid_seg, guid = parts
         lid = unquote(lid_seg)
         if seg(lid) != lid_seg:
-            logger.warning("skipped a followers record on %r: not a lid's topic level", topic)
+            self._drop(topic, "not a lid's topic level")
             return
-        if not raw:
-            with self._lock:
-                records = self._records.get(guid)
-                if records is not None:
-                    records.pop(topic, None)
-                    if not records:
-                        del self._records[guid]
-                loading = self._loading
-        else:
+        kind: Any = ""
+        if raw:
             try:
                 payload = from_json(raw)
                 kind = payload.get("kind") if isinstance(payload, dict) else None
             except (ValueError, TypeError):
                 kind = None
-            point = self._own_point(guid)
-            if kind not in (FEED, CONTROL) or (point is not None and point.kind != kind):
-                logger.warning("skipped a followers record on %r: %.120r", topic, raw)
+            if kind not in (FEED, CONTROL):
+                self._drop(topic, 'not {"v": 1, "kind": "Feed"|"Control"}')
                 return
-            with self._lock:
-                self._records.setdefault(guid, {})[topic] = (agent, lid)
-                loading = self._loading
-        if not loading:
-            self._recount(guid, True)
+        with self._lock:
+            loading = self._loading
+            if loading is not None:
+                if raw:
+                    loading[topic] = (agent, lid, guid, kind)
+                else:
+                    loading.pop(topic, None)
+                return
+        follower = self._check(topic, agent, lid, guid, kind) if raw else None
+        with self._lock:
+            records = self._followers.get(guid)
+            if follower is not None:
+                if records is None:
+                    records = self._followers[guid] = {}
+                records[topic] = follower
+            elif records is not None:
+                records.pop(topic, None)
+                if not records:
+                    del self._followers[guid]
+        self._recount(guid, True)
+
+    def _check(self, topic: str, agent: str, lid: str, guid: str, kind: str) -> str | None:
+        """The follower thing's guid of a record, or None (logged) when it does not count."""
+        point = self._own_point(guid)
+        if point is None or point.deleted or point.kind != kind:
+            self._drop(topic, f"no {kind.lower()} {guid} of this agent")
+            return None
+        catalogue = self._catalogue
+        thing_guid = catalogue.by_topic.get(f"{self._names.root}/{agent}/{seg(lid)}/meta")
+        doc = None if thing_guid is None else catalogue.docs.get(thing_guid)
+        if doc is None:
+            self._drop(topic, "the catalogue holds no such thing")
+            return None
+        if not point.thing.public and doc.owner != self._names.owner:
+            self._drop(topic, "a private point of another owner")
+            return None
+        return doc.guid
+
+    def _drop(self, topic: str, why: str) -> None:
+        """Log a record that does not count (the first, then every 10,000th)."""
+        self.dropped += 1
+        if self.dropped == 1 or self.dropped % 10_000 == 0:
+            logger.warning(
+                "agent %r: a followers record that does not count (%s): %r (%d so far)",
+                self._names.agent_id,
+                why,
+                topic,
+                self.dropped,
+            )
 
     def of(self, point: Point) -> dict[str, str]:
         """``{sub_id: follower thing guid}`` of one of the agent's points."""
         with self._lock:
-            found = list(self._records.get(point.guid, {}).values())
-        followers: dict[str, str] = {}
-        catalogue = self._catalogue
-        root = self._names.root
-        for agent, lid in found:
-            guid = catalogue.by_topic.get(f"{root}/{agent}/{seg(lid)}/meta")
-            doc = None if guid is None else catalogue.docs.get(guid)
-            if doc is None:  # no such thing (deleted, or never made): a stale or forged record
-                continue
-            if not point.thing.public and doc.owner != self._names.owner:
-                continue  # it cannot see the point: a forged record
-            followers[subid_of(doc.guid, point.guid)] = doc.guid
-        return followers
+            found = list(self._followers.get(point.guid, {}).values())
+        return {subid_of(follower, point.guid): follower for follower in found}
 
     def _recount(self, guid: str, tell: bool) -> None:
         """Count point *guid*'s followers; tell the watcher (*tell*) when the count changed."""
         point = self._own_point(guid)
-        if point is None or point.deleted:
-            with self._lock:
-                self._counts.pop(guid, None)
-            return
-        count = len(self.of(point))
         with self._lock:
+            if point is None or point.deleted:
+                self._counts.pop(guid, None)
+                return
+            count = len(self._followers.get(guid, ()))
             before = self._counts.get(guid, 0)
+            if not tell and guid in self._counts:
+                return  # told against the count told before (see end)
             self._counts[guid] = count
         watcher = self.watcher
         if tell and count != before and watcher is not None:

@@ -337,8 +337,9 @@ class Supervisor:
         if not initial:
             pending.append(link.publish_async(conn, names.session, claim, "claim"))
         self._things.adopt_own()
-        pending += self._things.republish_lost(conn)
-        pending += self._follows.came_up(conn, initial)
+        lost = self._things.republish_lost(conn)  # a broker restarted without persistence
+        pending += lost
+        pending += self._follows.came_up(conn, tell=not initial and not lost)
         with self._status_lock:  # never "online" after stop() said "offline"
             if self._stopping.is_set():
                 raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")

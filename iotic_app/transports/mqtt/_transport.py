@@ -69,7 +69,7 @@ class MqttTransport:
         self._outbox_wait = 0.0  # for another process of the agent to let the outbox go
         self._catalogue = catalogue = Catalogue(self.agent_id, names.root, link.sync, names.owner)
         self._deliverer = deliverer = Deliverer(names, lock, stopping, link, sender)
-        kept = Kept(names, lock)
+        kept = Kept(names, lock, catalogue)
         self._things = things = Things(names, lock, link, sender, catalogue, deliverer, kept)
         self._followers = followers = Followers(names, catalogue, things.own_point)
         self._follows = follows = Follows(
