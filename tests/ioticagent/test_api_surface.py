@@ -46,9 +46,10 @@ _RENAME = (
     "that its followers do not follow; not provided (create the new one, delete the old)"
 )
 _REASSIGN = (
-    "a thing belongs to the agent that created it (its guid derives from the agent and lid; on "
-    "MQTT its topics are under the agent's name, which the ACL template lets only that agent "
-    "publish to); moving it to another agent is not provided: the other agent creates its own"
+    "a thing belongs to the agent that created it (on MQTT its topics are under the agent's "
+    "name, which the ACL template lets only that agent publish to); its guid derives from its "
+    "owner and lid, so another agent of the owner takes it over by creating the same lid once "
+    "this one deleted it (same guids; on MQTT kept follows follow it again); no reassign call"
 )
 _ASYNC = (
     "returns a QAPI RequestEvent: iotic_app has no asynchronous request API (the synchronous "
