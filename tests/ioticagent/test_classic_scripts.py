@@ -16,17 +16,20 @@ SCRIPTS = ["share_basic.py", "follow_basic.py"]
 SEARCH_SCRIPTS = ["share_props.py", "follow_search_local.py", "follow_search_global_property.py"]
 
 
-def _ported(folder: Path, url: str, scripts: list[str] = SCRIPTS) -> None:
-    """Each script with its import lines ported (nothing else changed), and its agent1.ini."""
+def _ported(folder: Path, url: Callable[[str], str], scripts: list[str] = SCRIPTS) -> None:
+    """Each script with its import lines ported (nothing else changed), and agent1.ini and
+    agent2.ini: two agents of one owner, as the classic pairs ran (share_basic as agent1,
+    follow_basic as agent2, naming the feed by ``(lid, pid)``)."""
     for name in scripts:
         lines = (CLASSIC / name).read_text().splitlines()
         (folder / name).write_text("\n".join(port(line) for line in lines) + "\n")
-    (folder / "agent1.ini").write_text(f"[agent]\nurl = {url}\n")
+    for agent in ("agent1", "agent2"):
+        (folder / f"{agent}.ini").write_text(f"[agent]\nurl = {url(agent)}\nowner = examples\n")
 
 
 def _ported_owned(folder: Path, url: Callable[[str], str]) -> None:
     """The search scripts, ported, with agent1.ini and agent2.ini: two agents of one owner."""
-    _ported(folder, url("agent1"), SEARCH_SCRIPTS)
+    _ported(folder, url, SEARCH_SCRIPTS)
     for agent in ("agent1", "agent2"):
         (folder / f"{agent}.ini").write_text(f"[agent]\nurl = {url(agent)}\nowner = plant\n")
 
@@ -63,7 +66,7 @@ EXPECTED_FOLLOW = [
 
 def test_the_pair_on_local_in_one_process(tmp_path: Path) -> None:
     """local:// is one process's space: share_basic then follow_basic, run in one interpreter."""
-    _ported(tmp_path, "local://classic-pair?agent=agent1")
+    _ported(tmp_path, lambda agent: f"local://classic-pair?agent={agent}")
     both = (
         "import runpy; runpy.run_path('share_basic.py', run_name='__main__'); "
         "runpy.run_path('follow_basic.py', run_name='__main__')"
@@ -74,7 +77,8 @@ def test_the_pair_on_local_in_one_process(tmp_path: Path) -> None:
 def test_the_pair_on_mqtt_as_two_processes(tmp_path: Path) -> None:
     """On a stock Mosquitto: share_basic's process ends, then follow_basic's starts."""
     pytest.importorskip("paho")
-    _ported(tmp_path, StockMqttSpace().url("agent1"))
+    space = StockMqttSpace()
+    _ported(tmp_path, space.url)
     assert _run(tmp_path, "share_basic.py") == EXPECTED_SHARE
     assert _run(tmp_path, "follow_basic.py") == EXPECTED_FOLLOW
 
@@ -143,7 +147,7 @@ def _ported_bridge(folder: Path, url: Callable[[str], str]) -> None:
     """share_props (agent1) and bridge_requests (agent2, same owner; its ini has a [mqtt]
     section, which IOT.Config drops as 0.7.0's did, and an [iot] one, which it keeps)."""
     _ported_owned(folder, url)
-    _ported(folder, url("agent1"), ["share_props.py", "bridge_requests.py"])
+    _ported(folder, url, ["share_props.py", "bridge_requests.py"])
     for agent in ("agent1", "agent2"):
         (folder / f"{agent}.ini").write_text(
             f"[agent]\nurl = {url(agent)}\nowner = plant\n\n[mqtt]\nport = 1884\n\n"

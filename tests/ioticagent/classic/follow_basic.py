@@ -51,7 +51,7 @@ class FollowBasic(RetryingThingRunner):
 
 
 def main():
-    FollowBasic(config="agent1.ini").run()
+    FollowBasic(config="agent2.ini").run()
 
 
 if __name__ == '__main__':
