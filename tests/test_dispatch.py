@@ -161,3 +161,29 @@ def test_a_restarted_worker_waits_for_the_callback_the_last_one_is_still_in() ->
         release.set()
         dispatcher.stop()
     assert order == ["start 1", "end 1", "start 2", "end 2"]
+
+
+def test_give_back_returns_kept_follows_items_and_logs_the_rest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A client that closes with undelivered items: a kept follow's values go back to its Held
+    (before what it held since, in order); others are dropped with a warning."""
+    import logging
+
+    from iotic_app.transports._held import Held
+
+    dispatcher = Dispatcher("test-worker")
+    held = Held("a follow")
+    held.hold("newer")
+
+    class Plain:
+        def _deliver(self, item: Any) -> None:
+            raise AssertionError("not delivered after close")
+
+    for item in ("v1", "v2"):
+        dispatcher.push(held, item)
+    dispatcher.push(Plain(), "request")
+    with caplog.at_level(logging.WARNING, logger="iotic_app.client"):
+        dispatcher.give_back()
+    assert list(held.items) == ["v1", "v2", "newer"]
+    assert "closed with 1 undelivered items" in caplog.text

@@ -264,7 +264,10 @@ def test_a_second_client_of_the_agent_leaves_the_first_ones_follows_until_it_fol
     second_got: list[Any] = []
     catchall: list[Any] = []
     first = make("follower")
-    first.create_thing("me").follow(feed.guid, callback=lambda args: first_got.append(args["data"]))
+    first_done = threading.Event()
+    first.create_thing("me").follow(
+        feed.guid, callback=lambda args: (first_got.append(args["data"]), first_done.set())
+    )
     second = make("follower")
     second.register_catchall_feeddata(catchall.append)
     assert second.get_thing("me").list_connections() == first.get_thing("me").list_connections()
@@ -275,6 +278,7 @@ def test_a_second_client_of_the_agent_leaves_the_first_ones_follows_until_it_fol
     )
     feed.share(2)
     assert done.wait(5)
-    first.stop()  # the worker has delivered what it took: nothing more comes to it
+    assert first_done.wait(5)  # 1 came for the first client's follow, before the second's
+    first.stop()
     second.stop()
     assert (first_got, second_got, catchall) == ([1], [2], [])

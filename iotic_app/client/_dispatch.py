@@ -145,6 +145,32 @@ class Dispatcher:
         """
         self.hand_off(self._via, (receiver, item))
 
+    def give_back(self) -> None:
+        """The client closed while stopped: hand each undelivered item back to its token, if
+        the token can keep it (``give_back(item)``: a follow the space keeps, whose values wait
+        for the agent's next client), newest first; log how many others are dropped. Items of
+        a transport's receivers are left out: the broker sends them again."""
+        with self._lock:
+            if self._running:
+                return
+            items = list(self._queue)
+            self._queue.clear()
+        dropped = 0
+        for token, item in reversed(items):
+            if token is self._via:
+                continue
+            give_back = getattr(token, "give_back", None)
+            if give_back is None:
+                dropped += 1
+            else:
+                give_back(item)
+        if dropped:
+            logger.warning(
+                "%s: closed with %d undelivered items (control requests, events); dropped",
+                self.name,
+                dropped,
+            )
+
     def _ring(self) -> None:
         """Wake the idle worker (called by ``push`` when it is idle)."""
         self._idle = False

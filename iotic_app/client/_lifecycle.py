@@ -124,12 +124,14 @@ class Lifecycle:
                     ).start()
                 else:
                     self.transport.close()
+                    self.dispatcher.give_back()
 
     def _close_after(self, worker: threading.Thread) -> None:
         worker.join()
         with self._lock:
             if self._session.live is None:  # not started again meanwhile
                 self.transport.close()
+                self.dispatcher.give_back()
 
     # --- failure ----------------------------------------------------------------------------
 

@@ -71,6 +71,13 @@ class Held:
                     self.dropped,
                 )
 
+    def give_back(self, item: Any) -> None:
+        """Take back *item*, which a client's queue held for this follow and never delivered
+        (the client closed): it waits again, before the values held since. A client closing
+        hands its undelivered items back newest first."""
+        if item is not _FLUSH:
+            self.items.appendleft(item)
+
     def _deliver(self, item: Any) -> None:
         """Hand *item* (and first anything held) to the bound token, or hold it (the worker)."""
         token = self.token

@@ -321,3 +321,22 @@ def _try_create(client: Client, lid: str) -> Any:
         return client.create_thing(lid)
     except (IOTAccessDenied, ValueError):  # MQTT: agent1's deletion is still on its way
         return None
+
+
+def test_values_queued_for_a_client_that_closes_reach_the_next_one(
+    make_client: Callable[..., Client], eventually: Callable[..., Any], collector: Any
+) -> None:
+    """Values that came for a stopped client's follow and were never delivered are not lost
+    when it closes: the agent's next client gets them, in order, before newer ones."""
+    _, feed, _ = _sharer(make_client)
+    alice = make_client("alice")
+    eventually(lambda: _try_follow(alice.create_thing("watcher"), feed.guid, callback=print))
+    alice.stop()
+    for n in range(1, 4):
+        feed.share({"n": n})
+    alice.close()
+    feed.share({"n": 4})
+    again = make_client("alice")
+    again.get_thing("watcher").follow(feed.guid, callback=collector)
+    feed.share({"n": 5})
+    assert _data(collector.wait(5)) == [{"n": n} for n in range(1, 6)]
