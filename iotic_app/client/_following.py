@@ -38,7 +38,7 @@ class Following:
         Feed data dicts hold ``'data', 'mime', 'pid'`` (the feed's guid) and ``'time'`` (an
         aware UTC datetime); ``callback_parsed`` gets ``'parsed'`` too and is preferred when the
         data parses, ``callback`` otherwise. Without either, the client's catchall gets them.
-        Following again replaces the callbacks.
+        Following again replaces the callbacks; the follow keeps its group.
 
         Args:
             gpid_or_lid_pid: A feed guid (a public feed, or one of the agent's own), or a
@@ -48,7 +48,9 @@ class Following:
             callback_parsed: Called with each sample plus ``'parsed'``.
             group: Followers of the feed in the same group share its load: each sample
                 reaches one of them (MQTT 5 shared subscriptions on a broker), so a heavy feed
-                can be processed by many agent processes.
+                can be processed by many agent processes. A follow keeps its group: to change
+                it, unfollow first. On MQTT an agent's follows of one feed (from any of its
+                things) share one subscription, so they are all in one group.
 
         Returns:
             The followed feed.
@@ -57,7 +59,8 @@ class Following:
             LinkException: the client is stopped.
             IOTUnknown: there is no such feed.
             IOTAccessDenied: the feed belongs to another agent and is not public.
-            TypeError, ValueError: an argument is not valid.
+            TypeError, ValueError: an argument is not valid (also *group*, when the follow,
+                or on MQTT another follow of the feed by the agent, is in another group).
         """
         target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
         thing = cast("Thing", self)

@@ -215,7 +215,7 @@ class Space:
     ) -> str:
         """Make *thing* follow (a feed) or attach to (a control) *point*; feed samples go to
         *token* (through *sink*) from now on. A follow the space keeps already gets *token*
-        (values held for it first) and, when *group* is given, that group.
+        (values held for it first); it keeps its group (another: ``ValueError``).
 
         Returns:
             The subscription's id.
@@ -225,22 +225,22 @@ class Space:
         if subs is None:
             subs = thing.subs = {}
         old = subs.get(subid)
-        if old is not None and (group is None or group == old.group):
+        if old is not None:
+            if group is not None and group != old.group:
+                where = "in no group" if old.group is None else f"in group {old.group!r}"
+                raise ValueError(
+                    f"group={group!r}: thing {thing.lid!r} follows {point.guid} {where} "
+                    "already; unfollow it first to follow it in another"
+                )
             self._move(old, sink)
             old.held.bind(token, sink.push)
             return subid
         name = f"agent {thing.agent!r}, thing {thing.lid!r}, follow of {point.guid}"
-        held = Held(name, token)
-        sub = Sub(subid, thing, point, sink, held, group)
-        if old is not None:  # another group: the same follow, moved, with what it held
-            self._unlink(old)
-            held.items = old.held.items
-            old.held.bind(None, None)
+        sub = Sub(subid, thing, point, sink, Held(name, token), group)
         subs[subid] = sub
         self._link(sub)
-        if old is None:
-            self._tell(thing.agent, Subscribed(thing.lid, subid, point.kind, point.guid))
-            self._count(point)
+        self._tell(thing.agent, Subscribed(thing.lid, subid, point.kind, point.guid))
+        self._count(point)
         return subid
 
     def _link(self, sub: Sub) -> None:

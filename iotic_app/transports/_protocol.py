@@ -327,9 +327,10 @@ class Transport(Protocol):
         """Follow a feed or attach to a control on behalf of *thing*.
 
         Feed samples go to ``sink.push(token, sample)`` from the moment this returns. Doing it
-        again for the same thing and target replaces the token (the group stays as it was
-        unless *group* is given). For a follow the space kept from an earlier client, the values
-        held for it reach *token* first, in order. Followers of a feed with the same *group*
+        again for the same thing and target replaces the token; the follow keeps its group
+        (*group* None or the same; another raises ``ValueError``: unfollow first). For a
+        follow the space kept from an earlier client, the values held for it reach *token*
+        first, in order. Followers of a feed with the same *group*
         share its samples: each sample reaches one of them. A new follow or attach (not one
         the space had) is reported to the watcher as :class:`Subscribed`.
 

@@ -262,9 +262,11 @@ def test_a_kept_follow_of_a_deleted_feed_can_be_followed_again(
         assert thing.follow(conn["guid"]).subid == remote.subid
 
 
-def test_following_a_kept_follow_again_in_another_group_keeps_its_held_values(
+def test_a_kept_follow_keeps_its_group_and_its_held_values(
     make_client: Callable[..., Client], eventually: Callable[..., Any], collector: Any
 ) -> None:
+    """Following a kept group follow again in another group is refused (unfollow first); in
+    its own group (or none given) it gets the values held for it."""
     _, feed, _ = _sharer(make_client)
     alice = make_client("alice")
     eventually(lambda: _try_follow(alice.create_thing("watcher"), feed.guid, group="g1"))
@@ -272,7 +274,10 @@ def test_following_a_kept_follow_again_in_another_group_keeps_its_held_values(
     for n in range(1, 4):
         feed.share({"n": n})
     again = make_client("alice")
-    again.get_thing("watcher").follow(feed.guid, callback=collector, group="g2")
+    thing = again.get_thing("watcher")
+    with pytest.raises(ValueError, match=r"group='g2': thing 'watcher' follows .* in group 'g1'"):
+        thing.follow(feed.guid, callback=collector, group="g2")
+    thing.follow(feed.guid, callback=collector)
     feed.share({"n": 4})
     assert _data(collector.wait(4)) == [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}]
 

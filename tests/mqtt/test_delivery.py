@@ -492,18 +492,25 @@ def test_a_follow_that_raises_leaves_nothing_in_place(
         assert list(again.get_thing("display").list_connections()) == [kept.subid]
 
 
-def test_following_again_in_another_group_leaves_the_old_group(
+def test_on_mqtt_an_agents_follows_of_a_feed_are_in_one_group(
     stock_broker: Broker, tmp_path: Path, sharer: Any
 ) -> None:
-    """alice's thing leaves group g1 for g2: carol, alone in g1 now, gets every value."""
+    """One subscription per feed and agent: a second thing of the agent that follows in
+    another group (or none) is refused, not silently put in the first one's; after unfollow,
+    following in g2 leaves g1 to carol, who then gets every value."""
     _, feed_a, _ = sharer
     alice = Client(url_for(stock_broker, "alice", tmp_path / "a"))
     carol = Client(url_for(stock_broker, "carol", tmp_path / "c"))
     mine, hers = Numbers(), Numbers()
     with alice, carol:
         thing = alice.create_thing("t")
-        thing.follow(feed_a.guid, callback=mine, group="g1")
+        first = thing.follow(feed_a.guid, callback=mine, group="g1")
         carol.create_thing("t").follow(feed_a.guid, callback=hers, group="g1")
+        with pytest.raises(ValueError, match=r"group=None: agent 'alice' follows .* 'g1'"):
+            alice.create_thing("other").follow(feed_a.guid)
+        with pytest.raises(ValueError, match=r"group='g2': agent 'alice'"):
+            alice.create_thing("other").follow(feed_a.guid, group="g2")
+        thing.unfollow(first.subid)
         thing.follow(feed_a.guid, callback=mine, group="g2")
         for n in range(20):
             feed_a.share({"n": n})
@@ -526,3 +533,41 @@ def test_a_deleted_feeds_cleared_value_is_no_bad_payload(
             follower.describe(feed_b.guid)  # a sync: the cleared values came
     assert "not an iotic_app feed payload" not in caplog.text
     assert numbers.got == [1]
+
+
+def test_values_queued_on_a_moved_feeds_old_topic_reach_the_follow_made_again(
+    stock_broker: Broker, tmp_path: Path
+) -> None:
+    """Owner acme's thing moves from agent1 to agent2 while alice is away: her next run,
+    following the guid again at once (while the broker still sends what it queued on the old
+    topic), gets all of it, then the new topic's values."""
+    one = Client(url_for(stock_broker, "agent1", tmp_path / "1", owner="acme"))
+    one.start()
+    station = one.create_thing("station")
+    station.set_public()
+    feed = station.create_feed("temp")
+    alice_url = url_for(stock_broker, "alice", tmp_path / "a")
+    with Client(alice_url) as first:
+        eventually(lambda: first.describe(feed.guid))
+        first.create_thing("w").follow(feed.guid, callback=Numbers())
+    for n in range(900):  # under the 1,000 Mosquitto queues for an offline session
+        feed.share({"n": n})
+    one.delete_thing("station")
+    one.close()
+    two = Client(url_for(stock_broker, "agent2", tmp_path / "2", owner="acme"))
+    numbers = Numbers()
+    with two:
+        moved = eventually(lambda: _created(two, "station"))
+        moved.set_public()
+        new_feed = moved.create_feed("temp")
+        with Client(alice_url) as again:
+            again.get_thing("w").follow(feed.guid, callback=numbers)
+            new_feed.share({"n": 900})
+            assert numbers.wait_for(900) == list(range(901))
+
+
+def _created(client: Client, lid: str) -> Any:
+    try:
+        return client.create_thing(lid)
+    except Exception:  # agent1's deletion is still on its way
+        return None

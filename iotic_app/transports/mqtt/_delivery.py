@@ -120,21 +120,25 @@ class Deliverer:
             route.live = True
 
     def drop_sub(self, sub: Sub, unsubscribe: bool = True) -> None:
-        """End a follow or attach: its token leaves the route; the last one's route goes, and
-        (with *unsubscribe*) its subscription on the broker."""
+        """End a follow or attach: its token leaves its routes (the one it follows, and those
+        of a feed's earlier topics); a route's last one's route goes, and (with *unsubscribe*)
+        its subscription on the broker."""
+        gone: list[Route] = []
         with self._lock:
             sub.thing.subs.pop(sub.subid, None)
-            route = sub.route
-            if route is None:
-                return
-            route.tokens = tuple(t for t in route.tokens if t is not sub.token)
-            if route.tokens or not unsubscribe:
-                return
-            self.routes.pop(route.topic, None)
-            self._unfollowed.add(route.topic)
+            for route in (sub.route, *sub.former):
+                if route is None:
+                    continue
+                route.tokens = tuple(t for t in route.tokens if t is not sub.token)
+                if route.tokens or not unsubscribe:
+                    continue
+                self.routes.pop(route.topic, None)
+                self._unfollowed.add(route.topic)
+                gone.append(route)
         conn = self._link.conn
-        if conn is not None and conn.connected.is_set() and not conn.closed.is_set():
-            self._link.unsubscribe(conn, route.filter)
+        for route in gone:
+            if conn is not None and conn.connected.is_set() and not conn.closed.is_set():
+                self._link.unsubscribe(conn, route.filter)
 
     def filters(self, v5: bool) -> list[tuple[str, int, bool]]:
         """The followed topics' ``(filter, qos, retained)``, to subscribe to on connecting."""

@@ -35,6 +35,11 @@ __all__ = ["Follows"]
 logger = logging.getLogger("iotic_app.mqtt")
 
 
+def _in(group: str | None) -> str:
+    """How a message names a follow's group."""
+    return "in no group" if group is None else f"in group {group!r}"
+
+
 class Follows:
     """Follows and attaches of the agent's things: a follow subscribes to the feed's topic
     (one subscription and route per topic, however many follow it)."""
@@ -96,18 +101,29 @@ class Follows:
         push = None if sink is None else sink.push
         with self._lock:
             old = own.subs.get(subid)
-            if old is not None and old.topic == topic and (group is None or group == old.group):
-                old.token.bind(token, push)  # kept (maybe from an earlier run), or made again
-                return subid, guid
+            if old is not None:
+                if group is not None and group != old.group:
+                    raise ValueError(
+                        f"group={group!r}: thing {own.lid!r} follows {guid} "
+                        f"{_in(old.group)} already; unfollow it first to follow it in another"
+                    )
+                group = old.group
+                if old.topic == topic:  # kept (maybe from an earlier run), or made again
+                    old.token.bind(token, push)
+                    return subid, guid
+            route = self._deliveries.routes.get(topic) if kind == FEED else None
+            if route is not None and route.group != group:
+                raise ValueError(
+                    f"group={group!r}: agent {names.agent_id!r} follows {guid} "
+                    f"{_in(route.group)} already (from another of its things), and on MQTT "
+                    "an agent's follows of one feed share one subscription: follow it in "
+                    "the same group"
+                )
+        # new, or the point moved (its thing to another agent of its owner: a new topic); a
+        # moved follow keeps its earlier route too, whose queued values still reach it
+        held = Held(self._kept.name(own, guid), token) if old is None else old.token
         if old is not None:
-            # the point moved (its thing to another agent of its owner: a new topic) or the
-            # follow changes group: made again, on the new route, with the values held for it
-            self._deliveries.drop_sub(old)  # the old subscription goes with its last follow
-            old.token.bind(token, push)
-            held = old.token
-            group = old.group if group is None else group
-        else:
-            held = Held(self._kept.name(own, guid), token)
+            held.bind(token, push)
         route = None
         if kind == FEED:
             route, fresh = self._deliveries.route(topic, group)
@@ -118,31 +134,39 @@ class Follows:
                 except BaseException:
                     self._deliveries.unroute(topic)
                     raise
-            group = route.group  # a topic's first follow says the group (one route per topic)
         sub = Sub(subid, own, kind, guid, route, held, topic, group)
         with self._lock:
+            if old is not None:
+                sub.former = tuple(r for r in (old.route, *old.former) if r is not None)
             own.subs[subid] = sub
             if route is not None:
                 # one assignment: the worker reads the tokens without the lock
                 route.tokens = (*route.tokens, held)
                 self._deliveries.go_live(route)
-        try:
-            if old is None:
-                self._publish(own, new=sub)
-            else:
-                self._publish(
-                    own,
-                    new=sub if old.topic != topic else None,
-                    gone=[old] if old.topic != topic else [],
-                )
+        try:  # a moved follow tells the point's new agent, and the old one that it ended
+            self._publish(own, new=sub, gone=[] if old is None else [old])
         except BaseException:
-            if old is None:  # not in place: the follow raised (what reached the broker is put
-                self._deliveries.drop_sub(sub)  # right when the link is back: reconcile)
+            if old is None:  # not in place: the follow raised; the broker's records are put
+                self._deliveries.drop_sub(sub)  # right as soon as it takes them
                 held.bind(None, None)
+                self._publish_soon(own, sub)
             raise
         if old is None:
             self._followers.tell_subscribed(sub)
         return subid, guid
+
+    def _publish_soon(self, thing: Thing, gone: Sub) -> None:
+        """After a follow that raised: publish *thing*'s record without it and clear its
+        followers record, without waiting (a slow broker takes them after the ones that
+        timed out; a link that is down is put right by ``reconcile`` when it is back)."""
+        kept, link = self._kept, self._link
+        try:
+            with kept.publishing:
+                conn = link.require()
+                link.publish_async(conn, kept.topic(thing), kept.body(thing), "record again")
+                link.publish_async(conn, kept.follower_topic(thing.lid, gone), b"", "clear")
+        except Exception:  # the link is down: reconcile puts it right when it is back
+            logger.debug("could not put back the records of thing %r", thing.lid, exc_info=True)
 
     def _resolve(self, kind: PointKind, target: Target) -> tuple[str, str]:
         """The guid and topic of the point *target* names (``IOTUnknown`` if none)."""

@@ -148,7 +148,7 @@ class Sub:
     from an earlier run that the script has not followed again).
     """
 
-    __slots__ = ("group", "guid", "kind", "route", "subid", "thing", "token", "topic")
+    __slots__ = ("former", "group", "guid", "kind", "route", "subid", "thing", "token", "topic")
 
     def __init__(
         self,
@@ -169,6 +169,9 @@ class Sub:
         self.token = token
         self.topic = topic  # the followed point's topic
         self.group = group
+        # routes of the feed's earlier topics (its thing moved to another agent of its owner):
+        # what the broker still sends on them (queued while away) reaches the follow too
+        self.former: tuple[Route, ...] = ()
 
 
 class Route:

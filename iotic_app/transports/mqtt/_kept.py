@@ -48,7 +48,7 @@ from iotic_app.transports.mqtt._json import from_json
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._thingdoc import meta_topic_identity, seg
 
-__all__ = ["MAX_SUBS_BYTES", "Followers", "Kept", "KeptSub", "subid_of"]
+__all__ = ["MAX_SUBS_BYTES", "PENDING_LIMIT", "Followers", "Kept", "KeptSub", "subid_of"]
 
 logger = logging.getLogger("iotic_app.mqtt")
 
@@ -217,15 +217,22 @@ class Kept:
         return b'{"v":1,"kind":"%s"}' % kept.kind.encode()
 
 
+#: How many ``_followers`` records wait at most for the point or follower thing they name (not
+#: known yet: a point made again later, a thing's document on its way); beyond, they are dropped.
+PENDING_LIMIT = 10_000
+
+
 class Followers:
     """Who follows (or is attached to) the agent's points, from the ``_followers`` records the
     broker retains for it; tells the watching client when a point's count changes.
 
-    A record is checked once, when it comes (the records a connection brings all at once, when
-    the agent's things are known): it counts only for one of the agent's points of its kind,
-    for a thing the catalogue holds under the record's agent and lid, and for a private point
-    only when that thing's owner is the point's owner. Others are dropped (and counted in the
-    log), so a flood of them costs a check each, neither memory nor a recount.
+    A record counts for one of the agent's points of its kind, for a thing the catalogue holds
+    under the record's agent and lid, and for a private point only when that thing's owner is
+    the point's owner (checked when the followers are asked for: a thing made private, or an
+    agent that left the owner, stops counting). A record for a point the agent does not have
+    (yet), or for a thing the catalogue does not hold (yet), waits (up to
+    :data:`PENDING_LIMIT` of them, then they are dropped and logged), so a flood of forged
+    records costs a check each, neither memory nor a recount.
     """
 
     def __init__(
@@ -239,12 +246,14 @@ class Followers:
         self._catalogue = catalogue
         self._own_point = own_point
         self.prefix = f"{names.root}/_followers/{seg(names.agent_id)}/"
-        # point guid -> {record topic: follower thing guid}: the records that count
-        self._followers: dict[str, dict[str, str]] = {}
-        # while a connection comes up: record topic -> (agent, lid, point guid, kind), unchecked
+        # point guid -> {record topic: (follower agent, follower lid, kind)}
+        self._records: dict[str, dict[str, tuple[str, str, str]]] = {}
+        self._pending: dict[str, dict[str, tuple[str, str, str]]] = {}  # not known yet
+        self._waiting = 0  # records in _pending
+        # while a connection comes up: record topic -> (agent, lid, point guid, kind)
         self._loading: dict[str, tuple[str, str, str, str]] | None = None
         self._counts: dict[str, int] = {}  # point guid -> the count last told
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.dropped = 0  # records that did not count
         #: Where the watching client wants its events: (sink, token), or None.
         self.watcher: tuple[Sink, Delivery] | None = None
@@ -255,20 +264,16 @@ class Followers:
             self._loading = {}
 
     def end(self, tell: bool) -> None:
-        """The records are in (and the agent's things known): check them, and tell (*tell*)
+        """The records are in (and the agent's things known): sort them, and tell (*tell*)
         the counts that changed while away. Without *tell* (the first connection, or a broker
         that lost its records and gets them again from each client) nothing is told, and the
         counts told before stay the ones later changes are told against."""
-        with self._lock:
+        with self._lock:  # a record that comes meanwhile waits for the lock
             loading, self._loading = self._loading or {}, None
-        followers: dict[str, dict[str, str]] = {}
-        for topic, (agent, lid, guid, kind) in loading.items():
-            follower = self._check(topic, agent, lid, guid, kind)
-            if follower is not None:
-                followers.setdefault(guid, {})[topic] = follower
-        with self._lock:
-            self._followers = followers
-            guids = set(self._counts) | set(followers)
+            self._records, self._pending, self._waiting = {}, {}, 0
+            for topic, (agent, lid, guid, kind) in loading.items():
+                self._file(topic, agent, lid, guid, kind)
+            guids = set(self._counts) | set(self._records)
         for guid in guids:
             self._recount(guid, tell)
 
@@ -301,35 +306,58 @@ class Followers:
                 else:
                     loading.pop(topic, None)
                 return
-        follower = self._check(topic, agent, lid, guid, kind) if raw else None
-        with self._lock:
-            records = self._followers.get(guid)
-            if follower is not None:
-                if records is None:
-                    records = self._followers[guid] = {}
-                records[topic] = follower
-            elif records is not None:
-                records.pop(topic, None)
-                if not records:
-                    del self._followers[guid]
-        self._recount(guid, True)
+            counted = self._unfile(topic, guid)
+            if raw:
+                counted = self._file(topic, agent, lid, guid, kind) or counted
+        if counted:  # a record that waits changes no count
+            self._recount(guid, True)
 
-    def _check(self, topic: str, agent: str, lid: str, guid: str, kind: str) -> str | None:
-        """The follower thing's guid of a record, or None (logged) when it does not count."""
+    def point_made(self, guid: str) -> None:
+        """One of the agent's points was made (again): its waiting records count now."""
+        with self._lock:
+            waiting = self._pending.pop(guid, {})
+            self._waiting -= len(waiting)
+            for topic, (agent, lid, kind) in waiting.items():
+                self._file(topic, agent, lid, guid, kind)
+        if waiting:
+            self._recount(guid, True)
+
+    def _file(self, topic: str, agent: str, lid: str, guid: str, kind: str) -> bool:
+        """Keep a record among the point's (True), or let it wait (under the lock)."""
         point = self._own_point(guid)
-        if point is None or point.deleted or point.kind != kind:
-            self._drop(topic, f"no {kind.lower()} {guid} of this agent")
-            return None
+        if point is not None and not point.deleted and point.kind != kind:
+            self._drop(topic, f"point {guid} is not a {kind}")
+            return False
+        known = point is not None and not point.deleted and self._doc(agent, lid) is not None
+        if known:
+            self._records.setdefault(guid, {})[topic] = (agent, lid, kind)
+            return True
+        if self._waiting < PENDING_LIMIT:
+            self._pending.setdefault(guid, {})[topic] = (agent, lid, kind)
+            self._waiting += 1
+        else:
+            self._drop(topic, f"{PENDING_LIMIT} records wait already for their point or thing")
+        return False
+
+    def _unfile(self, topic: str, guid: str) -> bool:
+        """Forget a record (under the lock); True if it was among the point's."""
+        records = self._records.get(guid)
+        if records is not None and records.pop(topic, None) is not None:
+            if not records:
+                del self._records[guid]
+            return True
+        waiting = self._pending.get(guid)
+        if waiting is not None and waiting.pop(topic, None) is not None:
+            self._waiting -= 1
+            if not waiting:
+                del self._pending[guid]
+        return False
+
+    def _doc(self, agent: str, lid: str) -> Any:
+        """The catalogue's document of agent *agent*'s thing *lid*, or None."""
         catalogue = self._catalogue
         thing_guid = catalogue.by_topic.get(f"{self._names.root}/{agent}/{seg(lid)}/meta")
-        doc = None if thing_guid is None else catalogue.docs.get(thing_guid)
-        if doc is None:
-            self._drop(topic, "the catalogue holds no such thing")
-            return None
-        if not point.thing.public and doc.owner != self._names.owner:
-            self._drop(topic, "a private point of another owner")
-            return None
-        return doc.guid
+        return None if thing_guid is None else catalogue.docs.get(thing_guid)
 
     def _drop(self, topic: str, why: str) -> None:
         """Log a record that does not count (the first, then every 10,000th)."""
@@ -343,20 +371,36 @@ class Followers:
                 self.dropped,
             )
 
-    def of(self, point: Point) -> dict[str, str]:
-        """``{sub_id: follower thing guid}`` of one of the agent's points."""
+    def of(self, point: Point, recheck: bool = True) -> dict[str, str]:
+        """``{sub_id: follower thing guid}`` of one of the agent's points (*recheck*: first
+        take the waiting records whose thing the catalogue holds now)."""
         with self._lock:
-            found = list(self._followers.get(point.guid, {}).values())
-        return {subid_of(follower, point.guid): follower for follower in found}
+            waiting = self._pending.get(point.guid) if recheck else None
+            if waiting:  # a follower's document may have come since
+                for topic, (agent, lid, kind) in list(waiting.items()):
+                    if self._doc(agent, lid) is not None:
+                        self._unfile(topic, point.guid)
+                        self._file(topic, agent, lid, point.guid, kind)
+            found = list(self._records.get(point.guid, {}).values())
+        followers: dict[str, str] = {}
+        for agent, lid, _ in found:
+            doc = self._doc(agent, lid)
+            if doc is None:  # the thing is gone (or no longer its owner's: kept aside)
+                continue
+            if not point.thing.public and doc.owner != self._names.owner:
+                continue  # it cannot see the point (now)
+            followers[subid_of(doc.guid, point.guid)] = doc.guid
+        return followers
 
     def _recount(self, guid: str, tell: bool) -> None:
         """Count point *guid*'s followers; tell the watcher (*tell*) when the count changed."""
         point = self._own_point(guid)
-        with self._lock:
-            if point is None or point.deleted:
+        if point is None or point.deleted:
+            with self._lock:
                 self._counts.pop(guid, None)
-                return
-            count = len(self._followers.get(guid, ()))
+            return
+        count = len(self.of(point, recheck=False))
+        with self._lock:
             before = self._counts.get(guid, 0)
             if not tell and guid in self._counts:
                 return  # told against the count told before (see end)

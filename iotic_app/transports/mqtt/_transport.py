@@ -276,7 +276,9 @@ class MqttTransport:
         self, thing: Any, kind: PointKind, pid: str, save_recent: int, token: Delivery | None
     ) -> PointRef:
         """Create (or return) a feed or control; see ``Transport.create_point``."""
-        return self._things.create_point(thing, kind, pid, save_recent, token)
+        point = self._things.create_point(thing, kind, pid, save_recent, token)
+        self._followers.point_made(point.guid)  # followers records that waited for it
+        return point
 
     def get_point(self, thing: Any, kind: PointKind, pid: str) -> PointRef:
         """Return an existing feed or control; ``IOTUnknown`` if there is none."""
