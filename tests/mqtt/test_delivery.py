@@ -571,3 +571,31 @@ def _created(client: Client, lid: str) -> Any:
         return client.create_thing(lid)
     except Exception:  # agent1's deletion is still on its way
         return None
+
+
+def test_a_feed_moved_away_and_back_delivers_each_value_once(
+    stock_broker: Broker, tmp_path: Path
+) -> None:
+    agents = {
+        name: Client(url_for(stock_broker, name, tmp_path / name, owner="acme"))
+        for name in ("agent1", "agent2")
+    }
+    numbers = Numbers()
+    alice = Client(url_for(stock_broker, "alice", tmp_path / "a"))
+    with agents["agent1"], agents["agent2"], alice:
+        watcher = alice.create_thing("w")
+        for n, name in enumerate(("agent1", "agent2", "agent1")):
+            station = eventually(lambda name=name: _created(agents[name], "station"))
+            station.set_public()
+            feed = station.create_feed("temp")
+            eventually(lambda feed=feed: alice.describe(feed.guid))
+            watcher.follow(feed.guid, callback=numbers)
+            feed.share({"n": n})
+            assert numbers.wait_for(n) == list(range(n + 1))
+            agents[name].delete_thing("station")
+        feed_b = agents["agent2"].create_thing("marker").create_feed("m")
+        agents["agent2"].get_thing("marker").set_public()
+        eventually(lambda: alice.describe(feed_b.guid))
+        watcher.follow(feed_b.guid, callback=numbers)
+        feed_b.share({"n": "end"})
+        assert numbers.wait_for("end") == [0, 1, 2, "end"]

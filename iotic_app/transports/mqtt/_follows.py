@@ -136,12 +136,14 @@ class Follows:
                     raise
         sub = Sub(subid, own, kind, guid, route, held, topic, group)
         with self._lock:
-            if old is not None:
-                sub.former = tuple(r for r in (old.route, *old.former) if r is not None)
+            if old is not None:  # (moved back to an earlier topic: that route is the one now)
+                earlier = (old.route, *old.former)
+                sub.former = tuple(r for r in earlier if r is not None and r is not route)
             own.subs[subid] = sub
             if route is not None:
-                # one assignment: the worker reads the tokens without the lock
-                route.tokens = (*route.tokens, held)
+                if held not in route.tokens:
+                    # one assignment: the worker reads the tokens without the lock
+                    route.tokens = (*route.tokens, held)
                 self._deliveries.go_live(route)
         try:  # a moved follow tells the point's new agent, and the old one that it ended
             self._publish(own, new=sub, gone=[] if old is None else [old])
