@@ -161,12 +161,8 @@ class Follows:
         """After a follow that raised: publish *thing*'s record without it and clear its
         followers record, without waiting (a slow broker takes them after the ones that
         timed out; a link that is down is put right by ``reconcile`` when it is back)."""
-        kept, link = self._kept, self._link
         try:
-            with kept.publishing:
-                conn = link.require()
-                link.publish_async(conn, kept.topic(thing), kept.body(thing), "record again")
-                link.publish_async(conn, kept.follower_topic(thing.lid, gone), b"", "clear")
+            self._send(thing, None, [gone])
         except Exception:  # the link is down: reconcile puts it right when it is back
             logger.debug("could not put back the records of thing %r", thing.lid, exc_info=True)
 
@@ -201,6 +197,23 @@ class Follows:
         A followers record the broker denies (an ACL without the ``_followers`` lines) is
         logged: the follow itself stands, only its point's owner does not see it.
         """
+        conn, mine, theirs = self._send(thing, new, gone)
+        self._link.check(conn, *mine)
+        for mid, what in theirs:
+            try:
+                self._link.check(conn, mid, what)
+            except IOTAccessDenied as exc:
+                logger.warning("%s (its owner will not list this follower)", exc)
+
+    def _send(
+        self, thing: Thing, new: Sub | None, gone: Sequence[Sub]
+    ) -> tuple[Conn, tuple[int, str], list[tuple[int, str]]]:
+        """Publish the records of :meth:`_publish` without waiting.
+
+        Returns:
+            The connection, and ``(mid, what)`` of the ``subs`` record and of each
+            ``_followers`` record, for ``Link.check``.
+        """
         kept, link = self._kept, self._link
         with kept.publishing:  # in the order the records were made
             conn = link.require()
@@ -222,12 +235,7 @@ class Follows:
                 )
                 for sub in (*gone, *([] if new is None else [new]))
             ]
-        link.check(conn, *mine)
-        for mid, what in theirs:
-            try:
-                link.check(conn, mid, what)
-            except IOTAccessDenied as exc:
-                logger.warning("%s (its owner will not list this follower)", exc)
+        return conn, mine, theirs
 
     def _no_point(self, kind: PointKind, target: tuple[str, str]) -> str:
         """Why ``(lid, pid)`` *target* names no point of the agent's owner."""

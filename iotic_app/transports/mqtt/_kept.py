@@ -58,7 +58,6 @@ MAX_SUBS_BYTES = 16 << 20
 
 _GUID_RE = re.compile(r"[0-9a-f]{32}")
 _GROUP_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
-_AGENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def subid_of(thing_guid: str, point_guid: str) -> str:
@@ -280,14 +279,16 @@ class Followers:
     def on_record(self, topic: str, raw: bytes) -> None:
         """A retained ``_followers`` record about one of the agent's points (network thread)."""
         parts = topic[len(self.prefix) :].split("/")
-        if len(parts) != 3 or not _AGENT_RE.fullmatch(parts[0]) or not _GUID_RE.fullmatch(parts[2]):
+        if len(parts) != 3 or not _GUID_RE.fullmatch(parts[2]):
             self._drop(topic, "not AGENT/LID/GUID")
             return
-        agent, lid_seg, guid = parts
-        lid = unquote(lid_seg)
-        if seg(lid) != lid_seg:
-            self._drop(topic, "not a lid's topic level")
+        try:  # the follower's agent and lid, checked as its thing's meta topic would be
+            root = self._names.root
+            agent, lid = meta_topic_identity(root, f"{root}/{parts[0]}/{parts[1]}/meta")
+        except ValueError as exc:
+            self._drop(topic, str(exc))
             return
+        guid = parts[2]
         kind: Any = ""
         if raw:
             try:
