@@ -45,7 +45,7 @@ from iotic_app.ioticagent.Core.Const import (
     SearchType,
 )
 from iotic_app.ioticagent.IOT import _props
-from iotic_app.ioticagent.IOT._adapt import CompatCallback, wrap_feed_callback
+from iotic_app.ioticagent.IOT._adapt import CompatCallback, has_thing, wrap_feed_callback
 from iotic_app.ioticagent.IOT._configure import resolve, sync_timeout_of
 from iotic_app.ioticagent.IOT._crud import Crud
 from iotic_app.ioticagent.IOT._requests import RequestsMixin
@@ -363,20 +363,13 @@ class Client(RequestsMixin):
 
     def create_thing(self, lid: str) -> Thing:
         """Create a thing, or return the existing one with that lid."""
-        existed = self._crud.wants(E_CREATED, E_DUPLICATED) and self.__has_thing(lid)
+        existed = self._crud.wants(E_CREATED, E_DUPLICATED) and has_thing(self._modern, lid)
         thing = Thing._wrap(self, self._modern.create_thing(lid))
         self._crud.notify(
             E_DUPLICATED if existed else E_CREATED,
             {P_RESOURCE: R_ENTITY, P_LID: lid, P_ID: thing.guid, P_EPID: self.agent_id},
         )
         return thing
-
-    def __has_thing(self, lid: str) -> bool:
-        try:
-            self._modern.get_thing(lid)
-        except IOTUnknown:
-            return False
-        return True
 
     def delete_thing(self, lid: str) -> None:
         """Delete the thing *lid*."""

@@ -141,11 +141,7 @@ class Point:
             ImportError: rdflib is not installed.
             TypeError, ValueError: *rdf* or *fmt* is not valid.
         """
-        fmt = _rdf.check_fmt(fmt)
-        graph = _rdf.parse(rdf, fmt)
-        meta = self._point.get_meta()
-        _rdf.apply(meta, graph, _rdf.POINT, self._client.default_lang)
-        meta.set()
+        _rdf.set_meta(self._point.get_meta(), rdf, fmt, _rdf.POINT, self._client.default_lang)
 
     def create_tag(self, tags: str | builtins.list[str]) -> None:
         """Add one tag or a list of tags."""

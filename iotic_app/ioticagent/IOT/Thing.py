@@ -208,11 +208,7 @@ class Thing:
             ImportError: rdflib is not installed.
             TypeError, ValueError: *rdf* or *fmt* is not valid.
         """
-        fmt = _rdf.check_fmt(fmt)
-        graph = _rdf.parse(rdf, fmt)
-        meta = self._thing.get_meta()
-        _rdf.apply(meta, graph, _rdf.THING, self._client.default_lang)
-        meta.set()
+        _rdf.set_meta(self._thing.get_meta(), rdf, fmt, _rdf.THING, self._client.default_lang)
 
     # --- points -----------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["CompatCallback", "n3", "naive_utc", "wrap_feed_callback"]
+from iotic_app.ioticagent.IOT.Exceptions import IOTUnknown
+
+__all__ = ["CompatCallback", "has_thing", "n3", "naive_utc", "wrap_feed_callback"]
 
 #: A classic callback: called with one argument dict.
 CompatCallback = Callable[[dict[str, Any]], object]
@@ -42,3 +44,12 @@ def n3(text: str, lang: str) -> str:
     """*text* in *lang* as an N3 literal, as 0.7.0's ``get_labels`` gave it: ``'"fish"@en'``."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"@{lang}'
+
+
+def has_thing(client: Any, lid: str) -> bool:
+    """Whether iotic_app's *client* (the agent's) has a thing *lid*."""
+    try:
+        client.get_thing(lid)
+    except IOTUnknown:
+        return False
+    return True

@@ -17,6 +17,7 @@ __all__ = [
     "make_graph",
     "parse",
     "rdflib",
+    "set_meta",
 ]
 
 #: The RDF formats 0.7.0 named for its meta calls.
@@ -142,3 +143,10 @@ def apply(editor: Any, graph: Any, predicates: Predicates, default_lang: str) ->
             editor.delete_location()
         else:
             editor.set_location(float(lat), float(lon))
+
+
+def set_meta(editor: Any, rdf: object, fmt: object, predicates: Predicates, lang: str) -> None:
+    """Check *fmt*, parse *rdf*, make *editor* hold what it says (:func:`apply`, *lang* for a
+    literal without language) and apply the editor: a thing's or point's ``set_meta_rdf``."""
+    apply(editor, parse(rdf, check_fmt(fmt)), predicates, lang)
+    editor.set()

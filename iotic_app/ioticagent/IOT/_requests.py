@@ -42,6 +42,7 @@ from iotic_app.ioticagent.Core.Const import (
     R_FEED,
 )
 from iotic_app.ioticagent.IOT import _rdf
+from iotic_app.ioticagent.IOT._adapt import has_thing
 from iotic_app.ioticagent.IOT._crud import Crud
 from iotic_app.ioticagent.IOT.Exceptions import (
     IOTAccessDenied,
@@ -193,7 +194,7 @@ class RequestsMixin:
     def _request_entity_create(self, lid: str) -> RequestEvent:
         """Create thing *lid*: ``E_CREATED`` (``E_DUPLICATED`` when it exists) with
         ``{'r': R_ENTITY, 'lid', 'id', 'epId'}``."""
-        existed = self.__has_thing(lid)
+        existed = has_thing(self._modern, lid)
 
         def created(thing: Any) -> tuple[int, Any]:
             payload = {P_RESOURCE: R_ENTITY, P_LID: lid, P_ID: thing.guid}
@@ -203,13 +204,6 @@ class RequestsMixin:
             }
 
         return self.__done(lambda: self._modern.create_thing(lid), created)
-
-    def __has_thing(self, lid: str) -> bool:
-        try:
-            self._modern.get_thing(lid)
-        except IOTUnknown:
-            return False
-        return True
 
     def _request_entity_delete(self, lid: str) -> RequestEvent:
         """Delete thing *lid*: ``E_DELETED`` with ``{'r': R_ENTITY, 'lid', 'id'}``."""
