@@ -103,3 +103,44 @@ def test_tell_does_not_stall_on_a_stock_broker(make: Callable[[str], Client]) ->
     seconds = timed(lambda n: remote.tell({"n": n}, timeout=5))
     assert done.is_set()
     assert seconds <= BUDGET, f"{CALLS} tells took {seconds:.2f} s"
+
+
+def test_a_batch_publishes_each_document_once(
+    make: Callable[[str], Client], stock_broker: Broker
+) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = make("provisioner")
+    root = client.config.options["root"]
+    seen: dict[str, int] = {}
+    done, subscribed = threading.Event(), threading.Event()
+
+    def on_message(_c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == "probe/end":
+            done.set()
+        elif not msg.retain:
+            seen[msg.topic] = seen.get(msg.topic, 0) + 1
+
+    watcher = mqtt.Client(CallbackAPIVersion.VERSION2)
+    watcher.on_message = on_message
+    watcher.on_subscribe = lambda *_: subscribed.set()
+    watcher.connect("127.0.0.1", stock_broker.port)
+    watcher.loop_start()
+    try:
+        watcher.subscribe([(f"{root}/+/+/meta", 0), ("probe/end", 0)])
+        assert subscribed.wait(5)
+        with client.batch():
+            for n in range(10):
+                thing = client.create_thing(f"t{n}")
+                with thing.get_meta() as meta:
+                    meta.set_label(f"Thing {n}")
+                thing.create_tag(["a"])
+                thing.create_feed("f")
+                thing.set_public(True)
+        watcher.publish("probe/end", b"")  # after the batch's documents, on the same broker
+        assert done.wait(5)
+        assert seen == {f"{root}/provisioner/t{n}/meta": 1 for n in range(10)}
+    finally:
+        watcher.disconnect()
+        watcher.loop_stop()
