@@ -16,7 +16,8 @@ Columns, side by side:
 
 Rows: p50 and p99 of each synchronous call (``create_thing``, a ``get_meta()`` block,
 ``create_tag``, ``set_public``, ``create_feed``, ``create_control``, ``describe``, ``tell`` to
-another agent's control, ``delete_thing``), and the seconds to provision things (create, label,
+another agent's control, ``follow`` and ``unfollow`` of its feed, ``attach``, ``get_recent``,
+``list``, ``delete_thing``), and the seconds to provision things (create, label,
 tag, feed, public), one call at a time and in one ``client.batch()``. Targets (issue 12): on
 the stock broker p50 <= 3 ms, p99 <= 10 ms; provisioning 1,000 things <= 3 s.
 """
@@ -52,6 +53,11 @@ CALLS = (
     "create_control",
     "describe",
     "tell",
+    "follow",
+    "unfollow",
+    "attach",
+    "get_recent",
+    "list",
     "delete_thing",
 )
 
@@ -85,7 +91,10 @@ def iotic_worker(url: str, calls: int, things: int, quickack: bool) -> dict[str,
     valve = peer.create_thing("valve")
     valve.set_public(True)
     control = valve.create_control("open", lambda args: peer.confirm_tell(args, True))
-    remote = client.create_thing("panel").attach(control.guid)
+    panel = client.create_thing("panel")
+    remote = panel.attach(control.guid)
+    gauge = valve.create_feed("flow", save_recent=10)
+    gauge.share({"litres": 1})
     for n in range(calls):
         thing = timed("create_thing", lambda n=n: client.create_thing(f"t{n}"))
 
@@ -101,6 +110,11 @@ def iotic_worker(url: str, calls: int, things: int, quickack: bool) -> dict[str,
         timed("describe", lambda thing=thing: client.describe(thing.guid))
         result = timed("tell", lambda: remote.tell({"open": True}, timeout=5))
         assert result is True, result
+        followed = timed("follow", lambda: panel.follow(gauge.guid, lambda _args: None))
+        timed("unfollow", lambda followed=followed: panel.unfollow(followed))
+        timed("attach", lambda: panel.attach(control.guid))
+        timed("get_recent", lambda followed=followed: followed.get_recent(5))
+        timed("list", lambda: client.list(limit=10))
         timed("delete_thing", lambda n=n: client.delete_thing(f"t{n}"))
     start = time.perf_counter()
     for n in range(things):
