@@ -49,7 +49,6 @@ from conftest_mqtt import (  # noqa: E402, F401
     unique_name,
 )
 
-
 # Search through a directory (issue 12): on MQTT, every scope but localOwn goes to a directory
 # process next to the broker. Tests marked ``needs_directory`` skip on MQTT until the directory
 # is wired into the suite (then this hook starts one for them instead of skipping).
