@@ -85,7 +85,7 @@ def no_directory(query: Query) -> Any:
     raise IOTUnknown(
         f"search in scope {query.scope!r} needs a directory: no iotic_app directory answers on "
         "this broker. Start one next to the broker with `iotic-app directory --config URL` "
-        "(see docs/mqtt.md, \"Directory\"); scope 'localOwn' needs none"
+        "(see docs/mqtt.md, \"Search and the directory\"); scope 'localOwn' needs none"
     )
 
 
