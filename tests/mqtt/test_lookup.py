@@ -100,6 +100,7 @@ def test_start_receives_none_of_the_other_agents_things(
     of their documents or pointers (it subscribes to no ROOT/+/+/meta), and a lookup by guid
     brings exactly the one document (and pointer) asked for."""
     guids = [space.thing("filler", f"t{n}", pids=("f",)) for n in range(300)]
+    space.publish("filler/_status", b"online")
     seen: list[str] = []
     on_message = _router.Router.on_message
 
@@ -280,3 +281,31 @@ def test_a_reconnect_subscribes_again_to_what_was_looked_up(
             assert restored.is_set()
             lamp.set_public(False)
             assert bob.describe(lamp.guid) is None  # the change came: still subscribed
+
+
+def test_a_tell_to_an_agent_found_cold_knows_whether_it_is_online(
+    space: Space, tmp_path: Any
+) -> None:
+    """The status of a control's agent is subscribed exactly when an agent attaches or tells:
+    a control whose agent stopped answers "unreachable" at once, also to a client that never
+    saw that agent before."""
+    alice = space.client("alice", tmp_path / "a")
+    alice.start()
+    lamp = alice.create_thing("lamp")
+    lamp.set_public()
+    confirmed: list[Any] = []
+
+    def confirm(args: dict[str, Any]) -> None:
+        confirmed.append(args["data"])
+        alice.confirm_tell(args, True)
+
+    control = lamp.create_control("switch", callback=confirm)
+    bob = space.client("bob", tmp_path / "b")
+    bob.start()
+    remote = bob.create_thing("me").attach(control.guid)
+    assert remote.tell("on", timeout=5) is True and confirmed == ["on"]
+    alice.stop()
+    assert remote.tell("off", timeout=5) == "unreachable"
+    cold = space.client("bob", tmp_path / "b2")
+    cold.start()
+    assert cold.create_thing("me2").attach(control.guid).tell("off", timeout=5) == "unreachable"

@@ -388,6 +388,11 @@ class Catalogue:
                 return []
         return self.subscribe_now(conn, [topic])
 
+    def status_soon(self, agent: str) -> None:
+        """Subscribe to agent *agent*'s exact ``_status`` without waiting (an attach: a later
+        tell finds it there)."""
+        self._subscribe_soon([f"{self.root}/{seg(agent)}/_status"])
+
     def _held(self, guid: str) -> ThingDoc | None:
         doc = self.docs.get(guid)
         if doc is None:

@@ -188,6 +188,8 @@ class Follows:
                 raise IOTUnknown(f"point {target!r} is a {point.kind}, not a {kind}")
             return point.guid, point.topic
         doc, found = self._catalogue.find(target, kind)
+        if kind != FEED:  # an attach: its tells ask whether the control's agent is online
+            self._catalogue.status_soon(doc.agent)
         return target, f"{doc.base}/{part}/{seg(str(found['pid']))}"
 
     def _publish(self, thing: Thing, new: Sub | None = None, gone: Sequence[Sub] = ()) -> None:
