@@ -135,7 +135,15 @@ def measure(url: str, root: str, guids: list[str], tmp: str, n: int) -> dict[str
     path = Path(tmp) / f"{root}.guids"
     path.write_text("\n".join(random.sample(guids, min(len(guids), 4 * SAMPLES))))
     out = subprocess.run(
-        [sys.executable, __file__, "--child", url, root, str(path), str(Path(tmp) / f"o{n}-{root}")],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            url,
+            root,
+            str(path),
+            str(Path(tmp) / f"o{n}-{root}"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -182,8 +190,10 @@ def main() -> None:
         finally:
             broker.close()
     config = "stock" if args.stock else "tuned (set_tcp_nodelay)"
-    print(f"\nAn agent's cost by the size of the space (Mosquitto {config}, median of "
-          f"{args.rounds} runs, a fresh process each)\n")
+    print(
+        f"\nAn agent's cost by the size of the space (Mosquitto {config}, median of "
+        f"{args.rounds} runs, a fresh process each)\n"
+    )
     print("| things | start() | RSS growth | peak RSS growth | cold describe | cold follow |")
     print("|---:|---:|---:|---:|---:|---:|")
     med: dict[int, dict[str, float | None]] = {}
