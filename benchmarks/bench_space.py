@@ -9,6 +9,7 @@ with a label, a tag and a feed), then measures, in a fresh subprocess per run::
     python benchmarks/bench_space.py             # 0, 1,000, 10,000, 100,000 things
     python benchmarks/bench_space.py --quick     # 0 and 1,000 (CI smoke)
     python benchmarks/bench_space.py --rounds 5  # median of 5 runs (default 3)
+    python benchmarks/bench_space.py --before ../main  # and the iotic_app of another checkout
 
 * start: ``Client(url).start()`` of an agent with no things, wall time;
 * memory: the process's RSS after start() minus before it (after the imports), and the
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -38,19 +40,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-sys.path.insert(0, str(HERE.parent))
+if "--child" not in sys.argv:  # a child imports the iotic_app its PYTHONPATH names (--before)
+    sys.path.insert(0, str(HERE.parent))
 
 import paho.mqtt.client as mqtt  # noqa: E402
 from broker import Broker  # noqa: E402
-
-from iotic_app.transports._protocol import FEED, point_guid, thing_guid  # noqa: E402
-from iotic_app.transports.mqtt._handles import Point, Thing  # noqa: E402
-from iotic_app.transports.mqtt._thingdoc import (  # noqa: E402
-    encode_pointer,
-    encode_thing_doc,
-    encode_wire,
-    seg,
-)
 
 PER_AGENT = 1000  # things per filling agent
 SAMPLES = 20
@@ -65,6 +59,15 @@ def fill(url: str, root: str, count: int) -> list[str]:
     """Publish *count* things (documents, then pointers) under *root*; return their feed
     guids. One connection, QoS 0 in order, then a QoS 1 publish waited for: the broker has
     taken all of them when it is acknowledged."""
+    from iotic_app.transports._protocol import FEED, point_guid, thing_guid
+    from iotic_app.transports.mqtt._handles import Point, Thing
+    from iotic_app.transports.mqtt._thingdoc import (
+        encode_pointer,
+        encode_thing_doc,
+        encode_wire,
+        seg,
+    )
+
     host, port = url.removeprefix("mqtt://").split(":")
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     client.max_queued_messages_set(0)
@@ -130,8 +133,11 @@ def run_one(url: str, root: str, guids: list[str], outbox: str) -> None:
     )
 
 
-def measure(url: str, root: str, guids: list[str], tmp: str, n: int) -> dict[str, Any]:
-    """One run in a fresh process (the guids to look up go in a file)."""
+def measure(
+    url: str, root: str, guids: list[str], tmp: str, n: int, code: str | None = None
+) -> dict[str, Any]:
+    """One run in a fresh process (the guids to look up go in a file), of this iotic_app or
+    (*code*) of the one in that folder."""
     path = Path(tmp) / f"{root}.guids"
     path.write_text("\n".join(random.sample(guids, min(len(guids), 4 * SAMPLES))))
     out = subprocess.run(
@@ -142,12 +148,13 @@ def measure(url: str, root: str, guids: list[str], tmp: str, n: int) -> dict[str
             url,
             root,
             str(path),
-            str(Path(tmp) / f"o{n}-{root}"),
+            str(Path(tmp) / f"o{n}-{root}{'-before' if code else ''}"),
         ],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, "PYTHONPATH": code or str(HERE.parent)},
     )
     if out.returncode != 0:
         raise RuntimeError(f"the measuring process failed:\n{out.stderr}")
@@ -169,6 +176,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="0 and 1,000 things only")
     parser.add_argument("--rounds", type=int, default=3, help="runs per size (median)")
     parser.add_argument("--stock", action="store_true", help="a stock-config Mosquitto")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also measure the iotic_app in DIR (e.g. a checkout of the previous version)",
+    )
     args = parser.parse_args()
     sizes = [0, 1000] if args.quick else [0, 1000, 10_000, 100_000]
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,10 +195,13 @@ def main() -> None:
                 took = time.perf_counter() - t0
                 print(f"filled {size:,} things in {took:.1f} s", file=sys.stderr)
             runs: dict[int, list[dict[str, Any]]] = {size: [] for size in sizes}
+            before: dict[int, list[dict[str, Any]]] = {size: [] for size in sizes}
             for n in range(args.rounds):
                 for size in sizes:
                     root, guids = spaces[size]
                     runs[size].append(measure(broker.url, root, guids, tmp, n))
+                    if args.before:
+                        before[size].append(measure(broker.url, root, guids, tmp, n, args.before))
         finally:
             broker.close()
     config = "stock" if args.stock else "tuned (set_tcp_nodelay)"
@@ -208,6 +223,19 @@ def main() -> None:
             f"{_fmt(figures['peak_mb'], 'MB')} | {_fmt(figures['describe_ms'], 'ms')} | "
             f"{_fmt(figures['follow_ms'], 'ms')} |"
         )
+    if args.before:
+        print(f"\nThe same with the iotic_app in {args.before}:\n")
+        print("| things | start() | RSS growth | describe | follow |")
+        print("|---:|---:|---:|---:|---:|")
+        for size in sizes:
+            fig: dict[str, float | None] = {}
+            for key in ("start_ms", "rss_mb", "describe_ms", "follow_ms"):
+                values = [r[key] for r in before[size] if r[key] is not None]
+                fig[key] = statistics.median(values) if values else None
+            print(
+                f"| {size:,} | {_fmt(fig['start_ms'], 'ms')} | {_fmt(fig['rss_mb'], 'MB')} | "
+                f"{_fmt(fig['describe_ms'], 'ms')} | {_fmt(fig['follow_ms'], 'ms')} |"
+            )
     big, empty = med[sizes[-1]], med[0]
     if big["start_ms"] and empty["start_ms"] and big["rss_mb"] is not None:
         ratio = big["start_ms"] / empty["start_ms"]
