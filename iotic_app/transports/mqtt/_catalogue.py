@@ -246,10 +246,19 @@ class Catalogue:
                 evicted.extend(looked.pop(topic))
         for topic in evicted:
             if topic.endswith("/meta"):
-                self._forget(topic)
+                if not self._covered(topic):  # (a wildcard brings its changes still)
+                    self._forget(topic)
             else:
                 self.pointers.pop(topic[len(self.pointer_prefix) :], None)
         self._unsubscribe_soon(evicted)
+
+    def _covered(self, meta: str) -> bool:
+        """Whether the thing on *meta* is subscribed with a wildcard (the agent's own, its
+        owner's or one of its owner's members')."""
+        agent = meta[len(self.root) + 1 :].split("/", 1)[0]
+        return agent in (seg(self.agent_id), seg(self.owner)) or (self.owner, agent) in (
+            self.members
+        )
 
     def _touch(self, doc: ThingDoc) -> None:
         meta = doc.base + "/meta"
