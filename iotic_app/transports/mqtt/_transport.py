@@ -390,7 +390,7 @@ class MqttTransport:
         self._requests.confirm_tell(request_id, success)
 
     def search(self, query: Query) -> Any:
-        """Search the things of the query's scope in the catalogue."""
+        """Search: scope ``localOwn`` in the catalogue, any other through the directory."""
         return self._catalogue.search(query)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
