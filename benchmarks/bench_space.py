@@ -14,7 +14,7 @@ with a label, a tag and a feed), then measures, in a fresh subprocess per run::
 
 * start: ``Client(url).start()`` of an agent with no things, wall time;
 * memory: the process's RSS after start() minus before it (after the imports), and its peak
-  RSS (``ru_maxrss``, the whole process's: the imports have a peak of their own);
+  RSS after start() (VmHWM, the imports included);
 * describe: a cold ``describe(guid)`` of a random feed guid of the space (pointer + document:
   two round trips), median of 20 in the run;
 * follow: ``follow(guid)`` of another random feed guid not looked up yet, median of 20.
@@ -49,6 +49,15 @@ from broker import Broker  # noqa: E402
 
 PER_AGENT = 1000  # things per filling agent
 SAMPLES = 20
+
+
+def _peak_kb() -> int:
+    """This process's peak RSS (VmHWM: since its exec; ``ru_maxrss`` keeps the parent's)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
 
 
 def _rss_kb() -> int:
@@ -105,8 +114,7 @@ def run_one(url: str, root: str, guids: list[str], outbox: str) -> None:
     t0 = time.perf_counter()
     client.start()
     start = time.perf_counter() - t0
-    after_rss, after_peak = _rss_kb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # (the peak, ru_maxrss, as a whole: the imports reach a peak of their own before start)
+    after_rss, after_peak = _rss_kb(), _peak_kb()
     describe: list[float] = []
     follow: list[float] = []
     if guids:
@@ -201,12 +209,16 @@ def main() -> None:
                 print(f"filled {size:,} things in {took:.1f} s", file=sys.stderr)
             runs: dict[int, list[dict[str, Any]]] = {size: [] for size in sizes}
             before: dict[int, list[dict[str, Any]]] = {size: [] for size in sizes}
-            for n in range(args.rounds):
+            for n in range(args.rounds):  # this version's sizes, then the other's
                 for size in sizes:
                     root, guids = spaces[size]
                     runs[size].append(measure(broker.url, root, guids, tmp, n))
-                    if args.before:
-                        before[size].append(measure(broker.url, root, guids, tmp, n, args.before))
+                for size in sizes if args.before else []:
+                    root, guids = spaces[size]
+                    before[size].append(measure(broker.url, root, guids, tmp, n, args.before))
+            for size in sizes:
+                starts = ", ".join(f"{r['start_ms']:.1f}" for r in runs[size])
+                print(f"start() of each run, {size:,} things: {starts} ms", file=sys.stderr)
         finally:
             broker.close()
     config = "stock" if args.stock else "tuned (set_tcp_nodelay)"
