@@ -309,3 +309,21 @@ def test_a_tell_to_an_agent_found_cold_knows_whether_it_is_online(
     cold = space.client("bob", tmp_path / "b2")
     cold.start()
     assert cold.create_thing("me2").attach(control.guid).tell("off", timeout=5) == "unreachable"
+
+
+def test_a_pointer_is_parsed_and_checked() -> None:
+    """A pointer names an agent's thing (its meta topic); a bad one is a ValueError saying
+    what is wrong, a version 1 one says to upgrade."""
+    from iotic_app.transports.mqtt._thingdoc import parse_pointer
+
+    assert parse_pointer("r", encode_pointer("alice", "a/b")) == "r/alice/a%2Fb/meta"
+    for raw, match in [
+        (b"[1]", "a JSON object"),
+        (b'{"v": 2, "agent": "+", "lid": "x"}', "agent must be"),
+        (b'{"v": 2, "agent": "a", "lid": ""}', "lid must be"),
+        (b'{"agent": "a", "lid": "x"}', r"wire version 1\).*upgrade agent 'a'"),
+        (b'{"v": 9, "agent": "a", "lid": "x"}', "wire version 9"),
+        (b"x" * 2000, "more than 1024"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            parse_pointer("r", raw)
