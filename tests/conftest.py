@@ -48,3 +48,30 @@ from conftest_mqtt import (  # noqa: E402, F401
     tls_files,
     unique_name,
 )
+
+# Search through a directory (issue 12): on MQTT, every scope but localOwn goes to a directory
+# process next to the broker. Tests marked ``needs_directory`` skip on MQTT until the directory
+# is wired into the suite (then this hook starts one for them instead of skipping).
+NEEDS_DIRECTORY = "needs_directory"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{NEEDS_DIRECTORY}: searches (scope public or local) that need an iotic_app directory "
+        "on MQTT; skipped on MQTT until the suite starts one",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker(NEEDS_DIRECTORY) is None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        params = [] if callspec is None else [str(v) for v in callspec.params.values()]
+        on_mqtt = any(p.startswith("mqtt") for p in params) or "/tests/mqtt/" in str(item.path)
+        if not on_mqtt:
+            continue  # the embedded space keeps its own catalogue
+        item.add_marker(
+            pytest.mark.skip(reason="search on MQTT needs the directory (issue 12, not wired yet)")
+        )

@@ -68,14 +68,20 @@ class MqttTransport:
         self._link = link = Link(names, session)
         self._sender = sender = Sender(self.agent_id, link, stopping, self._open_outbox)
         self._outbox_wait = 0.0  # for another process of the agent to let the outbox go
-        self._catalogue = catalogue = Catalogue(self.agent_id, names.root, link.sync, names.owner)
+        self._catalogue = catalogue = Catalogue(
+            self.agent_id, names.root, link.sync, names.owner, link=link
+        )
         self._deliverer = deliverer = Deliverer(names, lock, stopping, link, sender)
         kept = Kept(names, lock, catalogue)
         self._things = things = Things(names, lock, link, sender, catalogue, deliverer, kept)
-        self._followers = followers = Followers(names, catalogue, things.own_point)
+        self._followers = followers = Followers(
+            names, catalogue, things.own_point, catalogue.look_soon
+        )
         self._follows = follows = Follows(
             names, lock, link, things, deliverer, catalogue, kept, followers
         )
+        catalogue.on_doc = followers.doc_came
+        catalogue.pinned = follows.pinned
         self._watch: Delivery | None = None  # the client's token for subscription events
         self._recent = recent = Recent(link, things, catalogue)
         self._requests = requests = Requests(names, link, things, catalogue)
@@ -389,7 +395,7 @@ class MqttTransport:
         self._requests.confirm_tell(request_id, success)
 
     def search(self, query: Query) -> Any:
-        """Search the things of the query's scope in the catalogue."""
+        """Search: scope ``localOwn`` in the catalogue, any other through the directory."""
         return self._catalogue.search(query)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
