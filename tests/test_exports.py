@@ -495,8 +495,9 @@ def test_the_compat_package_is_not_imported_by_iotic_app() -> None:
 
 
 def _private_reach_ins(source: str) -> list[str]:
-    """``obj._name`` reads and writes in *source* where obj is neither ``self``, ``cls`` nor an
-    imported module (the parts of a package talk through each other's public names)."""
+    """``obj._name`` reads and writes in *source* where obj is neither ``self``, ``cls``,
+    ``super()`` (a subclass extending its base's method) nor an imported module (the parts of a
+    package talk through each other's public names)."""
     tree = ast.parse(source)
     modules = {
         (alias.asname or alias.name).split(".")[0]
@@ -511,6 +512,11 @@ def _private_reach_ins(source: str) -> list[str]:
         and node.attr.startswith("_")
         and not node.attr.startswith("__")
         and not (isinstance(node.value, ast.Name) and node.value.id in {"self", "cls", *modules})
+        and not (
+            isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "super"
+        )
     )
 
 
@@ -524,5 +530,5 @@ def test_no_mqtt_part_reaches_into_another_ones_private_names() -> None:
 
 def test_the_reach_in_check_sees_one() -> None:
     """The check above is not vacuous."""
-    source = "import time as _t\ndef f(self):\n    return _t.x, self._link._conn\n"
+    source = "import time as _t\ndef f(self):\n    return _t.x, self._link._conn, super()._f\n"
     assert _private_reach_ins(source) == ["line 3: self._link._conn"]

@@ -109,7 +109,11 @@ def quick_ack(sock: object) -> None:
 
 
 class _Paho(mqtt.Client):
-    """paho's client, acknowledging each read at once (see "Small packets and delayed ACKs")."""
+    """paho's client, acknowledging each read at once (see "Small packets and delayed ACKs").
+
+    paho-mqtt 2 makes every read of its socket (plain or TLS) through ``_sock_recv``; should
+    a later paho stop doing so, tests/mqtt/test_stock_broker.py fails (its calls stall again).
+    """
 
     def _sock_recv(self, bufsize: int) -> bytes:
         data = super()._sock_recv(bufsize)
