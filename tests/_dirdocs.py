@@ -9,11 +9,27 @@ from typing import Any
 from iotic_app.transports._protocol import point_guid, thing_guid
 from iotic_app.transports.mqtt._thingdoc import seg
 
-__all__ = ["WORDS", "UNITS", "meta_doc", "meta_topic", "random_doc"]
+__all__ = ["UNITS", "WORDS", "meta_doc", "meta_topic", "random_doc"]
 
 WORDS = [
-    "river", "riverside", "pump", "temperature", "Straße", "café", "Ölmühle", "sensor",
-    "north", "gate", "ÉCOLE", "tank", "level", "x1", "wind", "turbine", "İstanbul", "ß",
+    "river",
+    "riverside",
+    "pump",
+    "temperature",
+    "Straße",
+    "café",
+    "Ölmühle",
+    "sensor",
+    "north",
+    "gate",
+    "ÉCOLE",
+    "tank",
+    "level",
+    "x1",
+    "wind",
+    "turbine",
+    "İstanbul",
+    "ß",
 ]
 UNITS = [
     "http://purl.obolibrary.org/obo/UO_0000027",
@@ -48,8 +64,11 @@ def meta_doc(
     if owner is not None:
         doc["owner"] = owner
     for key, value in (
-        ("labels", labels), ("descriptions", descriptions), ("tags", tags),
-        ("location", location), ("properties", properties),
+        ("labels", labels),
+        ("descriptions", descriptions),
+        ("tags", tags),
+        ("location", location),
+        ("properties", properties),
     ):
         if value is not None:
             doc[key] = value

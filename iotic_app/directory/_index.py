@@ -83,7 +83,9 @@ def _fts_phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _box(lat: float, lon: float, radius_km: float) -> tuple[float, float, list[tuple[float, float]]]:
+def _box(
+    lat: float, lon: float, radius_km: float
+) -> tuple[float, float, list[tuple[float, float]]]:
     """A latitude range and longitude ranges holding every point within *radius_km* of
     ``(lat, lon)`` (with a margin: a prefilter may take more, never fewer)."""
     r = radius_km / EARTH_RADIUS_KM * 1.001 + 1e-9  # angular radius, radians
@@ -167,7 +169,9 @@ class Index:
         not pass ``parse_thing_doc`` is logged and left out."""
         digest = hashlib.blake2b(raw, digest_size=16).digest()
         with self._lock:
-            row = self._db.execute("SELECT id, digest FROM docs WHERE topic = ?", (topic,)).fetchone()
+            row = self._db.execute(
+                "SELECT id, digest FROM docs WHERE topic = ?", (topic,)
+            ).fetchone()
             if raw and row is not None and row[1] == digest:
                 self._write().execute("UPDATE docs SET seen = 1 WHERE id = ?", (row[0],))
                 return
@@ -361,7 +365,9 @@ class Index:
             lat, lon, radius = query.location
             lat0, lat1, ranges = _box(lat, lon, radius)
             lons = " OR ".join("(lon1 >= ? AND lon0 <= ?)" for _ in ranges)
-            where.append(f"id IN (SELECT id FROM places WHERE lat1 >= ? AND lat0 <= ? AND ({lons}))")
+            where.append(
+                f"id IN (SELECT id FROM places WHERE lat1 >= ? AND lat0 <= ? AND ({lons}))"
+            )
             params += [lat0, lat1]
             for low, high in ranges:
                 params += [low, high]

@@ -133,9 +133,11 @@ def _props(value: Any) -> tuple[Property, ...]:
             if len(obj) > MAX_PROPERTY_TEXT:
                 invalid(f"{where} object", f"a text of at most {MAX_PROPERTY_TEXT}", obj)
             out.append((predicate, obj))
-        elif isinstance(obj, bool) or (isinstance(obj, int) and -(2**63) <= obj < 2**63):
-            out.append((predicate, obj))
-        elif isinstance(obj, float) and math.isfinite(obj):
+        elif (
+            isinstance(obj, bool)
+            or (isinstance(obj, int) and -(2**63) <= obj < 2**63)
+            or (isinstance(obj, float) and math.isfinite(obj))
+        ):
             out.append((predicate, obj))
         else:
             invalid(f"{where} object", "a text, number, boolean or {lexical, type}", obj)
@@ -195,7 +197,9 @@ def query_from_json(data: Any) -> Query:
         raise ValueError(f"query has unknown fields {sorted(unknown)!r:.120}")
     lang = data.get("lang")
     if lang is not None and not (isinstance(lang, str) and 2 <= len(lang) <= 8 and lang.isalpha()):
-        raise ValueError(f"query lang must be a language code such as 'en' or null, got {lang!r:.80}")
+        raise ValueError(
+            f"query lang must be a language code such as 'en' or null, got {lang!r:.80}"
+        )
     unit = _opt_text("unit", data.get("unit"), MAX_PROPERTY_IRI, spaces=False)
     if unit is not None and (":" not in unit or " " in unit):
         raise ValueError(f"query unit must be a unit URI or null, got {unit!r:.80}")

@@ -82,6 +82,16 @@ def doc_from_json(raw: bytes | str) -> ThingDoc:
         properties.append((pred, (obj["l"], obj["t"]) if isinstance(obj, dict) else obj))
     location: Any = None if loc is None else (loc[0], loc[1])
     return ThingDoc(
-        agent, lid, guid, base, owner, public, labels, descriptions, location, tags, points,
+        agent,
+        lid,
+        guid,
+        base,
+        owner,
+        public,
+        labels,
+        descriptions,
+        location,
+        tags,
+        points,
         tuple(properties),
     )

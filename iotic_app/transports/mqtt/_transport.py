@@ -26,6 +26,7 @@ from iotic_app.transports._protocol import (
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Conn, release_client_id, take_client_id
 from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._directory import Directory
 from iotic_app.transports.mqtt._follows import Follows
 from iotic_app.transports.mqtt._kept import Followers, Kept
 from iotic_app.transports.mqtt._link import Link
@@ -78,7 +79,9 @@ class MqttTransport:
         self._watch: Delivery | None = None  # the client's token for subscription events
         self._recent = recent = Recent(link, things, catalogue)
         self._requests = requests = Requests(names, link, things, catalogue)
+        self._directory = directory = Directory(names, link)
         router = Router(names, deliverer, requests, session, catalogue, recent, kept, followers)
+        router.directory = directory
         self._supervisor = Supervisor(
             names,
             stopping,
@@ -91,6 +94,7 @@ class MqttTransport:
             follows,
             router.on_message,
         )
+        self._supervisor.directory = directory
 
     def __repr__(self) -> str:
         """Show where and as whom, never the password."""
@@ -384,7 +388,11 @@ class MqttTransport:
         self._requests.confirm_tell(request_id, success)
 
     def search(self, query: Query) -> Any:
-        """Search the things of the query's scope in the catalogue."""
+        """Search the things of the query's scope: through a directory when one runs (until
+        the catalogue hands the searches beyond the owner's things to it), else in the
+        catalogue."""
+        if self._directory.online():
+            return self._directory.search(query)
         return self._catalogue.search(query)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
