@@ -37,6 +37,7 @@ from iotic_app.directory._index import Index
 from iotic_app.exceptions import LinkException
 from iotic_app.transports.mqtt._conn import close_sockets_of, new_paho
 from iotic_app.transports.mqtt._dirwire import (
+    QOS,
     VERSION,
     Topics,
     client_of_agent,
@@ -151,7 +152,7 @@ class DirectoryService:
                 (f"{self.root}/+/+/meta", 0),
                 (f"{self.root}/_owner/+/+", 0),
                 (self._sync_topic, 0),
-                (self.topics.requests_filter(self._v5), 1),
+                (self.topics.requests_filter(self._v5), QOS),
             ]
             if self._v5:
                 rc, mid = paho.subscribe([(t, SubscribeOptions(qos=q)) for t, q in filters])
@@ -284,5 +285,5 @@ class DirectoryService:
             except Exception as exc:  # a bug: answered, so the asker does not wait in vain
                 logger.exception("directory %r: a search failed", self.name)
                 body = reply_body(request.rid, error=f"the directory failed: {exc!r:.200}")
-        client.publish(self.topics.reply + seg(request.client), body, qos=1)
+        client.publish(self.topics.reply + seg(request.client), body, qos=QOS)
         self.answered += 1

@@ -22,7 +22,7 @@ import paho.mqtt.client as mqtt
 
 from iotic_app.exceptions import DirectoryUnavailable, IOTException, IOTSyncTimeout, LinkException
 from iotic_app.transports._protocol import Query
-from iotic_app.transports.mqtt._dirwire import Topics, parse_reply, request_body
+from iotic_app.transports.mqtt._dirwire import QOS, Topics, parse_reply, request_body
 from iotic_app.transports.mqtt._json import from_json
 from iotic_app.transports.mqtt._link import SYNC_TIMEOUT, Link
 from iotic_app.transports.mqtt._names import Names
@@ -63,7 +63,7 @@ class Directory:
         """A connection comes up: forget the directories known (their presence comes again)
         and return the ``(topic, qos, retained)`` filters to subscribe before the sync."""
         self._online.clear()
-        return [(self.reply, 1, False), (self.topics.online + "+", 0, True)]
+        return [(self.reply, QOS, False), (self.topics.online + "+", 0, True)]
 
     def online(self) -> bool:
         """Whether a directory's presence is retained on the broker."""
@@ -127,7 +127,7 @@ class Directory:
             body = request_body(rid, s.client_id, query)
             topic = self.topics.search + seg(self._names.agent_id)
             with self._link.woken(wait.event):
-                info = conn.paho.publish(topic, body, qos=1)
+                info = conn.paho.publish(topic, body, qos=QOS)
                 if info.rc != mqtt.MQTT_ERR_SUCCESS:
                     raise LinkException(f"agent {self._names.agent_id!r}: search: link down")
                 answered = wait.event.wait(SYNC_TIMEOUT)

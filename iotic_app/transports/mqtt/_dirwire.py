@@ -19,6 +19,7 @@ from iotic_app.transports.mqtt._json import from_json, invalid, to_json
 __all__ = [
     "MAX_LIMIT",
     "MAX_REQUEST_BYTES",
+    "QOS",
     "SHARE_GROUP",
     "VERSION",
     "Request",
@@ -34,6 +35,12 @@ __all__ = [
 
 #: The version of the directory's messages (requests and replies carry it as ``"v"``).
 VERSION = 2
+#: The QoS of requests and replies. Not 1: a QoS 1 exchange adds a small write per hop (the
+#: broker's PUBACK just before the message that follows it), which a broker with Nagle on
+#: (Mosquitto's stock configuration) holds back until the peer's delayed ACK: measured, 44 ms
+#: per search, against 0.5 ms at QoS 0 (benchmarks/bench_directory.py). A lost request or
+#: reply (the link went down) ends the wait: the link's failure or the sync timeout.
+QOS = 0
 #: A request larger than this is refused unread.
 MAX_REQUEST_BYTES = 64 * 1024
 #: At most this many things per search (the client's own limit).
