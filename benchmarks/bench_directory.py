@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -128,6 +129,8 @@ class Requester:
         rng = random.Random(12)
         started = time.perf_counter()
         last = None
+        for n in range(min(count, 100)):  # each agent's status, as agents publish it
+            self.paho.publish(f"{ROOT}/agent{n}/_status", b"online", qos=1, retain=True)
         for n in range(count):
             topic, body = doc(n, rng)
             last = self.paho.publish(topic, body, qos=1, retain=True)
@@ -181,9 +184,10 @@ def run_size(kind: str, size: int, queries: int, tmp: Path) -> dict[str, Any]:
                 "--db",
                 str(tmp / f"dir-{kind}-{size}.db"),
                 "--log-level",
-                "WARNING",
+                "INFO",
             ],
             env=env,
+            stderr=subprocess.PIPE,
         )
         if not requester.online.wait(600):
             raise TimeoutError("the directory did not come online")
@@ -197,13 +201,17 @@ def run_size(kind: str, size: int, queries: int, tmp: Path) -> dict[str, Any]:
             p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
             shapes[name] = (p50, p99)
         peak, current = rss_mb(process.pid)
-        return {"fill_s": fill_s, "online_s": online_s, "shapes": shapes, "rss": (peak, current)}
+        result = {"fill_s": fill_s, "online_s": online_s, "shapes": shapes, "rss": (peak, current)}
     finally:
         requester.close()
+        log = ""
         if process is not None:
             process.terminate()
-            process.wait(30)
+            log = process.communicate(timeout=30)[1].decode()
         broker.close()
+    found = re.search(r"resynced \((\d+) things", log)
+    result["indexed"] = int(found.group(1)) if found else -1
+    return result
 
 
 def main() -> None:
@@ -232,6 +240,7 @@ def main() -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
     rows = [
         ("fill the broker (s)", lambda r: f"{r['fill_s']:.1f}"),
+        ("things the directory indexed", lambda r: f"{r['indexed']:,}"),
         ("directory online: indexed all (s)", lambda r: f"{r['online_s']:.2f}"),
         ("directory RSS peak / now (MB)", lambda r: "{:.0f} / {:.0f}".format(*r["rss"])),
     ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _dirdocs import UNITS, WORDS, meta_doc, meta_topic, random_doc
@@ -12,6 +14,17 @@ from _dirdocs import UNITS, WORDS, meta_doc, meta_topic, random_doc
 from iotic_app.directory._index import Index, _box
 from iotic_app.transports._protocol import Query, thing_guid
 from iotic_app.transports._search import distance_km, search
+from iotic_app.transports.mqtt._dirwire import (
+    MAX_REQUEST_BYTES,
+    Request,
+    client_of_agent,
+    parse_reply,
+    parse_request,
+    query_from_json,
+    query_to_json,
+    reply_body,
+    request_body,
+)
 from iotic_app.transports.mqtt._docsearch import candidate, doc_from_json, doc_to_json
 from iotic_app.transports.mqtt._thingdoc import parse_thing_doc
 
@@ -175,3 +188,69 @@ def test_a_resync_drops_what_the_broker_no_longer_retains(tmp_path: Path) -> Non
     assert index.end_resync() == (1, 1)
     assert [d.lid for d in index.docs_in_order()] == ["a", "c"]
     assert index.owner_of("x") == "x"
+
+
+# -- the wire: queries as JSON, requests and replies from hostile peers ------------------------
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_query_reads_back_from_its_json(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(200):
+        query = _random_query(rng)
+        assert query_from_json(json.loads(json.dumps(query_to_json(query)))) == query
+
+
+@pytest.mark.parametrize(
+    ("query", "error", "message"),
+    [
+        ([1], TypeError, "query must be a JSON object, got [1]"),
+        ({"txt": "x"}, ValueError, "unknown fields ['txt']"),
+        ({"text": 5}, TypeError, "query text must be a text or null, got 5"),
+        ({"text": "x" * 5000}, ValueError, "at most 4096 characters"),
+        ({"text": "  "}, ValueError, "non-empty text"),
+        ({"location": [1, 2]}, TypeError, "[lat, lon, radius_km]"),
+        ({"location": [91, 0, 1]}, ValueError, "-90..90"),
+        ({"location": [0, 0, float("nan")]}, TypeError, "[lat, lon, radius_km]"),
+        ({"limit": 0}, ValueError, "query limit must be from 1 to 1000, got 0"),
+        ({"limit": True}, TypeError, "query limit must be an int, got True"),
+        ({"offset": -1}, ValueError, "query offset must be from 0"),
+        ({"scope": "all"}, ValueError, "query scope must be one of public, local, localOwn"),
+        ({"type": "huge"}, ValueError, "query type must be one of full"),
+        ({"lang": "english!"}, ValueError, "query lang must be a language code"),
+        ({"unit": "kelvin"}, ValueError, "query unit must be a unit URI"),
+        ({"props": "x"}, TypeError, "query props must be a list"),
+        ({"props": [["p q", 1]]}, ValueError, "an IRI"),
+        ({"props": [["http://p", None]]}, ValueError, "a text, number, boolean"),
+        ({"props": [["http://p", 1]] * 201}, TypeError, "at most 200"),
+        ({"with_pointless": "yes"}, TypeError, "with_pointless must be true or false"),
+    ],
+)
+def test_a_hostile_query_is_refused_saying_why(query: Any, error: type, message: str) -> None:
+    with pytest.raises(error) as caught:
+        query_from_json(query)
+    assert message in str(caught.value)
+
+
+def test_requests_that_cannot_be_answered_raise_and_bad_queries_carry_an_error() -> None:
+    for raw in (b"{", b"[]", b"x" * (MAX_REQUEST_BYTES + 1), b'{"rid": "a b", "client": "c"}'):
+        with pytest.raises(ValueError):
+            parse_request(raw)
+    bad = parse_request(b'{"v": 2, "rid": "r", "client": "c", "query": {"limit": -1}}')
+    assert bad.query is None and bad.error is not None and "limit" in bad.error
+    old = parse_request(b'{"v": 1, "rid": "r", "client": "c", "query": {}}')
+    assert old.error is not None and "version 2" in old.error
+    good = parse_request(request_body("r", "bob~2", Query(text="x")))
+    assert good == Request("r", "bob~2", Query(text="x"), None)
+    assert client_of_agent("bob", "bob~2") and client_of_agent("bob", "bob")
+    assert not client_of_agent("bob", "bobby") and not client_of_agent("bob", "alice")
+
+
+def test_a_reply_of_another_version_is_an_error_naming_both() -> None:
+    rid, result, error = parse_reply(b'{"v": 3, "rid": "r", "result": []}')
+    assert (rid, result) == ("r", None)
+    assert error is not None and "version 3" in error and "version 2" in error
+    assert parse_reply(reply_body("r", ["g"])) == ("r", ["g"], None)
+    assert parse_reply(reply_body("r", error="no")) == ("r", None, "no")
+    with pytest.raises(ValueError):
+        parse_reply(b"[]")

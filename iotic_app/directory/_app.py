@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-from iotic_app._config import AgentConfig, ConfigLike, default_agent_id
+from iotic_app._config import AgentConfig, ConfigLike
 from iotic_app.app import App
 from iotic_app.directory._service import DirectoryService
 from iotic_app.retry import Backoff
@@ -46,7 +47,8 @@ def directory_service(config: ConfigLike, db: str | None = None) -> DirectorySer
             f"a directory serves an MQTT broker: config must be mqtt://HOST:PORT or "
             f"mqtts://HOST:PORT, got {parsed.scheme}:// ({parsed.source or parsed.url!r})"
         )
-    if parsed.agent_id == default_agent_id() and "agent=" not in parsed.url:
+    url = config if isinstance(config, str) and "://" in config else None
+    if url is not None and not re.search(r"[?&]agent=", url):  # a URL that names no agent
         parsed = parsed.with_agent(DEFAULT_NAME)
     settings = MqttSettings.from_config(parsed)
     if db is None:

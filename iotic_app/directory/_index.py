@@ -321,6 +321,12 @@ class Index:
             ).fetchone()
         return agent if row is None else str(row[0])
 
+    def docs_per_agent(self) -> dict[str, int]:
+        """How many documents (used or aside) each agent has in the index."""
+        with self._lock:
+            rows = self._db.execute("SELECT agent, count(*) FROM docs GROUP BY agent").fetchall()
+        return {str(agent): int(n) for agent, n in rows}
+
     def count(self) -> int:
         """How many documents are used (searchable)."""
         with self._lock:

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import socket
 import threading
@@ -33,6 +34,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from iotic_app.directory._batches import Batches
 from iotic_app.directory._index import Index
 from iotic_app.exceptions import LinkException
 from iotic_app.transports.mqtt._conn import close_sockets_of, new_paho
@@ -53,6 +55,8 @@ __all__ = ["SESSION_EXPIRY", "DirectoryService"]
 logger = logging.getLogger("iotic_app.mqtt")
 
 SESSION_EXPIRY = 24 * 3600
+_CONNECTED = "\x00connected"  # worker items that are no topic
+_TICK = "\x00tick"
 _AGENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
@@ -83,6 +87,15 @@ class DirectoryService:
         self.lost = threading.Event()  # the connection in service went down
         self.synced = threading.Event()  # the resync of the connection in service is done
         self.answered = 0  # requests answered (for tests and diagnostics)
+        # What paho's thread received, for the worker: paho reads as fast as the broker sends
+        # (a stock Mosquitto drops what a slow subscriber's queue of 1,000 cannot hold).
+        self._inbox: queue.SimpleQueue[tuple[mqtt.Client, str, bytes] | None] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._batches = Batches()  # the rest of the resync's state is the worker's own
+        self._phase = "live"
+        self._batch: list[str] = []
+        self._docs = 0
+        self._sent = 0.0
 
     def __repr__(self) -> str:
         s = self.settings
@@ -102,6 +115,11 @@ class DirectoryService:
             self._close()
             self.lost.clear()
             self.synced.clear()
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._work, name=f"iotic_app-directory-{self.name}", daemon=True
+                )
+                self._worker.start()
             paho = new_paho(self.settings, self.name, None)
             paho.will_set(self._presence, None, qos=1, retain=True)
             connack = threading.Event()
@@ -147,9 +165,10 @@ class DirectoryService:
                 reason = f"refused it ({codes[0]:#x})" if codes else "did not answer"
                 raise LinkException(f"directory {self.name!r}: the MQTT broker at {where} {reason}")
             self.index.begin_resync()
-            self._marker = uuid.uuid4().hex
+            marker = uuid.uuid4().hex
+            self._inbox.put((paho, _CONNECTED, marker.encode()))  # before what it brings
             filters = [
-                (f"{self.root}/+/+/meta", 0),
+                (f"{self.root}/+/_status", 0),  # which agents there are: their things next
                 (f"{self.root}/_owner/+/+", 0),
                 (self._sync_topic, 0),
                 (self.topics.requests_filter(self._v5), QOS),
@@ -161,7 +180,7 @@ class DirectoryService:
             if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(mid) is None:
                 self._close()
                 raise LinkException(f"directory {self.name!r}: subscribing failed")
-            paho.publish(self._sync_topic, self._marker.encode(), qos=0)
+            paho.publish(self._sync_topic, marker.encode(), qos=0)
 
     def _acked(self, mid: int, code: int) -> None:
         with self._cond:
@@ -191,8 +210,12 @@ class DirectoryService:
             self.index.commit()
 
     def close(self) -> None:
-        """Stop, and close the index for good."""
+        """Stop, end the worker and close the index for good."""
         self.stop()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            self._inbox.put(None)
+            worker.join()
         self.index.close()
 
     def _close(self) -> None:
@@ -215,6 +238,9 @@ class DirectoryService:
         self.start()
         while not stopping(1.0):
             self.index.commit()
+            paho = self._paho
+            if paho is not None:
+                self._inbox.put((paho, _TICK, b""))
             if self.lost.is_set():
                 raise LinkException(f"directory {self.name!r}: lost the link to the MQTT broker")
 
@@ -225,7 +251,19 @@ class DirectoryService:
     # -- messages (paho's network thread) -----------------------------------------------------
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
-        topic, raw = msg.topic, bytes(msg.payload)
+        self._inbox.put((client, msg.topic, bytes(msg.payload)))
+        if msg.qos:
+            client.ack(msg.mid, msg.qos)
+
+    def _work(self) -> None:
+        """Index what came and answer requests, in the order they came (the worker thread)."""
+        while True:
+            item = self._inbox.get()
+            if item is None:
+                return
+            self._handle(*item)
+
+    def _handle(self, client: mqtt.Client, topic: str, raw: bytes) -> None:
         try:
             if topic.startswith(self.topics.search):
                 self._on_request(client, topic, raw)
@@ -233,13 +271,69 @@ class DirectoryService:
                 self.index.on_member(topic, raw)
             elif topic == self._sync_topic:
                 if raw.decode(errors="replace") == self._marker:
-                    self._synced(client)
+                    self._batch_done(client)
             elif topic.endswith("/meta"):
+                self._docs += 1
                 self.index.on_meta(topic, raw)
+            elif topic.endswith("/_status"):
+                self._on_status(client, topic)
+            elif topic == _CONNECTED:
+                self._connected(raw.decode())
+            elif topic == _TICK:
+                self._tick(client)
         except Exception:
             logger.warning("skipped a bad message on %r: %.120r", topic, raw, exc_info=True)
-        if msg.qos:
-            client.ack(msg.mid, msg.qos)
+
+    # The resync, step by step on the worker (each step ends with a marker that comes back
+    # after what the step's subscription brought): the agents (their retained status), then
+    # their things a batch of agents at a time (``_batches.py``: a broker sends a subscription's
+    # retained messages at once and drops what does not fit), then what was not seen goes.
+    # Agents that come later are subscribed the same way.
+
+    def _connected(self, marker: str) -> None:
+        self._batches.reset(self.index.docs_per_agent())
+        self._marker = marker
+        self._phase = "agents"
+        self._batch = []
+        self._sent = time.monotonic()
+
+    def _on_status(self, client: mqtt.Client, topic: str) -> None:
+        parts = topic[len(self.root) + 1 :].split("/")
+        if len(parts) != 2 or not _AGENT_RE.fullmatch(parts[0]):
+            return
+        if self._batches.add(parts[0]) and self._phase == "live" and not self._batch:
+            self._send_batch(client)
+
+    def _batch_done(self, client: mqtt.Client) -> None:
+        if self._phase == "agents":
+            self._phase = "things"
+        elif self._batch:
+            self._batches.done(self._batch, self._docs)
+        self._batch = []
+        self._send_batch(client)
+
+    def _send_batch(self, client: mqtt.Client) -> None:
+        batch = self._batches.next()
+        if not batch:
+            if self._phase == "things":
+                self._phase = "live"
+                self._synced(client)
+            return
+        self._batch, self._docs = batch, 0
+        filters = [(f"{self.root}/{agent}/+/meta", 0) for agent in batch]
+        if self._v5:
+            client.subscribe([(t, SubscribeOptions(qos=q)) for t, q in filters])
+        else:
+            client.subscribe(filters)
+        self._marker = uuid.uuid4().hex
+        self._sent = time.monotonic()
+        client.publish(self._sync_topic, self._marker.encode(), qos=0)
+
+    def _tick(self, client: mqtt.Client) -> None:
+        """Once a second: a marker lost (a broker that dropped it) is sent again."""
+        if (self._batch or self._phase != "live") and time.monotonic() - self._sent > 5:
+            self._sent = time.monotonic()
+            client.publish(self._sync_topic, self._marker.encode(), qos=0)
 
     def _synced(self, client: mqtt.Client) -> None:
         started = time.monotonic()

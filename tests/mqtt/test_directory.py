@@ -84,6 +84,11 @@ class Raw:
             return [r.value for r in self.acks[mid]]
 
     def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
+        """Publish and wait for the PUBACK; a retained thing document goes after its agent's
+        status, as an agent publishes them (the directory learns agents from their status)."""
+        if retain and topic.endswith("/meta"):
+            status = topic.rsplit("/", 2)[0] + "/_status"
+            self.paho.publish(status, b"online", qos=1, retain=True).wait_for_publish(PATIENCE)
         self.paho.publish(topic, payload, qos=1, retain=retain).wait_for_publish(PATIENCE)
 
     def got(self, topic: str) -> list[bytes]:
@@ -409,3 +414,58 @@ def test_the_acl_template_lets_the_directory_work_and_agents_not_forge(
         assert bob.got("iotic/_directory/reply/alice") == []
     finally:
         broker.close()
+
+
+def test_a_directory_on_mqtt_3_1_1_answers(
+    own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    raw = raw_factory(own_broker.port, "bob", protocol=mqtt.MQTTv311)
+    raw.subscribe("iotic/_directory/reply/bob")
+    doc = meta_doc("alice", "pump", tags=["pump"], version=False)  # a document before "v": 2
+    raw.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
+    start_directory(f"{own_broker.url}?protocol=3.1.1")
+    reply = raw.ask("bob", Query(text="pump", type_="minimal"))
+    assert reply["result"] == [thing_guid("alice", "pump")]
+
+
+def test_a_killed_directory_is_cleared_by_its_will(
+    stock_broker: Broker, tmp_path: Path, raw_factory: Callable[..., Raw]
+) -> None:
+    raw = raw_factory(stock_broker.port, "bob")
+    raw.subscribe("iotic/_directory/online/+")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    command = [sys.executable, "-m", "iotic_app", "directory", "--config", stock_broker.url]
+    process = subprocess.Popen(
+        [*command, "--db", str(tmp_path / "dir.db")], env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        online = "iotic/_directory/online/directory"
+        raw.wait_for(lambda: any(p for p in raw.got(online)))
+        process.kill()
+        raw.wait_for(lambda: raw.got(online)[-1] == b"")
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_stock_broker_brings_every_thing_in_batches(
+    stock_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    """A stock Mosquitto sends one subscription's retained messages at once and drops what its
+    queue of 1,000 cannot hold (about 10,000 of ROOT/+/+/meta arrived): the directory
+    subscribes agent by agent, a batch at a time, and gets all 14,000."""
+    raw = raw_factory(stock_broker.port, "filler")
+    last = None
+    for agent in range(7):
+        raw.publish(f"iotic/a{agent}/_status", b"online", retain=True)
+        for lid in range(2000):
+            doc = meta_doc(f"a{agent}", f"t{lid}", tags=["pump"])
+            last = raw.paho.publish(meta_topic("iotic", f"a{agent}", f"t{lid}"), doc, 1, True)
+    assert last is not None
+    last.wait_for_publish(PATIENCE)
+    service = start_directory(stock_broker.url)
+    assert service.index.count() == 14_000
+    assert service.index.docs_per_agent() == {f"a{agent}": 2000 for agent in range(7)}
+    # an agent that comes later is subscribed too
+    raw.publish(meta_topic("iotic", "late", "t"), meta_doc("late", "t", tags=["pump"]), True)
+    wait_until(lambda: service.index.count() == 14_001, "the late agent's thing indexed")
