@@ -4,14 +4,15 @@
 # -----------
 # One paho connection (``new_paho``: the project's settings, TLS, user and password) with a
 # persistent session (MQTT 5 clean start off and a session expiry; 3.1.1 clean session off),
-# so requests sent while the directory restarts wait for it. When it comes up (``start``):
-# every indexed document is marked unseen, ``ROOT/+/+/meta`` and ``ROOT/_owner/+/+`` are
-# subscribed (the broker sends what it retains), then a sync marker goes to the directory's own
-# topic; when it comes back everything retained has come, so what was not seen is dropped
-# (deleted while the directory was away) and the directory says it is online (a retained
-# ``ROOT/_directory/online/NAME``, cleared by its will and at shutdown). Requests
-# (``ROOT/_directory/search/AGENT``, shared among directories on MQTT 5) are answered on paho's
-# network thread: the asker is AGENT (the topic its ACL lets it write), its owner the one whose
+# and its subscriptions kept. When it comes up (``start``): every indexed document is marked
+# unseen, ``ROOT/+/_status`` (the agents) and ``ROOT/_owner/+/+`` are subscribed, then each
+# agent's ``ROOT/AGENT/+/meta`` a batch of agents at a time (``_batches.py``), each batch
+# followed by a marker on the directory's own topic; when the last comes back everything
+# retained has come, so what was not seen is dropped (deleted while the directory was away) and
+# the directory says it is online (a retained ``ROOT/_directory/online/NAME``, cleared by its
+# will and at shutdown). paho's thread only queues what comes; the worker thread indexes it and
+# answers requests (``ROOT/_directory/search/AGENT``, shared among directories on MQTT 5), in
+# order: the asker is AGENT (the topic its ACL lets it write), its owner the one whose
 # membership of AGENT is retained; the reply goes to the client id the request names, which must
 # be AGENT's (``AGENT`` or ``AGENT~...``). Anything read from the broker is checked; bad input is
 # logged and skipped, a bad query answered with an error.
@@ -171,8 +172,10 @@ class DirectoryService:
                 (f"{self.root}/+/_status", 0),  # which agents there are: their things next
                 (f"{self.root}/_owner/+/+", 0),
                 (self._sync_topic, 0),
-                (self.topics.requests_filter(self._v5), QOS),
             ]
+            # requests only once resynced (then a shared subscription gives this directory its
+            # share): a subscription the session kept from the last connection goes until then
+            paho.unsubscribe(self.topics.requests_filter(self._v5))
             if self._v5:
                 rc, mid = paho.subscribe([(t, SubscribeOptions(qos=q)) for t, q in filters])
             else:
@@ -347,7 +350,12 @@ class DirectoryService:
             members,
             time.monotonic() - started,
         )
-        body = to_json({"v": VERSION, "name": self.name})
+        requests = self.topics.requests_filter(self._v5)
+        if self._v5:
+            client.subscribe(requests, options=SubscribeOptions(qos=QOS))
+        else:
+            client.subscribe(requests, QOS)
+        body = to_json({"v": VERSION, "name": self.name})  # after the SUBSCRIBE: in order
         client.publish(self._presence, body, qos=1, retain=True)
         self.synced.set()
 
