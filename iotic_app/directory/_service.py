@@ -176,8 +176,10 @@ class DirectoryService:
             # requests only once resynced (then a shared subscription gives this directory its
             # share): a subscription the session kept from the last connection goes until then
             paho.unsubscribe(self.topics.requests_filter(self._v5))
-            if self._v5:
-                rc, mid = paho.subscribe([(t, SubscribeOptions(qos=q)) for t, q in filters])
+            if self._v5:  # every change at once, without the retained flood (the batches')
+                options = [(t, SubscribeOptions(qos=q)) for t, q in filters]
+                options.append((f"{self.root}/+/+/meta", SubscribeOptions(qos=0, retainHandling=2)))
+                rc, mid = paho.subscribe(options)
             else:
                 rc, mid = paho.subscribe(filters)
             if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(mid) is None:
@@ -312,6 +314,8 @@ class DirectoryService:
             self._phase = "things"
         elif self._batch:
             self._batches.done(self._batch, self._docs)
+            if self._v5:  # its retained copies came; changes come on ROOT/+/+/meta
+                client.unsubscribe([f"{self.root}/{agent}/+/meta" for agent in self._batch])
         self._batch = []
         self._send_batch(client)
 
@@ -352,10 +356,12 @@ class DirectoryService:
         )
         requests = self.topics.requests_filter(self._v5)
         if self._v5:
-            client.subscribe(requests, options=SubscribeOptions(qos=QOS))
+            rc, mid = client.subscribe(requests, options=SubscribeOptions(qos=QOS))
         else:
-            client.subscribe(requests, QOS)
-        body = to_json({"v": VERSION, "name": self.name})  # after the SUBSCRIBE: in order
+            rc, mid = client.subscribe(requests, QOS)
+        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(mid) is None:
+            return  # the link went down: the next connection resyncs
+        body = to_json({"v": VERSION, "name": self.name})  # online once it takes requests
         client.publish(self._presence, body, qos=1, retain=True)
         self.synced.set()
 
