@@ -78,6 +78,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(hay, tokenize='trigram');
 CREATE VIRTUAL TABLE IF NOT EXISTS places USING rtree(id, lat0, lat1, lon0, lon1);
 """
 
+#: A criterion that more than 1 in DENSE things meet is checked row by row while scanning in
+#: search order (the scan stops at the limit); a rarer one first lists the things that meet it.
+DENSE = 20
+
 
 def _fts_phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
@@ -364,8 +368,12 @@ class Index:
             where.append("located = 1")
         if not query.with_pointless:
             where.append("pointed = 1")
+        total = self._db.execute("SELECT max(id) FROM docs").fetchone()[0] or 0
         if query.unit is not None:
-            where.append("id IN (SELECT id FROM units WHERE unit = ?)")
+            if self._dense_unit(query.unit, total):
+                where.append("EXISTS (SELECT 1 FROM units u WHERE u.id = docs.id AND u.unit = ?)")
+            else:
+                where.append("id IN (SELECT id FROM units WHERE unit = ?)")
             params.append(query.unit)
         if query.location is not None:
             lat, lon, radius = query.location
@@ -379,9 +387,30 @@ class Index:
                 params += [low, high]
         words = [w for w in (query.text or "").lower().split() if len(w) >= 3]
         if words:
-            where.append("id IN (SELECT rowid FROM texts WHERE texts MATCH ?)")
-            params.append(" ".join(_fts_phrase(w) for w in words))
+            phrase = " ".join(_fts_phrase(w) for w in words)
+            if self._dense_words(phrase, total):
+                where.append("EXISTS (SELECT 1 FROM texts WHERE texts MATCH ? AND rowid = docs.id)")
+            else:
+                where.append("id IN (SELECT rowid FROM texts WHERE texts MATCH ?)")
+            params.append(phrase)
         return f"SELECT doc FROM docs WHERE {' AND '.join(where)} ORDER BY id", params
+
+    def _dense_unit(self, unit: str, total: int) -> bool:
+        """Whether more than 1 in DENSE things have a value of *unit* (counting stops there)."""
+        bound = total // DENSE
+        found = self._db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM units WHERE unit = ? LIMIT ?)", (unit, bound + 1)
+        ).fetchone()[0]
+        return bool(found > bound)
+
+    def _dense_words(self, phrase: str, total: int) -> bool:
+        """Whether more than 1 in DENSE things hold every word (counting stops there)."""
+        bound = total // DENSE
+        found = self._db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM texts WHERE texts MATCH ? LIMIT ?)",
+            (phrase, bound + 1),
+        ).fetchone()[0]
+        return bool(found > bound)
 
     def docs_in_order(self) -> list[ThingDoc]:
         """Every used document, in search order (for tests and diagnostics)."""
