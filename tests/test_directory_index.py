@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from _dirdocs import UNITS, WORDS, meta_doc, meta_topic, random_doc
 
+from iotic_app.directory import _index
 from iotic_app.directory._index import Index, _box
 from iotic_app.transports._protocol import Query, thing_guid
 from iotic_app.transports._search import distance_km, search
@@ -87,8 +88,12 @@ def _fill(rng: random.Random, index: Index, n: int) -> dict[str, bytes]:
     return model
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_the_index_finds_what_search_finds_over_the_same_documents(seed: int) -> None:
+@pytest.mark.parametrize("dense", [20, 1, 10**9])  # as shipped; always lists; always scans
+@pytest.mark.parametrize("seed", range(3))
+def test_the_index_finds_what_search_finds_over_the_same_documents(
+    seed: int, dense: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_index, "DENSE", dense)
     rng = random.Random(seed)
     index = Index(":memory:", ROOT)
     model = _fill(rng, index, 400)
