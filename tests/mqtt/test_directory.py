@@ -469,3 +469,17 @@ def test_a_stock_broker_brings_every_thing_in_batches(
     # an agent that comes later is subscribed too
     raw.publish(meta_topic("iotic", "late", "t"), meta_doc("late", "t", tags=["pump"]), True)
     wait_until(lambda: service.index.count() == 14_001, "the late agent's thing indexed")
+
+
+def test_the_directory_command_refuses_a_config_that_is_no_mqtt_broker(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from iotic_app.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["directory", "--config", "local://space"])
+    assert caught.value.code == 2
+    assert "a directory serves an MQTT broker" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["directory"])  # --config is required
+    assert "--config" in capsys.readouterr().err
