@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -212,6 +213,37 @@ class Client(Searching):
         return f"Client({self.config.url!r}, {state})"
 
     # --- things -----------------------------------------------------------------------------
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Gather this thread's metadata changes in a ``with`` block; the space gets each
+        changed thing's document once, at the end of the block.
+
+        On MQTT every call that changes metadata (``create_thing``, a ``get_meta()`` block,
+        ``create_tag``, ``set_public``, ``create_feed``, ...) otherwise waits for the broker
+        once; in a batch the documents go out back to back at the end and the broker's answers
+        are awaited together, so provisioning many things costs a few round trips. Inside the
+        block this agent's own objects show the changes at once; other agents (and this
+        agent's ``describe`` and ``search``) see them when the block ends. The end publishes
+        even when the block raised, then that exception propagates. Nested blocks publish with
+        the outermost. On ``local://`` changes apply at once, in or out of a batch.
+
+        Example::
+
+            with client.batch():
+                for n in range(1000):
+                    thing = client.create_thing(f"sensor{n}")
+                    thing.create_tag(["sensor"])
+                    thing.create_feed("temp")
+                    thing.set_public(True)
+
+        Raises:
+            LinkException: the client is stopped (on entering), or the link went down.
+            IOTAccessDenied: at the end, the broker refused a document (the first refusal
+                is raised, any others logged).
+            IOTUnknown: at the end, another agent of the owner had made a thing of the same
+                lid meanwhile (this agent's is withdrawn, as ``create_thing`` does).
+        """
+        return self._session.link().batch()
 
     def create_thing(self, lid: str) -> Thing:
         """Create a thing owned by this agent, or return the existing one with that lid.

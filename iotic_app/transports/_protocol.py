@@ -62,6 +62,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeAlias
 
@@ -252,6 +253,10 @@ class Transport(Protocol):
 
     def values_missed(self) -> int:
         """Values for this agent's follows that the space never delivered (gaps it could see)."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A block whose metadata changes (this thread's) reach the space at its end, with as
+        few round trips as the transport can manage; see ``Client.batch``."""
 
     def create_thing(self, lid: str) -> ThingRef:
         """Create the agent's thing *lid*, or return the existing one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -147,6 +148,11 @@ class LocalTransport:
         return thing.public or thing.owner == self.owner or thing.agent == self.agent_id
 
     # --- things -----------------------------------------------------------------------------
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to gather: the embedded space applies each change at once, in memory."""
+        self._s()
+        return contextlib.nullcontext()
 
     def create_thing(self, lid: str) -> ThingRef:
         """Create the agent's thing *lid* or return the existing one."""

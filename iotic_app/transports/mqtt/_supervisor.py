@@ -23,6 +23,7 @@ from iotic_app.transports.mqtt._conn import (
     Conn,
     close_sockets_of,
     new_paho,
+    quick_ack,
     tls_hint,
     too_many_files,
     unselectable_fd,
@@ -241,6 +242,7 @@ class Supervisor:
             sock = paho.socket()
             if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                quick_ack(sock)
             paho.loop_start()
             fd = unselectable_fd(paho)
             if fd is not None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
 import paho.mqtt.client as mqtt
 
 from iotic_app.exceptions import IOTUnknown
@@ -77,11 +79,94 @@ class Things:
         self._things: dict[str, Thing] = {}
         self._by_guid: dict[str, Point] = {}  # the agent's own points
         self._by_control_topic: dict[str, Point] = {}
+        self._batches = threading.local()  # this thread's open batch, if any (see batch())
 
     def _link(self) -> Conn:
         return self._broker.require()
 
+    def _batch(self) -> _Batch | None:
+        """This thread's open batch, or None."""
+        batch: _Batch | None = getattr(self._batches, "open", None)
+        return batch
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Publish the metadata this thread changes in the block once per thing, at its end.
+
+        Each changed thing's document goes out once, all of them back to back, and their
+        PUBACKs are awaited together; things made in the block are checked (one lid per
+        owner) after one sync. The end of the block publishes even when the block raised (what
+        changed in memory reaches the broker), then the block's exception propagates. A block
+        inside another publishes with the outer one.
+
+        Raises:
+            IOTAccessDenied, LinkException, IOTSyncTimeout: at the end, a publish failed (the
+                first failure; the others are logged).
+            IOTUnknown: at the end, another agent of the owner had made a thing of the same
+                lid (the thing is withdrawn, as ``create_thing`` does).
+        """
+        if self._batch() is not None:
+            yield
+            return
+        self._link()  # the link is up: LinkException now rather than at the end
+        batch = self._batches.open = _Batch()
+        try:
+            yield
+        finally:
+            self._batches.open = None
+            self._publish_batch(batch)
+
+    def _publish_batch(self, batch: _Batch) -> None:
+        """Publish what *batch* collected (see :meth:`batch`)."""
+        things = [t for t in batch.changed.values() if not t.deleted]
+        if not things:
+            return
+        conn = self._link()
+        pending = []
+        for thing in things:
+            body = json.dumps(thing.doc(self.agent_id, self.owner), separators=(",", ":"))
+            what = f"update thing {thing.lid!r}"
+            pending.append(
+                self._broker.publish_async(conn, f"{thing.base}/meta", body.encode(), what)
+            )
+        errors: list[BaseException] = []
+        for mid, what in pending:
+            try:
+                self._broker.check(conn, mid, what)
+            except Exception as exc:  # each publish is checked, every failure reported
+                errors.append(exc)
+        created = [t for t in things if t.lid in batch.created]
+        if created and not errors:
+            self._broker.sync()
+            for thing in created:
+                try:
+                    self._check_lid(conn, thing)
+                except Exception as exc:
+                    errors.append(exc)
+        if errors:
+            for other in errors[1:]:
+                logger.warning("agent %r: at the end of a batch, also: %s", self.agent_id, other)
+            raise errors[0]
+
+    def _check_lid(self, conn: Conn, thing: Thing) -> None:
+        """After a sync: if another agent of the owner holds *thing*'s guid (two agents made
+        the lid at once; every client takes the document the broker passed on first), withdraw
+        this agent's document, forget the thing and raise ``IOTUnknown``."""
+        with self._lock:
+            other = self._catalogue.docs.get(thing.guid)
+        if other is not None and other.agent != self.agent_id:
+            with self._lock:
+                self._things.pop(thing.lid, None)
+            self._broker.publish_sync(
+                conn, f"{thing.base}/meta", b"", True, f"withdraw thing {thing.lid!r}"
+            )
+            raise lid_taken(self.owner, thing.lid, other.agent, self.agent_id)
+
     def _publish_meta(self, thing: Thing) -> None:
+        batch = self._batch()
+        if batch is not None:
+            batch.changed[thing.lid] = thing
+            return
         conn = self._link()
         body = json.dumps(thing.doc(self.agent_id, self.owner), separators=(",", ":")).encode()
         self._broker.publish_sync(
@@ -204,7 +289,11 @@ class Things:
             thing = self._things.get(lid)
             if thing is not None:
                 return thing
-        self._broker.sync()
+        batch = self._batch()
+        if batch is None or not batch.synced:  # in a batch, the first sync serves them all
+            self._broker.sync()
+            if batch is not None:
+                batch.synced = True
         self.adopt_own()
         with self._lock:
             thing = self._things.get(lid)
@@ -216,20 +305,16 @@ class Things:
                 raise lid_taken(self.owner, lid, other.agent, self.agent_id)
             thing = Thing(lid, guid, f"{self._base}/{seg(lid)}")
             self._things[lid] = thing
+        if batch is not None:  # published and checked at the end of the batch
+            batch.created.add(lid)
+            self._publish_meta(thing)
+            return thing
         try:
             self._publish_meta(thing)
-            # Two agents of the owner may both have passed the check above at once: every
-            # client takes the document the broker passed on first, so after a sync the loser
-            # finds the winner's, clears its own and raises as if it had seen it before.
+            # Two agents of the owner may both have passed the check above at once: after a
+            # sync the loser finds the winner's document and withdraws its own.
             self._broker.sync()
-            with self._lock:
-                other = self._catalogue.docs.get(guid)
-            if other is not None and other.agent != self.agent_id:
-                conn = self._link()
-                self._broker.publish_sync(
-                    conn, f"{thing.base}/meta", b"", True, f"withdraw thing {lid!r}"
-                )
-                raise lid_taken(self.owner, lid, other.agent, self.agent_id)
+            self._check_lid(self._link(), thing)
         except BaseException:
             with self._lock:
                 self._things.pop(lid, None)
@@ -421,3 +506,12 @@ class Things:
         if own is not None:
             return own.values
         return self._catalogue.values(guid)
+
+
+@attrs.define
+class _Batch:
+    """What one thread's ``Things.batch()`` block collected."""
+
+    changed: dict[str, Thing] = attrs.Factory(dict)  # lid -> a thing whose document changed
+    created: set[str] = attrs.Factory(set)  # lids made in the block (checked at its end)
+    synced: bool = False  # the block's first create_thing synced

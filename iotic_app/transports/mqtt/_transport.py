@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -257,6 +258,10 @@ class MqttTransport:
         if self._session.taken_over:
             raise self._session.error()
         self._sender.share(point, data, mime, time)
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Publish this thread's metadata changes in the block once per thing, at its end."""
+        return self._things.batch()
 
     def create_thing(self, lid: str) -> ThingRef:
         """Create the agent's thing *lid* (its meta is retained on the broker), or return it."""
