@@ -37,7 +37,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from iotic_app.directory._batches import Batches
 from iotic_app.directory._index import Index
-from iotic_app.exceptions import LinkException
+from iotic_app.exceptions import LinkException, SessionTakenOver
 from iotic_app.transports.mqtt._conn import close_sockets_of, new_paho
 from iotic_app.transports.mqtt._dirwire import (
     QOS,
@@ -88,6 +88,10 @@ class DirectoryService:
         self.lost = threading.Event()  # the connection in service went down
         self.synced = threading.Event()  # the resync of the connection in service is done
         self.answered = 0  # requests answered (for tests and diagnostics)
+        self.taken_over = False  # another process with this name took the session
+        self._instance = uuid.uuid4().hex  # this process's claim on the name
+        self._claim = f"{self.root}/_directory/claim/{seg(self.name)}"
+        self._claimed = False
         # What paho's thread received, for the worker: paho reads as fast as the broker sends
         # (a stock Mosquitto drops what a slow subscriber's queue of 1,000 cannot hold).
         self._inbox: queue.SimpleQueue[tuple[mqtt.Client, str, bytes] | None] = queue.SimpleQueue()
@@ -168,7 +172,14 @@ class DirectoryService:
             self.index.begin_resync()
             marker = uuid.uuid4().hex
             self._inbox.put((paho, _CONNECTED, marker.encode()))  # before what it brings
+            if not self._claimed:  # the first connection claims the name (a retained claim)
+                info = paho.publish(self._claim, self._instance.encode(), qos=1, retain=True)
+                if self._result(info.mid) is None:
+                    self._close()
+                    raise LinkException(f"directory {self.name!r}: claiming its name failed")
+                self._claimed = True
             filters = [
+                (self._claim, 0),  # a newer claim: another process of this name took over
                 (f"{self.root}/+/_status", 0),  # which agents there are: their things next
                 (f"{self.root}/_owner/+/+", 0),
                 (self._sync_topic, 0),
@@ -208,7 +219,14 @@ class DirectoryService:
         """Say the directory is gone, disconnect and close the index (safe to call again)."""
         with self._lock:
             paho = self._paho
-            if paho is not None and paho.is_connected() and not self.lost.is_set():
+            if (
+                paho is not None
+                and paho.is_connected()
+                and not self.lost.is_set()
+                and (
+                    not self.taken_over  # the presence is the new process's now
+                )
+            ):
                 info = paho.publish(self._presence, None, qos=1, retain=True)
                 self._result(info.mid, 2.0)
             self._close()
@@ -239,6 +257,7 @@ class DirectoryService:
 
         Raises:
             LinkException: the connection went down (the App retries: start() reconnects).
+            SessionTakenOver: another directory of the same name connected (not retried).
         """
         self.start()
         while not stopping(1.0):
@@ -246,6 +265,12 @@ class DirectoryService:
             paho = self._paho
             if paho is not None:
                 self._inbox.put((paho, _TICK, b""))
+            if self.taken_over:
+                raise SessionTakenOver(
+                    f"directory {self.name!r}: another directory connected with the same name "
+                    "(client id) and claimed it; this one stops. Give each directory its own "
+                    "name: agent=NAME in --config"
+                )
             if self.lost.is_set():
                 raise LinkException(f"directory {self.name!r}: lost the link to the MQTT broker")
 
@@ -274,6 +299,10 @@ class DirectoryService:
                 self._on_request(client, topic, raw)
             elif topic.startswith(self.index.owners):
                 self.index.on_member(topic, raw)
+            elif topic == self._claim:
+                if raw and raw.decode(errors="replace") != self._instance:
+                    self.taken_over = True
+                    self.lost.set()
             elif topic == self._sync_topic:
                 if raw.decode(errors="replace") == self._marker:
                     self._batch_done(client)

@@ -483,3 +483,36 @@ def test_the_directory_command_refuses_a_config_that_is_no_mqtt_broker(
     with pytest.raises(SystemExit):
         main(["directory"])  # --config is required
     assert "--config" in capsys.readouterr().err
+
+
+def test_a_second_directory_of_the_same_name_takes_over_and_the_first_stops(
+    own_broker: Broker, raw_factory: Callable[..., Raw], tmp_path: Path
+) -> None:
+    from iotic_app.directory import directory_app, directory_service
+    from iotic_app.exceptions import SessionTakenOver
+
+    first = directory_service(f"{own_broker.url}?agent=same", str(tmp_path / "1.db"))
+    first_app = directory_app(first)
+    first_app.run(background=True)
+    second = directory_service(f"{own_broker.url}?agent=same", str(tmp_path / "2.db"))
+    second_app = directory_app(second)
+    try:
+        assert first.wait_synced(PATIENCE)
+        second_app.run(background=True)
+        assert second.wait_synced(PATIENCE)
+        assert first_app.wait_for_shutdown(PATIENCE)  # the first ends, not retried
+        assert first_app.stop(PATIENCE)
+        assert isinstance(first_app.exception, SessionTakenOver)
+        assert "give each directory its own name" in str(first_app.exception).lower()
+        # the first's last reconnect pushed the second off once: it comes back and serves
+        wait_until(lambda: second.synced.is_set() and not second.lost.is_set(), "back")
+        raw = raw_factory(own_broker.port, "bob")
+        raw.subscribe("iotic/_directory/reply/bob", "iotic/_directory/online/same")
+        raw.wait_for(lambda: bool(raw.got("iotic/_directory/online/same")))
+        assert raw.got("iotic/_directory/online/same")[-1] != b""
+        assert raw.ask("bob", Query(text="x"))["result"] == {}
+    finally:
+        first_app.stop(PATIENCE)
+        second_app.stop(PATIENCE)
+        first.close()
+        second.close()
