@@ -132,5 +132,4 @@ def random_doc(rng: random.Random, agent: str, lid: str, owner: str | None = Non
         location=location,
         points=points,
         properties=props,
-        version=rng.random() < 0.5,
     )

@@ -15,7 +15,13 @@ import pytest
 from iotic_app.app import App
 from iotic_app.directory import DirectoryService, directory_app, directory_service
 
-__all__ = ["StartDirectory", "directory_url", "start_directory"]
+__all__ = [
+    "StartDirectory",
+    "directories_for_spaces",
+    "directory_url",
+    "space_made",
+    "start_directory",
+]
 
 StartDirectory = Callable[..., DirectoryService]
 
@@ -46,3 +52,35 @@ def start_directory() -> Iterator[StartDirectory]:
     for app, service in reversed(running):
         app.stop(10)
         service.close()
+
+
+# -- a directory for every MQTT space a test makes (tests marked ``needs_directory``) ----------
+
+_FOR_SPACES: list[tuple[App, DirectoryService]] | None = None
+
+
+def space_made(url: str, root: str) -> None:
+    """An MQTT space (``conftest_mqtt.MqttSpace``) was made: in a test that needs a directory,
+    start one for its broker and root (named after the root: one per space)."""
+    if _FOR_SPACES is None:
+        return
+    service = directory_service(directory_url(f"{url}?root={root}", f"dir-{root}"), ":memory:")
+    app = directory_app(service)
+    app.run(background=True)
+    _FOR_SPACES.append((app, service))
+    if not service.wait_synced(20):
+        pytest.fail(f"the directory of space {root!r} did not come online: {app.exception!r}")
+
+
+@pytest.fixture
+def directories_for_spaces() -> Iterator[None]:
+    """Every MQTT space made during the test gets a directory, stopped after the test."""
+    global _FOR_SPACES
+    _FOR_SPACES = []
+    try:
+        yield
+    finally:
+        running, _FOR_SPACES = _FOR_SPACES, None
+        for app, service in reversed(running):
+            app.stop(10)
+            service.close()

@@ -6,6 +6,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 THREADS = 8
 CALLS = 10
 
@@ -53,6 +55,7 @@ def test_get_recent_from_many_threads_on_one_feed(make_client: Any, eventually: 
         assert got == [expected] * CALLS
 
 
+@pytest.mark.needs_directory
 def test_tell_describe_and_search_from_many_threads(make_client: Any) -> None:
     controller, teller = make_client("controller"), make_client("teller")
 

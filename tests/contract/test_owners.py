@@ -188,6 +188,7 @@ def test_an_owners_agent_started_again_has_its_thing_and_the_lid_stays_its(
         member("agent1").create_thing("kept")
 
 
+@pytest.mark.needs_directory
 def test_search_scopes_see_the_things_of_the_owner(
     member: Callable[..., Client], eventually: Any
 ) -> None:

@@ -8,6 +8,9 @@ import pytest
 
 from iotic_app.datatypes import Datatypes, Units
 
+# every scope but localOwn needs the directory on MQTT
+pytestmark = pytest.mark.needs_directory
+
 
 @pytest.fixture
 def world(make_client: Any) -> dict[str, Any]:

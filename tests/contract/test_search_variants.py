@@ -53,6 +53,7 @@ def _lids(town: dict[str, Any], result: Any) -> set[str]:
     return {names[guid] for guid in result}
 
 
+@pytest.mark.needs_directory
 def test_search_scope(town: dict[str, Any], eventually: Any) -> None:
     alice, carol = town["alice"], town["carol"]
     eventually(lambda: len(carol.search("station")) == 3)
@@ -69,6 +70,7 @@ def test_search_scope(town: dict[str, Any], eventually: Any) -> None:
         assert _lids(town, who.search("station", scope=scope)) == expected, (who, scope)
 
 
+@pytest.mark.needs_directory
 def test_the_default_scope_is_public_and_positional_text_works(
     town: dict[str, Any], eventually: Any
 ) -> None:
@@ -77,6 +79,7 @@ def test_the_default_scope_is_public_and_positional_text_works(
     assert alice.search("station") == alice.search(text="station", scope="public")
 
 
+@pytest.mark.needs_directory
 def test_search_lang(town: dict[str, Any], eventually: Any) -> None:
     carol = town["carol"]
     eventually(lambda: len(carol.search("station")) == 3)
@@ -92,6 +95,7 @@ def test_search_lang(town: dict[str, Any], eventually: Any) -> None:
     assert carol.search("station", lang="fr")[north]["label"] is None
 
 
+@pytest.mark.needs_directory
 def test_search_reduced(town: dict[str, Any], eventually: Any) -> None:
     carol, north = town["carol"], town["north"]
     eventually(lambda: carol.search("north"))
@@ -106,6 +110,7 @@ def test_search_reduced(town: dict[str, Any], eventually: Any) -> None:
     assert _lids(town, town["alice"].search_reduced("hidden", scope=Scope.LOCAL_OWN)) == {"hidden"}
 
 
+@pytest.mark.needs_directory
 def test_search_located(town: dict[str, Any], eventually: Any) -> None:
     carol = town["carol"]
     eventually(lambda: len(carol.search("station")) == 3)
@@ -117,6 +122,7 @@ def test_search_located(town: dict[str, Any], eventually: Any) -> None:
     assert near == {town["north"].guid: {"g": (52.5, 0.1), "l": "Station north"}}
 
 
+@pytest.mark.needs_directory
 def test_search_minimal(town: dict[str, Any], eventually: Any) -> None:
     carol = town["carol"]
     eventually(lambda: len(carol.search("station")) == 3)
@@ -128,6 +134,7 @@ def test_search_minimal(town: dict[str, Any], eventually: Any) -> None:
 
 
 @pytest.mark.parametrize("method", ["search", "search_reduced", "search_located", "search_minimal"])
+@pytest.mark.needs_directory
 def test_search_without_pointless_things_pages_the_things_found(
     town: dict[str, Any], eventually: Any, method: str
 ) -> None:

@@ -270,6 +270,7 @@ def test_save_recent_minus_one_and_get_recent(client: IOT.Client) -> None:
         remote.get_recent(-1)
 
 
+@pytest.mark.needs_directory
 def test_set_public_with_no_argument(space: Any, client: IOT.Client) -> None:
     """iotic_chat: thing.set_public() makes it public; another agent finds it by search."""
     thing, _ = _sharer(client)

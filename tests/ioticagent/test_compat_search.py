@@ -57,6 +57,7 @@ def _shared(client: IOT.Client, lid: str = "share_basic", public: bool = True) -
     return thing, feed
 
 
+@pytest.mark.needs_directory
 def test_search_has_0_7_0s_order_and_shapes(agents: Callable[[str], IOT.Client]) -> None:
     agent1, agent2 = agents("agent1"), agents("agent2")
     thing, feed = _shared(agent1)
@@ -107,6 +108,7 @@ def test_pointless_things_are_not_found_and_paging_counts_the_found(
         agent1.search_reduced("pager", offset="1")  # type: ignore[arg-type]
 
 
+@pytest.mark.needs_directory
 def test_scopes_by_owner(agents: Callable[[str], IOT.Client]) -> None:
     agent1, agent2 = agents("agent1"), agents("agent2")
     thing, _ = _shared(agent1, public=False)
@@ -115,6 +117,7 @@ def test_scopes_by_owner(agents: Callable[[str], IOT.Client]) -> None:
     assert agent2.search_minimal("share basic", scope=SearchScope.LOCAL) == [thing.guid]
 
 
+@pytest.mark.needs_directory
 def test_properties_with_rdflib_like_terms(agents: Callable[[str], IOT.Client]) -> None:
     agent1, agent2 = agents("agent1"), agents("agent2")
     thing, feed = _shared(agent1)

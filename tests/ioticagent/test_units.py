@@ -36,6 +36,7 @@ def agents(space: Any) -> Iterator[tuple[Client, Client]]:
         yield agent1, agent2
 
 
+@pytest.mark.needs_directory
 def test_a_classic_unit_is_declared_searched_and_filtered(agents: tuple[Client, Client]) -> None:
     """share_basic + follow_search_global + follow_basic's filter, with 0.7.0's unit URIs."""
     agent1, agent2 = agents

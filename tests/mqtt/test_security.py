@@ -12,6 +12,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 from broker import Broker, TlsFiles
+from conftest_directory import StartDirectory
 from conftest_mqtt import need_own_broker
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
@@ -104,7 +105,12 @@ def test_acl_denies_changing_another_agents_things(
 
 # --- hostile agents, with passwords and the documented ACL (plain port: no TLS needed) -------
 
-USERS = {"alice": "alice-pw-1", "bob": "bob-pw-2", "carol": "carol-pw-3"}
+USERS = {
+    "alice": "alice-pw-1",
+    "bob": "bob-pw-2",
+    "carol": "carol-pw-3",
+    "directory": "directory-pw-4",  # the ACL template's directory user
+}
 PATIENCE = 10.0
 
 
@@ -211,18 +217,26 @@ def forged_doc(agent: str, lid: str, pids: list[str]) -> bytes:
         {"kind": FEED, "pid": pid, "guid": point_guid(guid, FEED, pid), "labels": {}, "tags": []}
         for pid in pids
     ]
-    doc = {"v": 1, "agent": agent, "lid": lid, "guid": guid, "public": True, "points": points}
+    doc = {"v": 2, "agent": agent, "lid": lid, "guid": guid, "public": True, "points": points}
     return json.dumps(doc).encode()
+
+
+def forged_pointer(agent: str, lid: str) -> bytes:
+    """A retained ``iotic/_guid/GUID`` pointer that names *agent*'s thing *lid*."""
+    return json.dumps({"v": 2, "agent": agent, "lid": lid}).encode()
 
 
 def test_a_forged_thing_document_never_reaches_a_follower(
     acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """bob publishes, in his own namespace (the ACL lets him), a document that claims alice's
-    thing and feed guids, and values on his own topics: followers of alice's feed, before and
-    after the forgery, get alice's values only."""
+    thing and feed guids, points those guids at it (any agent may write a pointer), and values
+    on his own topics: followers of alice's feed, before and after the forgery, get alice's
+    values only; a fresh client that looks the guids up finds them unknown (the forged pointer
+    hides them), never bob's thing."""
     alice = Client(agent_url(acl_broker, "alice", tmp_path / "a"))
     carol = Client(agent_url(acl_broker, "carol", tmp_path / "c"))
+    dave = Client(agent_url(acl_broker, "carol", tmp_path / "d"))  # a fresh client: cold
     bob = Raw(acl_broker, "bob", "bob")
     early, late = Inbox(), Inbox()
     try:
@@ -235,7 +249,9 @@ def test_a_forged_thing_document_never_reaches_a_follower(
         with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
             bob.publish("iotic/bob/lamp/meta", forged_doc("alice", "lamp", ["level"]), True)
             bob.publish("iotic/bob/lamp/feed/level", json.dumps({"data": "forged"}), True)
-            described = carol.describe(feed.guid)  # a sync: carol has seen the forgery
+            for guid in (lamp.guid, feed.guid):
+                bob.publish(f"iotic/_guid/{guid}", forged_pointer("bob", "lamp"), True)
+            described = carol.describe(feed.guid)  # held since the follow: alice's
             assert described is not None and described["thing"] == lamp.guid
             thing = carol.describe(lamp.guid)
             assert thing is not None and thing["agent"] == "alice"
@@ -244,9 +260,14 @@ def test_a_forged_thing_document_never_reaches_a_follower(
             feed.share("real")
             assert early.wait_for("real") == ["real"]
             assert late.wait_for("real") == ["real"]
+            dave.start()
+            assert dave.describe(feed.guid) is None and dave.describe(lamp.guid) is None
+            with pytest.raises(IOTUnknown):
+                dave.create_thing("d").follow(feed.guid, callback=late)
         assert "iotic/bob/lamp/meta" in caplog.text and "claims" in caplog.text
     finally:
         bob.close()
+        dave.stop()
         carol.stop()
         alice.stop()
 
@@ -277,15 +298,63 @@ def test_the_victim_never_adopts_a_forged_document(
             lamp.get_feed("level").share("mine")
             got = watcher.wait_for(lambda ms: any(b'"mine"' in body for _, body in ms))
             assert [t for t, body in got if b'"mine"' in body] == ["iotic/alice/lamp/feed/level"]
-        assert "iotic/bob/ghost/meta" in caplog.text
+        assert "iotic/bob/ghost/meta" not in caplog.text  # alice never even reads bob's things
     finally:
         bob.close()
         watcher.close()
 
 
-def test_malformed_thing_documents_are_skipped_and_search_works(
+def test_malformed_thing_documents_are_skipped_and_describe_works(
     acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """bob points guids at malformed documents of his: a client that looks them up logs each
+    and finds the guid unknown; alice's thing is described as before."""
+    bob = Raw(acl_broker, "bob", "bob")
+    junk: list[Any] = [
+        {"agent": "bob", "lid": "junk", "points": [{"kind": 1}]},
+        {"agent": "bob", "lid": "junk", "labels": ["x"]},
+        {"agent": "bob", "lid": "junk", "location": ["a", 1]},
+        {"agent": "bob", "lid": "junk"},  # no "v": an older iotic_app's
+    ]
+    with Client(agent_url(acl_broker, "alice", tmp_path / "a")) as alice:
+        lamp = alice.create_thing("lamp")
+        lamp.set_public()
+        try:
+            with (
+                caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"),
+                Client(agent_url(acl_broker, "carol", tmp_path / "c")) as carol,
+            ):
+                for n, doc in enumerate(junk):
+                    lid = f"junk{n}"
+                    guid = thing_guid("bob", lid)
+                    body = {"v": 2, "guid": guid, "public": True, **doc, "lid": lid}
+                    if n == len(junk) - 1:
+                        del body["v"]
+                    bob.publish(f"iotic/bob/{lid}/meta", json.dumps(body), True)
+                    bob.publish(f"iotic/_guid/{guid}", forged_pointer("bob", lid), True)
+                    assert carol.describe(guid) is None
+                deep = thing_guid("bob", "deep")
+                bob.publish("iotic/bob/deep/meta", "[" * 100_000 + "]" * 100_000, True)
+                bob.publish(f"iotic/_guid/{deep}", forged_pointer("bob", "deep"), True)
+                assert carol.describe(deep) is None
+                found = carol.describe(lamp.guid)
+                assert found is not None and found["agent"] == "alice"
+        finally:
+            bob.close()
+    assert caplog.text.count("ignored the thing document on 'iotic/bob/") >= len(junk) + 1
+    assert "older iotic_app (wire version 1)" in caplog.text and "upgrade agent 'bob'" in (
+        caplog.text
+    )
+
+
+@pytest.mark.needs_directory
+def test_malformed_thing_documents_are_skipped_and_search_works(
+    acl_broker: Broker,
+    start_directory: StartDirectory,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    start_directory(f"mqtt://directory:{USERS['directory']}@127.0.0.1:{acl_broker.port}")
     bob = Raw(acl_broker, "bob", "bob")
     guid = thing_guid("bob", "junk")
     junk: list[Any] = [
@@ -314,7 +383,8 @@ def test_malformed_thing_documents_are_skipped_and_search_works(
                     assert list(again.search(text="lamp")) == [lamp.guid]
         finally:
             bob.close()
-    assert caplog.text.count("ignored the thing document on 'iotic/bob/") >= 2 * (len(junk) + 2)
+    # the directory (agents no longer mirror every thing) ignored each bad document
+    assert caplog.text.count("ignored the thing document on 'iotic/bob/") >= len(junk) + 2
 
 
 def test_another_user_with_the_agents_client_id_does_not_stop_it(
@@ -566,13 +636,18 @@ def _doc(agent: str, lid: str, public: bool, properties: Any) -> bytes:
     return json.dumps(doc).encode()
 
 
+@pytest.mark.needs_directory
 def test_forged_and_malformed_properties_never_break_search_property(
-    acl_broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    acl_broker: Broker,
+    start_directory: StartDirectory,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """bob publishes, in his namespace, a document claiming alice's thing with her property,
     documents whose properties are malformed, and a private thing of his own: search_property
     by anyone finds alice's thing (and bob's own public one, as bob's) and nothing else, in
     every scope."""
+    start_directory(f"mqtt://directory:{USERS['directory']}@127.0.0.1:{acl_broker.port}")
     bob = Raw(acl_broker, "bob", "bob")
     junk: list[Any] = [
         "not a list",

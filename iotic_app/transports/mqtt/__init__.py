@@ -31,7 +31,7 @@
 #   _requests.py    control requests: received and answered; asks and tells sent
 #   _recent.py      get_recent from the broker's retained copies
 #   _sender.py, _outbox.py   shares: the durable outbox and the thread that sends it
-#   _catalogue.py   all things the broker retains (search, describe)
+#   _catalogue.py   the things this agent needs, looked up by guid (describe, localOwn search)
 #   _conn.py        one paho connection: made, its failures explained; the client-id registry
 #   _handles.py, _wire.py, _settings.py   handles, payload formats, settings
 #
@@ -48,6 +48,8 @@
 #   ROOT/AGENT/_session/CLIENT_ID    retained claim: which process holds the agent's session
 #   ROOT/_reply/CLIENT_ID            tell confirmations and this client's sync markers
 #   ROOT/_owner/OWNER/AGENT          retained: AGENT belongs to OWNER (published by AGENT)
+#   ROOT/_guid/GUID                  retained pointer {"v": 2, "agent", "lid"}: GUID's document
+#   ROOT/_wire                       retained {"v": 2}: the space's wire version
 #
 # Owners: an agent's things stay under ROOT/AGENT/..., and their guids come from (owner, lid), so
 # an agent that is its own owner (the default) keeps its guids and documents. An agent of
@@ -57,8 +59,12 @@
 # document per guid, so lids are unique per owner: create_thing checks the catalogue (after its
 # sync) for the owner's thing of that lid made by another agent.
 #
-# Every client keeps a catalogue of all things from the retained ``meta`` topics
-# (``_catalogue.py``): search, describe, values and guid -> topic lookups are local reads.
+# An agent's cost does not grow with the space (``_catalogue.py``): it subscribes with wildcards
+# only to its own things, its owner's memberships and those members' things; any other guid is
+# looked up through its retained pointer ``ROOT/_guid/GUID`` and the exact meta topic that
+# names (two round trips; the pointer is a hint, the document's topic is the identity), and
+# stays subscribed (bounded, least recently used first). Searches beyond ``localOwn`` go to a
+# directory process next to the broker.
 #
 # Shares go through the durable outbox and the sender thread (``_sender.py``): share()
 # never fails because the link is down, and after a reconnect the outbox alone decides what is

@@ -20,7 +20,7 @@ from iotic_app.transports._protocol import (
     point_guid,
     thing_guid,
 )
-from iotic_app.transports.mqtt._catalogue import Catalogue
+from iotic_app.transports.mqtt._catalogue import Catalogue, meta_of
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
 from iotic_app.transports.mqtt._handles import Sub, Thing
@@ -188,6 +188,8 @@ class Follows:
                 raise IOTUnknown(f"point {target!r} is a {point.kind}, not a {kind}")
             return point.guid, point.topic
         doc, found = self._catalogue.find(target, kind)
+        if kind != FEED:  # an attach: its tells ask whether the control's agent is online
+            self._catalogue.status_soon(doc.agent)
         return target, f"{doc.base}/{part}/{seg(str(found['pid']))}"
 
     def _publish(self, thing: Thing, new: Sub | None = None, gone: Sequence[Sub] = ()) -> None:
@@ -304,6 +306,20 @@ class Follows:
         self._link.require()
         self._things.own(point)
         return self._followers.of(point)
+
+    def wanted(self) -> list[str]:
+        """While a connection comes up, after the broker's records came: the exact topics the
+        catalogue should hold before they are used (the follower things the ``_followers``
+        records name, the memberships the ``subs`` records' follows need)."""
+        return self._followers.wanted() + self._kept.wanted_members()
+
+    def pinned(self) -> set[str]:
+        """The meta topics of the things the agent's follows and attaches are of (the
+        catalogue keeps them subscribed)."""
+        root = self._names.root
+        with self._lock:
+            topics = [s.topic for t in self._things.own_things() for s in t.subs.values()]
+        return {meta for meta in map(lambda t: meta_of(root, t), topics) if meta is not None}
 
     def coming_up(self) -> list[tuple[str, int, bool]]:
         """A connection comes up: forget the broker's records (it sends them all again).

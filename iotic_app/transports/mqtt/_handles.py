@@ -20,7 +20,7 @@ from iotic_app.transports._protocol import (
     thing_guid,
 )
 from iotic_app.transports.mqtt._conn import Conn
-from iotic_app.transports.mqtt._thingdoc import ThingDoc, seg
+from iotic_app.transports.mqtt._thingdoc import WIRE_VERSION, ThingDoc, seg
 
 __all__ = ["Feeds", "Item", "Point", "Route", "Sub", "Thing"]
 
@@ -90,7 +90,7 @@ class Thing(ThingHandle):
     def doc(self, agent: str, owner: str | None = None) -> dict[str, Any]:
         """The thing's document (``owner`` only when the agent belongs to another owner)."""
         return {
-            "v": 1,
+            "v": WIRE_VERSION,
             "agent": agent,
             **({} if owner is None or owner == agent else {"owner": owner}),
             "lid": self.lid,

@@ -154,6 +154,18 @@ class Kept:
         owners = {agent} | {owner for owner, member in self._catalogue.members if member == agent}
         return any(point_guid(thing_guid(o, lid), kept.kind, pid) == kept.guid for o in owners)
 
+    def wanted_members(self) -> list[str]:
+        """The membership filters (``ROOT/_owner/+/AGENT``) that :meth:`restore` needs to check
+        the records' follows of points of agents that belong to another owner."""
+        root = self._names.root
+        wanted: set[str] = set()
+        for kept in (k for record in list(self.records.values()) for k in record.values()):
+            agent, lid_seg, _, pid_seg = kept.topic[len(root) + 1 :].split("/")
+            own = point_guid(thing_guid(agent, unquote(lid_seg)), kept.kind, unquote(pid_seg))
+            if own != kept.guid:
+                wanted.add(f"{root}/_owner/+/{agent}")
+        return sorted(wanted)
+
     def restore(self, thing: Thing, hold: Callable[[str, str | None], Any]) -> None:
         """Give *thing* (adopted from an earlier run) the follows and attaches its record keeps,
         each with a :class:`Held` that no token is bound to: their values wait in it.
@@ -239,11 +251,15 @@ class Followers:
         names: Names,
         catalogue: Catalogue,
         own_point: Callable[[str], Point | None],
+        lookup: Callable[[str, str], None] | None = None,
     ) -> None:
-        """Know none yet; *own_point* finds one of the agent's points by guid."""
+        """Know none yet; *own_point* finds one of the agent's points by guid; *lookup*
+        ``(agent, lid)`` asks for a follower thing's document without waiting (it comes to
+        :meth:`doc_came`)."""
         self._names = names
         self._catalogue = catalogue
         self._own_point = own_point
+        self._lookup = lookup
         self.prefix = f"{names.root}/_followers/{seg(names.agent_id)}/"
         # point guid -> {record topic: (follower agent, follower lid, kind)}
         self._records: dict[str, dict[str, tuple[str, str, str]]] = {}
@@ -275,6 +291,36 @@ class Followers:
             guids = set(self._counts) | set(self._records)
         for guid in guids:
             self._recount(guid, tell)
+
+    def wanted(self) -> list[str]:
+        """While a connection comes up: the meta topics of the follower things the records
+        that came name, whose documents the catalogue does not hold."""
+        root = self._names.root
+        with self._lock:
+            loading = list((self._loading or {}).values())
+        topics = {f"{root}/{agent}/{seg(lid)}/meta" for agent, lid, _, _ in loading}
+        return sorted(t for t in topics if t not in self._catalogue.by_topic)
+
+    def doc_came(self, meta: str) -> None:
+        """The catalogue took the document on *meta* (network thread): the records that waited
+        for that thing count now."""
+        root = self._names.root
+        agent, _, rest = meta[len(root) + 1 :].partition("/")
+        lid = unquote(rest[: -len("/meta")])
+        with self._lock:
+            if self._loading is not None:
+                return
+            found = [
+                (guid, topic, kind)
+                for guid, waiting in self._pending.items()
+                for topic, (a, b, kind) in waiting.items()
+                if (a, b) == (agent, lid)
+            ]
+            for guid, topic, kind in found:
+                self._unfile(topic, guid)
+                self._file(topic, agent, lid, guid, kind)
+        for guid in {guid for guid, _, _ in found}:
+            self._recount(guid, True)
 
     def on_record(self, topic: str, raw: bytes) -> None:
         """A retained ``_followers`` record about one of the agent's points (network thread)."""
@@ -329,13 +375,16 @@ class Followers:
         if point is not None and not point.deleted and point.kind != kind:
             self._drop(topic, f"point {guid} is not a {kind}")
             return False
-        known = point is not None and not point.deleted and self._doc(agent, lid) is not None
-        if known:
+        mine = point is not None and not point.deleted
+        doc = self._doc(agent, lid)
+        if mine and doc is not None:
             self._records.setdefault(guid, {})[topic] = (agent, lid, kind)
             return True
         if self._waiting < PENDING_LIMIT:
             self._pending.setdefault(guid, {})[topic] = (agent, lid, kind)
             self._waiting += 1
+            if mine and doc is None and self._lookup is not None:
+                self._lookup(agent, lid)  # its document comes to doc_came
         else:
             self._drop(topic, f"{PENDING_LIMIT} records wait already for their point or thing")
         return False

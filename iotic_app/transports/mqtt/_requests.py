@@ -182,7 +182,10 @@ class Requests:
         link = self._link
         conn = link.require()
         topic, owner = self._control_topic(guid)
+        pending = self._catalogue.status_of(conn, owner)  # its retained status: before the sync
         link.sync(conn)
+        for mid, what in pending:
+            link.check(conn, mid, what)
         if owner != self._names.agent_id and not self._catalogue.online.get(seg(owner), False):
             return "unreachable"
         rid = uuid.uuid4().hex

@@ -79,6 +79,10 @@ class Router:
                 self.directory.on_message(topic, bytes(msg.payload))
             elif topic.startswith(names.owners):  # before meta: an agent may be called 'meta'
                 self._catalogue.on_member(topic, bytes(msg.payload))
+            elif topic.startswith(self._catalogue.pointer_prefix):
+                self._catalogue.on_pointer(topic, bytes(msg.payload))
+            elif topic == self._catalogue.wire_topic:
+                self._catalogue.on_wire(bytes(msg.payload))
             elif topic.startswith(self._followers.prefix):
                 self._followers.on_record(topic, bytes(msg.payload))
             elif self._kept.is_record(topic, levels):

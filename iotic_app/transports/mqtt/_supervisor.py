@@ -35,6 +35,7 @@ from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._sender import Sender
 from iotic_app.transports.mqtt._session import Session
+from iotic_app.transports.mqtt._thingdoc import WIRE_VERSION, encode_wire
 from iotic_app.transports.mqtt._things import Things
 
 __all__ = ["RECONNECT", "SESSION_EXPIRY", "START_RETRY", "Supervisor"]
@@ -309,13 +310,8 @@ class Supervisor:
         session.owner = None
         self._catalogue.clear()
         v5 = names.settings.protocol == mqtt.MQTTv5
-        filters: list[tuple[str, int, bool]] = [
-            (names.session, 0, True),
-            (names.reply, 1, True),
-            (f"{names.root}/+/+/meta", 0, True),
-            (f"{names.root}/+/_status", 0, True),
-            (f"{names.owners}+/+", 0, True),
-        ]
+        filters: list[tuple[str, int, bool]] = [(names.session, 0, True), (names.reply, 1, True)]
+        filters += self._catalogue.filters()  # the agent's and its owner's things, looked-up ones
         filters += self._follows.coming_up()
         filters += self.directory.filters() if self.directory is not None else []
         filters += self._things.control_filters()
@@ -329,6 +325,17 @@ class Supervisor:
         link.sync(conn)
         for mid, what in pending:
             link.check(conn, mid, what)
+        self._check_wire(conn)
+        # what came asks for more: the owner's members' things, the followers' things (their
+        # records are counted against them), memberships the kept follows' topics need
+        pending = self._catalogue.subscribe_now(conn, self._follows.wanted())
+        for _ in range(3):  # each round's documents may ask for their owner's membership
+            if not (self._catalogue.take_fresh() or pending):
+                break
+            link.sync(conn)
+            for mid, what in pending:
+                link.check(conn, mid, what)
+            pending = []
         if names.owner != names.agent_id and (names.owner, names.agent_id) not in (
             self._catalogue.members
         ):  # MQTT 3.1.1: a denied publish is acknowledged and dropped, so it never came back
@@ -354,6 +361,28 @@ class Supervisor:
             link.check(conn, mid, what)
         conn.ready.set()
         self._sender.kick.set()
+
+    def _check_wire(self, conn: Conn) -> None:
+        """The space's wire version (the retained ``ROOT/_wire``, which came before the sync):
+        this agent's, or none yet (then this agent publishes its own); another raises.
+
+        Raises:
+            LinkException: the space speaks another wire version.
+        """
+        catalogue, names = self._catalogue, self._names
+        if catalogue.wire_raw is None:
+            body = encode_wire()
+            mid, what = self._link.publish_async(conn, catalogue.wire_topic, body, "wire version")
+            self._link.check(conn, mid, what)
+            return
+        if catalogue.wire != WIRE_VERSION:
+            raise LinkException(
+                f"agent {names.agent_id!r}: the space on {names.settings.host}:"
+                f"{names.settings.port} (root {names.root!r}) speaks iotic_app wire version "
+                f"{catalogue.wire!r:.40} ({catalogue.wire_topic!r}), this agent speaks version "
+                f"{WIRE_VERSION}: run agents of one wire version on one root (upgrade the "
+                "older ones), or give this agent another root"
+            )
 
     def _on_connect(self, conn: Conn, rc: ReasonCode, props: Properties | None) -> None:
         conn.connack = rc.value

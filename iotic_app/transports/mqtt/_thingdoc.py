@@ -20,9 +20,26 @@ from iotic_app.transports._protocol import (
     point_guid,
     thing_guid,
 )
-from iotic_app.transports.mqtt._json import from_json, invalid
+from iotic_app.transports.mqtt._json import from_json, invalid, to_json
 
-__all__ = ["ThingDoc", "member_topic_identity", "meta_topic_identity", "parse_thing_doc", "seg"]
+__all__ = [
+    "WIRE_VERSION",
+    "ThingDoc",
+    "encode_pointer",
+    "encode_thing_doc",
+    "encode_wire",
+    "member_topic_identity",
+    "meta_topic_identity",
+    "parse_pointer",
+    "parse_thing_doc",
+    "parse_wire",
+    "seg",
+    "wire_mismatch",
+]
+
+#: The version of the metadata layout (thing documents, ``ROOT/_guid/GUID`` pointers and
+#: ``ROOT/_wire``): 1 was every agent mirroring ``ROOT/+/+/meta``; 2 adds the pointers.
+WIRE_VERSION = 2
 
 
 def seg(text: str) -> str:
@@ -244,6 +261,74 @@ def member_topic_identity(prefix: str, topic: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def wire_mismatch(version: Any, what: str, agent: str) -> str | None:
+    """Why *what* (published by agent *agent*) in wire *version* cannot be read, or None."""
+    if version == WIRE_VERSION:
+        return None
+    if version is None or version == 1:
+        return (
+            f"{what} was published by an older iotic_app (wire version 1); this agent speaks "
+            f"version {WIRE_VERSION}: upgrade agent {agent!r}"
+        )
+    return (
+        f"{what} has wire version {version!r:.20}; this agent speaks version {WIRE_VERSION}: "
+        "upgrade this agent, or the other one"
+    )
+
+
+def encode_thing_doc(doc: dict[str, Any]) -> bytes:
+    """The retained ``meta`` payload of a thing document (``Thing.doc()``), in this wire
+    version (the transport and the benchmarks' bulk path use this one encoder)."""
+    return to_json({**doc, "v": WIRE_VERSION})
+
+
+def encode_pointer(agent: str, lid: str) -> bytes:
+    """The retained ``ROOT/_guid/GUID`` payload: the guid is agent *agent*'s thing *lid*'s."""
+    return to_json({"v": WIRE_VERSION, "agent": agent, "lid": lid})
+
+
+def encode_wire() -> bytes:
+    """The retained ``ROOT/_wire`` payload of this wire version."""
+    return to_json({"v": WIRE_VERSION})
+
+
+def parse_wire(raw: bytes) -> Any:
+    """Return the wire version a retained ``ROOT/_wire`` (``{"v": N}``) says.
+
+    Raises:
+        ValueError: it is not such a document.
+    """
+    data = from_json(raw) if len(raw) <= 1024 else None
+    if not isinstance(data, dict) or "v" not in data:
+        invalid("ROOT/_wire", '{"v": VERSION}', raw[:40])
+    return data["v"]
+
+
+def parse_pointer(root: str, raw: bytes) -> str:
+    """Return the meta topic a retained ``ROOT/_guid/GUID`` pointer names.
+
+    The pointer is only a hint (anyone the ACL lets write ``ROOT/_guid/+`` may forge one): the
+    document found there is checked against the guid looked up.
+
+    Raises:
+        ValueError: says what is wrong.
+    """
+    if len(raw) > 1024:
+        raise ValueError(f"the pointer has {len(raw)} bytes, more than 1024")
+    data = from_json(raw)
+    if not isinstance(data, dict):
+        invalid("the pointer", "a JSON object", data)
+    agent, lid = data.get("agent"), data.get("lid")
+    if not isinstance(agent, str) or not _AGENT_RE.fullmatch(agent):
+        invalid("the pointer's agent", "an agent name", agent)
+    if not _is_id(lid):
+        invalid("the pointer's lid", "1-64 printable characters", lid)
+    mismatch = wire_mismatch(data.get("v"), "the pointer", agent)
+    if mismatch is not None:
+        raise ValueError(mismatch)
+    return f"{root}/{agent}/{seg(lid)}/meta"
+
+
 def parse_thing_doc(root: str, topic: str, raw: bytes) -> ThingDoc:
     """Parse and check the retained ``.../meta`` document of a thing.
 
@@ -270,6 +355,9 @@ def parse_thing_doc(root: str, topic: str, raw: bytes) -> ThingDoc:
             f"the document claims agent {data.get('agent')!r:.80} but was published under "
             f"agent {agent!r}"
         )
+    mismatch = wire_mismatch(data.get("v"), f"the document of thing {lid!r}", agent)
+    if mismatch is not None:
+        raise ValueError(mismatch)
     if data.get("lid") != lid:
         raise ValueError(f"the document claims lid {data.get('lid')!r:.80}, not {lid!r}")
     owner = data.get("owner", agent)

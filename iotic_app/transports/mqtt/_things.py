@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 from collections import deque
@@ -34,7 +33,7 @@ from iotic_app.transports.mqtt._kept import Kept
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._sender import Sender
-from iotic_app.transports.mqtt._thingdoc import seg
+from iotic_app.transports.mqtt._thingdoc import encode_pointer, encode_thing_doc, seg
 
 __all__ = ["Things"]
 
@@ -80,6 +79,7 @@ class Things:
         self._by_guid: dict[str, Point] = {}  # the agent's own points
         self._by_control_topic: dict[str, Point] = {}
         self._batches = threading.local()  # this thread's open batch, if any (see batch())
+        self._pointed: dict[str, set[str]] = {}  # lid -> the guids whose pointers it published
 
     def _link(self) -> Conn:
         return self._broker.require()
@@ -124,11 +124,10 @@ class Things:
         conn = self._link()
         pending = []
         for thing in things:
-            body = json.dumps(thing.doc(self.agent_id, self.owner), separators=(",", ":"))
+            body = encode_thing_doc(thing.doc(self.agent_id, self.owner))
             what = f"update thing {thing.lid!r}"
-            pending.append(
-                self._broker.publish_async(conn, f"{thing.base}/meta", body.encode(), what)
-            )
+            pending.append(self._broker.publish_async(conn, f"{thing.base}/meta", body, what))
+            pending += self._publish_pointers(conn, thing)
         errors: list[BaseException] = []
         for mid, what in pending:
             try:
@@ -151,27 +150,76 @@ class Things:
     def _check_lid(self, conn: Conn, thing: Thing) -> None:
         """After a sync: if another agent of the owner holds *thing*'s guid (two agents made
         the lid at once; every client takes the document the broker passed on first), withdraw
-        this agent's document, forget the thing and raise ``IOTUnknown``."""
+        this agent's document, point the guid at the winner's, forget the thing and raise
+        ``IOTUnknown``."""
         with self._lock:
             other = self._catalogue.docs.get(thing.guid)
-        if other is not None and other.agent != self.agent_id:
-            with self._lock:
-                self._things.pop(thing.lid, None)
-            self._broker.publish_sync(
-                conn, f"{thing.base}/meta", b"", True, f"withdraw thing {thing.lid!r}"
-            )
-            raise lid_taken(self.owner, thing.lid, other.agent, self.agent_id)
+        if other is None or other.agent == self.agent_id:
+            return
+        with self._lock:
+            self._things.pop(thing.lid, None)
+            self._pointed.pop(thing.lid, None)
+        self._broker.publish_sync(
+            conn, f"{thing.base}/meta", b"", True, f"withdraw thing {thing.lid!r}"
+        )
+        # both pointed the guid at their own thing: point it at the winner's
+        body = encode_pointer(other.agent, other.lid)
+        self._broker.publish_sync(conn, self._pointer(thing.guid), body, True, "repoint")
+        raise lid_taken(self.owner, thing.lid, other.agent, self.agent_id)
 
     def _publish_meta(self, thing: Thing) -> None:
+        """Publish the thing's document, then the pointers of its guids that changed; wait
+        for the broker's answers (one round trip). In a batch: at the batch's end."""
         batch = self._batch()
         if batch is not None:
             batch.changed[thing.lid] = thing
             return
         conn = self._link()
-        body = json.dumps(thing.doc(self.agent_id, self.owner), separators=(",", ":")).encode()
-        self._broker.publish_sync(
-            conn, f"{thing.base}/meta", body, True, f"update thing {thing.lid!r}"
-        )
+        body = encode_thing_doc(thing.doc(self.agent_id, self.owner))
+        pending = [
+            self._broker.publish_async(
+                conn, f"{thing.base}/meta", body, f"update thing {thing.lid!r}"
+            )
+        ]
+        pending += self._publish_pointers(conn, thing)
+        for mid, what in pending:
+            self._broker.check(conn, mid, what)
+
+    def _guids(self, thing: Thing) -> set[str]:
+        with self._lock:
+            if thing.deleted:
+                return set()
+            return {thing.guid} | {p.guid for p in thing.points.values() if not p.deleted}
+
+    def _publish_pointers(
+        self, conn: Conn, thing: Thing, again: bool = False
+    ) -> list[tuple[int, str]]:
+        """Publish the pointers ``ROOT/_guid/GUID`` of *thing*'s guids that are new (*again*:
+        all of them), and clear those of its guids that are gone, without waiting.
+
+        Returns:
+            ``(mid, what)`` of each publish, for ``Link.check``.
+        """
+        guids = self._guids(thing)
+        with self._lock:
+            before = set() if again else self._pointed.get(thing.lid, set())
+            if guids:
+                self._pointed[thing.lid] = guids
+            else:
+                self._pointed.pop(thing.lid, None)
+        body = encode_pointer(self.agent_id, thing.lid)
+        pending = [
+            self._broker.publish_async(conn, self._pointer(guid), body, f"point {guid} at it")
+            for guid in sorted(guids - before)
+        ]
+        pending += [
+            self._broker.publish_async(conn, self._pointer(guid), b"", f"clear pointer {guid}")
+            for guid in sorted(before - guids)
+        ]
+        return pending
+
+    def _pointer(self, guid: str) -> str:
+        return f"{self._names.root}/_guid/{guid}"
 
     def adopt_own(self) -> None:
         """Take the agent's things that the broker keeps (an earlier run) into memory, with
@@ -194,6 +242,7 @@ class Things:
                 if doc.owner != self.owner:  # made while the agent belonged to another owner
                     continue
                 self._things[doc.lid] = thing = Thing.from_doc(doc, self._index)
+                self._pointed[doc.lid] = {doc.guid} | {p["guid"] for p in doc.points}
                 self._kept.restore(thing, hold)
                 adopted.append(thing)
             for route in routes:
@@ -239,10 +288,11 @@ class Things:
                 self.agent_id,
                 thing.lid,
             )
-            body = json.dumps(thing.doc(self.agent_id, self.owner), separators=(",", ":")).encode()
+            body = encode_thing_doc(thing.doc(self.agent_id, self.owner))
             pending.append(
                 self._broker.publish_async(conn, topic, body, f"publish thing {thing.lid!r} again")
             )
+            pending += self._publish_pointers(conn, thing, again=True)
         return pending
 
     def control_filters(self) -> list[tuple[str, int, bool]]:
@@ -345,6 +395,8 @@ class Things:
         with self._lock:
             self._things.pop(own.lid, None)
             own.deleted = True
+        for mid, what in self._publish_pointers(conn, own):
+            self._broker.check(conn, mid, what)
 
     def list_things(self, *, all_agents: bool = False) -> list[str]:
         """Return the lids of the agent's things; with *all_agents*, then those of the other

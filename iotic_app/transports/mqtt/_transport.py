@@ -69,18 +69,24 @@ class MqttTransport:
         self._link = link = Link(names, session)
         self._sender = sender = Sender(self.agent_id, link, stopping, self._open_outbox)
         self._outbox_wait = 0.0  # for another process of the agent to let the outbox go
-        self._catalogue = catalogue = Catalogue(self.agent_id, names.root, link.sync, names.owner)
+        self._directory = directory = Directory(names, link)  # search beyond the owner's things
+        self._catalogue = catalogue = Catalogue(
+            self.agent_id, names.root, link.sync, names.owner, link=link, directory=directory.search
+        )
         self._deliverer = deliverer = Deliverer(names, lock, stopping, link, sender)
         kept = Kept(names, lock, catalogue)
         self._things = things = Things(names, lock, link, sender, catalogue, deliverer, kept)
-        self._followers = followers = Followers(names, catalogue, things.own_point)
+        self._followers = followers = Followers(
+            names, catalogue, things.own_point, catalogue.look_soon
+        )
         self._follows = follows = Follows(
             names, lock, link, things, deliverer, catalogue, kept, followers
         )
+        catalogue.on_doc = followers.doc_came
+        catalogue.pinned = follows.pinned
         self._watch: Delivery | None = None  # the client's token for subscription events
         self._recent = recent = Recent(link, things, catalogue)
         self._requests = requests = Requests(names, link, things, catalogue)
-        self._directory = directory = Directory(names, link)
         router = Router(names, deliverer, requests, session, catalogue, recent, kept, followers)
         router.directory = directory
         self._supervisor = Supervisor(
@@ -393,11 +399,7 @@ class MqttTransport:
         self._requests.confirm_tell(request_id, success)
 
     def search(self, query: Query) -> Any:
-        """Search the things of the query's scope: through a directory when one runs (until
-        the catalogue hands the searches beyond the owner's things to it), else in the
-        catalogue."""
-        if self._directory.online():
-            return self._directory.search(query)
+        """Search: scope ``localOwn`` in the catalogue, any other through the directory."""
         return self._catalogue.search(query)
 
     def describe(self, guid: str) -> dict[str, Any] | None:
