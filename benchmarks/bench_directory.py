@@ -62,6 +62,9 @@ QUERIES: dict[str, Query] = {
 }
 
 
+CLIENT_ROW = "client.search(text) via an agent"
+
+
 def doc(n: int, rng: random.Random) -> tuple[str, bytes]:
     """Thing *n*: its meta topic and document (as an agent publishes it)."""
     agent, lid = f"agent{n % 100}", f"thing{n}"
@@ -200,6 +203,22 @@ def run_size(kind: str, size: int, queries: int, tmp: Path) -> dict[str, Any]:
             p50 = statistics.median(times) * 1000
             p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
             shapes[name] = (p50, p99)
+        # the same through an agent's client (iotic_app's transport: what users call)
+        from iotic_app import Client
+
+        with Client(f"{broker.url}?agent=benchclient&outbox={tmp / f'outbox-{kind}-{size}'}") as c:
+            for _ in range(5):
+                c.search(text="word042 sensor")
+            times = []
+            for _ in range(queries):
+                began = time.perf_counter()
+                c.search(text="word042 sensor")
+                times.append(time.perf_counter() - began)
+        times.sort()
+        shapes[CLIENT_ROW] = (
+            statistics.median(times) * 1000,
+            times[min(len(times) - 1, int(len(times) * 0.99))] * 1000,
+        )
         peak, current = rss_mb(process.pid)
         result = {"fill_s": fill_s, "online_s": online_s, "shapes": shapes, "rss": (peak, current)}
     finally:
@@ -231,7 +250,7 @@ def main() -> None:
     heads = [f"{kind} {size:,}" for kind in kinds for size in sizes]
     print("| search p50 / p99 (ms) | " + " | ".join(heads) + " |")
     print("|---|" + "---|" * len(heads))
-    for name in QUERIES:
+    for name in [*QUERIES, CLIENT_ROW]:
         cells = [
             "{:.2f} / {:.2f}".format(*results[kind, size]["shapes"][name])
             for kind in kinds
