@@ -124,10 +124,7 @@ class Things:
         conn = self._link()
         pending = []
         for thing in things:
-            body = encode_thing_doc(thing.doc(self.agent_id, self.owner))
-            what = f"update thing {thing.lid!r}"
-            pending.append(self._broker.publish_async(conn, f"{thing.base}/meta", body, what))
-            pending += self._publish_pointers(conn, thing)
+            pending += self._send_meta(conn, thing)
         errors: list[BaseException] = []
         for mid, what in pending:
             try:
@@ -175,15 +172,17 @@ class Things:
             batch.changed[thing.lid] = thing
             return
         conn = self._link()
-        body = encode_thing_doc(thing.doc(self.agent_id, self.owner))
-        pending = [
-            self._broker.publish_async(
-                conn, f"{thing.base}/meta", body, f"update thing {thing.lid!r}"
-            )
-        ]
-        pending += self._publish_pointers(conn, thing)
-        for mid, what in pending:
+        for mid, what in self._send_meta(conn, thing):
             self._broker.check(conn, mid, what)
+
+    def _send_meta(self, conn: Conn, thing: Thing) -> list[tuple[int, str]]:
+        """Publish the thing's document, then the pointers of its guids that changed, without
+        waiting; returns ``(mid, what)`` of each, for ``Link.check``."""
+        body = encode_thing_doc(thing.doc(self.agent_id, self.owner))
+        what = f"update thing {thing.lid!r}"
+        pending = [self._broker.publish_async(conn, f"{thing.base}/meta", body, what)]
+        pending += self._publish_pointers(conn, thing)
+        return pending
 
     def _guids(self, thing: Thing) -> set[str]:
         with self._lock:
@@ -360,11 +359,15 @@ class Things:
             self._publish_meta(thing)
             return thing
         try:
-            self._publish_meta(thing)
             # Two agents of the owner may both have passed the check above at once: after a
-            # sync the loser finds the winner's document and withdraws its own.
-            self._broker.sync()
-            self._check_lid(self._link(), thing)
+            # sync the loser finds the winner's document and withdraws its own. The sync's
+            # marker follows the document on the connection: one round trip for both.
+            conn = self._link()
+            pending = self._send_meta(conn, thing)
+            self._broker.sync(conn)
+            for mid, what in pending:
+                self._broker.check(conn, mid, what)
+            self._check_lid(conn, thing)
         except BaseException:
             with self._lock:
                 self._things.pop(lid, None)
