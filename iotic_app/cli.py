@@ -259,6 +259,35 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="seconds to wait before a retry; overrides the App's retry_timeout",
     )
     run.set_defaults(parser=run)
+    directory = commands.add_parser(
+        "directory",
+        help="run a directory next to an MQTT broker: it indexes all things and answers search",
+        description=(
+            "Follow every thing's metadata on the broker, index it in sqlite and answer the "
+            "agents' searches (docs/mqtt.md, 'Directory'). Several may run on one broker (give "
+            "each its own agent=NAME). Ctrl+C or SIGTERM stop it. Exit status as for run."
+        ),
+    )
+    directory.add_argument(
+        "--config",
+        metavar="CONFIG",
+        required=True,
+        help="the broker and credentials: mqtt://HOST:PORT (or mqtts://, or an .ini file); "
+        "agent=NAME names the directory (default 'directory')",
+    )
+    directory.add_argument(
+        "--db",
+        metavar="PATH",
+        help="the index's sqlite file (default: one under ~/.local/share/iotic_app/directory)",
+    )
+    directory.add_argument(
+        "--log-level",
+        type=_log_level,
+        default="INFO",
+        metavar="LEVEL",
+        help="DEBUG, INFO (default), WARNING, ERROR or CRITICAL",
+    )
+    directory.set_defaults(parser=directory)
     return parser
 
 
@@ -288,9 +317,31 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     configure_logging(args.log_level)
     saved_argv = sys.argv[:]
     try:
+        if args.command == "directory":
+            return _directory(args.parser, args)
         return _run(args.parser, args)
     finally:
         sys.argv = saved_argv
+
+
+def _directory(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from iotic_app.directory import directory_app, directory_service
+
+    try:
+        service = directory_service(args.config, args.db)
+    except (TypeError, ValueError, OSError) as exc:
+        parser.error(f"argument --config: {exc}")
+    try:
+        directory_app(service).run()
+    except KeyboardInterrupt:
+        logger.warning("interrupted again: exiting at once")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        logger.error("the directory failed: %s", describe(exc), exc_info=exc)
+        return 1
+    finally:
+        service.close()
+    return 0
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "DirectoryUnavailable",
     "IOTAccessDenied",
     "IOTException",
     "IOTSyncTimeout",
@@ -56,6 +57,15 @@ class IOTSyncTimeout(IOTException, TimeoutError):
 
 class IOTUnknown(IOTException, LookupError):
     """The thing or point named does not exist (or is not visible to this agent)."""
+
+
+class DirectoryUnavailable(IOTException, LookupError):
+    """A search on MQTT found no directory to ask: none runs on the broker.
+
+    A ``LookupError`` (there is nowhere to look things up), not a ``ConnectionError``: the
+    link is up, and ``RetryingThingRunner`` does not retry it. Start a directory next to the
+    broker: ``iotic-app directory --config mqtt://HOST:PORT``.
+    """
 
 
 class IOTAccessDenied(IOTException, PermissionError):

@@ -40,6 +40,7 @@ def client(log: list[str]) -> RecordingClient:
 
 
 # MQTT broker fixtures (a Mosquitto per session or per test), for tests/mqtt and the contract suite.
+from conftest_directory import directories_for_spaces, start_directory  # noqa: E402, F401
 from conftest_mqtt import (  # noqa: E402, F401
     broker_url,
     own_broker,
@@ -50,8 +51,8 @@ from conftest_mqtt import (  # noqa: E402, F401
 )
 
 # Search through a directory (issue 12): on MQTT, every scope but localOwn goes to a directory
-# process next to the broker. Tests marked ``needs_directory`` skip on MQTT until the directory
-# is wired into the suite (then this hook starts one for them instead of skipping).
+# process next to the broker. Tests marked ``needs_directory`` get one for every MQTT space they
+# make (``conftest_directory.directories_for_spaces``).
 NEEDS_DIRECTORY = "needs_directory"
 
 
@@ -59,19 +60,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{NEEDS_DIRECTORY}: searches (scope public or local) that need an iotic_app directory "
-        "on MQTT; skipped on MQTT until the suite starts one",
+        "on MQTT; every MQTT space the test makes gets one",
     )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.get_closest_marker(NEEDS_DIRECTORY) is None:
-            continue
-        callspec = getattr(item, "callspec", None)
-        params = [] if callspec is None else [str(v) for v in callspec.params.values()]
-        on_mqtt = any(p.startswith("mqtt") for p in params) or "/tests/mqtt/" in str(item.path)
-        if not on_mqtt:
-            continue  # the embedded space keeps its own catalogue
-        item.add_marker(
-            pytest.mark.skip(reason="search on MQTT needs the directory (issue 12, not wired yet)")
-        )
+        if item.get_closest_marker(NEEDS_DIRECTORY) is not None:
+            fixtures = getattr(item, "fixturenames", None)
+            if fixtures is not None and "directories_for_spaces" not in fixtures:
+                fixtures.insert(0, "directories_for_spaces")  # before the fixtures make spaces

@@ -100,6 +100,9 @@ class MqttSpace:
         self.root = f"test-{uuid.uuid4().hex[:12]}"
         self.outbox = tempfile.mkdtemp(prefix="iotic-outbox-")
         atexit.register(shutil.rmtree, self.outbox, True)
+        from conftest_directory import space_made
+
+        space_made(self.broker, self.root)  # a test that needs a directory gets one
 
     def url(self, agent: str) -> str:
         return f"{self.broker}?agent={agent}&root={self.root}&outbox={self.outbox}"

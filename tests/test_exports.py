@@ -55,6 +55,7 @@ EXPORTS: dict[str, list[str]] = {
     ],
     "iotic_app.datatypes": ["Datatypes", "Units"],
     "iotic_app.exceptions": [
+        "DirectoryUnavailable",
         "IOTAccessDenied",
         "IOTException",
         "IOTSyncTimeout",
@@ -162,6 +163,11 @@ def test_exceptions_inherit_the_matching_builtins() -> None:
         assert issubclass(cls, IOTException)
     assert issubclass(IOTException, IoticAppError)
     assert not issubclass(iotic_app.LinkException, IOTException)
+    from iotic_app.exceptions import DirectoryUnavailable
+
+    assert issubclass(DirectoryUnavailable, IOTException)
+    assert issubclass(DirectoryUnavailable, LookupError)
+    assert not issubclass(DirectoryUnavailable, ConnectionError)  # not retried
 
 
 # -- no public signature exposes a private type ------------------------------------------------

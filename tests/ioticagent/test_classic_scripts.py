@@ -116,6 +116,7 @@ def test_the_search_scripts_on_local_in_one_process(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.needs_directory  # its space gets a directory
 def test_the_search_scripts_on_mqtt_as_processes(tmp_path: Path) -> None:
     """On a stock Mosquitto: share_props' process ends, then each follower's runs."""
     pytest.importorskip("paho")

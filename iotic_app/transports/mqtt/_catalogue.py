@@ -50,7 +50,8 @@ import attrs
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
 from iotic_app.transports._describe import describe_point, describe_thing
 from iotic_app.transports._protocol import CONTROL, PointKind, Query, ValueSpec
-from iotic_app.transports._search import Candidate, search
+from iotic_app.transports._search import search
+from iotic_app.transports.mqtt._docsearch import candidate as _candidate
 from iotic_app.transports.mqtt._messages import parse_status
 from iotic_app.transports.mqtt._thingdoc import (
     ThingDoc,
@@ -543,31 +544,6 @@ def meta_of(root: str, topic: str) -> str | None:
     except ValueError:
         return None
     return f"{root}/{parts[0]}/{parts[1]}/meta"
-
-
-def _candidate(doc: ThingDoc) -> Candidate:
-    """A catalogue document as search sees it."""
-    texts: list[tuple[str | None, str]] = [(None, tag) for tag in doc.tags]
-    texts.extend(doc.labels.items())
-    texts.extend(doc.descriptions.items())
-    for p in doc.points:
-        texts.extend((p.get("labels") or {}).items())
-        texts.extend((p.get("descriptions") or {}).items())
-        texts.extend((None, tag) for tag in p.get("tags") or ())
-    return Candidate(
-        guid=doc.guid,
-        owner=doc.owner,
-        public=doc.public,
-        labels=doc.labels,
-        location=doc.location,
-        texts=texts,
-        units={v.get("unit") for p in doc.points for v in p.get("values") or ()},
-        points=[
-            (str(p["guid"]), p.get("labels") or {}, str(p["kind"]), (p.get("save_recent") or 0) > 0)
-            for p in doc.points
-        ],
-        properties=doc.properties,
-    )
 
 
 @attrs.frozen

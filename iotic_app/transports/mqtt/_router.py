@@ -9,6 +9,7 @@ import paho.mqtt.client as mqtt
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Claim, Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._directory import Directory
 from iotic_app.transports.mqtt._kept import Followers, Kept
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._recent import Recent
@@ -47,6 +48,7 @@ class Router:
         self._recent = recent
         self._kept = kept
         self._followers = followers
+        self.directory: Directory | None = None  # search's directories (set by the transport)
 
     def on_message(self, conn: Conn, msg: mqtt.MQTTMessage) -> None:
         """A message that came on *conn* (paho's network thread)."""
@@ -73,6 +75,8 @@ class Router:
                 self._requests.on_reply(bytes(msg.payload))
             elif topic == names.session:
                 self._session.owner = Claim.parse(bytes(msg.payload)) if msg.payload else None
+            elif self.directory is not None and topic.startswith(self.directory.prefix):
+                self.directory.on_message(topic, bytes(msg.payload))
             elif topic.startswith(names.owners):  # before meta: an agent may be called 'meta'
                 self._catalogue.on_member(topic, bytes(msg.payload))
             elif topic.startswith(self._catalogue.pointer_prefix):

@@ -29,6 +29,7 @@ from iotic_app.transports.mqtt._conn import (
     unselectable_fd,
 )
 from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._directory import Directory
 from iotic_app.transports.mqtt._follows import Follows
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
@@ -83,6 +84,8 @@ class Supervisor:
         self._attempt: Conn | None = None  # the connection being made (stop() wakes it)
         self._status_lock = threading.Lock()  # "online" and "offline" go out in order
         self._last_connack: int | None = None
+        #: Search's directories: their filters are subscribed at bring-up (set by the transport).
+        self.directory: Directory | None = None
         #: Reconnects that brought the link back into service (for tests and diagnostics).
         self.reconnects = 0
 
@@ -310,6 +313,7 @@ class Supervisor:
         filters: list[tuple[str, int, bool]] = [(names.session, 0, True), (names.reply, 1, True)]
         filters += self._catalogue.filters()  # the agent's and its owner's things, looked-up ones
         filters += self._follows.coming_up()
+        filters += self.directory.filters() if self.directory is not None else []
         filters += self._things.control_filters()
         filters += self._deliverer.filters(v5)
         self._sender.replay()

@@ -27,6 +27,7 @@ from iotic_app.transports._protocol import (
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Conn, release_client_id, take_client_id
 from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._directory import Directory
 from iotic_app.transports.mqtt._follows import Follows
 from iotic_app.transports.mqtt._kept import Followers, Kept
 from iotic_app.transports.mqtt._link import Link
@@ -68,8 +69,9 @@ class MqttTransport:
         self._link = link = Link(names, session)
         self._sender = sender = Sender(self.agent_id, link, stopping, self._open_outbox)
         self._outbox_wait = 0.0  # for another process of the agent to let the outbox go
+        self._directory = directory = Directory(names, link)  # search beyond the owner's things
         self._catalogue = catalogue = Catalogue(
-            self.agent_id, names.root, link.sync, names.owner, link=link
+            self.agent_id, names.root, link.sync, names.owner, link=link, directory=directory.search
         )
         self._deliverer = deliverer = Deliverer(names, lock, stopping, link, sender)
         kept = Kept(names, lock, catalogue)
@@ -86,6 +88,7 @@ class MqttTransport:
         self._recent = recent = Recent(link, things, catalogue)
         self._requests = requests = Requests(names, link, things, catalogue)
         router = Router(names, deliverer, requests, session, catalogue, recent, kept, followers)
+        router.directory = directory
         self._supervisor = Supervisor(
             names,
             stopping,
@@ -98,6 +101,7 @@ class MqttTransport:
             follows,
             router.on_message,
         )
+        self._supervisor.directory = directory
 
     def __repr__(self) -> str:
         """Show where and as whom, never the password."""

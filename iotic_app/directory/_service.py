@@ -1,0 +1,426 @@
+"""The directory on the broker: follows all metadata into its index and answers searches."""
+
+# Design note
+# -----------
+# One paho connection (``new_paho``: the project's settings, TLS, user and password) with a
+# persistent session (MQTT 5 clean start off and a session expiry; 3.1.1 clean session off),
+# and its subscriptions kept. When it comes up (``start``): every indexed document is marked
+# unseen, ``ROOT/+/_status`` (the agents) and ``ROOT/_owner/+/+`` are subscribed, then each
+# agent's ``ROOT/AGENT/+/meta`` a batch of agents at a time (``_batches.py``), each batch
+# followed by a marker on the directory's own topic; when the last comes back everything
+# retained has come, so what was not seen is dropped (deleted while the directory was away) and
+# the directory says it is online (a retained ``ROOT/_directory/online/NAME``, cleared by its
+# will and at shutdown). paho's thread only queues what comes; the worker thread indexes it and
+# answers requests (``ROOT/_directory/search/AGENT``, shared among directories on MQTT 5), in
+# order: the asker is AGENT (the topic its ACL lets it write), its owner the one whose
+# membership of AGENT is retained; the reply goes to the client id the request names, which must
+# be AGENT's (``AGENT`` or ``AGENT~...``). Anything read from the broker is checked; bad input is
+# logged and skipped, a bad query answered with an error.
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from urllib.parse import unquote
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from iotic_app.directory._batches import Batches
+from iotic_app.directory._index import Index
+from iotic_app.exceptions import LinkException, SessionTakenOver
+from iotic_app.transports.mqtt._conn import close_sockets_of, new_paho
+from iotic_app.transports.mqtt._dirwire import (
+    QOS,
+    VERSION,
+    Topics,
+    client_of_agent,
+    parse_request,
+    reply_body,
+)
+from iotic_app.transports.mqtt._json import to_json
+from iotic_app.transports.mqtt._settings import MqttSettings
+from iotic_app.transports.mqtt._thingdoc import seg
+
+__all__ = ["SESSION_EXPIRY", "DirectoryService"]
+
+logger = logging.getLogger("iotic_app.mqtt")
+
+SESSION_EXPIRY = 24 * 3600
+_CONNECTED = "\x00connected"  # worker items that are no topic
+_TICK = "\x00tick"
+_AGENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+class DirectoryService:
+    """A directory's connection to the broker and its index (``start()``/``stop()``: the
+    client of the directory's App)."""
+
+    def __init__(self, settings: MqttSettings, db: str) -> None:
+        """Open the index at *db*; connect nothing until :meth:`start`.
+
+        Args:
+            settings: The broker and credentials; the client id is the directory's NAME.
+            db: The sqlite file (``:memory:`` for none).
+        """
+        self.settings = settings
+        self.name = settings.client_id
+        self.root = settings.root
+        self.topics = Topics(self.root)
+        self.index = Index(db, self.root)
+        self._v5 = settings.protocol == mqtt.MQTTv5
+        self._presence = self.topics.online + seg(self.name)
+        self._sync_topic = f"{self.root}/_directory/sync/{seg(self.name)}"
+        self._marker = ""
+        self._lock = threading.Lock()
+        self._paho: mqtt.Client | None = None
+        self._acks: dict[int, int] = {}
+        self._cond = threading.Condition()
+        self.lost = threading.Event()  # the connection in service went down
+        self.synced = threading.Event()  # the resync of the connection in service is done
+        self.answered = 0  # requests answered (for tests and diagnostics)
+        self.taken_over = False  # another process with this name took the session
+        self._instance = uuid.uuid4().hex  # this process's claim on the name
+        self._claim = f"{self.root}/_directory/claim/{seg(self.name)}"
+        self._claimed = False
+        # What paho's thread received, for the worker: paho reads as fast as the broker sends
+        # (a stock Mosquitto drops what a slow subscriber's queue of 1,000 cannot hold).
+        self._inbox: queue.SimpleQueue[tuple[mqtt.Client, str, bytes] | None] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._batches = Batches()  # the rest of the resync's state is the worker's own
+        self._phase = "live"
+        self._batch: list[str] = []
+        self._docs = 0
+        self._sent = 0.0
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return f"DirectoryService({s.host}:{s.port}, name={self.name!r})"
+
+    # -- the connection -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect (if not connected), subscribe, and start the resync.
+
+        Raises:
+            LinkException: the broker cannot be reached or refused the directory.
+        """
+        with self._lock:
+            if self._paho is not None and not self.lost.is_set():
+                return
+            self._close()
+            self.lost.clear()
+            self.synced.clear()
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._work, name=f"iotic_app-directory-{self.name}", daemon=True
+                )
+                self._worker.start()
+            paho = new_paho(self.settings, self.name, None)
+            paho.will_set(self._presence, None, qos=1, retain=True)
+            connack = threading.Event()
+            codes: list[int] = []
+
+            def on_connect(c: object, u: object, f: object, rc: ReasonCode, p: object) -> None:
+                codes.append(rc.value)
+                connack.set()
+
+            paho.on_connect = on_connect
+
+            def on_disconnect(c: object, u: object, f: object, rc: object, p: object) -> None:
+                self.lost.set()
+                connack.set()
+
+            paho.on_disconnect = on_disconnect
+            paho.on_message = self._on_message
+            paho.on_publish = lambda c, u, mid, rc, p: self._acked(mid, rc.value)
+            paho.on_subscribe = lambda c, u, mid, rcs, p: self._acked(
+                mid, max(r.value for r in rcs)
+            )
+            s = self.settings
+            where = f"{s.host}:{s.port}"
+            try:
+                if self._v5:
+                    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+                    props.SessionExpiryInterval = SESSION_EXPIRY
+                    paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
+                else:
+                    paho.connect(s.host, s.port, s.keepalive)
+            except OSError as exc:
+                close_sockets_of(exc)
+                raise LinkException(
+                    f"directory {self.name!r}: cannot connect to the MQTT broker at {where}: {exc}"
+                ) from None
+            sock = paho.socket()
+            if isinstance(sock, socket.socket):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._paho = paho
+            paho.loop_start()
+            if not connack.wait(s.connect_timeout) or not codes or codes[0] != 0:
+                self._close()
+                reason = f"refused it ({codes[0]:#x})" if codes else "did not answer"
+                raise LinkException(f"directory {self.name!r}: the MQTT broker at {where} {reason}")
+            self.index.begin_resync()
+            marker = uuid.uuid4().hex
+            self._inbox.put((paho, _CONNECTED, marker.encode()))  # before what it brings
+            if not self._claimed:  # the first connection claims the name (a retained claim)
+                info = paho.publish(self._claim, self._instance.encode(), qos=1, retain=True)
+                if self._result(info.mid) is None:
+                    self._close()
+                    raise LinkException(f"directory {self.name!r}: claiming its name failed")
+                self._claimed = True
+            filters = [
+                (self._claim, 0),  # a newer claim: another process of this name took over
+                (f"{self.root}/+/_status", 0),  # which agents there are: their things next
+                (f"{self.root}/_owner/+/+", 0),
+                (self._sync_topic, 0),
+            ]
+            # requests only once resynced (then a shared subscription gives this directory its
+            # share): a subscription the session kept from the last connection goes until then
+            paho.unsubscribe(self.topics.requests_filter(self._v5))
+            if self._v5:  # every change at once, without the retained flood (the batches')
+                options = [(t, SubscribeOptions(qos=q)) for t, q in filters]
+                options.append((f"{self.root}/+/+/meta", SubscribeOptions(qos=0, retainHandling=2)))
+                rc, mid = paho.subscribe(options)
+            else:
+                rc, mid = paho.subscribe(filters)
+            if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(mid) is None:
+                self._close()
+                raise LinkException(f"directory {self.name!r}: subscribing failed")
+            paho.publish(self._sync_topic, marker.encode(), qos=0)
+
+    def _acked(self, mid: int, code: int) -> None:
+        with self._cond:
+            self._acks[mid] = code
+            self._cond.notify_all()
+
+    def _result(self, mid: int, timeout: float | None = None) -> int | None:
+        wait = self.settings.connect_timeout if timeout is None else timeout
+        with self._cond:
+            self._cond.wait_for(lambda: mid in self._acks or self.lost.is_set(), wait)
+            code = self._acks.pop(mid, None)
+        if code is not None and code >= 0x80:
+            raise LinkException(
+                f"directory {self.name!r}: the broker refused a request (reason code "
+                f"{code:#x}); see the broker's ACL (docs/mosquitto-acl.conf)"
+            )
+        return code
+
+    def stop(self) -> None:
+        """Say the directory is gone, disconnect and close the index (safe to call again)."""
+        with self._lock:
+            paho = self._paho
+            if (
+                paho is not None
+                and paho.is_connected()
+                and not self.lost.is_set()
+                and (
+                    not self.taken_over  # the presence is the new process's now
+                )
+            ):
+                info = paho.publish(self._presence, None, qos=1, retain=True)
+                self._result(info.mid, 2.0)
+            self._close()
+            self.index.commit()
+
+    def close(self) -> None:
+        """Stop, end the worker and close the index for good."""
+        self.stop()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            self._inbox.put(None)
+            worker.join()
+        self.index.close()
+
+    def _close(self) -> None:
+        paho, self._paho = self._paho, None
+        if paho is None:
+            return
+        paho.disconnect()
+        paho.loop_stop()
+        sock = paho.socket()
+        if isinstance(sock, socket.socket):
+            sock.close()
+        self.lost.set()
+
+    def serve(self, stopping: Callable[[float], bool]) -> None:
+        """Run until *stopping(timeout)* says so, committing the index every second.
+
+        Raises:
+            LinkException: the connection went down (the App retries: start() reconnects).
+            SessionTakenOver: another directory of the same name connected (not retried).
+        """
+        self.start()
+        while not stopping(1.0):
+            self.index.commit()
+            paho = self._paho
+            if paho is not None:
+                self._inbox.put((paho, _TICK, b""))
+            if self.taken_over:
+                raise SessionTakenOver(
+                    f"directory {self.name!r}: another directory connected with the same name "
+                    "(client id) and claimed it; this one stops. Give each directory its own "
+                    "name: agent=NAME in --config"
+                )
+            if self.lost.is_set():
+                raise LinkException(f"directory {self.name!r}: lost the link to the MQTT broker")
+
+    def wait_synced(self, timeout: float) -> bool:
+        """Wait until the resync is done and the directory said it is online."""
+        return self.synced.wait(timeout)
+
+    # -- messages (paho's network thread) -----------------------------------------------------
+
+    def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        self._inbox.put((client, msg.topic, bytes(msg.payload)))
+        if msg.qos:
+            client.ack(msg.mid, msg.qos)
+
+    def _work(self) -> None:
+        """Index what came and answer requests, in the order they came (the worker thread)."""
+        while True:
+            item = self._inbox.get()
+            if item is None:
+                return
+            self._handle(*item)
+
+    def _handle(self, client: mqtt.Client, topic: str, raw: bytes) -> None:
+        try:
+            if topic.startswith(self.topics.search):
+                self._on_request(client, topic, raw)
+            elif topic.startswith(self.index.owners):
+                self.index.on_member(topic, raw)
+            elif topic == self._claim:
+                if raw and raw.decode(errors="replace") != self._instance:
+                    self.taken_over = True
+                    self.lost.set()
+            elif topic == self._sync_topic:
+                if raw.decode(errors="replace") == self._marker:
+                    self._batch_done(client)
+            elif topic.endswith("/meta"):
+                self._docs += 1
+                self.index.on_meta(topic, raw)
+            elif topic.endswith("/_status"):
+                self._on_status(client, topic)
+            elif topic == _CONNECTED:
+                self._connected(raw.decode())
+            elif topic == _TICK:
+                self._tick(client)
+        except Exception:
+            logger.warning("skipped a bad message on %r: %.120r", topic, raw, exc_info=True)
+
+    # The resync, step by step on the worker (each step ends with a marker that comes back
+    # after what the step's subscription brought): the agents (their retained status), then
+    # their things a batch of agents at a time (``_batches.py``: a broker sends a subscription's
+    # retained messages at once and drops what does not fit), then what was not seen goes.
+    # Agents that come later are subscribed the same way.
+
+    def _connected(self, marker: str) -> None:
+        self._batches.reset(self.index.docs_per_agent())
+        self._marker = marker
+        self._phase = "agents"
+        self._batch = []
+        self._sent = time.monotonic()
+
+    def _on_status(self, client: mqtt.Client, topic: str) -> None:
+        parts = topic[len(self.root) + 1 :].split("/")
+        if len(parts) != 2 or not _AGENT_RE.fullmatch(parts[0]):
+            return
+        if self._batches.add(parts[0]) and self._phase == "live" and not self._batch:
+            self._send_batch(client)
+
+    def _batch_done(self, client: mqtt.Client) -> None:
+        if self._phase == "agents":
+            self._phase = "things"
+        elif self._batch:
+            self._batches.done(self._batch, self._docs)
+            if self._v5:  # its retained copies came; changes come on ROOT/+/+/meta
+                client.unsubscribe([f"{self.root}/{agent}/+/meta" for agent in self._batch])
+        self._batch = []
+        self._send_batch(client)
+
+    def _send_batch(self, client: mqtt.Client) -> None:
+        batch = self._batches.next()
+        if not batch:
+            if self._phase == "things":
+                self._phase = "live"
+                self._synced(client)
+            return
+        self._batch, self._docs = batch, 0
+        filters = [(f"{self.root}/{agent}/+/meta", 0) for agent in batch]
+        if self._v5:
+            client.subscribe([(t, SubscribeOptions(qos=q)) for t, q in filters])
+        else:
+            client.subscribe(filters)
+        self._marker = uuid.uuid4().hex
+        self._sent = time.monotonic()
+        client.publish(self._sync_topic, self._marker.encode(), qos=0)
+
+    def _tick(self, client: mqtt.Client) -> None:
+        """Once a second: a marker lost (a broker that dropped it) is sent again."""
+        if (self._batch or self._phase != "live") and time.monotonic() - self._sent > 5:
+            self._sent = time.monotonic()
+            client.publish(self._sync_topic, self._marker.encode(), qos=0)
+
+    def _synced(self, client: mqtt.Client) -> None:
+        started = time.monotonic()
+        docs, members = self.index.end_resync()
+        logger.info(
+            "directory %r: resynced (%d things; dropped %d documents and %d memberships "
+            "no longer retained, in %.3f s)",
+            self.name,
+            self.index.count(),
+            docs,
+            members,
+            time.monotonic() - started,
+        )
+        requests = self.topics.requests_filter(self._v5)
+        if self._v5:
+            rc, mid = client.subscribe(requests, options=SubscribeOptions(qos=QOS))
+        else:
+            rc, mid = client.subscribe(requests, QOS)
+        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(mid) is None:
+            return  # the link went down: the next connection resyncs
+        body = to_json({"v": VERSION, "name": self.name})  # online once it takes requests
+        client.publish(self._presence, body, qos=1, retain=True)
+        self.synced.set()
+
+    def _on_request(self, client: mqtt.Client, topic: str, raw: bytes) -> None:
+        level = topic[len(self.topics.search) :]
+        agent = unquote(level)
+        if not _AGENT_RE.fullmatch(agent) or seg(agent) != level:
+            logger.warning("ignored a search request on %r: not an agent's topic", topic)
+            return
+        try:
+            request = parse_request(raw)
+        except ValueError as exc:
+            logger.warning("ignored a search request from agent %r: %s", agent, exc)
+            return
+        if not client_of_agent(agent, request.client):
+            logger.warning(
+                "refused a search request from agent %r: its reply would go to client %r, "
+                "which is not one of its own (AGENT or AGENT~N)",
+                agent,
+                request.client,
+            )
+            return
+        if request.query is None:
+            body = reply_body(request.rid, error=request.error)
+        else:
+            try:
+                result = self.index.search(self.index.owner_of(agent), request.query)
+                body = reply_body(request.rid, result)
+            except Exception as exc:  # a bug: answered, so the asker does not wait in vain
+                logger.exception("directory %r: a search failed", self.name)
+                body = reply_body(request.rid, error=f"the directory failed: {exc!r:.200}")
+        client.publish(self.topics.reply + seg(request.client), body, qos=QOS)
+        self.answered += 1

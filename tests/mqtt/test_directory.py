@@ -1,0 +1,531 @@
+"""The directory against a real Mosquitto: search through it, its process, hostile requests."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from _dirdocs import meta_doc, meta_topic
+from broker import Broker
+from conftest_directory import StartDirectory
+from conftest_mqtt import need_own_broker
+
+from iotic_app import Client
+from iotic_app.directory import Index
+from iotic_app.exceptions import DirectoryUnavailable
+from iotic_app.transports._protocol import Query, thing_guid
+from iotic_app.transports._search import search
+from iotic_app.transports.mqtt._dirwire import MAX_REQUEST_BYTES, query_to_json
+from iotic_app.transports.mqtt._docsearch import candidate
+from iotic_app.transports.mqtt._thingdoc import parse_thing_doc
+
+pytestmark = pytest.mark.timeout(90)
+
+PATIENCE = 15.0
+ACL = (Path(__file__).resolve().parents[2] / "docs" / "mosquitto-acl.conf").read_text()
+
+
+def wait_until(check: Callable[[], bool], what: str = "condition") -> None:
+    """Wait (bounded, on an Event nobody sets) until *check()* holds."""
+    pause = threading.Event()
+    for _ in range(int(PATIENCE / 0.02)):
+        if check():
+            return
+        pause.wait(0.02)
+    assert check(), f"{what} not met in time"
+
+
+class Raw:
+    """A plain paho client: publishes documents, sends requests, records what it receives."""
+
+    def __init__(
+        self,
+        port: int,
+        client_id: str,
+        user: tuple[str, str] | None = None,
+        protocol: int = mqtt.MQTTv5,
+    ) -> None:
+        self.messages: list[tuple[str, bytes, bool]] = []
+        self.acks: dict[int, Any] = {}
+        self.cond = threading.Condition()
+        self.paho = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol
+        )
+        if user is not None:
+            self.paho.username_pw_set(*user)
+        self.paho.on_message = lambda c, u, m: self._got(m.topic, bytes(m.payload), m.retain)
+        self.paho.on_subscribe = lambda c, u, mid, rcs, p: self._ack(mid, rcs)
+        self.paho.connect("127.0.0.1", port)
+        self.paho.loop_start()
+
+    def _got(self, topic: str, payload: bytes, retain: bool) -> None:
+        with self.cond:
+            self.messages.append((topic, payload, retain))
+            self.cond.notify_all()
+
+    def _ack(self, mid: int, rcs: Any) -> None:
+        with self.cond:
+            self.acks[mid] = rcs
+            self.cond.notify_all()
+
+    def subscribe(self, *topics: str) -> list[int]:
+        rc, mid = self.paho.subscribe([(topic, 1) for topic in topics])
+        assert rc == mqtt.MQTT_ERR_SUCCESS
+        with self.cond:
+            assert self.cond.wait_for(lambda: mid in self.acks, PATIENCE)
+            return [r.value for r in self.acks[mid]]
+
+    def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
+        """Publish and wait for the PUBACK; a retained thing document goes after its agent's
+        status, as an agent publishes them (the directory learns agents from their status)."""
+        if retain and topic.endswith("/meta"):
+            status = topic.rsplit("/", 2)[0] + "/_status"
+            self.paho.publish(status, b"online", qos=1, retain=True).wait_for_publish(PATIENCE)
+        self.paho.publish(topic, payload, qos=1, retain=retain).wait_for_publish(PATIENCE)
+
+    def got(self, topic: str) -> list[bytes]:
+        with self.cond:
+            return [p for t, p, _ in self.messages if t == topic]
+
+    def wait_for(self, check: Callable[[], bool]) -> None:
+        with self.cond:
+            if not self.cond.wait_for(check, PATIENCE):
+                pytest.fail(f"expected messages not received: {self.messages!r:.2000}")
+
+    def ask(self, agent: str, query: Query, client: str | None = None, root: str = "iotic") -> Any:
+        """Send a search request as *agent* and wait for its reply on *client*'s topic."""
+        rid = uuid.uuid4().hex
+        body = {"v": 2, "rid": rid, "client": client or agent, "query": query_to_json(query)}
+        reply = f"{root}/_directory/reply/{client or agent}"
+        self.publish(f"{root}/_directory/search/{agent}", json.dumps(body))
+        self.wait_for(lambda: any(json.loads(p)["rid"] == rid for p in self.got(reply)))
+        return next(json.loads(p) for p in self.got(reply) if json.loads(p)["rid"] == rid)
+
+    def close(self) -> None:
+        self.paho.disconnect()
+        self.paho.loop_stop()
+
+
+@pytest.fixture
+def raw_factory() -> Iterator[Callable[..., Raw]]:
+    made: list[Raw] = []
+
+    def make(*args: Any, **kwargs: Any) -> Raw:
+        raw = Raw(*args, **kwargs)
+        made.append(raw)
+        return raw
+
+    yield make
+    for raw in made:
+        raw.close()
+
+
+def _agent_url(broker: Broker, agent: str, tmp: Path) -> str:
+    return f"{broker.url}?agent={agent}&outbox={tmp / agent}"
+
+
+def _make_things(client: Client) -> dict[str, str]:
+    """Things of *client*: public and private, labelled, located; returns lid -> guid."""
+    made = {}
+    for n, (label, public, where) in enumerate(
+        [
+            ("River pump north", True, (51.5, -0.1)),
+            ("River gauge", True, (51.6, -0.2)),
+            ("Secret river tank", False, (51.5, -0.1)),
+            ("Wind turbine", True, None),
+        ]
+    ):
+        thing = client.create_thing(f"t{n}")
+        with thing.get_meta() as meta:
+            meta.set_label(label)
+            if where is not None:
+                meta.set_location(*where)
+        thing.create_feed("level")
+        if public:
+            thing.set_public()
+        made[f"t{n}"] = thing.guid
+    return made
+
+
+def test_search_through_the_directory_equals_search_over_the_same_things_on_a_stock_broker(
+    stock_broker: Broker,
+    start_directory: StartDirectory,
+    raw_factory: Callable[..., Raw],
+    tmp_path: Path,
+) -> None:
+    """Agents' searches through the directory give what the in-process search() gives over
+    the documents the broker retains (read back with plain paho)."""
+    queries = [
+        Query(text="river"),
+        Query(text="RIVER pump"),
+        Query(text="ri"),
+        Query(location=(51.5, -0.1, 20)),
+        Query(text="river", scope="local"),
+        Query(text="river", scope="localOwn"),
+        Query(text="river", limit=1, offset=1),
+        Query(text="turbine", with_pointless=False),
+        Query(text="river", type_="located"),
+        Query(text="river", type_="reduced", lang="en"),
+    ]
+    start_directory(stock_broker.url)
+    with (
+        Client(_agent_url(stock_broker, "alice", tmp_path)) as alice,
+        Client(_agent_url(stock_broker, "bob", tmp_path)) as bob,
+    ):
+        made = _make_things(alice)
+        reader = raw_factory(stock_broker.port, "reader")
+        reader.subscribe("iotic/alice/+/meta")
+        reader.wait_for(lambda: len({t for t, _, r in reader.messages if r}) == len(made))
+        docs = [
+            parse_thing_doc("iotic", topic, raw)
+            for topic, raw, retained in reader.messages
+            if retained
+        ]
+        for who, client in (("alice", alice), ("bob", bob)):
+            transport = client._transport  # type: ignore[attr-defined]
+            for query in queries:
+                expected = search(who, [candidate(d) for d in docs], query)
+                assert transport.search(query) == expected, (who, query)
+        assert made["t2"] in alice.search(text="river", scope="local")  # hers, private
+        assert made["t2"] not in bob.search(text="river", scope="local")  # never bob's
+        assert list(bob.search(text="river")) == [made["t0"], made["t1"]]
+        assert bob.search_located(text="river")[made["t0"]]["g"] == (51.5, -0.1)
+
+
+def test_search_with_no_directory_is_a_clear_error(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    url = f"mqtt://bob:s3cret-pw@127.0.0.1:{own_broker.port}?agent=bob&outbox={tmp_path}"
+    # the tuned broker allows anonymous users: the password is sent and ignored
+    with Client(url) as bob:
+        directory = bob._transport._directory  # type: ignore[attr-defined]
+        with pytest.raises(DirectoryUnavailable) as caught:
+            directory.search(Query(text="x"))
+        message = str(caught.value)
+        assert "none is running" in message
+        assert f"iotic-app directory --config mqtt://127.0.0.1:{own_broker.port}" in message
+        assert "s3cret" not in message
+        assert isinstance(caught.value, LookupError)
+        service = start_directory(own_broker.url)
+        wait_until(directory.online)
+        assert directory.search(Query(text="x")) == {}
+        service.stop()  # cleared at shutdown: the agent knows at once
+        wait_until(lambda: not directory.online())
+        with pytest.raises(DirectoryUnavailable):
+            directory.search(Query(text="x"))
+
+
+def test_the_directory_as_a_subprocess_answers_and_stops_on_sigterm(
+    stock_broker: Broker, tmp_path: Path, raw_factory: Callable[..., Raw]
+) -> None:
+    raw = raw_factory(stock_broker.port, "bob")
+    raw.subscribe("iotic/_directory/online/+", "iotic/_directory/reply/bob")
+    raw.publish(
+        meta_topic("iotic", "alice", "pump"),
+        meta_doc("alice", "pump", labels={"en": "River pump"}),
+        retain=True,
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "iotic_app",
+            "directory",
+            "--config",
+            f"{stock_broker.url}?agent=dir1",
+            "--db",
+            str(tmp_path / "dir.db"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        online = "iotic/_directory/online/dir1"
+        raw.wait_for(lambda: any(p for p in raw.got(online)))
+        reply = raw.ask("bob", Query(text="pump", type_="minimal"))
+        assert reply == {"v": 2, "rid": reply["rid"], "result": [thing_guid("alice", "pump")]}
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+        raw.wait_for(lambda: raw.got(online)[-1] == b"")  # cleared at shutdown
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        output = process.communicate(timeout=PATIENCE)[0].decode()
+    assert "resynced (1 things" in output, output
+
+
+def test_two_directories_answer_each_request_once(
+    own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    raw = raw_factory(own_broker.port, "bob")
+    raw.subscribe("iotic/_directory/reply/bob")
+    raw.publish(meta_topic("iotic", "alice", "pump"), meta_doc("alice", "pump"), retain=True)
+    first = start_directory(own_broker.url, name="d1")
+    second = start_directory(own_broker.url, name="d2")
+    rids = []
+    for _ in range(20):
+        rids.append(raw.ask("bob", Query(unit=None, text="x"))["rid"])
+    pause = threading.Event()
+    pause.wait(0.5)  # a second answer would have come by now (nothing to wait on for none)
+    replies = [json.loads(p)["rid"] for p in raw.got("iotic/_directory/reply/bob")]
+    assert sorted(replies) == sorted(rids)
+    assert first.answered + second.answered == 20
+    assert first.answered > 0 and second.answered > 0  # the shared subscription spreads them
+
+
+def test_a_restarted_directory_keeps_its_db_and_drops_what_was_deleted(
+    own_broker: Broker,
+    start_directory: StartDirectory,
+    raw_factory: Callable[..., Raw],
+    tmp_path: Path,
+) -> None:
+    raw = raw_factory(own_broker.port, "bob")
+    raw.subscribe("iotic/_directory/reply/bob")
+    for lid in ("a", "b", "c"):
+        raw.publish(
+            meta_topic("iotic", "alice", lid), meta_doc("alice", lid, tags=["pump"]), retain=True
+        )
+    db = str(tmp_path / "dir.db")
+    service = start_directory(own_broker.url, db=db)
+    query = Query(text="pump", type_="minimal")
+    assert len(raw.ask("bob", query)["result"]) == 3
+    service.stop()
+    raw.publish(meta_topic("iotic", "alice", "b"), b"", retain=True)  # deleted meanwhile
+    index = Index(db, "iotic")
+    assert index.count() == 3  # the db persisted
+    index.close()
+    service.start()
+    assert service.wait_synced(PATIENCE)
+    wanted = [thing_guid("alice", lid) for lid in ("a", "c")]
+    assert raw.ask("bob", query)["result"] == wanted
+    assert service.index.count() == 2
+
+
+def test_hostile_requests_are_refused(
+    own_broker: Broker,
+    start_directory: StartDirectory,
+    raw_factory: Callable[..., Raw],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mallory = raw_factory(own_broker.port, "mallory")
+    mallory.subscribe("iotic/_directory/reply/+")
+    doc = meta_doc("alice", "pump", tags=["pump"])
+    mallory.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
+    start_directory(own_broker.url)
+    ask = "iotic/_directory/search/mallory"
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+        mallory.publish(ask, b"{not json")
+        mallory.publish(ask, b"[" * 50_000 + b"]" * 50_000)
+        huge = {
+            "v": 2,
+            "rid": "r1",
+            "client": "mallory",
+            "query": {"text": "x" * MAX_REQUEST_BYTES},
+        }
+        mallory.publish(ask, json.dumps(huge))
+        # the answer to mallory's question would go to alice's client: refused, never sent
+        to_alice = {"v": 2, "rid": "r2", "client": "alice", "query": {"text": "pump"}}
+        mallory.publish(ask, json.dumps(to_alice))
+        mallory.publish("iotic/_directory/search/%2Bx", json.dumps(to_alice))
+        # bad queries are answered with an error that says what is wrong
+        bad = {"v": 2, "rid": "r3", "client": "mallory~2", "query": {"limit": "all"}}
+        mallory.publish(ask, json.dumps(bad))
+        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/reply/mallory~2")))
+        old = {"v": 1, "rid": "r4", "client": "mallory", "query": {}}
+        mallory.publish(ask, json.dumps(old))
+        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/reply/mallory")))
+        # and a good request still works
+        reply = mallory.ask("mallory", Query(text="pump", type_="minimal"), client="mallory~3")
+    assert reply["result"] == [thing_guid("alice", "pump")]
+    error = json.loads(mallory.got("iotic/_directory/reply/mallory~2")[0])
+    assert error["rid"] == "r3" and "query limit must be an int, got 'all'" in error["error"]
+    old_error = json.loads(mallory.got("iotic/_directory/reply/mallory")[0])
+    assert old_error["rid"] == "r4" and "version 2" in old_error["error"]
+    assert mallory.got("iotic/_directory/reply/alice") == []
+    assert "ignored a search request from agent 'mallory'" in caplog.text
+    assert f"more than {MAX_REQUEST_BYTES}" in caplog.text
+    assert "which is not one of its own" in caplog.text
+    assert "not an agent's topic" in caplog.text
+
+
+def test_a_document_claiming_another_agent_and_private_things_stay_hidden(
+    own_broker: Broker,
+    start_directory: StartDirectory,
+    raw_factory: Callable[..., Raw],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    raw = raw_factory(own_broker.port, "bob")
+    raw.subscribe("iotic/_directory/reply/+")
+    # mallory writes, under her own name, a document claiming alice's thing
+    raw.publish(meta_topic("iotic", "mallory", "pump"), meta_doc("alice", "pump"), retain=True)
+    # mallory claims owner plant without its membership: kept aside, never found
+    raw.publish(
+        meta_topic("iotic", "mallory", "tank"),
+        meta_doc("mallory", "tank", owner="plant", tags=["pump"]),
+        retain=True,
+    )
+    raw.publish(
+        meta_topic("iotic", "alice", "secret"),
+        meta_doc("alice", "secret", public=False, tags=["pump"]),
+        retain=True,
+    )
+    raw.publish(meta_topic("iotic", "alice", "open"), meta_doc("alice", "open", tags=["pump"]))
+    with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
+        service = start_directory(own_broker.url)
+    assert "claims agent 'alice' but was published under agent 'mallory'" in caplog.text
+    assert service.index.count() == 1  # alice's secret; "open" was not retained
+    for scope in ("public", "local", "localOwn"):
+        query = Query(text="pump", type_="minimal", scope=scope)
+        assert raw.ask("bob", query)["result"] == []
+        assert raw.ask("plant", query)["result"] == []
+    mine = raw.ask("alice", Query(text="pump", type_="minimal", scope="local"))["result"]
+    assert mine == [thing_guid("alice", "secret")]
+
+
+def test_the_acl_template_lets_the_directory_work_and_agents_not_forge(
+    tmp_path: Path, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    binary = need_own_broker()
+    users = {"directory": "dir-pw", "alice": "alice-pw", "bob": "bob-pw"}
+    broker = Broker(tmp_path / "acl", passwords=users, acl=ACL, binary=binary)
+    broker.start()
+    try:
+        alice = raw_factory(broker.port, "alice", ("alice", users["alice"]))
+        doc = meta_doc("alice", "pump", tags=["pump"])
+        alice.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
+        start_directory(f"mqtt://directory:dir-pw@127.0.0.1:{broker.port}")
+        bob = raw_factory(broker.port, "bob", ("bob", users["bob"]))
+        assert bob.subscribe("iotic/_directory/reply/bob", "iotic/_directory/online/+") == [1, 1]
+        bob.wait_for(lambda: bool(bob.got("iotic/_directory/online/directory")))
+        reply = bob.ask("bob", Query(type_="minimal", text="pump"))
+        assert reply["result"] == [thing_guid("alice", "pump")]
+        # bob may not read alice's replies, ask as alice, nor answer for the directory
+        bob.subscribe("iotic/_directory/reply/alice")  # granted, but nothing is delivered
+        alice.subscribe("iotic/_directory/reply/alice")
+        forged = {"v": 2, "rid": "f", "result": ["forged"]}
+        bob.publish("iotic/_directory/reply/alice", json.dumps(forged))
+        as_alice = {"v": 2, "rid": "q", "client": "alice", "query": {"text": "pump"}}
+        bob.publish("iotic/_directory/search/alice", json.dumps(as_alice))
+        check = alice.ask("alice", Query(type_="minimal", text="pump"))
+        assert check["result"] == [thing_guid("alice", "pump")]
+        rids = [json.loads(p)["rid"] for p in alice.got("iotic/_directory/reply/alice")]
+        assert rids == [check["rid"]]  # neither the forged reply nor an answer to bob's ask
+        assert bob.got("iotic/_directory/reply/alice") == []
+    finally:
+        broker.close()
+
+
+def test_a_directory_on_mqtt_3_1_1_answers(
+    own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    raw = raw_factory(own_broker.port, "bob", protocol=mqtt.MQTTv311)
+    raw.subscribe("iotic/_directory/reply/bob")
+    doc = meta_doc("alice", "pump", tags=["pump"])
+    raw.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
+    start_directory(f"{own_broker.url}?protocol=3.1.1")
+    reply = raw.ask("bob", Query(text="pump", type_="minimal"))
+    assert reply["result"] == [thing_guid("alice", "pump")]
+
+
+def test_a_killed_directory_is_cleared_by_its_will(
+    stock_broker: Broker, tmp_path: Path, raw_factory: Callable[..., Raw]
+) -> None:
+    raw = raw_factory(stock_broker.port, "bob")
+    raw.subscribe("iotic/_directory/online/+")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    command = [sys.executable, "-m", "iotic_app", "directory", "--config", stock_broker.url]
+    process = subprocess.Popen(
+        [*command, "--db", str(tmp_path / "dir.db")], env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        online = "iotic/_directory/online/directory"
+        raw.wait_for(lambda: any(p for p in raw.got(online)))
+        process.kill()
+        raw.wait_for(lambda: raw.got(online)[-1] == b"")
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_stock_broker_brings_every_thing_in_batches(
+    stock_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    """A stock Mosquitto sends one subscription's retained messages at once and drops what its
+    queue of 1,000 cannot hold (about 10,000 of ROOT/+/+/meta arrived): the directory
+    subscribes agent by agent, a batch at a time, and gets all 14,000."""
+    raw = raw_factory(stock_broker.port, "filler")
+    last = None
+    for agent in range(7):
+        raw.publish(f"iotic/a{agent}/_status", b"online", retain=True)
+        for lid in range(2000):
+            doc = meta_doc(f"a{agent}", f"t{lid}", tags=["pump"])
+            last = raw.paho.publish(meta_topic("iotic", f"a{agent}", f"t{lid}"), doc, 1, True)
+    assert last is not None
+    last.wait_for_publish(PATIENCE)
+    service = start_directory(stock_broker.url)
+    assert service.index.count() == 14_000
+    assert service.index.docs_per_agent() == {f"a{agent}": 2000 for agent in range(7)}
+    # an agent that comes later is subscribed too
+    raw.publish(meta_topic("iotic", "late", "t"), meta_doc("late", "t", tags=["pump"]), True)
+    wait_until(lambda: service.index.count() == 14_001, "the late agent's thing indexed")
+
+
+def test_the_directory_command_refuses_a_config_that_is_no_mqtt_broker(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from iotic_app.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["directory", "--config", "local://space"])
+    assert caught.value.code == 2
+    assert "a directory serves an MQTT broker" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["directory"])  # --config is required
+    assert "--config" in capsys.readouterr().err
+
+
+def test_a_second_directory_of_the_same_name_takes_over_and_the_first_stops(
+    own_broker: Broker, raw_factory: Callable[..., Raw], tmp_path: Path
+) -> None:
+    from iotic_app.directory import directory_app, directory_service
+    from iotic_app.exceptions import SessionTakenOver
+
+    first = directory_service(f"{own_broker.url}?agent=same", str(tmp_path / "1.db"))
+    first_app = directory_app(first)
+    first_app.run(background=True)
+    second = directory_service(f"{own_broker.url}?agent=same", str(tmp_path / "2.db"))
+    second_app = directory_app(second)
+    try:
+        assert first.wait_synced(PATIENCE)
+        second_app.run(background=True)
+        assert second.wait_synced(PATIENCE)
+        assert first_app.wait_for_shutdown(PATIENCE)  # the first ends, not retried
+        assert first_app.stop(PATIENCE)
+        assert isinstance(first_app.exception, SessionTakenOver)
+        assert "give each directory its own name" in str(first_app.exception).lower()
+        # the first's last reconnect pushed the second off once: it comes back and serves
+        wait_until(lambda: second.synced.is_set() and not second.lost.is_set(), "back")
+        raw = raw_factory(own_broker.port, "bob")
+        raw.subscribe("iotic/_directory/reply/bob", "iotic/_directory/online/same")
+        raw.wait_for(lambda: bool(raw.got("iotic/_directory/online/same")))
+        assert raw.got("iotic/_directory/online/same")[-1] != b""
+        assert raw.ask("bob", Query(text="x"))["result"] == {}
+    finally:
+        first_app.stop(PATIENCE)
+        second_app.stop(PATIENCE)
+        first.close()
+        second.close()
