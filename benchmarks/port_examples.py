@@ -35,7 +35,8 @@ case with ``ui`` first runs a script of ours that does what the example's user d
 Iotic Space web UI before running it (3.2 prints that handiwork); its verdict says so.
 
 ``--broker mqtt`` starts a stock Mosquitto (one listener on a free 127.0.0.1 port, anonymous,
-nothing tuned; tests/broker.py) for each script, and each script of a pair is its own process.
+nothing tuned; tests/broker.py) and a directory next to it (``iotic-app directory``, which
+search on MQTT needs) for each script, and each script of a pair is its own process.
 ``--broker local`` uses ``local://``, the embedded space of one process, so a pair runs in one
 interpreter: a launcher runs the partner in a thread and the script in the main thread (and
 stops the partner's runners, when a case says so, by calling their ``stop()``).
@@ -667,6 +668,7 @@ def _run_in(
     started: float,
 ) -> Outcome:
     mosquitto: Broker | None = None
+    directory: _Proc | None = None
     procs: list[_Proc] = []
     try:
         if broker == "mqtt":
@@ -689,7 +691,11 @@ def _run_in(
                 timeout=60,
             )
         main_argv = [Path(case.script).name, *case.args]
-        if broker == "mqtt":
+        if broker == "mqtt":  # search on MQTT needs a directory next to the broker (README)
+            config = f"{url}?agent=directory"
+            argv = ["-m", "iotic_app", "directory", "--config", config, "--db", "directory.db"]
+            directory = _start(folder, "directory", [*argv, "--log-level", "INFO"], None, env)
+            _wait_ready(directory, "resynced", 20.0)
             for n, partner in enumerate(case.partners):
                 name = f"partner{n}-{Path(partner.script).stem}"
                 argv = [Path(partner.script).name, *partner.args]
@@ -744,9 +750,11 @@ def _run_in(
             time.sleep(0.1)
         for proc in reversed(procs):
             _interrupt(proc, grace)
+        if directory is not None:
+            _interrupt(directory, grace)
         return judge(case, procs, time.monotonic() - started)
     finally:
-        for proc in procs:
+        for proc in [*procs, *([directory] if directory is not None else [])]:
             if proc.popen.poll() is None:
                 proc.popen.kill()
                 proc.popen.wait(10)
