@@ -8,7 +8,15 @@ from iotic_app.client._check import check_callback, check_group, check_target
 from iotic_app.client._remotes import RemoteControl, RemoteFeed
 from iotic_app.client._session import Callback, Session
 from iotic_app.exceptions import IOTUnknown
-from iotic_app.transports._protocol import CONTROL, FEED, ThingRef, point_guid, thing_guid
+from iotic_app.transports._protocol import (
+    CONTROL,
+    FEED,
+    PointKind,
+    Target,
+    ThingRef,
+    point_guid,
+    thing_guid,
+)
 
 if TYPE_CHECKING:
     from iotic_app.client._thing import Thing
@@ -70,6 +78,7 @@ class Following:
             check_callback("callback", callback),
             check_callback("callback_parsed", callback_parsed),
         )
+        remote.guid = _target_guid(self._session, FEED, target)  # before any value can come
         link = self._session.link()
         if group is None:
             remote.subid, remote.guid = link.subscribe(self._ref, FEED, target, remote)
@@ -98,6 +107,7 @@ class Following:
         target = check_target("gpid_or_lid_pid", gpid_or_lid_pid)
         thing = cast("Thing", self)
         remote = RemoteControl._construct(self._session, thing)
+        remote.guid = _target_guid(self._session, CONTROL, target)
         remote.subid, remote.guid = self._session.link().subscribe(
             self._ref, CONTROL, target, remote
         )
@@ -235,3 +245,13 @@ class Following:
             LinkException: the client is stopped.
         """
         return self._session.link().list_connections(self._ref)
+
+
+def _target_guid(session: Session, kind: PointKind, target: Target) -> str:
+    """The guid of the point *target* names: the guid itself, or for ``(thing_lid, pid)`` the
+    guid of that point of the owner's things. Set on a follow's receiver before the transport
+    subscribes: a value that arrives at once (the feed's last one) is delivered with it."""
+    if isinstance(target, tuple):
+        lid, pid = target
+        return point_guid(thing_guid(session.owner, lid), kind, pid)
+    return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -281,3 +282,41 @@ def test_a_bad_group_name_is_refused(pair: Any, group: Any, error: type[Exceptio
     _, _, feed, display = pair
     with pytest.raises(error, match="group must be"):
         display.follow(feed.guid, group=group)
+
+
+def test_a_value_that_arrives_while_follow_returns_is_parsed_with_its_feed(
+    pair: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A value can reach the callback before ``follow()`` has returned (the sharer shares all
+    the time): it is delivered with the feed's guid, parsed, like any other."""
+    _, _, feed, display = pair
+    feed.create_value("n", Datatypes.INTEGER)
+    got: list[tuple[str, int]] = []
+    first = threading.Event()
+    stop = threading.Event()
+
+    def on_value(args: dict[str, Any]) -> None:
+        got.append((args["pid"], args["parsed"].values.n))
+        first.set()
+
+    def share() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            feed.share({"n": n})
+            stop.wait(0.0005)
+
+    sharer = threading.Thread(target=share)
+    sharer.start()
+    try:
+        with caplog.at_level(logging.WARNING):
+            for _ in range(15):
+                first.clear()
+                remote = display.follow(feed.guid, callback_parsed=on_value)
+                assert first.wait(5), "no value arrived"
+                display.unfollow(remote)
+    finally:
+        stop.set()
+        sharer.join(5)
+    assert {pid for pid, _ in got} == {feed.guid}
+    assert "callback raised" not in caplog.text

@@ -38,18 +38,23 @@ def test_readme_mqtt_pair_with_a_directory(stock_broker: Broker, tmp_path: Path)
                 break
         else:
             pytest.fail(f"the directory ended: {directory.wait()}")
+        share = [sys.executable, "examples/share_basic.py", "--config", f"{url}?agent=sharer"]
         sharer = subprocess.Popen(
-            [sys.executable, "examples/share_basic.py", "--config", f"{url}?agent=sharer"]
-            + ["--count", "0", "--interval", "0.05"],
+            [*share, "--count", "0", "--interval", "0.05"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
+            follow = [
+                sys.executable,
+                "examples/follow_basic.py",
+                "--config",
+                f"{url}?agent=follower",
+            ]
             follower = subprocess.run(
-                [sys.executable, "examples/follow_basic.py", "--config", f"{url}?agent=follower"]
-                + ["--count", "3", "--wait", "30"],
+                [*follow, "--count", "3", "--wait", "30"],
                 env=env,
                 cwd=ROOT,
                 capture_output=True,
@@ -61,7 +66,8 @@ def test_readme_mqtt_pair_with_a_directory(stock_broker: Broker, tmp_path: Path)
             sharer.wait(20)
         assert follower.returncode == 0, follower.stderr
         assert "Traceback" not in follower.stderr, follower.stderr
-        assert re.search(r"\[follow\] done: received \[\d+, \d+, \d+\]", follower.stdout), follower.stdout
+        done = r"\[follow\] done: received \[\d+, \d+, \d+\]"
+        assert re.search(done, follower.stdout), follower.stdout
     finally:
         directory.send_signal(signal.SIGINT)
         directory.communicate(timeout=20)  # reads the rest of its log and closes the pipe
