@@ -244,7 +244,6 @@ class Deliverer:
             expired = [t for t, h in self._unrouted.items() if now - h.since >= self.held_for]
             released = [(topic, len(self._unrouted.pop(topic).items)) for topic in expired]
         for topic, count in released:
-            self.values_released += count
             logger.warning(
                 "agent %r: released %d value(s) of %r: they came for a follow that an earlier "
                 "run made and this run did not make within %g s (they are dropped, and the "
@@ -260,6 +259,7 @@ class Deliverer:
                     self._link.unsubscribe(conn, topic)
                 except Exception:  # the link went down: the next value is held again
                     logger.debug("could not unsubscribe from %r", topic, exc_info=True)
+            self.values_released += count  # counted once the release is done, unsubscribe too
         self._arm_held()
 
     # --- on the client's worker (the routes' Feeds) -----------------------------------------
