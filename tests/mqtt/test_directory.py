@@ -217,6 +217,8 @@ def test_search_with_no_directory_is_a_clear_error(
         assert f"iotic-app directory --config mqtt://127.0.0.1:{own_broker.port}" in message
         assert "s3cret" not in message
         assert isinstance(caught.value, LookupError)
+        with pytest.raises(DirectoryUnavailable, match="iotic-app directory --config mqtt://"):
+            bob.search(text="x")  # the public call says the same
         service = start_directory(own_broker.url)
         wait_until(directory.online)
         assert directory.search(Query(text="x")) == {}

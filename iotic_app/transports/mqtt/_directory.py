@@ -119,7 +119,7 @@ class Directory:
             raise DirectoryUnavailable(
                 f"agent {self._names.agent_id!r}: search needs a directory on this broker and "
                 "none is running: start one next to the broker with `iotic-app directory "
-                f"--config mqtt://{s.host}:{s.port}`"
+                f"--config {'mqtts' if s.tls else 'mqtt'}://{s.host}:{s.port}`"
             )
         rid = uuid.uuid4().hex
         wait = self._waits[rid] = _Wait()
