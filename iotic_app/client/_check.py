@@ -342,15 +342,18 @@ def check_time(value: object) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def check_page(limit: object, offset: object, max_limit: int = 10_000) -> None:
-    """Check *limit* (1 to *max_limit*) and *offset* (0 or more) of a listing or search.
+def check_page(
+    limit: object, offset: object, max_limit: int = 10_000, max_offset: int | None = None
+) -> None:
+    """Check *limit* (1 to *max_limit*) and *offset* (0 or more; at most *max_offset*) of a
+    listing or search.
 
     Raises:
         TypeError: not an int.
         ValueError: out of range.
     """
     check_int("limit", limit, 1, max_limit)
-    check_int("offset", offset, 0)
+    check_int("offset", offset, 0, max_offset)
 
 
 def check_location(location: object) -> tuple[float, float, float] | None:

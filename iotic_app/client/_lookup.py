@@ -17,6 +17,7 @@ from iotic_app.client._check import (
 from iotic_app.client._props import check_props, check_scope, check_search_type
 from iotic_app.client._session import Session
 from iotic_app.transports._protocol import Query
+from iotic_app.transports._types import MAX_PROPERTY_IRI, MAX_SEARCH_OFFSET, MAX_SEARCH_TEXT
 
 __all__ = ["describe", "search", "search_property"]
 
@@ -40,12 +41,21 @@ def search(
         LinkException: the client is stopped.
         TypeError, ValueError: no criterion given, or one is not valid.
     """
-    check_text("text", text)
+    words = check_text("text", text)
+    if words is not None and len(words) > MAX_SEARCH_TEXT:
+        raise ValueError(
+            f"text must be at most {MAX_SEARCH_TEXT:,} characters, got {len(words):,}: "
+            f"{words[:40]!r}..."
+        )
     where = check_location(location)
-    check_unit("unit", unit)
+    uri = check_unit("unit", unit)
+    if uri is not None and len(uri) > MAX_PROPERTY_IRI:
+        raise ValueError(
+            f"unit must be a URI of at most {MAX_PROPERTY_IRI} characters, got {uri[:60]!r}..."
+        )
     if text is None and where is None and unit is None:
         raise ValueError("search needs at least one of text, location or unit, got none")
-    check_page(limit, offset, max_limit=1000)
+    check_page(limit, offset, max_limit=1000, max_offset=MAX_SEARCH_OFFSET)
     query = Query(
         text=text,
         location=where,
@@ -81,7 +91,7 @@ def search_property(
     checked = check_props("props", props)
     if not checked:
         raise ValueError("props must name at least one (predicate, object), got none")
-    check_page(limit, offset, max_limit=1000)
+    check_page(limit, offset, max_limit=1000, max_offset=MAX_SEARCH_OFFSET)
     query = Query(
         props=tuple((pred, obj) for pred, obj in checked if obj is not None),
         lang=check_lang(lang),

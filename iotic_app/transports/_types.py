@@ -61,6 +61,10 @@ MAX_PROPERTY_IRI = 512
 """At most this many characters in a property's predicate (and an XSD type's name)."""
 MAX_PROPERTY_TEXT = 1024
 """At most this many characters in a property's text object."""
+MAX_SEARCH_TEXT = 4096
+"""At most this many characters in a search's text (on every transport; a directory's limit)."""
+MAX_SEARCH_OFFSET = 1_000_000
+"""At most this many results skipped by a search's offset (on every transport)."""
 
 SearchScopeName: TypeAlias = Literal["public", "local", "localOwn"]
 """Which things a search looks at (``SearchScope``'s values): public ones of every agent; those

@@ -113,3 +113,26 @@ def test_search_limit_and_offset(world: dict[str, Any], eventually: Any) -> None
     second = search(text="weather", limit=1, offset=1)
     assert len(first) == len(second) == 1
     assert {**first, **second} == everything
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"text": "x" * 4097}, "text must be at most 4,096 characters, got 4,097"),
+        ({"text": "x", "offset": 1_000_001}, "offset must be an int from 0 to 1000000"),
+        ({"unit": "http://u/" + "x" * 510}, "unit must be a URI of at most 512 characters"),
+    ],
+)
+def test_search_limits_are_the_same_on_every_transport(
+    make_client: Any, kwargs: dict[str, Any], message: str
+) -> None:
+    client = make_client("searcher")
+    with pytest.raises(ValueError, match=message):
+        client.search(**kwargs)
+    assert client.search(text="x" * 4096) == {}  # the largest text is asked, not refused
+
+
+def test_search_property_offset_limit(make_client: Any) -> None:
+    client = make_client("searcher")
+    with pytest.raises(ValueError, match="offset must be an int from 0 to 1000000"):
+        client.search_property([("http://p/x", "y")], offset=1_000_001)
