@@ -230,6 +230,20 @@ def test_a_space_of_another_wire_version_fails_start(space: Space, tmp_path: Any
         late.start()
 
 
+@pytest.mark.parametrize("junk", [b"x", b'{"v": "2"}', b"{}", b'{"v": true}', b'{"v": 0}'])
+def test_junk_on_the_wire_topic_stops_no_agent(space: Space, tmp_path: Any, junk: bytes) -> None:
+    """Anything but ``{"v": N}`` (N a positive int) on ROOT/_wire is no version: logged, and
+    an agent starts and puts its own there (where the broker lets it)."""
+    space.publish("_wire", junk)
+    alice = space.client("alice", tmp_path / "a")
+    alice.start()
+    got: list[bytes] = []
+    done = threading.Event()
+    space.raw.on_message = lambda c, u, m: (got.append(m.payload), done.set())
+    space.raw.subscribe(f"{space.root}/_wire", qos=0)
+    assert done.wait(PATIENCE) and json.loads(got[0]) == {"v": 2}
+
+
 def test_lookups_are_bounded_least_recently_used_first(space: Space, tmp_path: Any) -> None:
     """An agent keeps at most ``keep`` looked-up things subscribed: the least recently used
     goes first (describing it again looks it up again), never one a follow needs."""

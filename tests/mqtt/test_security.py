@@ -782,3 +782,25 @@ def test_a_forged_subs_record_is_skipped_and_the_rest_restores(
         assert "iotic/alice/bad/subs" in caplog.text
     finally:
         sharer.close()
+
+
+def test_under_the_acl_no_agent_can_stop_the_space_through_the_wire_topic(
+    acl_broker: Broker, tmp_path: Path
+) -> None:
+    """Agents may read ``iotic/_wire`` but not write it: bob cannot retain another version (or
+    junk) there to make every other agent's start() fail, and agents start without it."""
+    import paho.mqtt.client as mqtt
+
+    bob = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    bob.username_pw_set("bob", USERS["bob"])
+    bob.connect("127.0.0.1", acl_broker.port)
+    bob.loop_start()
+    try:
+        for junk in (b"x", b'{"v": 3}'):  # the last would stop every start, if kept
+            info = bob.publish("iotic/_wire", junk, qos=1, retain=True)
+            info.wait_for_publish(5)
+        with Client(agent_url(acl_broker, "alice", tmp_path)) as alice:  # starts: no version
+            assert alice.create_thing("lamp").guid
+    finally:
+        bob.disconnect()
+        bob.loop_stop()

@@ -133,8 +133,7 @@ class Catalogue:
         self.online: dict[str, bool] = {}  # agent (a topic segment) -> its status is "online"
         self.pointers: dict[str, str] = {}  # guid -> the meta topic its pointer names
         self.refused: dict[str, str] = {}  # meta topic -> why its document was not taken
-        self.wire: Any = None  # the retained ROOT/_wire's "v" (None: none came)
-        self.wire_raw: bytes | None = None
+        self.wire: int | None = None  # the retained ROOT/_wire's "v" (None: none, or junk)
         #: Called with the meta topic of each document taken (the network thread).
         self.on_doc: Callable[[str], None] | None = None
         #: The meta topics the agent's follows need (never unsubscribed); set by the transport.
@@ -168,7 +167,7 @@ class Catalogue:
         self.aside.clear()
         self.pointers.clear()
         self.refused.clear()
-        self.wire = self.wire_raw = None
+        self.wire = None
 
     def take_fresh(self) -> bool:
         """Whether the network thread subscribed something since the last call (its retained
@@ -275,13 +274,13 @@ class Catalogue:
 
     def on_wire(self, raw: bytes) -> None:
         """The retained ``ROOT/_wire``: the wire version of the space."""
-        self.wire_raw = raw
         try:
-            data = parse_wire(raw)
-        except ValueError as exc:
-            logger.warning("the space's wire version on %r is not valid: %s", self.wire_topic, exc)
-            data = raw[:40].decode(errors="replace")
-        self.wire = data
+            self.wire = parse_wire(raw) if raw else None
+        except ValueError as exc:  # junk (anyone the ACL lets write there): no version at all
+            logger.warning(
+                "ignored the space's wire version on %r (%s): treated as none", self.wire_topic, exc
+            )
+            self.wire = None
 
     def on_pointer(self, topic: str, raw: bytes) -> None:
         """A retained ``ROOT/_guid/GUID``: where guid GUID's document is (a hint)."""

@@ -364,22 +364,31 @@ class Supervisor:
 
     def _check_wire(self, conn: Conn) -> None:
         """The space's wire version (the retained ``ROOT/_wire``, which came before the sync):
-        this agent's, or none yet (then this agent publishes its own); another raises.
+        this agent's, or none yet (then this agent publishes its own, when the broker lets
+        it: with the ACL template only the administrator does); another raises.
 
         Raises:
             LinkException: the space speaks another wire version.
         """
         catalogue, names = self._catalogue, self._names
-        if catalogue.wire_raw is None:
+        if catalogue.wire is None:
             body = encode_wire()
             mid, what = self._link.publish_async(conn, catalogue.wire_topic, body, "wire version")
-            self._link.check(conn, mid, what)
+            try:
+                self._link.check(conn, mid, what)
+            except IOTAccessDenied:
+                logger.info(
+                    "agent %r: the broker does not let it publish the wire version on %r "
+                    "(the ACL template leaves that to the administrator)",
+                    names.agent_id,
+                    catalogue.wire_topic,
+                )
             return
         if catalogue.wire != WIRE_VERSION:
             raise LinkException(
                 f"agent {names.agent_id!r}: the space on {names.settings.host}:"
                 f"{names.settings.port} (root {names.root!r}) speaks iotic_app wire version "
-                f"{catalogue.wire!r:.40} ({catalogue.wire_topic!r}), this agent speaks version "
+                f"{catalogue.wire} ({catalogue.wire_topic!r}), this agent speaks version "
                 f"{WIRE_VERSION}: run agents of one wire version on one root (upgrade the "
                 "older ones), or give this agent another root"
             )

@@ -299,9 +299,10 @@ def parse_wire(raw: bytes) -> Any:
         ValueError: it is not such a document.
     """
     data = from_json(raw) if len(raw) <= 1024 else None
-    if not isinstance(data, dict) or "v" not in data:
-        invalid("ROOT/_wire", '{"v": VERSION}', raw[:40])
-    return data["v"]
+    version = data.get("v") if isinstance(data, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        invalid("ROOT/_wire", '{"v": VERSION} with VERSION a positive int', raw[:40])
+    return version
 
 
 def parse_pointer(root: str, raw: bytes) -> str:
