@@ -107,8 +107,8 @@ class Raw:
         """Send a search request as *agent* and wait for its reply on *client*'s topic."""
         rid = uuid.uuid4().hex
         body = {"v": 2, "rid": rid, "client": client or agent, "query": query_to_json(query)}
-        reply = f"{root}/_directory/reply/{client or agent}"
-        self.publish(f"{root}/_directory/search/{agent}", json.dumps(body))
+        reply = f"{root}/_directory/{client or agent}/reply"
+        self.publish(f"{root}/_directory/{agent}/search", json.dumps(body))
         self.wait_for(lambda: any(json.loads(p)["rid"] == rid for p in self.got(reply)))
         return next(json.loads(p) for p in self.got(reply) if json.loads(p)["rid"] == rid)
 
@@ -232,7 +232,7 @@ def test_the_directory_as_a_subprocess_answers_and_stops_on_sigterm(
     stock_broker: Broker, tmp_path: Path, raw_factory: Callable[..., Raw]
 ) -> None:
     raw = raw_factory(stock_broker.port, "bob")
-    raw.subscribe("iotic/_directory/online/+", "iotic/_directory/reply/bob")
+    raw.subscribe("iotic/_directory/+/online", "iotic/_directory/bob/reply")
     raw.publish(
         meta_topic("iotic", "alice", "pump"),
         meta_doc("alice", "pump", labels={"en": "River pump"}),
@@ -255,7 +255,7 @@ def test_the_directory_as_a_subprocess_answers_and_stops_on_sigterm(
         stderr=subprocess.STDOUT,
     )
     try:
-        online = "iotic/_directory/online/dir1"
+        online = "iotic/_directory/dir1/online"
         raw.wait_for(lambda: any(p for p in raw.got(online)))
         reply = raw.ask("bob", Query(text="pump", type_="minimal"))
         assert reply == {"v": 2, "rid": reply["rid"], "result": [thing_guid("alice", "pump")]}
@@ -274,7 +274,7 @@ def test_two_directories_answer_each_request_once(
     own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
 ) -> None:
     raw = raw_factory(own_broker.port, "bob")
-    raw.subscribe("iotic/_directory/reply/bob")
+    raw.subscribe("iotic/_directory/bob/reply")
     raw.publish(meta_topic("iotic", "alice", "pump"), meta_doc("alice", "pump"), retain=True)
     first = start_directory(own_broker.url, name="d1")
     second = start_directory(own_broker.url, name="d2")
@@ -283,7 +283,7 @@ def test_two_directories_answer_each_request_once(
         rids.append(raw.ask("bob", Query(unit=None, text="x"))["rid"])
     pause = threading.Event()
     pause.wait(0.5)  # a second answer would have come by now (nothing to wait on for none)
-    replies = [json.loads(p)["rid"] for p in raw.got("iotic/_directory/reply/bob")]
+    replies = [json.loads(p)["rid"] for p in raw.got("iotic/_directory/bob/reply")]
     assert sorted(replies) == sorted(rids)
     assert first.answered + second.answered == 20
     assert first.answered > 0 and second.answered > 0  # the shared subscription spreads them
@@ -296,7 +296,7 @@ def test_a_restarted_directory_keeps_its_db_and_drops_what_was_deleted(
     tmp_path: Path,
 ) -> None:
     raw = raw_factory(own_broker.port, "bob")
-    raw.subscribe("iotic/_directory/reply/bob")
+    raw.subscribe("iotic/_directory/bob/reply")
     for lid in ("a", "b", "c"):
         raw.publish(
             meta_topic("iotic", "alice", lid), meta_doc("alice", lid, tags=["pump"]), retain=True
@@ -324,11 +324,11 @@ def test_hostile_requests_are_refused(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     mallory = raw_factory(own_broker.port, "mallory")
-    mallory.subscribe("iotic/_directory/reply/+")
+    mallory.subscribe("iotic/_directory/+/reply")
     doc = meta_doc("alice", "pump", tags=["pump"])
     mallory.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
     start_directory(own_broker.url)
-    ask = "iotic/_directory/search/mallory"
+    ask = "iotic/_directory/mallory/search"
     with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
         mallory.publish(ask, b"{not json")
         mallory.publish(ask, b"[" * 50_000 + b"]" * 50_000)
@@ -342,22 +342,22 @@ def test_hostile_requests_are_refused(
         # the answer to mallory's question would go to alice's client: refused, never sent
         to_alice = {"v": 2, "rid": "r2", "client": "alice", "query": {"text": "pump"}}
         mallory.publish(ask, json.dumps(to_alice))
-        mallory.publish("iotic/_directory/search/%2Bx", json.dumps(to_alice))
+        mallory.publish("iotic/_directory/%2Bx/search", json.dumps(to_alice))
         # bad queries are answered with an error that says what is wrong
         bad = {"v": 2, "rid": "r3", "client": "mallory~2", "query": {"limit": "all"}}
         mallory.publish(ask, json.dumps(bad))
-        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/reply/mallory~2")))
+        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/mallory~2/reply")))
         old = {"v": 1, "rid": "r4", "client": "mallory", "query": {}}
         mallory.publish(ask, json.dumps(old))
-        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/reply/mallory")))
+        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/mallory/reply")))
         # and a good request still works
         reply = mallory.ask("mallory", Query(text="pump", type_="minimal"), client="mallory~3")
     assert reply["result"] == [thing_guid("alice", "pump")]
-    error = json.loads(mallory.got("iotic/_directory/reply/mallory~2")[0])
+    error = json.loads(mallory.got("iotic/_directory/mallory~2/reply")[0])
     assert error["rid"] == "r3" and "query limit must be an int, got 'all'" in error["error"]
-    old_error = json.loads(mallory.got("iotic/_directory/reply/mallory")[0])
+    old_error = json.loads(mallory.got("iotic/_directory/mallory/reply")[0])
     assert old_error["rid"] == "r4" and "version 2" in old_error["error"]
-    assert mallory.got("iotic/_directory/reply/alice") == []
+    assert mallory.got("iotic/_directory/alice/reply") == []
     assert "ignored a search request from agent 'mallory'" in caplog.text
     assert f"more than {MAX_REQUEST_BYTES}" in caplog.text
     assert "which is not one of its own" in caplog.text
@@ -371,7 +371,7 @@ def test_a_document_claiming_another_agent_and_private_things_stay_hidden(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     raw = raw_factory(own_broker.port, "bob")
-    raw.subscribe("iotic/_directory/reply/+")
+    raw.subscribe("iotic/_directory/+/reply")
     # mallory writes, under her own name, a document claiming alice's thing
     raw.publish(meta_topic("iotic", "mallory", "pump"), meta_doc("alice", "pump"), retain=True)
     # mallory claims owner plant without its membership: kept aside, never found
@@ -411,22 +411,22 @@ def test_the_acl_template_lets_the_directory_work_and_agents_not_forge(
         alice.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
         start_directory(f"mqtt://directory:dir-pw@127.0.0.1:{broker.port}")
         bob = raw_factory(broker.port, "bob", ("bob", users["bob"]))
-        assert bob.subscribe("iotic/_directory/reply/bob", "iotic/_directory/online/+") == [1, 1]
-        bob.wait_for(lambda: bool(bob.got("iotic/_directory/online/directory")))
+        assert bob.subscribe("iotic/_directory/bob/reply", "iotic/_directory/+/online") == [1, 1]
+        bob.wait_for(lambda: bool(bob.got("iotic/_directory/directory/online")))
         reply = bob.ask("bob", Query(type_="minimal", text="pump"))
         assert reply["result"] == [thing_guid("alice", "pump")]
         # bob may not read alice's replies, ask as alice, nor answer for the directory
-        bob.subscribe("iotic/_directory/reply/alice")  # granted, but nothing is delivered
-        alice.subscribe("iotic/_directory/reply/alice")
+        bob.subscribe("iotic/_directory/alice/reply")  # granted, but nothing is delivered
+        alice.subscribe("iotic/_directory/alice/reply")
         forged = {"v": 2, "rid": "f", "result": ["forged"]}
-        bob.publish("iotic/_directory/reply/alice", json.dumps(forged))
+        bob.publish("iotic/_directory/alice/reply", json.dumps(forged))
         as_alice = {"v": 2, "rid": "q", "client": "alice", "query": {"text": "pump"}}
-        bob.publish("iotic/_directory/search/alice", json.dumps(as_alice))
+        bob.publish("iotic/_directory/alice/search", json.dumps(as_alice))
         check = alice.ask("alice", Query(type_="minimal", text="pump"))
         assert check["result"] == [thing_guid("alice", "pump")]
-        rids = [json.loads(p)["rid"] for p in alice.got("iotic/_directory/reply/alice")]
+        rids = [json.loads(p)["rid"] for p in alice.got("iotic/_directory/alice/reply")]
         assert rids == [check["rid"]]  # neither the forged reply nor an answer to bob's ask
-        assert bob.got("iotic/_directory/reply/alice") == []
+        assert bob.got("iotic/_directory/alice/reply") == []
     finally:
         broker.close()
 
@@ -435,7 +435,7 @@ def test_a_directory_on_mqtt_3_1_1_answers(
     own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
 ) -> None:
     raw = raw_factory(own_broker.port, "bob", protocol=mqtt.MQTTv311)
-    raw.subscribe("iotic/_directory/reply/bob")
+    raw.subscribe("iotic/_directory/bob/reply")
     doc = meta_doc("alice", "pump", tags=["pump"])
     raw.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
     start_directory(f"{own_broker.url}?protocol=3.1.1")
@@ -447,14 +447,14 @@ def test_a_killed_directory_is_cleared_by_its_will(
     stock_broker: Broker, tmp_path: Path, raw_factory: Callable[..., Raw]
 ) -> None:
     raw = raw_factory(stock_broker.port, "bob")
-    raw.subscribe("iotic/_directory/online/+")
+    raw.subscribe("iotic/_directory/+/online")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     command = [sys.executable, "-m", "iotic_app", "directory", "--config", stock_broker.url]
     process = subprocess.Popen(
         [*command, "--db", str(tmp_path / "dir.db")], env=env, stderr=subprocess.DEVNULL
     )
     try:
-        online = "iotic/_directory/online/directory"
+        online = "iotic/_directory/directory/online"
         raw.wait_for(lambda: any(p for p in raw.got(online)))
         process.kill()
         raw.wait_for(lambda: raw.got(online)[-1] == b"")
@@ -522,9 +522,9 @@ def test_a_second_directory_of_the_same_name_takes_over_and_the_first_stops(
         # the first's last reconnect pushed the second off once: it comes back and serves
         wait_until(lambda: second.synced.is_set() and not second.lost.is_set(), "back")
         raw = raw_factory(own_broker.port, "bob")
-        raw.subscribe("iotic/_directory/reply/bob", "iotic/_directory/online/same")
-        raw.wait_for(lambda: bool(raw.got("iotic/_directory/online/same")))
-        assert raw.got("iotic/_directory/online/same")[-1] != b""
+        raw.subscribe("iotic/_directory/bob/reply", "iotic/_directory/same/online")
+        raw.wait_for(lambda: bool(raw.got("iotic/_directory/same/online")))
+        assert raw.got("iotic/_directory/same/online")[-1] != b""
         assert raw.ask("bob", Query(text="x"))["result"] == {}
     finally:
         first_app.stop(PATIENCE)
