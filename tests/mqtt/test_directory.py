@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -18,15 +19,15 @@ import paho.mqtt.client as mqtt
 import pytest
 from _dirdocs import meta_doc, meta_topic
 from broker import Broker
-from conftest_directory import StartDirectory
+from conftest_directory import StartDirectory, directory_url
 from conftest_mqtt import need_own_broker
 
 from iotic_app import Client
-from iotic_app.directory import Index
-from iotic_app.exceptions import DirectoryUnavailable
+from iotic_app.directory import Index, directory_app, directory_service
+from iotic_app.exceptions import DirectoryUnavailable, IOTSyncTimeout
 from iotic_app.transports._protocol import Query, thing_guid
 from iotic_app.transports._search import search
-from iotic_app.transports.mqtt._dirwire import MAX_REQUEST_BYTES, query_to_json
+from iotic_app.transports.mqtt._dirwire import MAX_REQUEST_BYTES, query_to_json, request_body
 from iotic_app.transports.mqtt._docsearch import candidate
 from iotic_app.transports.mqtt._thingdoc import parse_thing_doc
 
@@ -103,10 +104,20 @@ class Raw:
             if not self.cond.wait_for(check, PATIENCE):
                 pytest.fail(f"expected messages not received: {self.messages!r:.2000}")
 
-    def ask(self, agent: str, query: Query, client: str | None = None, root: str = "iotic") -> Any:
-        """Send a search request as *agent* and wait for its reply on *client*'s topic."""
+    def ask(
+        self,
+        agent: str,
+        query: Query,
+        client: str | None = None,
+        root: str = "iotic",
+        owner: str | None = None,
+    ) -> Any:
+        """Send a search request as *agent* (saying *owner*) and wait for its reply on
+        *client*'s topic."""
         rid = uuid.uuid4().hex
         body = {"v": 2, "rid": rid, "client": client or agent, "query": query_to_json(query)}
+        if owner is not None:
+            body["owner"] = owner
         reply = f"{root}/_directory/{client or agent}/reply"
         self.publish(f"{root}/_directory/{agent}/search", json.dumps(body))
         self.wait_for(lambda: any(json.loads(p)["rid"] == rid for p in self.got(reply)))
@@ -531,3 +542,282 @@ def test_a_second_directory_of_the_same_name_takes_over_and_the_first_stops(
         second_app.stop(PATIENCE)
         first.close()
         second.close()
+
+
+_COMMAND = [sys.executable, "-m", "iotic_app", "directory"]
+
+
+def _directory_process(broker: Broker, name: str, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    command = [sys.executable, "-m", "iotic_app", "directory", "--config"]
+    return subprocess.Popen(
+        [*command, f"{broker.url}?agent={name}", "--db", str(tmp_path / f"{name}.db")],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize("end", ["stop", "kill"])
+def test_a_directory_gone_leaves_every_request_to_the_other(
+    own_broker: Broker,
+    start_directory: StartDirectory,
+    raw_factory: Callable[..., Raw],
+    tmp_path: Path,
+    end: str,
+) -> None:
+    """MQTT 5: each request goes to one member of the shared subscription. A directory that
+    stopped (or was killed) must leave no member behind (a persistent session kept it, and the
+    broker queued every other request there): the other directory answers them all."""
+    raw = raw_factory(own_broker.port, "bob")
+    raw.subscribe("iotic/_directory/bob/reply", "iotic/_directory/+/online")
+    doc = meta_doc("alice", "pump", tags=["pump"])
+    raw.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
+    other = start_directory(own_broker.url, name="d2")
+    online = "iotic/_directory/d1/online"
+    if end == "kill":
+        process = _directory_process(own_broker, "d1", tmp_path)
+        try:
+            raw.wait_for(lambda: any(raw.got(online)))
+            process.kill()
+        finally:
+            process.kill()
+            process.wait()
+    else:
+        service = directory_service(directory_url(own_broker.url, "d1"), ":memory:")
+        app = directory_app(service)
+        app.run(background=True)
+        try:
+            assert service.wait_synced(20)
+        finally:
+            app.stop(10)
+            service.close()
+    raw.wait_for(lambda: raw.got(online)[-1] == b"")  # the will, or cleared at shutdown
+    for _ in range(10):
+        reply = raw.ask("bob", Query(text="pump", type_="minimal"))
+        assert reply["result"] == [thing_guid("alice", "pump")]
+    assert other.answered == 10
+
+
+def test_the_directory_takes_requests_on_a_connection_without_a_session(
+    own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    """Requests and replies go on NAME~requests; the metadata connection (NAME) holds no
+    request subscription, and the presence stays NAME's."""
+    raw = raw_factory(own_broker.port, "bob")
+    raw.subscribe("iotic/_directory/bob/reply")
+    service = start_directory(own_broker.url, name="d1")
+    assert service._req is not None and service._paho is not None
+    assert service._req._client_id == b"d1~requests"
+    assert service._paho._client_id == b"d1"
+    assert raw.ask("bob", Query(text="pump"))["result"] == {}
+    assert service.answered == 1
+
+
+def test_the_askers_owner_is_the_one_it_says_when_its_membership_is_retained(
+    own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    """a1 once belonged to alpha (that membership stays retained), now to zeta: its search as
+    zeta's agent finds zeta's private things, not alpha's; an owner whose membership is not
+    retained, or none said, is a1 itself."""
+    raw = raw_factory(own_broker.port, "a1")
+    raw.subscribe("iotic/_directory/a1/reply")
+    for owner, agent in (("alpha", "b1"), ("zeta", "z2"), ("alpha", "a1"), ("zeta", "a1")):
+        raw.publish(f"iotic/_owner/{owner}/{agent}", b"1", retain=True)
+    for owner, agent in (("alpha", "b1"), ("zeta", "z2")):
+        raw.publish(
+            meta_topic("iotic", agent, "secret"),
+            meta_doc(agent, "secret", owner=owner, public=False, tags=["pump"]),
+            retain=True,
+        )
+    start_directory(own_broker.url)
+    query = Query(text="pump", type_="minimal", scope="local")
+    assert raw.ask("a1", query, owner="zeta")["result"] == [thing_guid("zeta", "secret")]
+    assert raw.ask("a1", query, owner="alpha")["result"] == [thing_guid("alpha", "secret")]
+    assert raw.ask("a1", query, owner="omega")["result"] == []
+    assert raw.ask("a1", query)["result"] == []
+    bad = raw.ask("a1", query, owner="no/such")
+    assert "owner must be an agent name" in bad["error"]
+
+
+def test_a_client_sends_its_configured_owner(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    start_directory(own_broker.url)
+    with Client(f"{_agent_url(own_broker, 'a1', tmp_path)}&owner=alpha"):
+        pass  # an earlier run as alpha's agent: its membership stays retained
+    with (
+        Client(f"{_agent_url(own_broker, 'b1', tmp_path)}&owner=alpha") as b1,
+        Client(f"{_agent_url(own_broker, 'z2', tmp_path)}&owner=zeta") as z2,
+        Client(f"{_agent_url(own_broker, 'a1', tmp_path)}&owner=zeta") as a1,
+    ):
+        for client, label in ((b1, "pump of alpha"), (z2, "pump of zeta")):
+            with client.create_thing("secret").get_meta() as meta:
+                meta.set_label(label)
+        wait_until(lambda: bool(a1.search(text="pump", scope="localOwn")), "zeta's pump")
+        found = a1.search(text="pump", scope="local")
+    assert [v["label"] for v in found.values()] == ["pump of zeta"]
+
+
+def test_an_agent_named_meta_is_answered_once_and_its_replies_stay_its_own(
+    tmp_path: Path, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    """ROOT/_directory/AGENT/search: an agent named 'meta' makes no directory topic match a
+    catalogue filter such as ROOT/+/+/meta, which everyone may read (with the old layout
+    ROOT/_directory/search/meta, a spy read meta's requests and the directory answered twice)."""
+    users = {"directory": "dir-pw", "meta": "meta-pw", "spy": "spy-pw"}
+    broker = Broker(tmp_path / "acl", passwords=users, acl=ACL, binary=need_own_broker())
+    broker.start()
+    try:
+        start_directory(f"mqtt://directory:dir-pw@127.0.0.1:{broker.port}")
+        spy = raw_factory(broker.port, "spy", ("spy", users["spy"]))
+        assert spy.subscribe("iotic/+/+/meta", "iotic/+/+/+") == [1, 1]
+        meta = raw_factory(broker.port, "meta", ("meta", users["meta"]))
+        meta.publish(
+            meta_topic("iotic", "meta", "vault"),
+            meta_doc("meta", "vault", public=False, labels={"en": "vault code 4711"}),
+            retain=True,
+        )
+        meta.subscribe("iotic/_directory/meta/reply")
+        reply = meta.ask("meta", Query(text="vault", type_="minimal", scope="local"))
+        assert reply["result"] == [thing_guid("meta", "vault")]
+        meta.ask("meta", Query(text="x"))  # after the first's second answer, if any
+        assert len(meta.got("iotic/_directory/meta/reply")) == 2
+        spy.ask("spy", Query(text="x"))  # what spy could read has come by now
+    finally:
+        broker.close()
+    assert [t for t, _, _ in spy.messages if "/_directory/meta/" in t] == []
+
+
+def test_the_directory_clears_its_presence_before_it_resyncs(
+    own_broker: Broker, raw_factory: Callable[..., Raw]
+) -> None:
+    """A presence the broker kept (it restarted with its persistence) is cleared as soon as
+    the directory connects, before its resync starts, and set again only once it serves."""
+    raw = raw_factory(own_broker.port, "bob")
+    online = "iotic/_directory/directory/online"
+    raw.publish(online, b'{"v": 2, "name": "directory"}', retain=True)
+    raw.subscribe(online)
+    raw.wait_for(lambda: bool(raw.got(online)))
+    service = directory_service(directory_url(own_broker.url, "directory"), ":memory:")
+    at_resync: list[list[bytes]] = []
+    index_begin = service.index.begin_resync
+
+    def begin() -> None:
+        raw.wait_for(lambda: len(raw.got(online)) >= 2)  # the clearing came first
+        at_resync.append(raw.got(online))
+        index_begin()
+
+    service.index.begin_resync = begin  # type: ignore[method-assign]
+    app = directory_app(service)
+    app.run(background=True)
+    try:
+        assert service.wait_synced(20)
+        raw.wait_for(lambda: len(raw.got(online)) >= 3)
+    finally:
+        app.stop(10)
+        service.close()
+    assert at_resync and at_resync[0][1] == b""
+    assert json.loads(raw.got(online)[2]) == {"v": 2, "name": "directory"}
+
+
+def test_a_search_that_times_out_says_a_directory_online_may_be_stale(
+    own_broker: Broker, raw_factory: Callable[..., Raw], tmp_path: Path
+) -> None:
+    raw = raw_factory(own_broker.port, "ghost")
+    raw.publish("iotic/_directory/ghost/online", b'{"v": 2, "name": "ghost"}', retain=True)
+    with Client(_agent_url(own_broker, "bob", tmp_path)) as bob, pytest.raises(IOTSyncTimeout) as c:
+        bob.search(text="pump")
+    caught = c
+    message = str(caught.value)
+    assert "may be stale" in message
+    assert "`mosquitto_pub -r -n -t iotic/_directory/ghost/online`" in message
+
+
+def test_an_infinite_radius_is_sent_as_half_the_earth_and_finds_the_same(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    start_directory(own_broker.url)
+    assert query_to_json(Query(location=(0.0, 0.0, math.inf)))["location"] == [0, 0, 20_100]
+    assert query_to_json(Query(location=(0.0, 0.0, 1e9)))["location"] == [0, 0, 20_100]
+    assert query_to_json(Query(location=(0.0, 0.0, 5.5)))["location"] == [0, 0, 5.5]
+    with Client(_agent_url(own_broker, "bob", tmp_path)) as bob:
+        thing = bob.create_thing("far")
+        with thing.get_meta() as meta:
+            meta.set_label("pump")
+            meta.set_location(-51.5, 179.9)
+        thing.set_public()
+        found = bob.search(text="pump", location=(51.5, -0.1, math.inf))
+    assert list(found) == [thing.guid]
+
+
+def test_a_search_too_large_for_a_directory_is_refused_at_the_call(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    start_directory(own_broker.url)
+    with (
+        Client(_agent_url(own_broker, "bob", tmp_path)) as bob,
+        pytest.raises(
+            ValueError,
+            match=r"search too large: [\d,]+ bytes, a directory "
+            r"takes at most 65,536 \(its largest argument is text",
+        ),
+    ):
+        bob.search(text="pump " * 14_000)
+    assert MAX_REQUEST_BYTES == 65_536
+    body = request_body("r", "bob", Query(text="p" * 4096, props=()))
+    assert len(body) < MAX_REQUEST_BYTES
+
+
+def test_the_directory_command_says_which_db_it_cannot_open(tmp_path: Path) -> None:
+    (tmp_path / "notadb.db").write_text("not a database")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for db in (tmp_path / "no" / "x.db", tmp_path, tmp_path / "notadb.db"):
+        done = subprocess.run(
+            [*_COMMAND, "--config", "mqtt://127.0.0.1:9", "--db", str(db)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 2, done.stderr
+        assert f"argument --db: db {str(db)!r} cannot be opened" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_an_ini_config_naming_no_agent_names_the_directory_directory(tmp_path: Path) -> None:
+    ini = tmp_path / "dir.ini"
+    ini.write_text("[agent]\nurl = mqtt://127.0.0.1:9\n")
+    assert directory_service(str(ini), ":memory:").name == "directory"
+    ini.write_text("[agent]\nurl = mqtt://127.0.0.1:9\nagent = d7\n")
+    assert directory_service(str(ini), ":memory:").name == "d7"
+    ini.write_text("[agent]\nurl = mqtt://127.0.0.1:9?agent=d8\n")
+    assert directory_service(ini, ":memory:").name == "d8"
+
+
+@pytest.mark.parametrize(
+    ("options", "hint"),
+    [
+        ("", "mqtt://127.0.0.1:PORT`"),
+        ("&root=plant", "mqtt://127.0.0.1:PORT?root=plant`"),
+        ("&root=plant&protocol=3.1.1", "'mqtt://127.0.0.1:PORT?root=plant&protocol=3.1.1'`"),
+    ],
+)
+def test_the_no_directory_hint_starts_a_directory_that_serves_the_agent(
+    own_broker: Broker, tmp_path: Path, options: str, hint: str
+) -> None:
+    with Client(f"{_agent_url(own_broker, 'bob', tmp_path)}{options}") as bob:
+        with pytest.raises(DirectoryUnavailable) as caught:
+            bob.search(text="pump")
+        message = str(caught.value)
+        assert f"--config {hint.replace('PORT', str(own_broker.port))}" in message
+        config = message.split("--config ", 1)[1].split("`", 1)[0].strip("'")
+        service = directory_service(config, ":memory:")
+        app = directory_app(service)
+        app.run(background=True)
+        try:
+            assert service.wait_synced(20)
+            wait_until(lambda: bob._transport._directory.online(), "the directory seen")  # type: ignore[attr-defined]
+            assert bob.search(text="pump") == {}
+        finally:
+            app.stop(10)
+            service.close()
