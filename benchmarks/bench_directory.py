@@ -103,7 +103,7 @@ class Requester:
 
     def __init__(self, port: int, agent: str = "bench") -> None:
         self.agent = agent
-        self.reply = f"{ROOT}/_directory/reply/{agent}"
+        self.reply = f"{ROOT}/_directory/{agent}/reply"
         self.cond = threading.Condition()
         self.got: dict[str, float] = {}
         self.online = threading.Event()
@@ -117,7 +117,7 @@ class Requester:
         if isinstance(sock, socket.socket):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.paho.loop_start()
-        self.paho.subscribe([(self.reply, QOS), (f"{ROOT}/_directory/online/+", 0)])
+        self.paho.subscribe([(self.reply, QOS), (f"{ROOT}/_directory/+/online", 0)])
         assert self.subscribed.wait(10)
 
     def _on_message(self, c: Any, u: Any, msg: mqtt.MQTTMessage) -> None:
@@ -148,7 +148,7 @@ class Requester:
         rid = uuid.uuid4().hex
         body = json.dumps({"v": 2, "rid": rid, "client": self.agent, "query": query_to_json(query)})
         started = time.perf_counter()
-        self.paho.publish(f"{ROOT}/_directory/search/{self.agent}", body, qos=QOS)
+        self.paho.publish(f"{ROOT}/_directory/{self.agent}/search", body, qos=QOS)
         with self.cond:
             if not self.cond.wait_for(lambda: rid in self.got, 30):
                 raise TimeoutError("no reply from the directory in 30 s")

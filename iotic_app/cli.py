@@ -8,6 +8,7 @@ import importlib.util
 import logging
 import math
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -330,7 +331,8 @@ def _directory(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     try:
         service = directory_service(args.config, args.db)
     except (TypeError, ValueError, OSError) as exc:
-        parser.error(f"argument --config: {exc}")
+        option = "--db" if isinstance(exc.__cause__, sqlite3.Error) else "--config"
+        parser.error(f"argument {option}: {exc}")
     try:
         directory_app(service).run()
     except KeyboardInterrupt:

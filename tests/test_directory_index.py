@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from _dirdocs import UNITS, WORDS, meta_doc, meta_topic, random_doc
 
@@ -16,6 +17,7 @@ from iotic_app.directory._index import Index, _box
 from iotic_app.transports._protocol import Query, thing_guid
 from iotic_app.transports._search import distance_km, search
 from iotic_app.transports.mqtt._dirwire import (
+    MAX_RADIUS_KM,
     MAX_REQUEST_BYTES,
     Request,
     client_of_agent,
@@ -203,7 +205,20 @@ def test_a_query_reads_back_from_its_json(seed: int) -> None:
     rng = random.Random(seed)
     for _ in range(200):
         query = _random_query(rng)
-        assert query_from_json(json.loads(json.dumps(query_to_json(query)))) == query
+        expected = query
+        if query.location is not None and query.location[2] > MAX_RADIUS_KM:
+            # sent as 20,100 km (more than half the Earth's circumference): the same matches
+            expected = attrs.evolve(query, location=(*query.location[:2], MAX_RADIUS_KM))
+        assert query_from_json(json.loads(json.dumps(query_to_json(query)))) == expected
+
+
+def test_an_infinite_radius_goes_on_the_wire_as_20100_km() -> None:
+    """JSON has no infinity (it would go as null, and be refused)."""
+    for radius in (float("inf"), 20_100.5, 1e300):
+        assert query_to_json(Query(location=(1.0, 2.0, radius)))["location"] == [1, 2, 20_100]
+    assert query_to_json(Query(location=(1.0, 2.0, 20_100.0)))["location"] == [1, 2, 20_100]
+    for radius in (0.0, 5.5, 20_037.5):
+        assert query_to_json(Query(location=(1.0, 2.0, radius)))["location"] == [1, 2, radius]
 
 
 @pytest.mark.parametrize(

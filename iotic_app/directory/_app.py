@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 from iotic_app._config import AgentConfig, ConfigLike
+from iotic_app._config_ini import read_agent_section
 from iotic_app.app import App
 from iotic_app.directory._service import DirectoryService
 from iotic_app.retry import Backoff
@@ -38,7 +40,8 @@ def directory_service(config: ConfigLike, db: str | None = None) -> DirectorySer
         db: The index's sqlite file (default :func:`default_db`; ``:memory:`` for none).
 
     Raises:
-        ValueError: *config* is not an MQTT config, or an option is not valid.
+        ValueError: *config* is not an MQTT config, or an option is not valid; or *db* cannot
+            be opened as an index (a missing folder, a folder, not a sqlite file).
         TypeError: *config* has the wrong type.
     """
     parsed = AgentConfig.parse(config)
@@ -47,14 +50,33 @@ def directory_service(config: ConfigLike, db: str | None = None) -> DirectorySer
             f"a directory serves an MQTT broker: config must be mqtt://HOST:PORT or "
             f"mqtts://HOST:PORT, got {parsed.scheme}:// ({parsed.source or parsed.url!r})"
         )
-    url = config if isinstance(config, str) and "://" in config else None
-    if url is not None and not re.search(r"[?&]agent=", url):  # a URL that names no agent
+    if not _names_agent(config):  # not named after the script, as an agent would be
         parsed = parsed.with_agent(DEFAULT_NAME)
     settings = MqttSettings.from_config(parsed)
     if db is None:
         db = default_db(settings)
         Path(db).parent.mkdir(parents=True, exist_ok=True)
-    return DirectoryService(settings, db)
+    try:
+        return DirectoryService(settings, db)
+    except sqlite3.Error as exc:
+        raise ValueError(
+            f"db {db!r} cannot be opened as the directory's index ({exc}): it must be a "
+            "sqlite file (a new one is made) in an existing folder, or :memory:"
+        ) from exc
+
+
+def _names_agent(config: ConfigLike) -> bool:
+    """Whether *config* (parsed already, so valid) names its agent: a URL's ``agent=``, an .ini
+    file's ``agent`` key or its URL's; an AgentConfig or None (the script's .ini) as they are."""
+    if isinstance(config, AgentConfig) or config is None:
+        return True
+    text = os.fspath(config)
+    if "://" not in text:  # an .ini file
+        section = read_agent_section(text, None)
+        if section.agent is not None:
+            return True
+        text = section.url
+    return re.search(r"[?&]agent=", text) is not None
 
 
 def directory_app(service: DirectoryService) -> App:

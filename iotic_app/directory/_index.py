@@ -325,6 +325,11 @@ class Index:
             ).fetchone()
         return agent if row is None else str(row[0])
 
+    def is_member(self, owner: str, agent: str) -> bool:
+        """Whether the broker retains ``ROOT/_owner/OWNER/AGENT`` (AGENT belongs to OWNER)."""
+        with self._lock:
+            return self._is_member(owner, agent)
+
     def docs_per_agent(self) -> dict[str, int]:
         """How many documents (used or aside) each agent has in the index."""
         with self._lock:

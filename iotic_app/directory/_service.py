@@ -2,20 +2,28 @@
 
 # Design note
 # -----------
-# One paho connection (``new_paho``: the project's settings, TLS, user and password) with a
-# persistent session (MQTT 5 clean start off and a session expiry; 3.1.1 clean session off),
-# and its subscriptions kept. When it comes up (``start``): every indexed document is marked
-# unseen, ``ROOT/+/_status`` (the agents) and ``ROOT/_owner/+/+`` are subscribed, then each
-# agent's ``ROOT/AGENT/+/meta`` a batch of agents at a time (``_batches.py``), each batch
-# followed by a marker on the directory's own topic; when the last comes back everything
-# retained has come, so what was not seen is dropped (deleted while the directory was away) and
-# the directory says it is online (a retained ``ROOT/_directory/online/NAME``, cleared by its
-# will and at shutdown). paho's thread only queues what comes; the worker thread indexes it and
-# answers requests (``ROOT/_directory/search/AGENT``, shared among directories on MQTT 5), in
-# order: the asker is AGENT (the topic its ACL lets it write), its owner the one whose
-# membership of AGENT is retained; the reply goes to the client id the request names, which must
-# be AGENT's (``AGENT`` or ``AGENT~...``). Anything read from the broker is checked; bad input is
-# logged and skipped, a bad query answered with an error.
+# Two paho connections (``new_paho``: the project's settings, TLS, user and password). The
+# metadata one, client id NAME, has a persistent session (MQTT 5 clean start off and a session
+# expiry; 3.1.1 clean session off) and the presence's will. The requests' one, NAME~requests
+# (``~`` is in no agent name), has none (MQTT 5 clean start, session expiry 0; 3.1.1 clean
+# session): a directory gone leaves no member of the shared request subscription behind, to
+# which the broker would keep sending every other request. Losing either is losing the service
+# (``lost``: the App connects both again). When they come up (``start``): the presence is
+# cleared (a broker restarted with its persistence brings back "online"), every indexed
+# document is marked unseen, ``ROOT/+/_status`` (the agents) and ``ROOT/_owner/+/+`` are
+# subscribed, then each agent's ``ROOT/AGENT/+/meta`` a batch of agents at a time
+# (``_batches.py``), each batch followed by a marker on the directory's own topic
+# (``ROOT/_directory/NAME/sync``); when the last comes back everything retained has come, so
+# what was not seen is dropped (deleted while the directory was away), the requests'
+# connection subscribes ``ROOT/_directory/+/search`` (shared among directories on MQTT 5), and
+# the directory says it is online (a retained ``ROOT/_directory/NAME/online``, cleared by its
+# will and at shutdown). paho's threads only queue what comes; the worker thread indexes it and
+# answers requests, in order: the asker is AGENT (the topic its ACL lets it write), its owner
+# the one its request names when the broker retains that membership, else AGENT itself; the
+# reply goes (on the requests' connection) to ``ROOT/_directory/CLIENT/reply``, CLIENT the
+# client id the request names, which must be AGENT's (``AGENT`` or ``AGENT~...``). Anything
+# read from the broker is checked; bad input is logged and skipped, a bad query answered with
+# an error.
 
 from __future__ import annotations
 
@@ -38,9 +46,10 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from iotic_app.directory._batches import Batches
 from iotic_app.directory._index import Index
 from iotic_app.exceptions import LinkException, SessionTakenOver
-from iotic_app.transports.mqtt._conn import close_sockets_of, new_paho
+from iotic_app.transports.mqtt._conn import SECOND, close_side, close_sockets_of, new_paho
 from iotic_app.transports.mqtt._dirwire import (
     QOS,
+    SHARE_GROUP,
     VERSION,
     Topics,
     client_of_agent,
@@ -78,19 +87,20 @@ class DirectoryService:
         self.topics = Topics(self.root)
         self.index = Index(db, self.root)
         self._v5 = settings.protocol == mqtt.MQTTv5
-        self._presence = self.topics.online + seg(self.name)
-        self._sync_topic = f"{self.root}/_directory/sync/{seg(self.name)}"
+        self._presence = self.topics.online(self.name)
+        self._sync_topic = self.topics.sync(self.name)
         self._marker = ""
         self._lock = threading.Lock()
-        self._paho: mqtt.Client | None = None
-        self._acks: dict[int, int] = {}
+        self._paho: mqtt.Client | None = None  # metadata: a persistent session, the will
+        self._req: mqtt.Client | None = None  # requests and replies: no session
+        self._acks: dict[tuple[int, int], int] = {}  # (id of the connection, mid) -> code
         self._cond = threading.Condition()
         self.lost = threading.Event()  # the connection in service went down
         self.synced = threading.Event()  # the resync of the connection in service is done
         self.answered = 0  # requests answered (for tests and diagnostics)
         self.taken_over = False  # another process with this name took the session
         self._instance = uuid.uuid4().hex  # this process's claim on the name
-        self._claim = f"{self.root}/_directory/claim/{seg(self.name)}"
+        self._claim = self.topics.claim(self.name)
         self._claimed = False
         # What paho's thread received, for the worker: paho reads as fast as the broker sends
         # (a stock Mosquitto drops what a slow subscriber's queue of 1,000 cannot hold).
@@ -115,7 +125,7 @@ class DirectoryService:
             LinkException: the broker cannot be reached or refused the directory.
         """
         with self._lock:
-            if self._paho is not None and not self.lost.is_set():
+            if self._paho is not None and self._req is not None and not self.lost.is_set():
                 return
             self._close()
             self.lost.clear()
@@ -125,56 +135,20 @@ class DirectoryService:
                     target=self._work, name=f"iotic_app-directory-{self.name}", daemon=True
                 )
                 self._worker.start()
-            paho = new_paho(self.settings, self.name, None)
-            paho.will_set(self._presence, None, qos=1, retain=True)
-            connack = threading.Event()
-            codes: list[int] = []
-
-            def on_connect(c: object, u: object, f: object, rc: ReasonCode, p: object) -> None:
-                codes.append(rc.value)
-                connack.set()
-
-            paho.on_connect = on_connect
-
-            def on_disconnect(c: object, u: object, f: object, rc: object, p: object) -> None:
-                self.lost.set()
-                connack.set()
-
-            paho.on_disconnect = on_disconnect
-            paho.on_message = self._on_message
-            paho.on_publish = lambda c, u, mid, rc, p: self._acked(mid, rc.value)
-            paho.on_subscribe = lambda c, u, mid, rcs, p: self._acked(
-                mid, max(r.value for r in rcs)
-            )
-            s = self.settings
-            where = f"{s.host}:{s.port}"
-            try:
-                if self._v5:
-                    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-                    props.SessionExpiryInterval = SESSION_EXPIRY
-                    paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
-                else:
-                    paho.connect(s.host, s.port, s.keepalive)
-            except OSError as exc:
-                close_sockets_of(exc)
-                raise LinkException(
-                    f"directory {self.name!r}: cannot connect to the MQTT broker at {where}: {exc}"
-                ) from None
-            sock = paho.socket()
-            if isinstance(sock, socket.socket):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._paho = paho
-            paho.loop_start()
-            if not connack.wait(s.connect_timeout) or not codes or codes[0] != 0:
+            self._paho = paho = self._open(self.name, persistent=True)
+            # not online until serving: a presence the broker kept (restarted with its
+            # persistence while this directory resynced) would send searches nobody answers
+            info = paho.publish(self._presence, None, qos=1, retain=True)
+            if self._result(paho, info.mid) is None:
                 self._close()
-                reason = f"refused it ({codes[0]:#x})" if codes else "did not answer"
-                raise LinkException(f"directory {self.name!r}: the MQTT broker at {where} {reason}")
+                raise LinkException(f"directory {self.name!r}: clearing its presence failed")
+            self._req = self._open(self.name + SECOND + "requests", persistent=False)
             self.index.begin_resync()
             marker = uuid.uuid4().hex
             self._inbox.put((paho, _CONNECTED, marker.encode()))  # before what it brings
             if not self._claimed:  # the first connection claims the name (a retained claim)
                 info = paho.publish(self._claim, self._instance.encode(), qos=1, retain=True)
-                if self._result(info.mid) is None:
+                if self._result(paho, info.mid) is None:
                     self._close()
                     raise LinkException(f"directory {self.name!r}: claiming its name failed")
                 self._claimed = True
@@ -184,30 +158,89 @@ class DirectoryService:
                 (f"{self.root}/_owner/+/+", 0),
                 (self._sync_topic, 0),
             ]
-            # requests only once resynced (then a shared subscription gives this directory its
-            # share): a subscription the session kept from the last connection goes until then
-            paho.unsubscribe(self.topics.requests_filter(self._v5))
+            # requests come on the second connection, which has no session: a subscription
+            # the persistent session kept (an earlier version took requests on it) goes
+            paho.unsubscribe(
+                [
+                    self.topics.requests_filter(self._v5),
+                    f"$share/{SHARE_GROUP}/{self.root}/_directory/search/+",
+                    f"{self.root}/_directory/search/+",
+                ]
+            )
             if self._v5:  # every change at once, without the retained flood (the batches')
                 options = [(t, SubscribeOptions(qos=q)) for t, q in filters]
                 options.append((f"{self.root}/+/+/meta", SubscribeOptions(qos=0, retainHandling=2)))
                 rc, mid = paho.subscribe(options)
             else:
                 rc, mid = paho.subscribe(filters)
-            if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(mid) is None:
+            if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(paho, mid) is None:
                 self._close()
                 raise LinkException(f"directory {self.name!r}: subscribing failed")
             paho.publish(self._sync_topic, marker.encode(), qos=0)
 
-    def _acked(self, mid: int, code: int) -> None:
+    def _open(self, client_id: str, *, persistent: bool) -> mqtt.Client:
+        """A connection as *client_id*, connected and looping: the metadata one *persistent*
+        (its session and subscriptions kept; the presence's will), the requests' one with no
+        session (a directory gone leaves no member of the shared subscription behind)."""
+        paho = new_paho(self.settings, client_id, None, persistent=persistent)
+        if persistent:
+            paho.will_set(self._presence, None, qos=1, retain=True)
+        connack = threading.Event()
+        codes: list[int] = []
+
+        def on_connect(c: object, u: object, f: object, rc: ReasonCode, p: object) -> None:
+            codes.append(rc.value)
+            connack.set()
+
+        paho.on_connect = on_connect
+
+        def on_disconnect(c: object, u: object, f: object, rc: object, p: object) -> None:
+            self.lost.set()  # either connection: the service is lost (serve() says so)
+            connack.set()
+
+        paho.on_disconnect = on_disconnect
+        paho.on_message = self._on_message
+        paho.on_publish = lambda c, u, mid, rc, p: self._acked(c, mid, rc.value)
+        paho.on_subscribe = lambda c, u, mid, rcs, p: self._acked(c, mid, max(r.value for r in rcs))
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        try:
+            if self._v5 and persistent:
+                props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+                props.SessionExpiryInterval = SESSION_EXPIRY
+                paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
+            elif self._v5:  # a clean start, session expiry 0: the session ends with the link
+                paho.connect(s.host, s.port, s.keepalive, clean_start=True)
+            else:
+                paho.connect(s.host, s.port, s.keepalive)
+        except OSError as exc:
+            close_sockets_of(exc)
+            raise LinkException(
+                f"directory {self.name!r}: cannot connect to the MQTT broker at {where}: {exc}"
+            ) from None
+        sock = paho.socket()
+        if isinstance(sock, socket.socket):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        paho.loop_start()
+        if not connack.wait(s.connect_timeout) or not codes or codes[0] != 0:
+            close_side(paho)
+            self._close()
+            reason = f"refused it ({codes[0]:#x})" if codes else "did not answer"
+            raise LinkException(f"directory {self.name!r}: the MQTT broker at {where} {reason}")
+        return paho
+
+    # paho numbers the packets of each connection from 1: acknowledgements are the connection's
+    def _acked(self, client: object, mid: int, code: int) -> None:
         with self._cond:
-            self._acks[mid] = code
+            self._acks[(id(client), mid)] = code
             self._cond.notify_all()
 
-    def _result(self, mid: int, timeout: float | None = None) -> int | None:
+    def _result(self, client: mqtt.Client, mid: int, timeout: float | None = None) -> int | None:
         wait = self.settings.connect_timeout if timeout is None else timeout
+        key = (id(client), mid)
         with self._cond:
-            self._cond.wait_for(lambda: mid in self._acks or self.lost.is_set(), wait)
-            code = self._acks.pop(mid, None)
+            self._cond.wait_for(lambda: key in self._acks or self.lost.is_set(), wait)
+            code = self._acks.pop(key, None)
         if code is not None and code >= 0x80:
             raise LinkException(
                 f"directory {self.name!r}: the broker refused a request (reason code "
@@ -228,7 +261,7 @@ class DirectoryService:
                 )
             ):
                 info = paho.publish(self._presence, None, qos=1, retain=True)
-                self._result(info.mid, 2.0)
+                self._result(paho, info.mid, 2.0)
             self._close()
             self.index.commit()
 
@@ -242,14 +275,14 @@ class DirectoryService:
         self.index.close()
 
     def _close(self) -> None:
+        """Close both connections (the requests' first: no request taken while it goes)."""
+        req, self._req = self._req, None
         paho, self._paho = self._paho, None
-        if paho is None:
-            return
-        paho.disconnect()
-        paho.loop_stop()
-        sock = paho.socket()
-        if isinstance(sock, socket.socket):
-            sock.close()
+        for conn in (req, paho):
+            if conn is not None:
+                close_side(conn)
+        with self._cond:
+            self._acks.clear()
         self.lost.set()
 
     def serve(self, stopping: Callable[[float], bool]) -> None:
@@ -295,7 +328,7 @@ class DirectoryService:
 
     def _handle(self, client: mqtt.Client, topic: str, raw: bytes) -> None:
         try:
-            if topic.startswith(self.topics.search):
+            if client is self._req and self.topics.middle(topic, "search") is not None:
                 self._on_request(client, topic, raw)
             elif topic.startswith(self.index.owners):
                 self.index.on_member(topic, raw)
@@ -383,19 +416,22 @@ class DirectoryService:
             members,
             time.monotonic() - started,
         )
+        req = self._req
+        if req is None or client is not self._paho:
+            return  # a connection gone meanwhile: the next resyncs
         requests = self.topics.requests_filter(self._v5)
         if self._v5:
-            rc, mid = client.subscribe(requests, options=SubscribeOptions(qos=QOS))
+            rc, mid = req.subscribe(requests, options=SubscribeOptions(qos=QOS))
         else:
-            rc, mid = client.subscribe(requests, QOS)
-        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(mid) is None:
+            rc, mid = req.subscribe(requests, QOS)
+        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None or self._result(req, mid) is None:
             return  # the link went down: the next connection resyncs
         body = to_json({"v": VERSION, "name": self.name})  # online once it takes requests
         client.publish(self._presence, body, qos=1, retain=True)
         self.synced.set()
 
     def _on_request(self, client: mqtt.Client, topic: str, raw: bytes) -> None:
-        level = topic[len(self.topics.search) :]
+        level = self.topics.middle(topic, "search") or ""
         agent = unquote(level)
         if not _AGENT_RE.fullmatch(agent) or seg(agent) != level:
             logger.warning("ignored a search request on %r: not an agent's topic", topic)
@@ -417,10 +453,17 @@ class DirectoryService:
             body = reply_body(request.rid, error=request.error)
         else:
             try:
-                result = self.index.search(self.index.owner_of(agent), request.query)
+                result = self.index.search(self._owner(agent, request.owner), request.query)
                 body = reply_body(request.rid, result)
             except Exception as exc:  # a bug: answered, so the asker does not wait in vain
                 logger.exception("directory %r: a search failed", self.name)
                 body = reply_body(request.rid, error=f"the directory failed: {exc!r:.200}")
-        client.publish(self.topics.reply + seg(request.client), body, qos=QOS)
+        client.publish(self.topics.reply(request.client), body, qos=QOS)
         self.answered += 1
+
+    def _owner(self, agent: str, claimed: str | None) -> str:
+        """The owner *agent* searches as: the one it says (its configured owner) when the
+        broker retains that membership, else itself (never another owner it once had)."""
+        if claimed is not None and claimed != agent and self.index.is_member(claimed, agent):
+            return claimed
+        return agent

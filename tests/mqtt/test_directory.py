@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -18,15 +19,15 @@ import paho.mqtt.client as mqtt
 import pytest
 from _dirdocs import meta_doc, meta_topic
 from broker import Broker
-from conftest_directory import StartDirectory
+from conftest_directory import StartDirectory, directory_url
 from conftest_mqtt import need_own_broker
 
 from iotic_app import Client
-from iotic_app.directory import Index
-from iotic_app.exceptions import DirectoryUnavailable
+from iotic_app.directory import Index, directory_app, directory_service
+from iotic_app.exceptions import DirectoryUnavailable, IOTSyncTimeout
 from iotic_app.transports._protocol import Query, thing_guid
 from iotic_app.transports._search import search
-from iotic_app.transports.mqtt._dirwire import MAX_REQUEST_BYTES, query_to_json
+from iotic_app.transports.mqtt._dirwire import MAX_REQUEST_BYTES, query_to_json, request_body
 from iotic_app.transports.mqtt._docsearch import candidate
 from iotic_app.transports.mqtt._thingdoc import parse_thing_doc
 
@@ -103,12 +104,22 @@ class Raw:
             if not self.cond.wait_for(check, PATIENCE):
                 pytest.fail(f"expected messages not received: {self.messages!r:.2000}")
 
-    def ask(self, agent: str, query: Query, client: str | None = None, root: str = "iotic") -> Any:
-        """Send a search request as *agent* and wait for its reply on *client*'s topic."""
+    def ask(
+        self,
+        agent: str,
+        query: Query,
+        client: str | None = None,
+        root: str = "iotic",
+        owner: str | None = None,
+    ) -> Any:
+        """Send a search request as *agent* (saying *owner*) and wait for its reply on
+        *client*'s topic."""
         rid = uuid.uuid4().hex
         body = {"v": 2, "rid": rid, "client": client or agent, "query": query_to_json(query)}
-        reply = f"{root}/_directory/reply/{client or agent}"
-        self.publish(f"{root}/_directory/search/{agent}", json.dumps(body))
+        if owner is not None:
+            body["owner"] = owner
+        reply = f"{root}/_directory/{client or agent}/reply"
+        self.publish(f"{root}/_directory/{agent}/search", json.dumps(body))
         self.wait_for(lambda: any(json.loads(p)["rid"] == rid for p in self.got(reply)))
         return next(json.loads(p) for p in self.got(reply) if json.loads(p)["rid"] == rid)
 
@@ -232,7 +243,7 @@ def test_the_directory_as_a_subprocess_answers_and_stops_on_sigterm(
     stock_broker: Broker, tmp_path: Path, raw_factory: Callable[..., Raw]
 ) -> None:
     raw = raw_factory(stock_broker.port, "bob")
-    raw.subscribe("iotic/_directory/online/+", "iotic/_directory/reply/bob")
+    raw.subscribe("iotic/_directory/+/online", "iotic/_directory/bob/reply")
     raw.publish(
         meta_topic("iotic", "alice", "pump"),
         meta_doc("alice", "pump", labels={"en": "River pump"}),
@@ -255,7 +266,7 @@ def test_the_directory_as_a_subprocess_answers_and_stops_on_sigterm(
         stderr=subprocess.STDOUT,
     )
     try:
-        online = "iotic/_directory/online/dir1"
+        online = "iotic/_directory/dir1/online"
         raw.wait_for(lambda: any(p for p in raw.got(online)))
         reply = raw.ask("bob", Query(text="pump", type_="minimal"))
         assert reply == {"v": 2, "rid": reply["rid"], "result": [thing_guid("alice", "pump")]}
@@ -274,7 +285,7 @@ def test_two_directories_answer_each_request_once(
     own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
 ) -> None:
     raw = raw_factory(own_broker.port, "bob")
-    raw.subscribe("iotic/_directory/reply/bob")
+    raw.subscribe("iotic/_directory/bob/reply")
     raw.publish(meta_topic("iotic", "alice", "pump"), meta_doc("alice", "pump"), retain=True)
     first = start_directory(own_broker.url, name="d1")
     second = start_directory(own_broker.url, name="d2")
@@ -283,7 +294,7 @@ def test_two_directories_answer_each_request_once(
         rids.append(raw.ask("bob", Query(unit=None, text="x"))["rid"])
     pause = threading.Event()
     pause.wait(0.5)  # a second answer would have come by now (nothing to wait on for none)
-    replies = [json.loads(p)["rid"] for p in raw.got("iotic/_directory/reply/bob")]
+    replies = [json.loads(p)["rid"] for p in raw.got("iotic/_directory/bob/reply")]
     assert sorted(replies) == sorted(rids)
     assert first.answered + second.answered == 20
     assert first.answered > 0 and second.answered > 0  # the shared subscription spreads them
@@ -296,7 +307,7 @@ def test_a_restarted_directory_keeps_its_db_and_drops_what_was_deleted(
     tmp_path: Path,
 ) -> None:
     raw = raw_factory(own_broker.port, "bob")
-    raw.subscribe("iotic/_directory/reply/bob")
+    raw.subscribe("iotic/_directory/bob/reply")
     for lid in ("a", "b", "c"):
         raw.publish(
             meta_topic("iotic", "alice", lid), meta_doc("alice", lid, tags=["pump"]), retain=True
@@ -324,11 +335,11 @@ def test_hostile_requests_are_refused(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     mallory = raw_factory(own_broker.port, "mallory")
-    mallory.subscribe("iotic/_directory/reply/+")
+    mallory.subscribe("iotic/_directory/+/reply")
     doc = meta_doc("alice", "pump", tags=["pump"])
     mallory.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
     start_directory(own_broker.url)
-    ask = "iotic/_directory/search/mallory"
+    ask = "iotic/_directory/mallory/search"
     with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
         mallory.publish(ask, b"{not json")
         mallory.publish(ask, b"[" * 50_000 + b"]" * 50_000)
@@ -342,22 +353,22 @@ def test_hostile_requests_are_refused(
         # the answer to mallory's question would go to alice's client: refused, never sent
         to_alice = {"v": 2, "rid": "r2", "client": "alice", "query": {"text": "pump"}}
         mallory.publish(ask, json.dumps(to_alice))
-        mallory.publish("iotic/_directory/search/%2Bx", json.dumps(to_alice))
+        mallory.publish("iotic/_directory/%2Bx/search", json.dumps(to_alice))
         # bad queries are answered with an error that says what is wrong
         bad = {"v": 2, "rid": "r3", "client": "mallory~2", "query": {"limit": "all"}}
         mallory.publish(ask, json.dumps(bad))
-        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/reply/mallory~2")))
+        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/mallory~2/reply")))
         old = {"v": 1, "rid": "r4", "client": "mallory", "query": {}}
         mallory.publish(ask, json.dumps(old))
-        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/reply/mallory")))
+        mallory.wait_for(lambda: bool(mallory.got("iotic/_directory/mallory/reply")))
         # and a good request still works
         reply = mallory.ask("mallory", Query(text="pump", type_="minimal"), client="mallory~3")
     assert reply["result"] == [thing_guid("alice", "pump")]
-    error = json.loads(mallory.got("iotic/_directory/reply/mallory~2")[0])
+    error = json.loads(mallory.got("iotic/_directory/mallory~2/reply")[0])
     assert error["rid"] == "r3" and "query limit must be an int, got 'all'" in error["error"]
-    old_error = json.loads(mallory.got("iotic/_directory/reply/mallory")[0])
+    old_error = json.loads(mallory.got("iotic/_directory/mallory/reply")[0])
     assert old_error["rid"] == "r4" and "version 2" in old_error["error"]
-    assert mallory.got("iotic/_directory/reply/alice") == []
+    assert mallory.got("iotic/_directory/alice/reply") == []
     assert "ignored a search request from agent 'mallory'" in caplog.text
     assert f"more than {MAX_REQUEST_BYTES}" in caplog.text
     assert "which is not one of its own" in caplog.text
@@ -371,7 +382,7 @@ def test_a_document_claiming_another_agent_and_private_things_stay_hidden(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     raw = raw_factory(own_broker.port, "bob")
-    raw.subscribe("iotic/_directory/reply/+")
+    raw.subscribe("iotic/_directory/+/reply")
     # mallory writes, under her own name, a document claiming alice's thing
     raw.publish(meta_topic("iotic", "mallory", "pump"), meta_doc("alice", "pump"), retain=True)
     # mallory claims owner plant without its membership: kept aside, never found
@@ -411,22 +422,22 @@ def test_the_acl_template_lets_the_directory_work_and_agents_not_forge(
         alice.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
         start_directory(f"mqtt://directory:dir-pw@127.0.0.1:{broker.port}")
         bob = raw_factory(broker.port, "bob", ("bob", users["bob"]))
-        assert bob.subscribe("iotic/_directory/reply/bob", "iotic/_directory/online/+") == [1, 1]
-        bob.wait_for(lambda: bool(bob.got("iotic/_directory/online/directory")))
+        assert bob.subscribe("iotic/_directory/bob/reply", "iotic/_directory/+/online") == [1, 1]
+        bob.wait_for(lambda: bool(bob.got("iotic/_directory/directory/online")))
         reply = bob.ask("bob", Query(type_="minimal", text="pump"))
         assert reply["result"] == [thing_guid("alice", "pump")]
         # bob may not read alice's replies, ask as alice, nor answer for the directory
-        bob.subscribe("iotic/_directory/reply/alice")  # granted, but nothing is delivered
-        alice.subscribe("iotic/_directory/reply/alice")
+        bob.subscribe("iotic/_directory/alice/reply")  # granted, but nothing is delivered
+        alice.subscribe("iotic/_directory/alice/reply")
         forged = {"v": 2, "rid": "f", "result": ["forged"]}
-        bob.publish("iotic/_directory/reply/alice", json.dumps(forged))
+        bob.publish("iotic/_directory/alice/reply", json.dumps(forged))
         as_alice = {"v": 2, "rid": "q", "client": "alice", "query": {"text": "pump"}}
-        bob.publish("iotic/_directory/search/alice", json.dumps(as_alice))
+        bob.publish("iotic/_directory/alice/search", json.dumps(as_alice))
         check = alice.ask("alice", Query(type_="minimal", text="pump"))
         assert check["result"] == [thing_guid("alice", "pump")]
-        rids = [json.loads(p)["rid"] for p in alice.got("iotic/_directory/reply/alice")]
+        rids = [json.loads(p)["rid"] for p in alice.got("iotic/_directory/alice/reply")]
         assert rids == [check["rid"]]  # neither the forged reply nor an answer to bob's ask
-        assert bob.got("iotic/_directory/reply/alice") == []
+        assert bob.got("iotic/_directory/alice/reply") == []
     finally:
         broker.close()
 
@@ -435,7 +446,7 @@ def test_a_directory_on_mqtt_3_1_1_answers(
     own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
 ) -> None:
     raw = raw_factory(own_broker.port, "bob", protocol=mqtt.MQTTv311)
-    raw.subscribe("iotic/_directory/reply/bob")
+    raw.subscribe("iotic/_directory/bob/reply")
     doc = meta_doc("alice", "pump", tags=["pump"])
     raw.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
     start_directory(f"{own_broker.url}?protocol=3.1.1")
@@ -447,14 +458,14 @@ def test_a_killed_directory_is_cleared_by_its_will(
     stock_broker: Broker, tmp_path: Path, raw_factory: Callable[..., Raw]
 ) -> None:
     raw = raw_factory(stock_broker.port, "bob")
-    raw.subscribe("iotic/_directory/online/+")
+    raw.subscribe("iotic/_directory/+/online")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     command = [sys.executable, "-m", "iotic_app", "directory", "--config", stock_broker.url]
     process = subprocess.Popen(
         [*command, "--db", str(tmp_path / "dir.db")], env=env, stderr=subprocess.DEVNULL
     )
     try:
-        online = "iotic/_directory/online/directory"
+        online = "iotic/_directory/directory/online"
         raw.wait_for(lambda: any(p for p in raw.got(online)))
         process.kill()
         raw.wait_for(lambda: raw.got(online)[-1] == b"")
@@ -522,12 +533,291 @@ def test_a_second_directory_of_the_same_name_takes_over_and_the_first_stops(
         # the first's last reconnect pushed the second off once: it comes back and serves
         wait_until(lambda: second.synced.is_set() and not second.lost.is_set(), "back")
         raw = raw_factory(own_broker.port, "bob")
-        raw.subscribe("iotic/_directory/reply/bob", "iotic/_directory/online/same")
-        raw.wait_for(lambda: bool(raw.got("iotic/_directory/online/same")))
-        assert raw.got("iotic/_directory/online/same")[-1] != b""
+        raw.subscribe("iotic/_directory/bob/reply", "iotic/_directory/same/online")
+        raw.wait_for(lambda: bool(raw.got("iotic/_directory/same/online")))
+        assert raw.got("iotic/_directory/same/online")[-1] != b""
         assert raw.ask("bob", Query(text="x"))["result"] == {}
     finally:
         first_app.stop(PATIENCE)
         second_app.stop(PATIENCE)
         first.close()
         second.close()
+
+
+_COMMAND = [sys.executable, "-m", "iotic_app", "directory"]
+
+
+def _directory_process(broker: Broker, name: str, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    command = [sys.executable, "-m", "iotic_app", "directory", "--config"]
+    return subprocess.Popen(
+        [*command, f"{broker.url}?agent={name}", "--db", str(tmp_path / f"{name}.db")],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize("end", ["stop", "kill"])
+def test_a_directory_gone_leaves_every_request_to_the_other(
+    own_broker: Broker,
+    start_directory: StartDirectory,
+    raw_factory: Callable[..., Raw],
+    tmp_path: Path,
+    end: str,
+) -> None:
+    """MQTT 5: each request goes to one member of the shared subscription. A directory that
+    stopped (or was killed) must leave no member behind (a persistent session kept it, and the
+    broker queued every other request there): the other directory answers them all."""
+    raw = raw_factory(own_broker.port, "bob")
+    raw.subscribe("iotic/_directory/bob/reply", "iotic/_directory/+/online")
+    doc = meta_doc("alice", "pump", tags=["pump"])
+    raw.publish(meta_topic("iotic", "alice", "pump"), doc, retain=True)
+    other = start_directory(own_broker.url, name="d2")
+    online = "iotic/_directory/d1/online"
+    if end == "kill":
+        process = _directory_process(own_broker, "d1", tmp_path)
+        try:
+            raw.wait_for(lambda: any(raw.got(online)))
+            process.kill()
+        finally:
+            process.kill()
+            process.wait()
+    else:
+        service = directory_service(directory_url(own_broker.url, "d1"), ":memory:")
+        app = directory_app(service)
+        app.run(background=True)
+        try:
+            assert service.wait_synced(20)
+        finally:
+            app.stop(10)
+            service.close()
+    raw.wait_for(lambda: raw.got(online)[-1] == b"")  # the will, or cleared at shutdown
+    for _ in range(10):
+        reply = raw.ask("bob", Query(text="pump", type_="minimal"))
+        assert reply["result"] == [thing_guid("alice", "pump")]
+    assert other.answered == 10
+
+
+def test_the_directory_takes_requests_on_a_connection_without_a_session(
+    own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    """Requests and replies go on NAME~requests; the metadata connection (NAME) holds no
+    request subscription, and the presence stays NAME's."""
+    raw = raw_factory(own_broker.port, "bob")
+    raw.subscribe("iotic/_directory/bob/reply")
+    service = start_directory(own_broker.url, name="d1")
+    assert service._req is not None and service._paho is not None
+    assert service._req._client_id == b"d1~requests"
+    assert service._paho._client_id == b"d1"
+    assert raw.ask("bob", Query(text="pump"))["result"] == {}
+    assert service.answered == 1
+
+
+def test_the_askers_owner_is_the_one_it_says_when_its_membership_is_retained(
+    own_broker: Broker, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    """a1 once belonged to alpha (that membership stays retained), now to zeta: its search as
+    zeta's agent finds zeta's private things, not alpha's; an owner whose membership is not
+    retained, or none said, is a1 itself."""
+    raw = raw_factory(own_broker.port, "a1")
+    raw.subscribe("iotic/_directory/a1/reply")
+    for owner, agent in (("alpha", "b1"), ("zeta", "z2"), ("alpha", "a1"), ("zeta", "a1")):
+        raw.publish(f"iotic/_owner/{owner}/{agent}", b"1", retain=True)
+    for owner, agent in (("alpha", "b1"), ("zeta", "z2")):
+        raw.publish(
+            meta_topic("iotic", agent, "secret"),
+            meta_doc(agent, "secret", owner=owner, public=False, tags=["pump"]),
+            retain=True,
+        )
+    start_directory(own_broker.url)
+    query = Query(text="pump", type_="minimal", scope="local")
+    assert raw.ask("a1", query, owner="zeta")["result"] == [thing_guid("zeta", "secret")]
+    assert raw.ask("a1", query, owner="alpha")["result"] == [thing_guid("alpha", "secret")]
+    assert raw.ask("a1", query, owner="omega")["result"] == []
+    assert raw.ask("a1", query)["result"] == []
+    bad = raw.ask("a1", query, owner="no/such")
+    assert "owner must be an agent name" in bad["error"]
+
+
+def test_a_client_sends_its_configured_owner(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    start_directory(own_broker.url)
+    with Client(f"{_agent_url(own_broker, 'a1', tmp_path)}&owner=alpha"):
+        pass  # an earlier run as alpha's agent: its membership stays retained
+    with (
+        Client(f"{_agent_url(own_broker, 'b1', tmp_path)}&owner=alpha") as b1,
+        Client(f"{_agent_url(own_broker, 'z2', tmp_path)}&owner=zeta") as z2,
+        Client(f"{_agent_url(own_broker, 'a1', tmp_path)}&owner=zeta") as a1,
+    ):
+        for client, label in ((b1, "pump of alpha"), (z2, "pump of zeta")):
+            with client.create_thing("secret").get_meta() as meta:
+                meta.set_label(label)
+        wait_until(lambda: bool(a1.search(text="pump", scope="localOwn")), "zeta's pump")
+        found = a1.search(text="pump", scope="local")
+    assert [v["label"] for v in found.values()] == ["pump of zeta"]
+
+
+def test_an_agent_named_meta_is_answered_once_and_its_replies_stay_its_own(
+    tmp_path: Path, start_directory: StartDirectory, raw_factory: Callable[..., Raw]
+) -> None:
+    """ROOT/_directory/AGENT/search: an agent named 'meta' makes no directory topic match a
+    catalogue filter such as ROOT/+/+/meta, which everyone may read (with the old layout
+    ROOT/_directory/search/meta, a spy read meta's requests and the directory answered twice)."""
+    users = {"directory": "dir-pw", "meta": "meta-pw", "spy": "spy-pw"}
+    broker = Broker(tmp_path / "acl", passwords=users, acl=ACL, binary=need_own_broker())
+    broker.start()
+    try:
+        start_directory(f"mqtt://directory:dir-pw@127.0.0.1:{broker.port}")
+        spy = raw_factory(broker.port, "spy", ("spy", users["spy"]))
+        assert spy.subscribe("iotic/+/+/meta", "iotic/+/+/+") == [1, 1]
+        meta = raw_factory(broker.port, "meta", ("meta", users["meta"]))
+        meta.publish(
+            meta_topic("iotic", "meta", "vault"),
+            meta_doc("meta", "vault", public=False, labels={"en": "vault code 4711"}),
+            retain=True,
+        )
+        meta.subscribe("iotic/_directory/meta/reply")
+        reply = meta.ask("meta", Query(text="vault", type_="minimal", scope="local"))
+        assert reply["result"] == [thing_guid("meta", "vault")]
+        meta.ask("meta", Query(text="x"))  # after the first's second answer, if any
+        assert len(meta.got("iotic/_directory/meta/reply")) == 2
+        spy.ask("spy", Query(text="x"))  # what spy could read has come by now
+    finally:
+        broker.close()
+    assert [t for t, _, _ in spy.messages if "/_directory/meta/" in t] == []
+
+
+def test_the_directory_clears_its_presence_before_it_resyncs(
+    own_broker: Broker, raw_factory: Callable[..., Raw]
+) -> None:
+    """A presence the broker kept (it restarted with its persistence) is cleared as soon as
+    the directory connects, before its resync starts, and set again only once it serves."""
+    raw = raw_factory(own_broker.port, "bob")
+    online = "iotic/_directory/directory/online"
+    raw.publish(online, b'{"v": 2, "name": "directory"}', retain=True)
+    raw.subscribe(online)
+    raw.wait_for(lambda: bool(raw.got(online)))
+    service = directory_service(directory_url(own_broker.url, "directory"), ":memory:")
+    at_resync: list[list[bytes]] = []
+    index_begin = service.index.begin_resync
+
+    def begin() -> None:
+        raw.wait_for(lambda: len(raw.got(online)) >= 2)  # the clearing came first
+        at_resync.append(raw.got(online))
+        index_begin()
+
+    service.index.begin_resync = begin  # type: ignore[method-assign]
+    app = directory_app(service)
+    app.run(background=True)
+    try:
+        assert service.wait_synced(20)
+        raw.wait_for(lambda: len(raw.got(online)) >= 3)
+    finally:
+        app.stop(10)
+        service.close()
+    assert at_resync and at_resync[0][1] == b""
+    assert json.loads(raw.got(online)[2]) == {"v": 2, "name": "directory"}
+
+
+def test_a_search_that_times_out_says_a_directory_online_may_be_stale(
+    own_broker: Broker, raw_factory: Callable[..., Raw], tmp_path: Path
+) -> None:
+    raw = raw_factory(own_broker.port, "ghost")
+    raw.publish("iotic/_directory/ghost/online", b'{"v": 2, "name": "ghost"}', retain=True)
+    with Client(_agent_url(own_broker, "bob", tmp_path)) as bob, pytest.raises(IOTSyncTimeout) as c:
+        bob.search(text="pump")
+    caught = c
+    message = str(caught.value)
+    assert "may be stale" in message
+    assert "`mosquitto_pub -r -n -t iotic/_directory/ghost/online`" in message
+
+
+def test_an_infinite_radius_is_sent_as_half_the_earth_and_finds_the_same(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    start_directory(own_broker.url)
+    assert query_to_json(Query(location=(0.0, 0.0, math.inf)))["location"] == [0, 0, 20_100]
+    assert query_to_json(Query(location=(0.0, 0.0, 1e9)))["location"] == [0, 0, 20_100]
+    assert query_to_json(Query(location=(0.0, 0.0, 5.5)))["location"] == [0, 0, 5.5]
+    with Client(_agent_url(own_broker, "bob", tmp_path)) as bob:
+        thing = bob.create_thing("far")
+        with thing.get_meta() as meta:
+            meta.set_label("pump")
+            meta.set_location(-51.5, 179.9)
+        thing.set_public()
+        found = bob.search(text="pump", location=(51.5, -0.1, math.inf))
+    assert list(found) == [thing.guid]
+
+
+def test_a_search_too_large_for_a_directory_is_refused_at_the_call(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    start_directory(own_broker.url)
+    with (
+        Client(_agent_url(own_broker, "bob", tmp_path)) as bob,
+        pytest.raises(
+            ValueError,
+            match=r"search too large: [\d,]+ bytes, a directory "
+            r"takes at most 65,536 \(its largest argument is text",
+        ),
+    ):
+        bob.search(text="pump " * 14_000)
+    assert MAX_REQUEST_BYTES == 65_536
+    body = request_body("r", "bob", Query(text="p" * 4096, props=()))
+    assert len(body) < MAX_REQUEST_BYTES
+
+
+def test_the_directory_command_says_which_db_it_cannot_open(tmp_path: Path) -> None:
+    (tmp_path / "notadb.db").write_text("not a database")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for db in (tmp_path / "no" / "x.db", tmp_path, tmp_path / "notadb.db"):
+        done = subprocess.run(
+            [*_COMMAND, "--config", "mqtt://127.0.0.1:9", "--db", str(db)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 2, done.stderr
+        assert f"argument --db: db {str(db)!r} cannot be opened" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_an_ini_config_naming_no_agent_names_the_directory_directory(tmp_path: Path) -> None:
+    ini = tmp_path / "dir.ini"
+    ini.write_text("[agent]\nurl = mqtt://127.0.0.1:9\n")
+    assert directory_service(str(ini), ":memory:").name == "directory"
+    ini.write_text("[agent]\nurl = mqtt://127.0.0.1:9\nagent = d7\n")
+    assert directory_service(str(ini), ":memory:").name == "d7"
+    ini.write_text("[agent]\nurl = mqtt://127.0.0.1:9?agent=d8\n")
+    assert directory_service(ini, ":memory:").name == "d8"
+
+
+@pytest.mark.parametrize(
+    ("options", "hint"),
+    [
+        ("", "mqtt://127.0.0.1:PORT`"),
+        ("&root=plant", "mqtt://127.0.0.1:PORT?root=plant`"),
+        ("&root=plant&protocol=3.1.1", "'mqtt://127.0.0.1:PORT?root=plant&protocol=3.1.1'`"),
+    ],
+)
+def test_the_no_directory_hint_starts_a_directory_that_serves_the_agent(
+    own_broker: Broker, tmp_path: Path, options: str, hint: str
+) -> None:
+    with Client(f"{_agent_url(own_broker, 'bob', tmp_path)}{options}") as bob:
+        with pytest.raises(DirectoryUnavailable) as caught:
+            bob.search(text="pump")
+        message = str(caught.value)
+        assert f"--config {hint.replace('PORT', str(own_broker.port))}" in message
+        config = message.split("--config ", 1)[1].split("`", 1)[0].strip("'")
+        service = directory_service(config, ":memory:")
+        app = directory_app(service)
+        app.run(background=True)
+        try:
+            assert service.wait_synced(20)
+            wait_until(lambda: bob._transport._directory.online(), "the directory seen")  # type: ignore[attr-defined]
+            assert bob.search(text="pump") == {}
+        finally:
+            app.stop(10)
+            service.close()

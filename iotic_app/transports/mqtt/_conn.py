@@ -121,15 +121,19 @@ class _Paho(mqtt.Client):
         return data
 
 
-def new_paho(settings: MqttSettings, client_id: str, will: str | None) -> mqtt.Client:
+def new_paho(
+    settings: MqttSettings, client_id: str, will: str | None, *, persistent: bool = True
+) -> mqtt.Client:
     """A paho client for *settings* as *client_id* (manual acks, no reconnects of its own);
-    with *will*, its will is "offline" retained on that topic (the agent's own connection)."""
+    with *will*, its will is "offline" retained on that topic (the agent's own connection).
+    Not *persistent*: MQTT 3.1.1's clean session (on MQTT 5 the caller connects with a clean
+    start and no session expiry)."""
     s = settings
     v5 = s.protocol == mqtt.MQTTv5
     paho = _Paho(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
-        clean_session=None if v5 else False,
+        clean_session=None if v5 else not persistent,
         protocol=MQTTProtocolVersion(s.protocol),
         reconnect_on_failure=False,
         manual_ack=True,

@@ -4,10 +4,10 @@
 # -----------
 # Search over the whole space is answered by a directory process next to the broker
 # (``iotic-app directory``, ``iotic_app/directory/``). When a connection comes up the transport
-# subscribes this client's reply topic ``ROOT/_directory/reply/CLIENT`` and the directories'
-# retained presence ``ROOT/_directory/online/NAME`` (``filters``), before its sync: once the link
+# subscribes this client's reply topic ``ROOT/_directory/CLIENT/reply`` and the directories'
+# retained presence ``ROOT/_directory/NAME/online`` (``filters``), before its sync: once the link
 # is in service, ``online`` says whether any directory runs. ``search`` publishes a request on
-# ``ROOT/_directory/search/AGENT`` (the topic only this agent may write: the directory takes the
+# ``ROOT/_directory/AGENT/search`` (the topic only this agent may write: the directory takes the
 # asker's identity from it) and waits for the reply with its request id. The protocol is in
 # ``_dirwire.py`` and docs/mqtt.md, "Directory".
 
@@ -17,6 +17,7 @@ import logging
 import threading
 import uuid
 from typing import Any
+from urllib.parse import quote, unquote
 
 import paho.mqtt.client as mqtt
 
@@ -26,7 +27,7 @@ from iotic_app.transports.mqtt._dirwire import QOS, Topics, parse_reply, request
 from iotic_app.transports.mqtt._json import from_json
 from iotic_app.transports.mqtt._link import SYNC_TIMEOUT, Link
 from iotic_app.transports.mqtt._names import Names
-from iotic_app.transports.mqtt._thingdoc import seg
+from iotic_app.transports.mqtt._settings import DEFAULT_ROOT, MqttSettings
 
 __all__ = ["Directory"]
 
@@ -57,13 +58,13 @@ class Directory:
     @property
     def reply(self) -> str:
         """This client's reply topic (the client id is known once started)."""
-        return self.topics.reply + seg(self._names.settings.client_id)
+        return self.topics.reply(self._names.settings.client_id)
 
     def filters(self) -> list[tuple[str, int, bool]]:
         """A connection comes up: forget the directories known (their presence comes again)
         and return the ``(topic, qos, retained)`` filters to subscribe before the sync."""
         self._online.clear()
-        return [(self.reply, QOS, False), (self.topics.online + "+", 0, True)]
+        return [(self.reply, QOS, False), (self.topics.online_filter, 0, True)]
 
     def online(self) -> bool:
         """Whether a directory's presence is retained on the broker."""
@@ -73,12 +74,12 @@ class Directory:
         """A message under ``ROOT/_directory/`` (the network thread)."""
         if topic == self.reply:
             self.on_reply(raw)
-        elif topic.startswith(self.topics.online):
+        elif self.topics.middle(topic, "online") is not None:
             self.on_online(topic, raw)
 
     def on_online(self, topic: str, raw: bytes) -> None:
         """A directory's retained presence; empty: it stopped."""
-        name = topic[len(self.topics.online) :]
+        name = unquote(self.topics.middle(topic, "online") or "")
         if not raw:
             self._online.discard(name)
             return
@@ -119,23 +120,25 @@ class Directory:
             raise DirectoryUnavailable(
                 f"agent {self._names.agent_id!r}: search needs a directory on this broker and "
                 "none is running: start one next to the broker with `iotic-app directory "
-                f"--config {'mqtts' if s.tls else 'mqtt'}://{s.host}:{s.port}`"
+                f"--config {directory_config(s)}` (with the directory's own user and password "
+                "if the broker asks for them)"
             )
+        owner = self._names.owner
         rid = uuid.uuid4().hex
+        # raises ValueError before anything is sent: a directory drops a larger request
+        body = request_body(
+            rid, s.client_id, query, owner if owner != self._names.agent_id else None
+        )
         wait = self._waits[rid] = _Wait()
         try:
-            body = request_body(rid, s.client_id, query)
-            topic = self.topics.search + seg(self._names.agent_id)
+            topic = self.topics.search(self._names.agent_id)
             with self._link.woken(wait.event):
                 info = conn.paho.publish(topic, body, qos=QOS)
                 if info.rc != mqtt.MQTT_ERR_SUCCESS:
                     raise LinkException(f"agent {self._names.agent_id!r}: search: link down")
                 answered = wait.event.wait(SYNC_TIMEOUT)
             if not answered:
-                raise IOTSyncTimeout(
-                    f"agent {self._names.agent_id!r}: no directory answered the search within "
-                    f"{SYNC_TIMEOUT:g} s (directories online: {', '.join(sorted(self._online))})"
-                )
+                raise IOTSyncTimeout(self._timeout_message())
             if wait.error is None and wait.result is None and conn.closed.is_set():
                 raise LinkException(f"agent {self._names.agent_id!r}: the link went down")
         finally:
@@ -143,6 +146,32 @@ class Directory:
         if wait.error is not None:
             raise IOTException(f"the directory refused the search: {wait.error}")
         return _restore(query, wait.result)
+
+    def _timeout_message(self) -> str:
+        names = sorted(self._online)
+        stale = " ".join(f"`mosquitto_pub -r -n -t {self.topics.online(n)}`" for n in names)
+        return (
+            f"agent {self._names.agent_id!r}: no directory answered the search within "
+            f"{SYNC_TIMEOUT:g} s (directories online: {', '.join(names)}). A directory listed "
+            "online may be stale (it ended while the broker was down, so its presence stayed "
+            f"retained); if it no longer runs, clear its presence: {stale}"
+        )
+
+
+def directory_config(s: MqttSettings) -> str:
+    """The ``--config`` of a directory for the broker and space of *s* (never its user or
+    password: a directory logs in as itself), quoted for a shell when it needs it."""
+    options = []
+    if s.root != DEFAULT_ROOT:
+        options.append(f"root={quote(s.root, safe='')}")
+    if s.protocol != mqtt.MQTTv5:
+        options.append("protocol=3.1.1")
+    if s.tls and s.ca_file is not None:
+        options.append(f"ca_file={quote(s.ca_file, safe='/')}")
+    url = f"{'mqtts' if s.tls else 'mqtt'}://{s.host}:{s.port}"
+    if options:
+        url += "?" + "&".join(options)
+    return url if "&" not in url else f"'{url}'"
 
 
 def _restore(query: Query, result: Any) -> Any:

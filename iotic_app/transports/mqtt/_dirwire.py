@@ -15,9 +15,11 @@ from iotic_app.transports._protocol import (
 )
 from iotic_app.transports.mqtt._conn import SECOND
 from iotic_app.transports.mqtt._json import from_json, invalid, to_json
+from iotic_app.transports.mqtt._thingdoc import seg
 
 __all__ = [
     "MAX_LIMIT",
+    "MAX_RADIUS_KM",
     "MAX_REQUEST_BYTES",
     "QOS",
     "SHARE_GROUP",
@@ -53,21 +55,63 @@ _SCOPES = ("public", "local", "localOwn")
 _TYPES = ("full", "reduced", "located", "minimal")
 _RID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _CLIENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.~-]{0,255}")
+_AGENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+#: The largest radius sent (km): more than half the Earth's circumference (20,037.5 km), so it
+#: matches what any larger or infinite radius matches (JSON has no infinity).
+MAX_RADIUS_KM = 20_100.0
+
+
+def _wire_location(location: tuple[float, float, float]) -> list[float]:
+    lat, lon, radius = location
+    return [lat, lon, radius if radius <= MAX_RADIUS_KM else MAX_RADIUS_KM]
 
 
 class Topics:
-    """The directory's topics under *root*."""
+    """The directory's topics under *root*: ``ROOT/_directory/WHO/WHAT``, the variable part in
+    the middle, so that no agent name (``meta``, say) makes one match another filter (such as
+    the catalogue's ``ROOT/+/+/meta``)."""
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.search = f"{root}/_directory/search/"  # + AGENT (the asker, seg()-encoded)
-        self.reply = f"{root}/_directory/reply/"  # + CLIENT (the asker's client id)
-        self.online = f"{root}/_directory/online/"  # + NAME (a directory's presence)
+        self.prefix = f"{root}/_directory/"
+
+    def search(self, agent: str) -> str:
+        """Where agent *agent* asks (only it may write there)."""
+        return f"{self.prefix}{seg(agent)}/search"
+
+    def reply(self, client: str) -> str:
+        """Where the client with id *client* gets its replies."""
+        return f"{self.prefix}{seg(client)}/reply"
+
+    def online(self, name: str) -> str:
+        """Directory *name*'s retained presence."""
+        return f"{self.prefix}{seg(name)}/online"
+
+    def sync(self, name: str) -> str:
+        """Directory *name*'s own resync markers."""
+        return f"{self.prefix}{seg(name)}/sync"
+
+    def claim(self, name: str) -> str:
+        """Directory *name*'s retained claim on its name."""
+        return f"{self.prefix}{seg(name)}/claim"
+
+    @property
+    def online_filter(self) -> str:
+        """Every directory's presence."""
+        return f"{self.prefix}+/online"
 
     def requests_filter(self, v5: bool) -> str:
         """What directories subscribe to: shared among them on MQTT 5."""
-        plain = f"{self.search}+"
+        plain = f"{self.prefix}+/search"
         return f"$share/{SHARE_GROUP}/{plain}" if v5 else plain
+
+    def middle(self, topic: str, last: str) -> str | None:
+        """The (still seg()-encoded) middle level of ``ROOT/_directory/X/LAST``, or None."""
+        end = "/" + last
+        if not (topic.startswith(self.prefix) and topic.endswith(end)):
+            return None
+        level = topic[len(self.prefix) : -len(end)]
+        return level if level and "/" not in level else None
 
 
 def client_of_agent(agent: str, client: str) -> bool:
@@ -175,7 +219,7 @@ def query_to_json(query: Query) -> dict[str, Any]:
             props.append([predicate, obj])
     return {
         "text": query.text,
-        "location": None if query.location is None else list(query.location),
+        "location": None if query.location is None else _wire_location(query.location),
         "unit": query.unit,
         "props": props,
         "lang": query.lang,
@@ -227,18 +271,38 @@ def query_from_json(data: Any) -> Query:
     )
 
 
-def request_body(rid: str, client: str, query: Query) -> bytes:
-    """A search request (published QoS 1 on ``ROOT/_directory/search/AGENT``)."""
-    return to_json({"v": VERSION, "rid": rid, "client": client, "query": query_to_json(query)})
+def request_body(rid: str, client: str, query: Query, owner: str | None = None) -> bytes:
+    """A search request (published on ``ROOT/_directory/AGENT/search``); *owner* is the
+    asker's configured owner (the directory uses it only when its membership is retained).
+
+    Raises:
+        ValueError: the request is larger than a directory takes (:data:`MAX_REQUEST_BYTES`).
+    """
+    data: dict[str, Any] = {"v": VERSION, "rid": rid, "client": client}
+    if owner is not None:
+        data["owner"] = owner
+    data["query"] = fields = query_to_json(query)
+    body = to_json(data)
+    if len(body) > MAX_REQUEST_BYTES:
+        sizes = {name: len(to_json(value)) for name, value in fields.items()}
+        largest = max(sizes, key=lambda name: sizes[name])
+        raise ValueError(
+            f"search too large: {len(body):,} bytes, a directory takes at most "
+            f"{MAX_REQUEST_BYTES:,} (its largest argument is {largest}, {sizes[largest]:,} "
+            "bytes as JSON)"
+        )
+    return body
 
 
 class Request(NamedTuple):
-    """A checked search request: its id, the client id to answer, the query (or why not)."""
+    """A checked search request: its id, the client id to answer, the query (or why not), the
+    owner the asker says it belongs to (None: not said)."""
 
     rid: str
     client: str
     query: Query | None
     error: str | None
+    owner: str | None = None
 
 
 def parse_request(raw: bytes) -> Request:
@@ -267,8 +331,13 @@ def parse_request(raw: bytes) -> Request:
             f"this directory speaks version {VERSION} of the directory protocol, the request "
             f"is of version {data.get('v')!r:.20}: upgrade iotic_app on one side",
         )
+    owner = data.get("owner")
+    if owner is not None and not (isinstance(owner, str) and _AGENT_RE.fullmatch(owner)):
+        return Request(
+            rid, client, None, f"the request's owner must be an agent name, got {owner!r:.80}"
+        )
     try:
-        return Request(rid, client, query_from_json(data.get("query")), None)
+        return Request(rid, client, query_from_json(data.get("query")), None, owner)
     except (TypeError, ValueError) as exc:
         return Request(rid, client, None, str(exc))
 
