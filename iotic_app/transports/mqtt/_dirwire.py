@@ -13,6 +13,7 @@ from iotic_app.transports._protocol import (
     Property,
     Query,
 )
+from iotic_app.transports._types import MAX_SEARCH_OFFSET, MAX_SEARCH_TEXT
 from iotic_app.transports.mqtt._conn import SECOND
 from iotic_app.transports.mqtt._json import from_json, invalid, to_json
 from iotic_app.transports.mqtt._thingdoc import seg
@@ -47,8 +48,8 @@ QOS = 0
 MAX_REQUEST_BYTES = 64 * 1024
 #: At most this many things per search (the client's own limit).
 MAX_LIMIT = 1000
-MAX_TEXT = 4096
-MAX_OFFSET = 1_000_000
+MAX_TEXT = MAX_SEARCH_TEXT  # the client checks the same limits on every transport
+MAX_OFFSET = MAX_SEARCH_OFFSET
 #: The shared subscription group of every directory (MQTT 5): each request goes to one.
 SHARE_GROUP = "iotic-directory"
 _SCOPES = ("public", "local", "localOwn")
