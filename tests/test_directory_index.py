@@ -84,8 +84,7 @@ def _fill(rng: random.Random, index: Index, n: int) -> dict[str, bytes]:
             index.on_meta(topic, b"")
             continue
         raw = random_doc(rng, agent, lid)
-        model.pop(topic, None)
-        model[topic] = raw
+        model[topic] = raw  # an update keeps the thing's place (the guid is the topic's)
         index.on_meta(topic, raw)
     return model
 
@@ -195,6 +194,162 @@ def test_a_resync_drops_what_the_broker_no_longer_retains(tmp_path: Path) -> Non
     assert index.end_resync() == (1, 1)
     assert [d.lid for d in index.docs_in_order()] == ["a", "c"]
     assert index.owner_of("x") == "x"
+
+
+def _member(index: Index, owner: str, agent: str, present: bool = True) -> None:
+    index.on_member(f"{ROOT}/_owner/{owner}/{agent}", b'"member"' if present else b"")
+
+
+def test_a_guid_that_moved_to_another_agent_while_away_is_taken_at_the_end_of_the_resync(
+    tmp_path: Path,
+) -> None:
+    """p2 deletes plant's x and p3 makes it while the directory is away: during the resync
+    p2's unseen row still holds the guid; p3's document waits and is taken when it goes."""
+    db = str(tmp_path / "dir.db")
+    index = Index(db, ROOT)
+    for agent in ("p2", "p3"):
+        _member(index, "plant", agent)
+    index.on_meta(meta_topic(ROOT, "p2", "x"), meta_doc("p2", "x", owner="plant", tags=["pump"]))
+    index.close()
+    index = Index(db, ROOT)
+    index.begin_resync()
+    for agent in ("p2", "p3"):
+        _member(index, "plant", agent)
+    index.on_meta(meta_topic(ROOT, "p3", "x"), meta_doc("p3", "x", owner="plant", tags=["pump"]))
+    assert index.end_resync() == (1, 0)
+    assert [d.agent for d in index.docs_in_order()] == ["p3"]
+    assert list(index.search("plant", Query(text="pump"))) == [thing_guid("plant", "x")]
+
+
+def test_a_guid_still_held_by_a_seen_document_after_the_resync_stays_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    index = Index(":memory:", ROOT)
+    for agent in ("p2", "p3"):
+        _member(index, "plant", agent)
+    p2 = meta_doc("p2", "x", owner="plant", tags=["pump"])
+    index.on_meta(meta_topic(ROOT, "p2", "x"), p2)
+    index.begin_resync()
+    for agent in ("p2", "p3"):
+        _member(index, "plant", agent)
+    index.on_meta(meta_topic(ROOT, "p3", "x"), meta_doc("p3", "x", owner="plant"))
+    index.on_meta(meta_topic(ROOT, "p2", "x"), p2)  # still retained, after p3's
+    with caplog.at_level(logging.WARNING, "iotic_app.mqtt"):
+        assert index.end_resync() == (0, 0)
+    assert [d.agent for d in index.docs_in_order()] == ["p2"]
+    assert "is agent 'p2''s" in caplog.text
+
+
+def test_a_waiting_document_deleted_during_the_resync_is_not_taken() -> None:
+    index = Index(":memory:", ROOT)
+    for agent in ("p2", "p3"):
+        _member(index, "plant", agent)
+    index.on_meta(meta_topic(ROOT, "p2", "x"), meta_doc("p2", "x", owner="plant"))
+    index.begin_resync()
+    for agent in ("p2", "p3"):
+        _member(index, "plant", agent)
+    index.on_meta(meta_topic(ROOT, "p3", "x"), meta_doc("p3", "x", owner="plant"))
+    index.on_meta(meta_topic(ROOT, "p3", "x"), b"")
+    assert index.end_resync() == (1, 0)
+    assert index.count() == 0
+
+
+def test_an_unseen_document_moved_by_a_membership_during_the_resync_is_still_dropped() -> None:
+    index = Index(":memory:", ROOT)
+    index.on_meta(meta_topic(ROOT, "w", "t"), meta_doc("w", "t", owner="plant"))  # aside
+    index.begin_resync()
+    _member(index, "plant", "w")  # takes the aside row: it stays unseen
+    assert index.end_resync() == (1, 0)
+    assert index.count() == 0 and index.docs_per_agent() == {}
+
+
+NASTY = [
+    "old\x00water tank by the river",
+    "old\ud800water tank by the river",
+    "\x00\x00nul first",
+    "tail \udfff\ud800",
+]
+
+
+@pytest.mark.parametrize("dense", [20, 1, 10**9])
+def test_nul_and_lone_surrogates_in_texts_and_queries_find_what_search_finds(
+    dense: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_index, "DENSE", dense)
+    index = Index(":memory:", ROOT)
+    docs = []
+    for n, text in enumerate(NASTY):
+        topic = meta_topic(ROOT, "a0", f"t{n}")
+        raw = meta_doc("a0", f"t{n}", labels={"en": text}, descriptions={"fr": f"d{n}\x00x"})
+        index.on_meta(topic, raw)  # does not raise
+        docs.append(parse_thing_doc(ROOT, topic, raw))
+    assert index.count() == len(NASTY)
+    texts = ["river", "water", "tank", "nul first", "tail", "\x00riv", "\ud800riv", "\x00\x00nul"]
+    texts += ["\ud800wat", "\udfff\ud800", "\x00x", "0\x00x", "\ufffdwat", " \x00 ", "ld w"]
+    for text in texts:
+        for type_ in ("full", "minimal"):
+            query = Query(text=text, type_=type_, limit=1000)
+            expected = search("a0", [candidate(d) for d in docs], query)
+            assert index.search("a0", query) == expected, text
+    assert len(index.search("a0", Query(text="water"))) == 2  # NUL does not end the text
+
+
+def test_a_document_whose_writes_fail_is_left_out_whole(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A unit holding a lone surrogate cannot be stored: the document (its row, texts and
+    place, written before the unit) is left out as a whole, and logged."""
+    index = Index(":memory:", ROOT)
+    topic = meta_topic(ROOT, "a0", "t")
+    index.on_meta(topic, meta_doc("a0", "t", labels={"en": "old tank"}, location=[51.0, 0.0]))
+    value = {"label": "v", "type": "decimal", "unit": "http://u.org/\ud800"}
+    point = {"kind": "Feed", "pid": "p", "values": [value]}
+    bad = meta_doc("a0", "t", labels={"en": "water tank"}, location=[51.0, 0.0], points=[point])
+    with caplog.at_level(logging.WARNING, "iotic_app.mqtt"):
+        index.on_meta(topic, bad)
+    assert "left out the thing document on 'iotic/a0/t/meta'" in caplog.text
+    assert index.count() == 0 and index.docs_per_agent() == {}  # the old one went too
+    assert index.search("a0", Query(location=(51.0, 0.0, 1.0))) == {}
+    assert index.search("a0", Query(text="tank")) == {}
+    index.on_meta(topic, meta_doc("a0", "t", labels={"en": "water tank"}, location=[51.0, 0.0]))
+    assert list(index.search("a0", Query(text="water", location=(51.0, 0.0, 1.0)))) == [
+        thing_guid("a0", "t")
+    ]
+
+
+def _lids(index: Index) -> list[str]:
+    return [d.lid for d in index.docs_in_order()]
+
+
+def test_an_updated_thing_keeps_its_place_as_on_local() -> None:
+    """Search order is creation order, as local:// keeps it: an update, a resync or a
+    membership going and coming keeps a thing's place; deleted and made again, it comes last."""
+    index = Index(":memory:", ROOT)
+    _member(index, "plant", "w")
+    for lid in ("a", "b", "c"):
+        index.on_meta(meta_topic(ROOT, "w", lid), meta_doc("w", lid, owner="plant", tags=["pump"]))
+    topic_a = meta_topic(ROOT, "w", "a")
+    index.on_meta(topic_a, meta_doc("w", "a", owner="plant", tags=["pump", "new"]))
+    assert _lids(index) == ["a", "b", "c"]
+    query = Query(text="pump", limit=1, type_="minimal")
+    assert index.search("plant", query) == [thing_guid("plant", "a")]
+    assert index.search("plant", Query(text="pump", offset=1, limit=1, type_="minimal")) == [
+        thing_guid("plant", "b")
+    ]
+    _member(index, "plant", "w", present=False)  # aside, then used again
+    _member(index, "plant", "w")
+    assert _lids(index) == ["a", "b", "c"]
+    index.begin_resync()
+    _member(index, "plant", "w")
+    for lid in ("c", "a", "b"):  # the broker's order, a changed
+        index.on_meta(meta_topic(ROOT, "w", lid), meta_doc("w", lid, owner="plant", tags=[lid]))
+    assert index.end_resync() == (0, 0)
+    assert _lids(index) == ["a", "b", "c"]
+    index.on_meta(topic_a, b"")
+    index.on_meta(topic_a, meta_doc("w", "a", owner="plant"))
+    assert _lids(index) == ["b", "c", "a"]
+    index.on_meta(meta_topic(ROOT, "w", "b"), meta_doc("w", "b"))  # another guid: w's own b
+    assert _lids(index) == ["c", "a", "b"]
 
 
 # -- the wire: queries as JSON, requests and replies from hostile peers ------------------------

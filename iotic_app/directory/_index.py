@@ -9,21 +9,36 @@
 # (``transports/mqtt/_catalogue.py``): identity from the topic (``parse_thing_doc``), an owner
 # claim only while its membership is retained, one used document per guid.
 #
-# Search order is the order in which documents were taken (``docs.id``: a document taken again
-# gets a new id, as a catalogue's dict puts it last). Search narrows with SQL (visibility, a
-# trigram FTS5 table for texts, an R*Tree for locations, a table of units) and streams what is
-# left, in that order, to the exact ``search()`` of ``transports/_search.py``, which decides and
-# stops at the limit: the SQL is a prefilter that never drops a match, so the results are those
-# of the in-process search over the same documents.
+# Search order is the order in which things were first seen (``docs.id``), as ``local://``
+# keeps its things in creation order: a document that replaces its topic's document of the same
+# guid (an update, a resync, a membership coming or going) keeps its row's id; a thing deleted
+# and made again, or a topic's document naming another guid, comes last.
+#
+# Search narrows with SQL (visibility, a trigram FTS5 table for texts, an R*Tree for locations,
+# a table of units) and streams what is left, in that order, to the exact ``search()`` of
+# ``transports/_search.py``, which decides and stops at the limit: the SQL is a prefilter that
+# never drops a match, so the results are those of the in-process search over the same
+# documents. Texts go into FTS5 and into MATCH through the same character-for-character
+# mapping (``_fts_text``: NUL, which ends a text for sqlite's C side, becomes a space; a lone
+# surrogate, which cannot be encoded, becomes U+FFFD), so a word found in a text is found in its
+# mapped text; ``search()`` decides on the original texts.
+#
+# Each document's writes are all or nothing (``_atomic``): one that fails is logged and left
+# out, none of its rows kept. During a resync, a document refused only because an unseen row
+# (maybe deleted while the directory was away) holds its guid waits aside in memory;
+# ``end_resync`` drops the unseen rows and then takes it (or refuses it again if a seen row
+# holds the guid).
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import math
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from iotic_app.transports._protocol import Query
@@ -83,8 +98,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS places USING rtree(id, lat0, lat1, lon0, lon1
 DENSE = 20
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fts_text(text: str) -> str:
+    """*text* as FTS5 stores and matches it: NUL becomes a space, a lone surrogate U+FFFD
+    (one character for one, so a word in a text is a word in its mapped text)."""
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", " "))
+
+
 def _fts_phrase(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
+    return '"' + _fts_text(word).replace('"', '""') + '"'
 
 
 def _box(
@@ -127,6 +151,10 @@ class Index:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._changes = 0
         self._in_tx = False
+        self._resyncing = False
+        self._written: list[int] = []  # the ids written in an _atomic block
+        # topic -> (doc, digest) refused during a resync only because an unseen row held its guid
+        self._waiting: dict[str, tuple[ThingDoc, bytes]] = {}
         self._open_schema()
 
     def _open_schema(self) -> None:
@@ -168,30 +196,58 @@ class Index:
         if self._changes >= _COMMIT_EVERY:
             self.commit()
 
+    @contextmanager
+    def _atomic(self, topic: str) -> Iterator[None]:
+        """The document on *topic* the block writes: kept whole, or (on a failure, logged as
+        the document left out) none of its rows. Not a SAVEPOINT: FTS5 flushes its pending
+        terms at each one, which made indexing some 60% slower; instead the rows written under
+        the ids the block wrote (:meth:`_insert`) are deleted again."""
+        self._written = []
+        try:
+            yield
+        except (sqlite3.Error, UnicodeError, ValueError) as exc:
+            logger.warning("left out the thing document on %r: %r", topic, exc)
+            if self._db.in_transaction:
+                for rid in self._written:
+                    self._forget(rid)
+            else:  # sqlite rolled the whole transaction back itself
+                self._in_tx = False
+        finally:
+            self._written = []
+
     def on_meta(self, topic: str, raw: bytes) -> None:
         """A retained meta document on *topic*; empty: the thing is gone. A document that does
         not pass ``parse_thing_doc`` is logged and left out."""
         digest = hashlib.blake2b(raw, digest_size=16).digest()
         with self._lock:
+            self._waiting.pop(topic, None)
             row = self._db.execute(
-                "SELECT id, digest FROM docs WHERE topic = ?", (topic,)
+                "SELECT id, digest, guid FROM docs WHERE topic = ?", (topic,)
             ).fetchone()
             if raw and row is not None and row[1] == digest:
                 self._write().execute("UPDATE docs SET seen = 1 WHERE id = ?", (row[0],))
                 return
-            if row is not None:
-                self._forget(row[0])
+            doc = None
             if raw:
                 try:
                     doc = parse_thing_doc(self.root, topic, raw)
                 except ValueError as exc:
                     logger.warning("ignored the thing document on %r: %s", topic, exc)
-                else:
-                    if doc.owner != doc.agent and not self._is_member(doc.owner, doc.agent):
-                        self._insert(topic, doc, digest, used=False)
-                    else:
-                        self._take(topic, doc, digest)
+            keep = None  # the same thing again keeps its place
+            if row is not None:  # the topic's document is replaced: the old one goes, whatever
+                self._forget(row[0])
+                keep = row[0] if doc is not None and doc.guid == row[2] else None
+            if doc is not None:
+                with self._atomic(topic):
+                    self._place(topic, doc, digest, keep)
             self._maybe_commit()
+
+    def _place(self, topic: str, doc: ThingDoc, digest: bytes, rid: int | None) -> None:
+        """Use *doc*, or keep it aside while its owner claim is not proven."""
+        if doc.owner != doc.agent and not self._is_member(doc.owner, doc.agent):
+            self._insert(topic, doc, digest, used=False, rid=rid)
+        else:
+            self._take(topic, doc, digest, rid)
 
     def on_member(self, topic: str, raw: bytes) -> None:
         """A retained ``ROOT/_owner/OWNER/AGENT``: AGENT belongs to OWNER; empty: no longer."""
@@ -209,23 +265,25 @@ class Index:
         if present:
             db.execute("INSERT OR REPLACE INTO members VALUES (?, ?, 1)", (owner, agent))
             rows = db.execute(
-                "SELECT id, topic, digest, doc FROM docs WHERE owner = ? AND agent = ? "
+                "SELECT id, topic, digest, doc, seen FROM docs WHERE owner = ? AND agent = ? "
                 "AND used = 0 ORDER BY id",
                 (owner, agent),
             ).fetchall()
-            for rid, topic, digest, blob in rows:
-                self._forget(rid)
-                self._take(topic, doc_from_json(blob), digest)
+            for rid, topic, digest, blob, seen in rows:
+                with self._atomic(topic):
+                    self._forget(rid)
+                    self._take(topic, doc_from_json(blob), digest, rid, bool(seen))
         else:
             db.execute("DELETE FROM members WHERE owner = ? AND agent = ?", (owner, agent))
             rows = db.execute(
-                "SELECT id, topic, digest, doc FROM docs WHERE owner = ? AND agent = ? "
+                "SELECT id, topic, digest, doc, seen FROM docs WHERE owner = ? AND agent = ? "
                 "AND used = 1 ORDER BY id",
                 (owner, agent),
             ).fetchall()
-            for rid, topic, digest, blob in rows:
-                self._forget(rid)
-                self._insert(topic, doc_from_json(blob), digest, used=False)
+            for rid, topic, digest, blob, seen in rows:
+                with self._atomic(topic):
+                    self._forget(rid)
+                    self._insert(topic, doc_from_json(blob), digest, False, rid, bool(seen))
 
     def _is_member(self, owner: str, agent: str) -> bool:
         return (
@@ -242,12 +300,19 @@ class Index:
         db.execute("DELETE FROM texts WHERE rowid = ?", (rid,))
         db.execute("DELETE FROM places WHERE id = ?", (rid,))
 
-    def _take(self, topic: str, doc: ThingDoc, digest: bytes) -> None:
-        """Use *doc*, unless another agent's document holds its guid (one lid per owner)."""
+    def _take(
+        self, topic: str, doc: ThingDoc, digest: bytes, rid: int | None = None, seen: bool = True
+    ) -> None:
+        """Use *doc* (as row *rid*, else a new one; *seen*: in this resync), unless another
+        agent's document holds its guid (one lid per owner). During a resync, a seen document
+        refused only because an unseen row holds the guid waits for :meth:`end_resync`."""
         held = self._db.execute(
-            "SELECT topic, agent FROM docs WHERE guid = ? AND used = 1", (doc.guid,)
+            "SELECT topic, agent, seen FROM docs WHERE guid = ? AND used = 1", (doc.guid,)
         ).fetchone()
         if held is not None and held[0] != topic:
+            if self._resyncing and seen and not held[2]:
+                self._waiting[topic] = (doc, digest)
+                return
             logger.warning(
                 "ignored the thing document on %r: owner %r's thing %r is agent %r's",
                 topic,
@@ -256,9 +321,9 @@ class Index:
                 held[1],
             )
             return
-        rid = self._insert(topic, doc, digest, used=True)
+        rid = self._insert(topic, doc, digest, True, rid, seen)
         db = self._db
-        hay = "\n".join(text for _, text in texts_of(doc)).lower()
+        hay = _fts_text("\n".join(text for _, text in texts_of(doc)).lower())
         if hay:
             db.execute("INSERT INTO texts(rowid, hay) VALUES (?, ?)", (rid, hay))
         units = [(rid, unit) for unit in units_of(doc) if unit is not None]
@@ -267,11 +332,20 @@ class Index:
             lat, lon = doc.location
             db.execute("INSERT INTO places VALUES (?, ?, ?, ?, ?)", (rid, lat, lat, lon, lon))
 
-    def _insert(self, topic: str, doc: ThingDoc, digest: bytes, used: bool) -> int:
+    def _insert(
+        self,
+        topic: str,
+        doc: ThingDoc,
+        digest: bytes,
+        used: bool,
+        rid: int | None = None,
+        seen: bool = True,
+    ) -> int:
         cursor = self._write().execute(
-            "INSERT INTO docs(topic, guid, agent, owner, public, used, located, pointed, "
-            "digest, seen, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            "INSERT INTO docs(id, topic, guid, agent, owner, public, used, located, pointed, "
+            "digest, seen, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                rid,
                 topic,
                 doc.guid,
                 doc.agent,
@@ -281,11 +355,13 @@ class Index:
                 int(doc.location is not None),
                 int(bool(doc.points)),
                 digest,
+                int(seen),
                 doc_to_json(doc),
             ),
         )
         rid = cursor.lastrowid
         assert rid is not None
+        self._written.append(rid)
         return rid
 
     # -- resync -------------------------------------------------------------------------------
@@ -297,6 +373,8 @@ class Index:
             db = self._write()
             db.execute("UPDATE docs SET seen = 0")
             db.execute("UPDATE members SET seen = 0")
+            self._resyncing = True
+            self._waiting.clear()
 
     def end_resync(self) -> tuple[int, int]:
         """Everything the broker retained has come: drop what did not (deleted meanwhile).
@@ -306,12 +384,17 @@ class Index:
         """
         with self._lock:
             db = self._write()
-            gone = db.execute("SELECT owner, agent FROM members WHERE seen = 0").fetchall()
-            for owner, agent in gone:
-                self._member(owner, agent, False)
             rows = db.execute("SELECT id FROM docs WHERE seen = 0").fetchall()
             for (rid,) in rows:
                 self._forget(rid)
+            gone = db.execute("SELECT owner, agent FROM members WHERE seen = 0").fetchall()
+            for owner, agent in gone:
+                self._member(owner, agent, False)
+            self._resyncing = False
+            waiting, self._waiting = self._waiting, {}
+            for topic, (doc, digest) in waiting.items():  # the unseen holders are gone
+                with self._atomic(topic):
+                    self._place(topic, doc, digest, None)
             self.commit()
             return len(rows), len(gone)
 
