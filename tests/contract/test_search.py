@@ -136,3 +136,19 @@ def test_search_property_offset_limit(make_client: Any) -> None:
     client = make_client("searcher")
     with pytest.raises(ValueError, match="offset must be an int from 0 to 1000000"):
         client.search_property([("http://p/x", "y")], offset=1_000_001)
+
+
+def test_an_updated_thing_keeps_its_place_in_results(make_client: Any) -> None:
+    """Results come in the order things were made, on every transport: an update keeps a
+    thing's place, so pages (limit, offset) do not shift when a thing changes."""
+    maker, searcher = make_client("maker"), make_client("searcher")
+    things = []
+    for lid in ("first", "second", "third"):
+        thing = maker.create_thing(lid)
+        thing.create_tag(["ordered"])
+        thing.set_public(True)
+        things.append(thing)
+    things[0].create_tag(["changed"])  # an update of the first
+    guids = [thing.guid for thing in things]
+    assert searcher.search_minimal(text="ordered") == guids
+    assert list(searcher.search(text="ordered", limit=1, offset=1)) == guids[1:2]
