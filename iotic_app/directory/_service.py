@@ -197,6 +197,11 @@ class DirectoryService:
         def on_disconnect(c: object, u: object, f: object, rc: object, p: object) -> None:
             self.lost.set()  # either connection: the service is lost (serve() says so)
             connack.set()
+            main = self._paho
+            if not persistent and main is not None and not self.taken_over:
+                # no requests taken until both are back: say so at once, so that agents do
+                # not send searches nobody receives (the metadata connection may still be up)
+                main.publish(self._presence, None, qos=1, retain=True)
 
         paho.on_disconnect = on_disconnect
         paho.on_message = self._on_message

@@ -821,3 +821,26 @@ def test_the_no_directory_hint_starts_a_directory_that_serves_the_agent(
         finally:
             app.stop(10)
             service.close()
+
+
+def test_a_directory_whose_request_connection_drops_says_so_at_once(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    """The request connection drops while the metadata one stays: the directory clears its
+    presence at once, so a search in the gap raises DirectoryUnavailable (no 10 s wait for an
+    answer nobody will send), and it answers again once both connections are back."""
+    import socket
+
+    service = start_directory(own_broker.url)
+    with Client(_agent_url(own_broker, "bob", tmp_path)) as bob:
+        bob.search(text="pump")  # answered
+        directory = bob._transport._directory  # type: ignore[attr-defined]
+        for _ in range(3):
+            request = service._req  # type: ignore[attr-defined]
+            request.socket().shutdown(socket.SHUT_RDWR)
+            wait_until(lambda: not directory.online(), "the presence cleared")
+            with pytest.raises(DirectoryUnavailable):
+                bob.search(text="pump")
+            wait_until(directory.online, "the directory back")
+            wait_until(service.synced.is_set, "resynced")
+            assert bob.search(text="pump") == {}
