@@ -67,6 +67,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def provision_things(client: Any, prefix: str, count: int) -> None:
+    """Make *count* things with a label, a tag, a feed and the public flag."""
+    for n in range(count):
+        thing = client.create_thing(f"{prefix}{n}")
+        with thing.get_meta() as meta:
+            meta.set_label(f"Provisioned {n}")
+        thing.create_tag(["provisioned"])
+        thing.create_feed("temp")
+        thing.set_public(True)
+
+
 def iotic_worker(url: str, calls: int, things: int, quickack: bool) -> dict[str, Any]:
     """Time each call *calls* times, then provision *things* things; milliseconds / seconds."""
     from iotic_app import Client
@@ -117,23 +128,11 @@ def iotic_worker(url: str, calls: int, things: int, quickack: bool) -> dict[str,
         timed("list", lambda: client.list(limit=10))
         timed("delete_thing", lambda n=n: client.delete_thing(f"t{n}"))
     start = time.perf_counter()
-    for n in range(things):
-        thing = client.create_thing(f"p{n}")
-        with thing.get_meta() as meta:
-            meta.set_label(f"Provisioned {n}")
-        thing.create_tag(["provisioned"])
-        thing.create_feed("temp")
-        thing.set_public(True)
+    provision_things(client, "p", things)
     provision = time.perf_counter() - start
     start = time.perf_counter()
     with client.batch():
-        for n in range(things):
-            thing = client.create_thing(f"b{n}")
-            with thing.get_meta() as meta:
-                meta.set_label(f"Batched {n}")
-            thing.create_tag(["provisioned"])
-            thing.create_feed("temp")
-            thing.set_public(True)
+        provision_things(client, "b", things)
     batched = time.perf_counter() - start
     client.close()
     peer.close()

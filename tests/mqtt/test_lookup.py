@@ -12,6 +12,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
+from _inbox import Inbox
 from broker import Broker
 from conftest_mqtt import need_own_broker, stock_broker_url
 
@@ -42,6 +43,15 @@ class Space:
         client = Client(f"{self.url}?agent={agent}&root={self.root}&outbox={outbox}")
         self.clients.append(client)
         return client
+
+    def retained(self, topic: str) -> bytes:
+        """The message the broker retains on ROOT/*topic* (fails the test if none comes)."""
+        got: list[bytes] = []
+        done = threading.Event()
+        self.raw.on_message = lambda c, u, m: (got.append(m.payload), done.set())
+        self.raw.subscribe(f"{self.root}/{topic}", qos=0)
+        assert done.wait(PATIENCE), f"nothing retained on {topic!r}"
+        return got[0]
 
     def publish(self, topic: str, body: bytes, retain: bool = True) -> None:
         """Publish at QoS 1 and wait for the PUBACK."""
@@ -74,23 +84,6 @@ def space() -> Iterator[Space]:
         yield made
     finally:
         made.close()
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.data: list[Any] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, args: dict[str, Any]) -> None:
-        with self.cond:
-            self.data.append(args["data"])
-            self.cond.notify_all()
-
-    def wait_for(self, value: Any) -> list[Any]:
-        with self.cond:
-            if not self.cond.wait_for(lambda: value in self.data, PATIENCE):
-                pytest.fail(f"expected {value!r}, got {self.data!r}")
-            return list(self.data)
 
 
 def test_start_receives_none_of_the_other_agents_things(
@@ -219,11 +212,7 @@ def test_a_space_of_another_wire_version_fails_start(space: Space, tmp_path: Any
     another version makes start() raise LinkException saying so."""
     first = space.client("alice", tmp_path / "a")
     first.start()
-    got: list[bytes] = []
-    done = threading.Event()
-    space.raw.on_message = lambda c, u, m: (got.append(m.payload), done.set())
-    space.raw.subscribe(f"{space.root}/_wire", qos=0)
-    assert done.wait(PATIENCE) and json.loads(got[0]) == {"v": 2}
+    assert json.loads(space.retained("_wire")) == {"v": 2}
     space.publish("_wire", b'{"v": 3}')
     late = space.client("bob", tmp_path / "b")
     with pytest.raises(LinkException, match=r"wire version 3.*this agent speaks version 2"):
@@ -237,11 +226,7 @@ def test_junk_on_the_wire_topic_stops_no_agent(space: Space, tmp_path: Any, junk
     space.publish("_wire", junk)
     alice = space.client("alice", tmp_path / "a")
     alice.start()
-    got: list[bytes] = []
-    done = threading.Event()
-    space.raw.on_message = lambda c, u, m: (got.append(m.payload), done.set())
-    space.raw.subscribe(f"{space.root}/_wire", qos=0)
-    assert done.wait(PATIENCE) and json.loads(got[0]) == {"v": 2}
+    assert json.loads(space.retained("_wire")) == {"v": 2}
 
 
 def test_lookups_are_bounded_least_recently_used_first(space: Space, tmp_path: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
+from _inbox import Inbox
 from broker import Broker, TlsFiles
 from conftest_directory import StartDirectory
 from conftest_mqtt import need_own_broker
@@ -189,25 +190,6 @@ class Raw:
     def close(self) -> None:
         self.paho.disconnect()
         self.paho.loop_stop()
-
-
-class Inbox:
-    """A follow callback that records the data and lets a test wait for a value."""
-
-    def __init__(self) -> None:
-        self.data: list[Any] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, args: dict[str, Any]) -> None:
-        with self.cond:
-            self.data.append(args["data"])
-            self.cond.notify_all()
-
-    def wait_for(self, value: Any) -> list[Any]:
-        with self.cond:
-            if not self.cond.wait_for(lambda: value in self.data, PATIENCE):
-                pytest.fail(f"expected {value!r}, got {self.data!r}")
-            return list(self.data)
 
 
 def forged_doc(agent: str, lid: str, pids: list[str]) -> bytes:
