@@ -19,6 +19,7 @@ _MQTT_OPTIONS: dict[str, type] = {
     "outbox_limit": int,
     "replay_window": int,
     "protocol": str,
+    "engine": str,
     "outbox": str,
     "root": str,
     "username": str,

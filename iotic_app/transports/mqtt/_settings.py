@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import attrs
-import paho.mqtt.client as mqtt
 
 from iotic_app._config import AgentConfig
+from iotic_app.transports.mqtt._engine import ENGINES, MQTTV5, MQTTV311
 from iotic_app.transports.mqtt._outbox import DEFAULT_LIMIT, DEFAULT_REPLAY
 
 __all__ = ["DEFAULT_ROOT", "MqttSettings"]
@@ -17,10 +17,41 @@ DEFAULT_ROOT = "iotic"
 
 def _parse_protocol(value: str | None, source: str) -> int:
     if value is None or value in ("5", "5.0"):
-        return mqtt.MQTTv5
+        return MQTTV5
     if value in ("3.1.1", "311", "4"):
-        return mqtt.MQTTv311
+        return MQTTV311
     raise ValueError(f"option 'protocol' in config {source!r} must be 5 or 3.1.1, got {value!r}")
+
+
+ENGINE_VARIABLE = "IOTIC_APP_MQTT_ENGINE"  # the default of the engine option, when set
+
+
+def _parse_engine(value: str | None, protocol: int, source: str) -> str:
+    """The ``engine`` option: auto (the default), paho or awscrt (MQTT 5, when installed);
+    without one, the environment variable ``IOTIC_APP_MQTT_ENGINE`` gives the default."""
+    where = f"option 'engine' in config {source!r}"
+    if value is None and os.environ.get(ENGINE_VARIABLE):
+        value = os.environ[ENGINE_VARIABLE]
+        where = f"environment variable {ENGINE_VARIABLE}"
+    engine = "auto" if value is None else value.strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"{where} must be one of {', '.join(ENGINES)}, got {value!r}")
+    if engine == "auto" and protocol != MQTTV5:
+        return "paho"
+    if engine == "awscrt":
+        from importlib.util import find_spec
+
+        if protocol != MQTTV5:
+            raise ValueError(
+                f"{where}: the awscrt engine speaks MQTT 5 only; with protocol = 3.1.1 use "
+                "engine = paho (or auto)"
+            )
+        if find_spec("awscrt") is None:
+            raise ValueError(
+                f"{where} is 'awscrt', which is not installed: pip install "
+                "'iotic_app[awscrt]', or use engine = paho"
+            )
+    return engine
 
 
 def _readable(option: str, value: str, source: str) -> str:
@@ -117,7 +148,8 @@ class MqttSettings:
     key_file: str | None = None
     keepalive: int = 30
     connect_timeout: float = 5.0
-    protocol: int = mqtt.MQTTv5
+    protocol: int = MQTTV5
+    engine: str = "auto"
     outbox: str | None = None
     outbox_limit: int = DEFAULT_LIMIT
     replay_window: float = DEFAULT_REPLAY
@@ -199,6 +231,7 @@ class MqttSettings:
                 f"option 'replay_window' in config {source!r} must be a non-negative number of "
                 f"seconds, got {replay_window!r}"
             )
+        protocol = _parse_protocol(opts.get("protocol"), source)
         return cls(
             host=host.strip("[]"),
             port=int(port),
@@ -212,7 +245,8 @@ class MqttSettings:
             key_file=key_file,
             keepalive=config.option_int("keepalive", 30),
             connect_timeout=float(config.option_int("connect_timeout", 5)),
-            protocol=_parse_protocol(opts.get("protocol"), source),
+            protocol=protocol,
+            engine=_parse_engine(opts.get("engine"), protocol, source),
             outbox=outbox,
             outbox_limit=config.option_int("outbox_limit", DEFAULT_LIMIT),
             replay_window=float(replay_window),

@@ -1,0 +1,219 @@
+"""The paho-mqtt engine: one connection on a paho client (the default engine; see _engine.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from iotic_app.transports.mqtt._engine import MQTTV5, EngineEvents, FdLimit, Message
+
+if TYPE_CHECKING:
+    from iotic_app.transports.mqtt._settings import MqttSettings
+
+__all__ = ["PahoEngine", "close_sockets_of", "quick_ack"]
+
+# paho-mqtt's network loop waits in select(), which takes descriptors below FD_SETSIZE only
+# (1024 on Linux and macOS; Windows limits their count instead): a socket beyond it makes the
+# loop give up at once, which looked like a broker that never answers.
+SELECT_LIMIT = None if sys.platform == "win32" else 1024
+
+# Small packets and delayed ACKs
+# ------------------------------
+# A broker often writes two small packets for one request: the copy of a retained document
+# for this client's own subscription, then the PUBACK; or a PUBACK, then the answer to a tell.
+# A broker that leaves Nagle's algorithm on (Mosquitto's stock setting, without
+# ``set_tcp_nodelay true``) holds the second packet until the client acknowledges the first,
+# and Linux delays that acknowledgement by 40 ms when the connection looks interactive: every
+# synchronous call then took about 44 ms (seen with tcpdump on loopback). The client asks for
+# an immediate acknowledgement after each read (TCP_QUICKACK, which Linux resets on its own),
+# so the broker's second packet goes out at once. Platforms without TCP_QUICKACK skip this.
+_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
+
+
+def quick_ack(sock: object) -> None:
+    """Make *sock* acknowledge what it received at once (also any acknowledgement pending)."""
+    if _QUICKACK is not None and isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):  # closed meanwhile: the next read reports it
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+
+
+def close_sockets_of(exc: BaseException) -> None:
+    """Close the sockets a failed paho connect left in its frames (paho does not)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, socket.socket):
+                value.close()
+        tb = tb.tb_next
+
+
+class _Paho(mqtt.Client):
+    """paho's client, acknowledging each read at once (see "Small packets and delayed ACKs").
+
+    paho-mqtt 2 makes every read of its socket (plain or TLS) through ``_sock_recv``; should
+    a later paho stop doing so, tests/mqtt/test_stock_broker.py fails (its calls stall again).
+    """
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        data = super()._sock_recv(bufsize)
+        quick_ack(self._sock)
+        return data
+
+
+class PahoEngine:
+    """One connection on a fresh paho client: manual acks, no reconnects or queue of its own."""
+
+    name = "paho"
+
+    def __init__(
+        self,
+        settings: MqttSettings,
+        client_id: str,
+        events: EngineEvents,
+        *,
+        will: str | None = None,
+        persistent: bool = True,
+        session_expiry: int = 0,
+    ) -> None:
+        s = settings
+        self._settings = s
+        self._v5 = s.protocol == MQTTV5
+        self._persistent = persistent
+        self._session_expiry = session_expiry
+        self._errors: list[str] = []  # paho's socket errors until the CONNACK
+        paho = _Paho(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=None if self._v5 else not persistent,
+            protocol=MQTTProtocolVersion(s.protocol),
+            reconnect_on_failure=False,
+            manual_ack=True,
+        )
+        paho.connect_timeout = s.connect_timeout
+        paho.max_inflight_messages_set(0)
+        paho.max_queued_messages_set(0)
+        if s.username is not None:
+            paho.username_pw_set(s.username, s.password)
+        if s.tls:
+            paho.tls_set(
+                ca_certs=s.ca_file,
+                certfile=s.cert_file,
+                keyfile=s.key_file,
+                cert_reqs=ssl.CERT_REQUIRED,
+            )
+        if will is not None:
+            paho.will_set(will, b"offline", qos=1, retain=True)
+        paho.suppress_exceptions = True
+        self._events = events
+        paho.on_connect = self._on_connect
+        paho.on_disconnect = lambda c, u, f, rc, p: events.on_closed(rc.value)
+        paho.on_message = lambda c, u, m: events.on_message(m)
+        on_ack = events.on_ack
+        paho.on_publish = lambda c, u, mid, rc, p: on_ack(mid, rc.value)
+        paho.on_subscribe = lambda c, u, mid, rcs, p: on_ack(mid, max(rc.value for rc in rcs))
+        paho.on_unsubscribe = lambda c, u, mid, rcs, p: on_ack(mid, 0)
+        paho.on_log = self._on_log
+        self.paho = paho
+
+    def _on_log(self, client: Any, userdata: Any, level: int, buf: str) -> None:
+        if level == mqtt.MQTT_LOG_ERR:
+            self._errors.append(buf)
+
+    def _on_connect(
+        self, client: Any, userdata: Any, flags: Any, rc: ReasonCode, props: Properties | None
+    ) -> None:
+        receive_max = None
+        if props is not None and hasattr(props, "ReceiveMaximum"):
+            receive_max = int(props.ReceiveMaximum)
+        if rc.value == 0:
+            self.paho.on_log = None  # paho formats every log line for on_log: not on hot paths
+        self._events.on_connack(rc.value, receive_max)
+
+    def connect(self) -> None:
+        s, paho = self._settings, self.paho
+        try:
+            if self._v5:
+                props = None
+                if self._persistent:
+                    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+                    props.SessionExpiryInterval = self._session_expiry
+                paho.connect(
+                    s.host,
+                    s.port,
+                    s.keepalive,
+                    clean_start=not self._persistent,
+                    properties=props,
+                )
+            else:  # 3.1.1: clean_session was given to the client
+                paho.connect(s.host, s.port, s.keepalive)
+        except OSError as exc:  # ssl.SSLError included
+            close_sockets_of(exc)
+            raise
+        sock = paho.socket()
+        if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            quick_ack(sock)
+        paho.loop_start()
+        fd = self._unselectable_fd()
+        if fd is not None:
+            self.close()
+            raise FdLimit(fd)
+
+    def _unselectable_fd(self) -> int | None:
+        """The highest descriptor of the connection when select() cannot take it, else None."""
+        if SELECT_LIMIT is None:
+            return None
+        socks = (self.paho.socket(), getattr(self.paho, "_sockpairR", None))
+        high = max((s.fileno() for s in socks if isinstance(s, socket.socket)), default=-1)
+        return high if high >= SELECT_LIMIT else None
+
+    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> int | None:
+        info = self.paho.publish(topic, payload, qos=qos, retain=retain)
+        return info.mid if info.rc == mqtt.MQTT_ERR_SUCCESS else None
+
+    def subscribe(self, filters: Sequence[tuple[str, int, bool]]) -> int | None:
+        topics: list[tuple[str, Any]] = [
+            (t, SubscribeOptions(qos=q, retainHandling=0 if r else 2) if self._v5 else q)
+            for t, q, r in filters
+        ]
+        rc, mid = self.paho.subscribe(topics)
+        return mid if rc == mqtt.MQTT_ERR_SUCCESS else None
+
+    def unsubscribe(self, topics: Sequence[str]) -> int | None:
+        rc, mid = self.paho.unsubscribe(list(topics))
+        return mid if rc == mqtt.MQTT_ERR_SUCCESS else None
+
+    def ack(self, message: Message) -> None:
+        assert isinstance(message, mqtt.MQTTMessage)
+        self.paho.ack(message.mid, message.qos)
+
+    def is_connected(self) -> bool:
+        return self.paho.is_connected()
+
+    def disconnect(self) -> None:
+        self.paho.disconnect()
+
+    def close(self) -> None:
+        self.paho.disconnect()
+        self.paho.loop_stop()
+        sock = self.paho.socket()
+        if isinstance(sock, socket.socket):
+            sock.close()
+
+    def socket(self) -> socket.socket | None:
+        sock = self.paho.socket()
+        return sock if isinstance(sock, socket.socket) else None
+
+    def error(self) -> str | None:
+        return self._errors[-1] if self._errors else None
