@@ -1,4 +1,4 @@
-"""Benchmark MQTT engines: C clients, plain paho, plain awscrt and iotic_app on each engine, one run.
+"""Benchmark MQTT engines: C clients, plain paho, plain awscrt, iotic_app on each engine, one run.
 
 The figures of issue 13, side by side, peers taking turns, median of ``--rounds`` rounds, on
 tests/broker.py's tuned Mosquitto and on a stock-config one (``--broker tuned|stock|both``)::
@@ -414,7 +414,7 @@ def run_python(kind: str, broker: Broker, count: int, tmp: str, tag: str, rate: 
     return Run(
         count,
         began,
-        [tuple(a) for a in result["arrivals"]],  # type: ignore[misc]
+        [(n, t) for n, t in result["arrivals"]],
         result["latencies"],
         cpu_send,
         result["cpu"],
@@ -431,10 +431,9 @@ def run_c(broker: Broker, count: int, tag: str, rate: float) -> Run:
     marker.loop_start()
     marker.publish(READY_TOPIC, b"ready", qos=1, retain=True).wait_for_publish(10)
     # N values, the ready marker's retained copy, and one warm-up line
+    topics = ["-t", TOPIC, "-t", READY_TOPIC, "-C", str(count + 2)]
     sub = subprocess.Popen(
-        ["mosquitto_sub", *common, "-i", f"sub-{tag}", "-t", TOPIC, "-t", READY_TOPIC]
-        + ["-C", str(count + 2)],
-        stdout=subprocess.PIPE,
+        ["mosquitto_sub", *common, "-i", f"sub-{tag}", *topics], stdout=subprocess.PIPE
     )
     lines: list[tuple[bytes, int]] = []
     ready, warm, finished = threading.Event(), threading.Event(), threading.Event()
@@ -570,14 +569,19 @@ def report(
     width = max(len(r[0]) for r in rows)
     cols = [max(len(marked[p]), *(len(r[1][i]) for r in rows)) for i, p in enumerate(peers)]
     print(f"\n{name}")
-    print(f"{'':{width}}  " + "  ".join(f"{marked[p]:>{c}}" for p, c in zip(peers, cols)))
+    print(
+        f"{'':{width}}  " + "  ".join(f"{marked[p]:>{c}}" for p, c in zip(peers, cols, strict=True))
+    )
     for label, cells in rows:
-        print(f"{label:{width}}  " + "  ".join(f"{v:>{c}}" for v, c in zip(cells, cols)))
+        print(
+            f"{label:{width}}  " + "  ".join(f"{v:>{c}}" for v, c in zip(cells, cols, strict=True))
+        )
     for peer in peers:
         if marked[peer].endswith("*"):
-            engines = sorted({r.engine for r in tps[peer] + lats[peer]})
+            ran = sorted({r.engine for r in tps[peer] + lats[peer]})
             print(
-                f"  * {LABELS[peer]}: the follower ran on {', '.join(engines)}, not the engine asked for"
+                f"  * {LABELS[peer]}: the follower ran on {', '.join(ran)}, "
+                "not the engine asked for"
             )
     iotic = [p for p in peers if p.startswith("iotic_app-")]
     if not iotic:
