@@ -81,7 +81,8 @@ STAGES += [LEDGER, SETTLE, CLIENT, USER, OTHER]
 MQTT = "/iotic_app/transports/mqtt/"
 # raw output, 1,000 Hz, not pausing the process, thread ids, whole paths (to tell modules apart)
 RECORD = ["-f", "raw", "-r", "1000", "--nonblocking", "-t", "--full-filenames"]
-BLOCKING = ("select(", ".wait(", "acquire(", "sleep(", ".poll(", ".join(", "readline(")
+# the innermost line of a waiting thread (a thread's join() waits in threading.py's acquire)
+BLOCKING = ("select(", ".wait(", "acquire(", "sleep(", ".poll(", "readline(")
 
 
 def _stage_of(path: str, function: str) -> str | None:
@@ -236,11 +237,13 @@ def follower(url: str, count: int, tmp: str, engine: str) -> None:
     from iotic_app.transports._protocol import FEED, point_guid, thing_guid
 
     arrivals: list[int] = []
+    distinct: set[int] = set()
     done = threading.Event()
 
     def callback(args: Any) -> None:
         arrivals.append(args["data"]["n"])
-        if len(arrivals) >= count:
+        distinct.add(args["data"]["n"])
+        if len(distinct) >= count:  # a repeat does not end the run early
             done.set()
 
     client = Client(f"{url}?agent=prof-follower&outbox={tmp}/follower&engine={engine}")
@@ -258,8 +261,9 @@ def follower(url: str, count: int, tmp: str, engine: str) -> None:
         elif time.monotonic() - last_change >= QUIET:
             break
     window = _window(before, time.monotonic() - began)
-    distinct = len(set(arrivals))
-    print(json.dumps({**window, "messages": len(arrivals), "distinct": distinct, "engine": ran}))
+    print(
+        json.dumps({**window, "messages": len(arrivals), "distinct": len(distinct), "engine": ran})
+    )
     sys.stdout.flush()
     sys.stdin.readline()  # exit
     client.stop()
