@@ -140,7 +140,15 @@ def attribute(raw: Path) -> dict[int, dict[str, Any]]:
         head, *frames = stack.split(";")
         tid = int(head.split("(", 1)[1].split(")", 1)[0])  # "thread (TID): name" or "thread (TID)"
         entry = threads.setdefault(
-            tid, {"stages": Counter(), "waiting": Counter(), "other": Counter()}
+            tid,
+            {
+                "name": head.split(": ", 1)[1] if ": " in head else head,
+                "stages": Counter(),
+                "waiting": Counter(),
+                "other": Counter(),
+                "entry": Counter(),  # engine samples: where iotic_app (or the thread) called in
+                "inner": Counter(),  # engine samples: the engine's innermost function
+            },
         )
         parsed = [_frame(f) for f in frames]
         if not parsed:
@@ -157,6 +165,12 @@ def attribute(raw: Path) -> dict[int, dict[str, Any]]:
             if found is not None:
                 stage = found
                 break
+        if stage == ENGINE:
+            j = i
+            while j > 0 and _stage_of(*parsed[j - 1][:2]) == ENGINE:
+                j -= 1
+            entry["entry"][f"{parsed[j][1]} ({Path(parsed[j][0]).name})"] += count
+            entry["inner"][f"{function} ({Path(path).name})"] += count
         if stage == OTHER:
             entry["other"][f"{leaf_function} ({Path(leaf_path).name})"] += count
         entry["stages"][stage] += count
@@ -361,6 +375,9 @@ def table(
     kept = waiting = 0
     waits: Counter[str] = Counter()
     other: Counter[str] = Counter()
+    entries: Counter[str] = Counter()
+    inner: Counter[str] = Counter()
+    engine_by_thread: Counter[str] = Counter()
     period = 1 / 1000
     for tid_text, (_, cpu, python) in window["threads"].items():
         entry = threads.get(int(tid_text))
@@ -369,6 +386,8 @@ def table(
             waiting += sum(entry["waiting"].values())
             waits.update(entry["waiting"])
             other.update(entry["other"])
+            entries.update(entry["entry"])
+            inner.update(entry["inner"])
             kept += samples
         if entry is None or samples == 0:  # CPU, no Python samples: a native thread
             per_stage[NATIVE if not python else OTHER] += cpu
@@ -377,6 +396,7 @@ def table(
         per_stage[NATIVE] += cpu - sampled
         for stage, n in entry["stages"].items():
             per_stage[stage] += sampled * n / samples
+        engine_by_thread[entry["name"]] += sampled * entry["stages"][ENGINE] / samples
     total = sum(per_stage.values())
     print(f"\n{title}")
     print(
@@ -402,6 +422,23 @@ def table(
         print(
             "  'other', most sampled innermost frames: "
             + ", ".join(f"{frame} {n}" for frame, n in other.most_common(6))
+        )
+    if entries:
+        total_engine = sum(entries.values())
+
+        def shares(counter: Counter[str]) -> str:
+            top = counter.most_common(5)
+            return ", ".join(f"{frame} {n / total_engine:.0%}" for frame, n in top)
+
+        print(f"  engine samples, called in from: {shares(entries)}")
+        print(f"  engine samples, innermost: {shares(inner)}")
+        print(
+            "  engine us/msg by thread: "
+            + ", ".join(
+                f"{name} {v / messages * 1e6:.1f}"
+                for name, v in engine_by_thread.most_common()
+                if v / messages * 1e6 >= 0.05
+            )
         )
     if waits:
         print(
