@@ -599,6 +599,12 @@ def report(
     iotic = [p for p in peers if p.startswith("iotic_app-")]
     if not iotic:
         return
+    same = [(p, p.split("-", 1)[1]) for p in iotic if p.split("-", 1)[1] in peers]
+    if same:  # what iotic_app's own layers cost on each engine
+        print(
+            "  iotic_app / the same engine plain, throughput: "
+            + ", ".join(f"{marked[p]} {rates[p][0] / rates[e][0]:.2f} x" for p, e in same)
+        )
     # the best engine that lost nothing (lossy figures are not rates to compare)
     whole = [p for p in iotic if not max(r.lost for r in tps[p])] or iotic
     best = max(whole, key=lambda p: rates[p][0])
