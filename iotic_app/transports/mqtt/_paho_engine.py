@@ -59,15 +59,19 @@ def close_sockets_of(exc: BaseException) -> None:
 
 
 class _Paho(mqtt.Client):
-    """paho's client, acknowledging each read at once (see "Small packets and delayed ACKs").
+    """paho's client, acknowledging each packet at once (see "Small packets and delayed ACKs").
 
-    paho-mqtt 2 makes every read of its socket (plain or TLS) through ``_sock_recv``; should
-    a later paho stop doing so, tests/mqtt/test_stock_broker.py fails (its calls stall again).
+    paho-mqtt 2 makes every read of its socket (plain or TLS) through ``_sock_recv``: a
+    packet's fixed header a byte at a time, then its rest in one read (of 2 bytes or more,
+    except for PINGRESP's empty rest), after which the client asks for an immediate
+    acknowledgement: once per packet, not per byte. Should a later paho read otherwise,
+    tests/mqtt/test_stock_broker.py fails (its calls stall again).
     """
 
     def _sock_recv(self, bufsize: int) -> bytes:
         data = super()._sock_recv(bufsize)
-        quick_ack(self._sock)
+        if bufsize > 1:
+            quick_ack(self._sock)
         return data
 
 
