@@ -10,7 +10,8 @@ true``, persistence). Each column runs in a process of its own::
 Columns, side by side:
 
 * iotic_app on the stock broker, and the same with immediate acknowledgements switched off
-  (``_conn._QUICKACK = None``: the client as it was before issue 12), and on the tuned broker;
+  (``_paho_engine._QUICKACK = None``: the client as it was before issue 12), and on the tuned
+  broker;
 * plain paho-mqtt (TCP_NODELAY on) doing what a metadata call does on the wire: publish a
   retained document at QoS 1 on a topic it subscribes to, and wait for the PUBACK.
 
@@ -81,10 +82,10 @@ def provision_things(client: Any, prefix: str, count: int) -> None:
 def iotic_worker(url: str, calls: int, things: int, quickack: bool) -> dict[str, Any]:
     """Time each call *calls* times, then provision *things* things; milliseconds / seconds."""
     from iotic_app import Client
-    from iotic_app.transports.mqtt import _conn
+    from iotic_app.transports.mqtt import _paho_engine
 
     if not quickack:
-        _conn._QUICKACK = None
+        _paho_engine._QUICKACK = None
     root = f"bench-{uuid.uuid4().hex[:8]}"
     outbox = tempfile.mkdtemp(prefix="bench-calls-")
     client = Client(f"{url}?agent=bench&root={root}&outbox={outbox}")

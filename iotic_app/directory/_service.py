@@ -46,7 +46,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from iotic_app.directory._batches import Batches
 from iotic_app.directory._index import Index
 from iotic_app.exceptions import LinkException, SessionTakenOver
-from iotic_app.transports.mqtt._conn import SECOND, close_side, close_sockets_of, new_paho
+from iotic_app.transports.mqtt._conn import SECOND
 from iotic_app.transports.mqtt._dirwire import (
     QOS,
     SHARE_GROUP,
@@ -57,6 +57,7 @@ from iotic_app.transports.mqtt._dirwire import (
     reply_body,
 )
 from iotic_app.transports.mqtt._json import to_json
+from iotic_app.transports.mqtt._paho_engine import close_side, close_sockets_of, new_paho
 from iotic_app.transports.mqtt._settings import MqttSettings
 from iotic_app.transports.mqtt._thingdoc import seg
 

@@ -152,7 +152,7 @@ def _drop_link(client: Client) -> None:
     """Cut the client's connection to the broker under it (the client reconnects by itself)."""
     conn = client._transport._conn_in_service  # type: ignore[attr-defined]
     assert conn is not None
-    sock = conn.paho.socket()
+    sock = conn.engine.socket()
     assert isinstance(sock, socket.socket)
     sock.shutdown(socket.SHUT_RDWR)
 

@@ -194,11 +194,13 @@ def test_values_that_arrive_with_the_retain_flag_are_delivered_once_in_order(
         numbers = Numbers()
         follower.create_thing("display").follow(feed_a.guid, callback=numbers)
         conn = follower._transport._conn_in_service  # type: ignore[attr-defined]
+        if conn.engine.name != "paho":
+            pytest.skip("the engine seam has no 'retain as published' option (paho's has)")
         # (Mosquitto keeps the options of a subscription made again: use another filter)
-        _, mid = conn.paho.unsubscribe(_topic("a"))
+        _, mid = conn.engine.paho.unsubscribe(_topic("a"))
         assert conn.result(mid, PATIENCE) is not None
         options = SubscribeOptions(qos=1, retainAsPublished=True, retainHandling=2)
-        _, mid = conn.paho.subscribe(_topic("+"), options=options)
+        _, mid = conn.engine.paho.subscribe(_topic("+"), options=options)
         assert conn.result(mid, PATIENCE) == 1
         for n in range(40):
             feed_a.share({"n": n})

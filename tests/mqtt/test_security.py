@@ -15,8 +15,6 @@ from _inbox import Inbox
 from broker import Broker, TlsFiles
 from conftest_directory import StartDirectory
 from conftest_mqtt import need_own_broker
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.reasoncodes import ReasonCode
 
 from iotic_app import IOTAccessDenied, IOTUnknown, LinkException
 from iotic_app.client import Client
@@ -392,8 +390,7 @@ def test_another_user_with_the_agents_client_id_does_not_stop_it(
             # A broker tells the client it pushed off why: DISCONNECT "session taken over"
             # (0x8E; EMQX and HiveMQ send it, Mosquitto 2.0.11 mostly just closes the socket).
             # That reason alone is no takeover either.
-            taken_over = ReasonCode(PacketTypes.DISCONNECT, identifier=0x8E)
-            pushed_off.paho.on_disconnect(pushed_off.paho, None, None, taken_over, None)
+            transport._supervisor.on_closed(pushed_off, 0x8E)  # what the engine reports
             wait_until(lambda: transport.reconnects >= 1 and alice.is_connected())
         assert not transport.is_stopping()
         feed.share("still here")

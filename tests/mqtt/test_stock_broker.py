@@ -2,9 +2,9 @@
 
 Such a broker holds the second of two small packets it writes back to back until the client
 acknowledges the first, and Linux delays that acknowledgement by 40 ms: each call took about
-44 ms until the client asked for immediate acknowledgements (``_conn.quick_ack``). These tests
-make 40 calls of each kind and allow 1 s for all of them (0.5 ms each here; 1.8 s with the
-stall), so they catch the stall coming back without timing single calls.
+44 ms until the client asked for immediate acknowledgements (``_paho_engine.quick_ack``).
+These tests make 40 calls of each kind and allow 1 s for all of them (0.5 ms each here; 1.8 s
+with the stall), so they catch the stall coming back without timing single calls.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from broker import Broker
 
 from iotic_app.client import Client
-from iotic_app.transports.mqtt._conn import quick_ack
+from iotic_app.transports.mqtt._paho_engine import quick_ack
 
 CALLS = 40
 BUDGET = 1.0  # seconds for CALLS calls; the stall alone costs 40 ms per call

@@ -200,7 +200,7 @@ class Catalogue:
         conn = None if link is None else link.conn
         if conn is not None:
             for topic in topics:
-                conn.paho.unsubscribe(topic)
+                conn.engine.unsubscribe([topic])
 
     def subscribe_now(self, conn: Conn, topics: list[str]) -> list[tuple[int, str]]:
         """Subscribe to *topics* (those not subscribed yet, and each of *topics* again when it

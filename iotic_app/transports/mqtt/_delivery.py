@@ -7,11 +7,10 @@ import logging
 import threading
 import time
 
-import paho.mqtt.client as mqtt
-
 from iotic_app.transports._held import Held
 from iotic_app.transports._protocol import Accepted, Sink
 from iotic_app.transports.mqtt._conn import Conn
+from iotic_app.transports.mqtt._engine import Message
 from iotic_app.transports.mqtt._handles import Item, Route, Sub
 from iotic_app.transports.mqtt._json import from_json
 from iotic_app.transports.mqtt._link import Link
@@ -161,11 +160,11 @@ class Deliverer:
 
     # --- incoming (paho's network thread) ---------------------------------------------------
 
-    def on_feed(self, conn: Conn, route: Route | None, msg: mqtt.MQTTMessage) -> None:
+    def on_feed(self, conn: Conn, route: Route | None, msg: Message) -> None:
         """A value of a followed feed (network thread): hand it to the worker as it came, for
         ``accept_feed`` and ``settle_feed``; the less done here, the sooner the worker,
         woken by the hand-off, gets to it."""
-        item: Item = (msg.topic, msg.payload, conn, msg.mid if msg.qos else 0)
+        item: Item = (msg.topic, msg.payload, conn, msg if msg.qos else None)
         sink = self.sink
         if route is not None and route.live and sink is not None:
             sink.receive(route, item)
@@ -199,7 +198,7 @@ class Deliverer:
         if held is None:
             held = self._unrouted[topic] = _Held(time.monotonic())
         if len(held.items) < _HELD_LIMIT:
-            held.items.append((topic, item[1], item[2], 0))
+            held.items.append((topic, item[1], item[2], None))
         else:
             self.values_released += 1
             logger.warning(
@@ -334,11 +333,11 @@ class Deliverer:
     def settle_feed(self, item: Item, note: tuple[str, int] | None) -> None:
         """Record a delivered value in the ledger (*note*: its epoch and seq), then
         acknowledge it on the connection it came in on, whatever its callbacks did."""
-        topic, _, conn, mid = item
+        topic, _, conn, msg = item
         try:
             if note is not None:
                 epoch, seq = note  # in the ledger before the ack: see the package design note
                 self._sender.outbox.mark_seen(_ledger_source(topic, epoch), epoch, seq)
         finally:
-            if mid and not conn.closed.is_set():
-                conn.paho.ack(mid, 1)
+            if msg is not None and not conn.closed.is_set():
+                conn.engine.ack(msg)

@@ -19,11 +19,10 @@ import uuid
 from typing import Any
 from urllib.parse import quote, unquote
 
-import paho.mqtt.client as mqtt
-
 from iotic_app.exceptions import DirectoryUnavailable, IOTException, IOTSyncTimeout, LinkException
 from iotic_app.transports._protocol import Query
 from iotic_app.transports.mqtt._dirwire import QOS, Topics, parse_reply, request_body
+from iotic_app.transports.mqtt._engine import MQTTV5
 from iotic_app.transports.mqtt._json import from_json
 from iotic_app.transports.mqtt._link import SYNC_TIMEOUT, Link
 from iotic_app.transports.mqtt._names import Names
@@ -133,8 +132,7 @@ class Directory:
         try:
             topic = self.topics.search(self._names.agent_id)
             with self._link.woken(wait.event):
-                info = conn.paho.publish(topic, body, qos=QOS)
-                if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                if conn.engine.publish(topic, body, QOS, False) is None:
                     raise LinkException(f"agent {self._names.agent_id!r}: search: link down")
                 answered = wait.event.wait(SYNC_TIMEOUT)
             if not answered:
@@ -164,7 +162,7 @@ def directory_config(s: MqttSettings) -> str:
     options = []
     if s.root != DEFAULT_ROOT:
         options.append(f"root={quote(s.root, safe='')}")
-    if s.protocol != mqtt.MQTTv5:
+    if s.protocol != MQTTV5:
         options.append("protocol=3.1.1")
     if s.tls and s.ca_file is not None:
         options.append(f"ca_file={quote(s.ca_file, safe='/')}")

@@ -7,8 +7,6 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-import paho.mqtt.client as mqtt
-
 from iotic_app.exceptions import IOTAccessDenied, IOTUnknown
 from iotic_app.transports._held import Held
 from iotic_app.transports._protocol import (
@@ -23,6 +21,7 @@ from iotic_app.transports._protocol import (
 from iotic_app.transports.mqtt._catalogue import Catalogue, meta_of
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._engine import MQTTV5
 from iotic_app.transports.mqtt._handles import Sub, Thing
 from iotic_app.transports.mqtt._kept import MAX_SUBS_BYTES, Followers, Kept, KeptSub, subid_of
 from iotic_app.transports.mqtt._link import Link
@@ -80,7 +79,7 @@ class Follows:
                 subscription ``$share/GROUP/...``).
         """
         names = self._names
-        if group is not None and names.settings.protocol != mqtt.MQTTv5:
+        if group is not None and names.settings.protocol != MQTTV5:
             raise ValueError(
                 f"group={group!r} needs MQTT 5 shared subscriptions, but this client's protocol "
                 "is 3.1.1: set protocol = 5 in the config, or follow without a group"
@@ -129,7 +128,7 @@ class Follows:
             route, fresh = self._deliveries.route(topic, group)
             if fresh:
                 try:
-                    v5 = names.settings.protocol == mqtt.MQTTv5
+                    v5 = names.settings.protocol == MQTTV5
                     self._link.subscribe(conn, route.filter, 1, retained=not v5)
                 except BaseException:
                     self._deliveries.unroute(topic)

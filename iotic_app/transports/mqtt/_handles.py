@@ -20,12 +20,14 @@ from iotic_app.transports._protocol import (
     thing_guid,
 )
 from iotic_app.transports.mqtt._conn import Conn
+from iotic_app.transports.mqtt._engine import Message
 from iotic_app.transports.mqtt._thingdoc import WIRE_VERSION, ThingDoc, seg
 
 __all__ = ["Feeds", "Item", "Point", "Route", "Sub", "Thing"]
 
 
-Item: TypeAlias = "tuple[str, bytes | bytearray, Conn, int]"
+# (topic, payload, the connection it came on, the message to acknowledge: None for QoS 0)
+Item: TypeAlias = "tuple[str, bytes | bytearray, Conn, Message | None]"
 """One value as it came from the broker: topic, payload, the connection, the message id (0 for
 nothing to acknowledge)."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -32,7 +31,11 @@ def _isoformat(value: Any) -> str:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")  # an int orjson may not keep exactly (beyond 64 bits)
+# An int orjson may not keep exactly (beyond 64 bits) has 19 digits or more in a row. Found by
+# mapping every digit to "0" and everything else to "x" (bytes.translate, then one substring
+# search: a few times faster than a regular expression on the receive path).
+_DIGIT_RUNS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
+_LONG_RUN = b"0" * 19
 
 
 #: The deepest nesting of lists and objects accepted from the wire: far beyond real data, and
@@ -53,7 +56,7 @@ def from_json(raw: bytes | bytearray | str) -> Any:
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     maybe_deep = data.count(b"[") + data.count(b"{") > MAX_DEPTH  # else it cannot nest so deep
     try:
-        if _LONG_DIGITS.search(data) is None:
+        if _LONG_RUN not in data.translate(_DIGIT_RUNS):
             value = orjson.loads(raw)
             return _shallow(value) if maybe_deep else value
     except orjson.JSONDecodeError:

@@ -21,6 +21,7 @@ from iotic_app.transports.mqtt._outbox_db import OutboxDb
 __all__ = ["Ledger"]
 
 _MAX_SEQ = 2**63 - 1  # sqlite's largest INTEGER: what the ledger can store
+_PREFIXES = 4096  # checked (source, epoch) pairs remembered (then the memory starts again)
 
 
 class Ledger:
@@ -38,6 +39,7 @@ class Ledger:
         self._pending: dict[str, tuple[str, int]] = {}  # logged, not yet in the table
         self.closed = False
         self._fd = open_log(path, "ledger file")
+        self._prefixes: dict[tuple[str, str], bytes] = {}  # checked (source, epoch): line head
 
     def last_seen(self, source: str) -> tuple[str, int] | None:
         """Return ``(epoch, seq)`` last delivered from *source*, or None."""
@@ -68,10 +70,19 @@ class Ledger:
         """
         if type(seq) is not int or not 0 <= seq <= _MAX_SEQ:
             raise ValueError(f"seq must be an int from 0 to 2**63 - 1, got {seq!r:.40}")
-        for what, text in (("source", source), ("epoch", epoch)):
-            if not isinstance(text, str) or not text.isprintable() or "\t" in text:
-                raise ValueError(f"{what} must be a printable str without tabs, got {text!r:.80}")
-        line = f"{source}\t{epoch}\t{seq}\n".encode()
+        key = (source, epoch)
+        prefix = self._prefixes.get(key)
+        if prefix is None:  # checked once per source and epoch (the hot path: one lookup)
+            for what, text in (("source", source), ("epoch", epoch)):
+                if not isinstance(text, str) or not text.isprintable() or "\t" in text:
+                    raise ValueError(
+                        f"{what} must be a printable str without tabs, got {text!r:.80}"
+                    )
+            prefix = f"{source}\t{epoch}\t".encode()
+            if len(self._prefixes) >= _PREFIXES:
+                self._prefixes.clear()
+            self._prefixes[key] = prefix
+        line = b"%s%d\n" % (prefix, seq)
         with self.lock:
             if self.closed:  # a callback that ran on after stop(): the next open takes it in
                 fd = open_log(self.path, "ledger file")

@@ -7,10 +7,6 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-import paho.mqtt.client as mqtt
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from iotic_app.exceptions import IOTAccessDenied, IOTSyncTimeout, LinkException
 from iotic_app.transports.mqtt._conn import DENIED, Conn
@@ -97,14 +93,10 @@ class Link:
 
     def subscribe(self, conn: Conn, topic: str, qos: int, retained: bool) -> None:
         """Subscribe to *topic* and wait for the SUBACK (*retained*: with its retained copy)."""
-        if self._names.settings.protocol == mqtt.MQTTv5:
-            options = SubscribeOptions(qos=qos, retainHandling=0 if retained else 2)
-            rc, mid = conn.paho.subscribe(topic, options=options)
-        else:
-            rc, mid = conn.paho.subscribe(topic, qos)
-        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None:
+        mid = conn.engine.subscribe([(topic, qos, retained)])
+        if mid is None:
             raise LinkException(
-                f"agent {self._names.agent_id!r}: subscribe to {topic!r} failed: {rc}"
+                f"agent {self._names.agent_id!r}: subscribe to {topic!r} failed: link down"
             )
         self.check(conn, mid, f"subscribe to {topic!r}")
 
@@ -117,42 +109,37 @@ class Link:
         Returns:
             ``(mid, what)`` of each SUBSCRIBE, for :meth:`check`.
         """
-        v5 = self._names.settings.protocol == mqtt.MQTTv5
         pending = []
         for at in range(0, len(filters), 100):
             chunk = filters[at : at + 100]
-            topics: list[tuple[str, Any]] = [
-                (t, SubscribeOptions(qos=q, retainHandling=0 if r else 2) if v5 else q)
-                for t, q, r in chunk
-            ]
-            rc, mid = conn.paho.subscribe(topics)
+            mid = conn.engine.subscribe(chunk)
             what = "subscribe to " + ", ".join(repr(t) for t, _, _ in chunk[:3])
             if len(chunk) > 3:
                 what += f" and {len(chunk) - 3} more"
-            if rc != mqtt.MQTT_ERR_SUCCESS or mid is None:
-                raise LinkException(f"agent {self._names.agent_id!r}: {what} failed: {rc}")
+            if mid is None:
+                raise LinkException(f"agent {self._names.agent_id!r}: {what} failed: link down")
             pending.append((mid, what))
         return pending
 
     def publish_async(self, conn: Conn, topic: str, body: bytes, what: str) -> tuple[int, str]:
         """Publish retained at QoS 1 without waiting; returns ``(mid, what)`` for :meth:`check`."""
-        info = conn.paho.publish(topic, body, qos=1, retain=True)
-        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+        mid = conn.engine.publish(topic, body, 1, True)
+        if mid is None:
             raise LinkException(f"agent {self._names.agent_id!r}: {what} failed: link down")
-        return info.mid, what
+        return mid, what
 
     def unsubscribe(self, conn: Conn, topic: str) -> None:
         """Unsubscribe from *topic* and wait for the UNSUBACK (nothing when the link is down)."""
-        rc, mid = conn.paho.unsubscribe(topic)
-        if rc == mqtt.MQTT_ERR_SUCCESS and mid is not None:
+        mid = conn.engine.unsubscribe([topic])
+        if mid is not None:
             self.check(conn, mid, f"unsubscribe from {topic!r}")
 
     def publish_sync(self, conn: Conn, topic: str, body: bytes, retain: bool, what: str) -> None:
         """Publish at QoS 1 and wait for the PUBACK."""
-        info = conn.paho.publish(topic, body, qos=1, retain=retain)
-        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+        mid = conn.engine.publish(topic, body, 1, retain)
+        if mid is None:
             raise LinkException(f"agent {self._names.agent_id!r}: {what} failed: link down")
-        self.check(conn, info.mid, what)
+        self.check(conn, mid, what)
 
     def check(self, conn: Conn, mid: int, what: str) -> None:
         """Wait for the broker's answer to *mid* (*what* it was) and raise if it refused."""
@@ -180,7 +167,7 @@ class Link:
         self._syncs[marker] = event
         try:
             body = json.dumps({"sync": marker}).encode()
-            conn.paho.publish(self._names.reply, body, qos=0)
+            conn.engine.publish(self._names.reply, body, 0, False)
             if not event.wait(SYNC_TIMEOUT) or (marker in self._syncs and conn.closed.is_set()):
                 if conn.closed.is_set():
                     raise LinkException(f"agent {agent_id!r}: the link went down")

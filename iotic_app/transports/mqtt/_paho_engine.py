@@ -21,7 +21,7 @@ from iotic_app.transports.mqtt._engine import MQTTV5, EngineEvents, FdLimit, Mes
 if TYPE_CHECKING:
     from iotic_app.transports.mqtt._settings import MqttSettings
 
-__all__ = ["PahoEngine", "close_sockets_of", "quick_ack"]
+__all__ = ["PahoEngine", "close_side", "close_sockets_of", "new_paho", "quick_ack"]
 
 # paho-mqtt's network loop waits in select(), which takes descriptors below FD_SETSIZE only
 # (1024 on Linux and macOS; Windows limits their count instead): a socket beyond it makes the
@@ -59,16 +59,63 @@ def close_sockets_of(exc: BaseException) -> None:
 
 
 class _Paho(mqtt.Client):
-    """paho's client, acknowledging each read at once (see "Small packets and delayed ACKs").
+    """paho's client, acknowledging each packet at once (see "Small packets and delayed ACKs").
 
-    paho-mqtt 2 makes every read of its socket (plain or TLS) through ``_sock_recv``; should
-    a later paho stop doing so, tests/mqtt/test_stock_broker.py fails (its calls stall again).
+    paho-mqtt 2 makes every read of its socket (plain or TLS) through ``_sock_recv``: a
+    packet's fixed header a byte at a time, then its rest in one read (of 2 bytes or more,
+    except for PINGRESP's empty rest), after which the client asks for an immediate
+    acknowledgement: once per packet, not per byte. Should a later paho read otherwise,
+    tests/mqtt/test_stock_broker.py fails (its calls stall again).
     """
 
     def _sock_recv(self, bufsize: int) -> bytes:
         data = super()._sock_recv(bufsize)
-        quick_ack(self._sock)
+        if bufsize > 1:
+            quick_ack(self._sock)
         return data
+
+
+def new_paho(
+    settings: MqttSettings, client_id: str, will: str | None, *, persistent: bool = True
+) -> mqtt.Client:
+    """A paho client for *settings* as *client_id* (manual acks, no reconnects of its own);
+    with *will*, its will is "offline" retained on that topic (the agent's own connection).
+    Not *persistent*: MQTT 3.1.1's clean session (on MQTT 5 the caller connects with a clean
+    start and no session expiry). Also the directory service's connections."""
+    s = settings
+    paho = _Paho(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=None if s.protocol == MQTTV5 else not persistent,
+        protocol=MQTTProtocolVersion(s.protocol),
+        reconnect_on_failure=False,
+        manual_ack=True,
+    )
+    paho.connect_timeout = s.connect_timeout
+    paho.max_inflight_messages_set(0)
+    paho.max_queued_messages_set(0)
+    if s.username is not None:
+        paho.username_pw_set(s.username, s.password)
+    if s.tls:
+        paho.tls_set(
+            ca_certs=s.ca_file,
+            certfile=s.cert_file,
+            keyfile=s.key_file,
+            cert_reqs=ssl.CERT_REQUIRED,
+        )
+    if will is not None:
+        paho.will_set(will, b"offline", qos=1, retain=True)
+    paho.suppress_exceptions = True
+    return paho
+
+
+def close_side(paho: mqtt.Client) -> None:
+    """Disconnect a paho client, stop its loop and close its socket."""
+    paho.disconnect()
+    paho.loop_stop()
+    sock = paho.socket()
+    if isinstance(sock, socket.socket):
+        sock.close()
 
 
 class PahoEngine:
@@ -92,29 +139,7 @@ class PahoEngine:
         self._persistent = persistent
         self._session_expiry = session_expiry
         self._errors: list[str] = []  # paho's socket errors until the CONNACK
-        paho = _Paho(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=None if self._v5 else not persistent,
-            protocol=MQTTProtocolVersion(s.protocol),
-            reconnect_on_failure=False,
-            manual_ack=True,
-        )
-        paho.connect_timeout = s.connect_timeout
-        paho.max_inflight_messages_set(0)
-        paho.max_queued_messages_set(0)
-        if s.username is not None:
-            paho.username_pw_set(s.username, s.password)
-        if s.tls:
-            paho.tls_set(
-                ca_certs=s.ca_file,
-                certfile=s.cert_file,
-                keyfile=s.key_file,
-                cert_reqs=ssl.CERT_REQUIRED,
-            )
-        if will is not None:
-            paho.will_set(will, b"offline", qos=1, retain=True)
-        paho.suppress_exceptions = True
+        paho = new_paho(s, client_id, will, persistent=persistent)
         self._events = events
         paho.on_connect = self._on_connect
         paho.on_disconnect = lambda c, u, f, rc, p: events.on_closed(rc.value)
@@ -205,11 +230,7 @@ class PahoEngine:
         self.paho.disconnect()
 
     def close(self) -> None:
-        self.paho.disconnect()
-        self.paho.loop_stop()
-        sock = self.paho.socket()
-        if isinstance(sock, socket.socket):
-            sock.close()
+        close_side(self.paho)
 
     def socket(self) -> socket.socket | None:
         sock = self.paho.socket()

@@ -152,7 +152,7 @@ class Requests:
             return
         body = json.dumps({"rid": rid, "result": result}).encode()
         try:
-            conn.paho.publish(topic, body, qos=1)
+            conn.engine.publish(topic, body, 1, False)
         except ValueError as exc:  # pragma: no cover - parse_request let a bad topic through
             logger.warning("could not answer a tell on %r: %s", topic, exc)
 

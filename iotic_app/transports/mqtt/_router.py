@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-import paho.mqtt.client as mqtt
-
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Claim, Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
 from iotic_app.transports.mqtt._directory import Directory
+from iotic_app.transports.mqtt._engine import MQTTV5, Message
 from iotic_app.transports.mqtt._kept import Followers, Kept
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._recent import Recent
@@ -22,7 +21,7 @@ logger = logging.getLogger("iotic_app.mqtt")
 
 
 class Router:
-    """paho's ``on_message`` of the agent's connection: a value of a followed feed goes to the
+    """The ``on_message`` of the agent's connection: a value of a followed feed goes to the
     deliverer at once (the hot path); the rest to the part it is for, then acknowledged."""
 
     def __init__(
@@ -50,8 +49,8 @@ class Router:
         self._followers = followers
         self.directory: Directory | None = None  # search's directories (set by the transport)
 
-    def on_message(self, conn: Conn, msg: mqtt.MQTTMessage) -> None:
-        """A message that came on *conn* (paho's network thread)."""
+    def on_message(self, conn: Conn, msg: Message) -> None:
+        """A message that came on *conn* (the engine's network thread)."""
         topic = msg.topic
         route = self._routes.get(topic)
         if route is not None and not msg.retain:
@@ -64,7 +63,7 @@ class Router:
             # set it on values they kept for an offline session. Only a retained copy that a
             # subscription just made brought is not a new value: get_recent's, and on
             # MQTT 3.1.1 (which cannot ask for none) every follow's.
-            v5 = names.settings.protocol == mqtt.MQTTv5
+            v5 = names.settings.protocol == MQTTV5
             new = not msg.retain or (v5 and not self._recent.fetching(topic))
             if new and (route is not None or msg.qos):  # QoS 0 unfollowed: get_recent's
                 self._on_feed(conn, route, msg)
@@ -98,4 +97,4 @@ class Router:
         except Exception:
             logger.warning("skipped a bad message on %r: %.120r", topic, msg.payload, exc_info=True)
         if msg.qos:
-            conn.paho.ack(msg.mid, msg.qos)
+            conn.engine.ack(msg)

@@ -29,9 +29,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.reasoncodes import ReasonCode
-
 from iotic_app.exceptions import IOTUnknown
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._json import from_json, to_json
@@ -157,9 +154,8 @@ class Sender:
             self._take_acks(conn)
         self.flush_acks()
 
-    def on_ack(self, conn: Conn, mid: int, rc: Any) -> None:
+    def on_ack(self, conn: Conn, mid: int, value: int) -> None:
         """A PUBACK, SUBACK or UNSUBACK on *conn* (the network thread)."""
-        value = rc.value if isinstance(rc, ReasonCode) else int(rc)
         self._last_ack_at = _time.time()  # the broker was alive then
         with conn.cond:
             conn.acked[mid] = value
@@ -259,9 +255,9 @@ class Sender:
         return head + body[1:] if body.startswith(b"{") else body
 
     def _send(self, conn: Conn, seq: int, topic: str, body: bytes, retain: bool) -> None:
-        info = conn.paho.publish(topic, self._frame(seq, body), qos=1, retain=retain)
-        if info.rc == mqtt.MQTT_ERR_SUCCESS:
-            conn.inflight[info.mid] = seq
+        mid = conn.engine.publish(topic, self._frame(seq, body), 1, retain)
+        if mid is not None:
+            conn.inflight[mid] = seq
         self._handed = seq
 
     def _send_loop(self) -> None:

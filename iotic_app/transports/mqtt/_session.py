@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import threading
 import uuid
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.reasoncodes import ReasonCode
-
 from iotic_app.exceptions import LinkException, SessionTakenOver
-from iotic_app.transports.mqtt._conn import (
-    Claim,
-    close_side,
-    close_sockets_of,
-    new_paho,
-    too_many_files,
-    unselectable_fd,
-)
+from iotic_app.transports.mqtt._conn import Claim, too_many_files
+from iotic_app.transports.mqtt._engine import Engine, FdLimit, Message, new_engine
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._thingdoc import seg
 
@@ -111,76 +101,40 @@ class Session:
         session_topic = names.session
         cid = f"{s.client_id}~{'claim' if claim else 'peek'}-{uuid.uuid4().hex[:8]}"
         marker_topic = f"{names.root}/_reply/{seg(cid)}"
-        read = threading.Event()  # the claim there is was read (or the link dropped)
-        claimed = threading.Event()  # our claim's PUBACK (or the link dropped)
-        found: list[Claim] = []
-        answers: list[int] = []
-
-        def on_message(msg: mqtt.MQTTMessage) -> None:
-            if msg.topic == session_topic and msg.payload and not read.is_set():
-                current = Claim.parse(bytes(msg.payload))
-                if current is not None:
-                    found.append(current)
-            elif msg.topic == marker_topic:
-                read.set()
-
-        def on_connect(c: mqtt.Client, code: ReasonCode) -> None:
-            answers.append(code.value)
-            if code.value:
-                read.set()
-                return
-            c.subscribe([(session_topic, 0), (marker_topic, 0)])
-            c.publish(marker_topic, b"peek", qos=0)
-
-        def on_disconnect() -> None:
-            read.set()
-            claimed.set()
-
-        paho = new_paho(s, cid, None)
-        paho.on_connect = lambda c, u, f, rc, p: on_connect(c, rc)
-        paho.on_message = lambda c, u, m: on_message(m)
-        paho.on_publish = lambda c, u, mid, rc, p: claimed.set()
-        paho.on_disconnect = lambda c, u, f, rc, p: on_disconnect()
-        if not self._open_side(paho):
+        side = _Side(session_topic, marker_topic)
+        engine = new_engine(s, cid, side, persistent=False)
+        side.engine = engine
+        if not self._open_side(engine):
             return None  # with claim: the agent's connection says what is wrong, in full
         try:
-            if not self._side_wait(read, s.connect_timeout) and claim:
+            if not self._side_wait(side.read, s.connect_timeout) and claim:
                 if self._stopping.is_set():
                     raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")
                 raise LinkException(
                     f"agent {names.agent_id!r}: no answer from the MQTT broker at "
                     f"{s.host}:{s.port} within {s.connect_timeout:g} s"
                 )
-            current = found[-1] if found else None
-            if claim and answers == [0]:  # the broker answers: claim one more than there is
+            current = side.found[-1] if side.found else None
+            if claim and side.answers == [0]:  # the broker answers: claim one more than there is
                 self._generation = 1 if current is None else current.generation + 1
-                claimed.clear()  # the marker's on_publish (QoS 0) came before it came back
-                paho.publish(session_topic, self.claim_payload(), qos=1, retain=True)
-                self._side_wait(claimed, s.connect_timeout)
+                engine.publish(session_topic, self.claim_payload(), 1, True)
+                self._side_wait(side.claimed, s.connect_timeout)
         finally:
-            close_side(paho)
+            engine.close()
         return current
 
-    def _open_side(self, paho: mqtt.Client) -> bool:
-        """Connect a short-lived side connection (a clean session) and start its loop.
+    def _open_side(self, engine: Engine) -> bool:
+        """Connect a short-lived side connection (a clean session).
 
         Returns:
             False when the broker cannot be reached (the agent's own connection says why).
         """
-        s = self._names.settings
         try:
-            if s.protocol == mqtt.MQTTv5:
-                paho.connect(s.host, s.port, s.keepalive, clean_start=True)
-            else:
-                paho.connect(s.host, s.port, s.keepalive)
-        except (OSError, ssl.SSLError) as exc:
-            close_sockets_of(exc)
+            engine.connect()
+        except FdLimit as exc:
+            raise LinkException(too_many_files(self._names.agent_id, exc.fd)) from None
+        except OSError:  # ssl.SSLError included
             return False
-        paho.loop_start()
-        fd = unselectable_fd(paho)
-        if fd is not None:
-            close_side(paho)
-            raise LinkException(too_many_files(self._names.agent_id, fd))
         return True
 
     def _side_wait(self, done: threading.Event, timeout: float) -> bool:
@@ -192,3 +146,42 @@ class Session:
             return done.wait(timeout) and not self._stopping.is_set()
         finally:
             self._side_waits.discard(done)
+
+
+class _Side:
+    """A side connection's events: it reads the claim there is, then says when the marker it
+    sent after subscribing came back (everything retained came before it)."""
+
+    def __init__(self, session_topic: str, marker_topic: str) -> None:
+        self.session_topic = session_topic
+        self.marker_topic = marker_topic
+        self.engine: Engine | None = None
+        self.read = threading.Event()  # the claim there is was read (or the link dropped)
+        self.claimed = threading.Event()  # our claim's PUBACK (or the link dropped)
+        self.found: list[Claim] = []
+        self.answers: list[int] = []
+
+    def on_connack(self, code: int, receive_max: int | None) -> None:
+        self.answers.append(code)
+        engine = self.engine
+        if code or engine is None:
+            self.read.set()
+            return
+        engine.subscribe([(self.session_topic, 0, True), (self.marker_topic, 0, True)])
+        engine.publish(self.marker_topic, b"peek", 0, False)
+
+    def on_closed(self, reason: int | None) -> None:
+        self.read.set()
+        self.claimed.set()
+
+    def on_message(self, message: Message) -> None:
+        if message.topic == self.session_topic and message.payload and not self.read.is_set():
+            current = Claim.parse(bytes(message.payload))
+            if current is not None:
+                self.found.append(current)
+        elif message.topic == self.marker_topic:
+            self.read.set()
+
+    def on_ack(self, mid: int, code: int) -> None:
+        if self.read.is_set():  # the SUBACK comes before the marker; the claim's PUBACK after
+            self.claimed.set()

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-import socket
 import ssl
 import threading
 from collections.abc import Callable
 
 import attrs
-import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from iotic_app.exceptions import IOTAccessDenied, LinkException, SessionTakenOver
 from iotic_app.retry import Backoff
 from iotic_app.transports._protocol import Sink
 from iotic_app.transports.mqtt._catalogue import Catalogue
-from iotic_app.transports.mqtt._conn import (
-    WINDOW,
-    Conn,
-    close_sockets_of,
-    new_paho,
-    quick_ack,
-    tls_hint,
-    too_many_files,
-    unselectable_fd,
-)
+from iotic_app.transports.mqtt._conn import WINDOW, Conn, tls_hint, too_many_files
 from iotic_app.transports.mqtt._delivery import Deliverer
 from iotic_app.transports.mqtt._directory import Directory
+from iotic_app.transports.mqtt._engine import MQTTV5, FdLimit, Message, new_engine
 from iotic_app.transports.mqtt._follows import Follows
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
@@ -49,6 +39,18 @@ RECONNECT = Backoff(initial=0.025, maximum=0.5, multiplier=2, jitter=0.025)
 START_RETRY = attrs.evolve(RECONNECT, max_attempts=3)  # pushed off while starting: a few tries
 
 
+class _Events:
+    """One connection's engine events, for the supervisor and the router (see _engine.py)."""
+
+    __slots__ = ("on_ack", "on_closed", "on_connack", "on_message")
+
+    def __init__(self, supervisor: Supervisor, conn: Conn) -> None:
+        self.on_connack = functools.partial(supervisor.on_connack, conn)
+        self.on_closed = functools.partial(supervisor.on_closed, conn)
+        self.on_message = functools.partial(supervisor.route, conn)
+        self.on_ack = functools.partial(supervisor.on_ack, conn)
+
+
 class Supervisor:
     """The agent's connection from first CONNECT to the last DISCONNECT: each attempt is
     brought into service (subscriptions, catalogue, claim, outbox) or closed again, and a
@@ -65,7 +67,7 @@ class Supervisor:
         things: Things,
         deliverer: Deliverer,
         follows: Follows,
-        on_message: Callable[[Conn, mqtt.MQTTMessage], None],
+        on_message: Callable[[Conn, Message], None],
     ) -> None:
         """Connect nothing until :meth:`come_up`; *on_message* routes what comes in."""
         self._names = names
@@ -77,7 +79,10 @@ class Supervisor:
         self._things = things
         self._deliverer = deliverer
         self._follows = follows
-        self._on_message = on_message
+        #: Routes what comes in on a connection (the router's ``on_message``).
+        self.route = on_message
+        #: Where acknowledgements go (the sender's ``on_ack``).
+        self.on_ack = sender.on_ack
         #: Where a takeover is reported (set at start).
         self.sink: Sink | None = None
         self._thread: threading.Thread | None = None
@@ -155,22 +160,20 @@ class Supervisor:
     def close_conn(self, conn: Conn, offline: bool) -> None:
         """Say "offline" (when *offline* and the connection is up), disconnect, stop its
         network thread and close its socket; wakes whatever waits on *conn*."""
-        paho = conn.paho
+        engine = conn.engine
         with conn.closing:
-            if offline and conn.connack == 0 and paho.is_connected():
+            if offline and conn.connack == 0 and engine.is_connected():
                 try:
                     with self._status_lock:
-                        info = paho.publish(self._names.status, b"offline", qos=1, retain=True)
-                    info.wait_for_publish(1.0)
+                        mid = engine.publish(self._names.status, b"offline", 1, True)
+                    if mid is not None:
+                        conn.result(mid, 1.0)
                     self._sender.lost(conn)  # the PUBACKs that came in so far
                 except (OSError, ValueError, RuntimeError):  # pragma: no cover - link just went
                     pass
-            paho.disconnect()
+            engine.disconnect()
             self._link.wake(conn)
-            paho.loop_stop()
-            sock = paho.socket()
-            if isinstance(sock, socket.socket):
-                sock.close()
+            engine.close()
 
     def _stop_taken_over(self) -> None:
         """Another process took the session over: stop for good, say so, report it."""
@@ -197,57 +200,39 @@ class Supervisor:
         names = self._names
         agent_id = names.agent_id
         s = names.settings
-        paho = new_paho(s, s.client_id, names.status)
-        conn = Conn(paho)
-        paho.on_connect = lambda c, u, f, rc, p: self._on_connect(conn, rc, p)
-        paho.on_disconnect = lambda c, u, f, rc, p: self._on_disconnect(conn, rc)
-        on_message = self._on_message
-        paho.on_message = lambda c, u, m: on_message(conn, m)
-        on_ack = self._sender.on_ack
-        paho.on_publish = lambda c, u, mid, rc, p: on_ack(conn, mid, rc)
-        paho.on_subscribe = lambda c, u, mid, rcs, p: on_ack(conn, mid, max(rcs))
-        paho.on_unsubscribe = lambda c, u, mid, rcs, p: on_ack(conn, mid, 0)
-        errors: list[str] = []  # paho's socket errors until the CONNACK: say what went wrong
-        paho.on_log = lambda c, u, level, buf: (
-            errors.append(buf) if level == mqtt.MQTT_LOG_ERR else None
+        conn = Conn(
+            lambda c: new_engine(
+                s,
+                s.client_id,
+                _Events(self, c),
+                will=names.status,
+                persistent=True,
+                session_expiry=SESSION_EXPIRY,
+            )
         )
+        engine = conn.engine
         where = f"{s.host}:{s.port}"
-        props = None
-        if s.protocol == mqtt.MQTTv5:
-            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            props.SessionExpiryInterval = SESSION_EXPIRY
         self._last_connack = None
         self._attempt = conn
         try:
             if self._stopping.is_set() and not initial:
                 raise LinkException(f"agent {agent_id!r}: stopped while connecting")
             try:
-                if props is not None:
-                    paho.connect(s.host, s.port, s.keepalive, clean_start=False, properties=props)
-                else:  # 3.1.1: clean_session=False was given to the client
-                    paho.connect(s.host, s.port, s.keepalive)
+                engine.connect()
+            except FdLimit as exc:
+                raise LinkException(too_many_files(agent_id, exc.fd)) from None
             except ssl.SSLError as exc:
-                close_sockets_of(exc)
                 raise LinkException(
                     f"agent {agent_id!r}: TLS handshake with {where} failed: {exc}"
                     f"{tls_hint(str(exc), where)}"
                 ) from None
             except OSError as exc:
-                close_sockets_of(exc)
                 hint = ""
                 if s.tls and isinstance(exc, ConnectionResetError):
                     hint = tls_hint("reset", where)
                 raise LinkException(
                     f"agent {agent_id!r}: cannot connect to the MQTT broker at {where}: {exc}{hint}"
                 ) from exc
-            sock = paho.socket()
-            if isinstance(sock, socket.socket):  # small packets (PUBACKs, values) go out at once
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                quick_ack(sock)
-            paho.loop_start()
-            fd = unselectable_fd(paho)
-            if fd is not None:
-                raise LinkException(too_many_files(agent_id, fd))
             answered = conn.answered.wait(s.connect_timeout)
             if self._stopping.is_set() and not initial:
                 raise LinkException(f"agent {agent_id!r}: stopped while connecting")
@@ -257,7 +242,7 @@ class Supervisor:
                     f"{s.connect_timeout:g} s"
                 )
             if conn.connack is None:
-                raise LinkException(self._closed_unanswered(where, errors))
+                raise LinkException(self._closed_unanswered(where, engine.error()))
             if conn.connack:
                 reason = ReasonCode(PacketTypes.CONNACK, identifier=conn.connack)
                 hint = ""
@@ -267,7 +252,6 @@ class Supervisor:
                     f"agent {agent_id!r}: the MQTT broker at {where} refused the "
                     f"connection: {reason}{hint}"
                 )
-            paho.on_log = None  # paho formats every log line for on_log: not on the share path
             self._bring_up(conn, initial)
         except BaseException:
             if self._link.conn is conn:
@@ -278,9 +262,9 @@ class Supervisor:
         finally:
             self._attempt = None
 
-    def _closed_unanswered(self, where: str, errors: list[str]) -> str:
+    def _closed_unanswered(self, where: str, last_error: str | None) -> str:
         """What to say when the broker closed the link before its CONNACK."""
-        error = f" ({errors[-1]})" if errors else ""
+        error = f" ({last_error})" if last_error else ""
         if self._names.settings.tls:
             hint = (
                 ": it may require a client certificate, or have refused this one (check "
@@ -309,7 +293,7 @@ class Supervisor:
             pending.append(link.publish_async(conn, names.session, claim, "claim"))
         session.owner = None
         self._catalogue.clear()
-        v5 = names.settings.protocol == mqtt.MQTTv5
+        v5 = names.settings.protocol == MQTTV5
         filters: list[tuple[str, int, bool]] = [(names.session, 0, True), (names.reply, 1, True)]
         filters += self._catalogue.filters()  # the agent's and its owner's things, looked-up ones
         filters += self._follows.coming_up()
@@ -393,21 +377,23 @@ class Supervisor:
                 "older ones), or give this agent another root"
             )
 
-    def _on_connect(self, conn: Conn, rc: ReasonCode, props: Properties | None) -> None:
-        conn.connack = rc.value
-        self._last_connack = rc.value
+    def on_connack(self, conn: Conn, code: int, receive_max: int | None) -> None:
+        """The CONNACK of *conn* (its engine's thread)."""
+        conn.connack = code
+        self._last_connack = code
         conn.answered.set()
-        if rc.value == 0:
-            if props is not None and hasattr(props, "ReceiveMaximum"):
-                conn.receive_max = min(WINDOW, int(props.ReceiveMaximum))
+        if code == 0:
+            if receive_max is not None:
+                conn.receive_max = min(WINDOW, receive_max)
             conn.connected.set()
         else:
             conn.closed.set()
 
-    def _on_disconnect(self, conn: Conn, rc: ReasonCode) -> None:
-        conn.disconnect_reason = rc.value
+    def on_closed(self, conn: Conn, reason: int | None) -> None:
+        """*conn* ended (its engine's thread): wake its waits, and say why when it matters."""
+        conn.disconnect_reason = reason
         self._link.wake(conn)
-        if rc.value == 0x8E:
+        if reason == 0x8E:
             # Someone connected with this client id: another process of this agent, or a
             # foreign CONNECT. Only a newer claim on the session topic (which under the ACL
             # only the agent's own user may write) makes it a takeover: the supervisor reads

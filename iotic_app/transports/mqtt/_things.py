@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
-import paho.mqtt.client as mqtt
 
 from iotic_app.exceptions import IOTUnknown
 from iotic_app.transports._protocol import (
@@ -28,6 +27,7 @@ from iotic_app.transports._protocol import (
 from iotic_app.transports.mqtt._catalogue import Catalogue
 from iotic_app.transports.mqtt._conn import Conn
 from iotic_app.transports.mqtt._delivery import Deliverer
+from iotic_app.transports.mqtt._engine import MQTTV5
 from iotic_app.transports.mqtt._handles import Point, Route, Thing
 from iotic_app.transports.mqtt._kept import Kept
 from iotic_app.transports.mqtt._link import Link
@@ -260,7 +260,7 @@ class Things:
     @property
     def protocol_v5(self) -> bool:
         """Whether the agent speaks MQTT 5."""
-        return self._names.settings.protocol == mqtt.MQTTv5
+        return self._names.settings.protocol == MQTTV5
 
     def own_things(self) -> list[Thing]:
         """The agent's things in memory (not deleted)."""
@@ -468,9 +468,9 @@ class Things:
             point.token = None
         if point.kind == FEED:
             self._sender.forget(point)
-            conn.paho.publish(point.topic, b"", qos=1, retain=True)
+            conn.engine.publish(point.topic, b"", 1, True)
             if point.save_recent > 1:
-                conn.paho.publish(point.topic + "/recent", b"", qos=1, retain=True)
+                conn.engine.publish(point.topic + "/recent", b"", 1, True)
         else:
             self._broker.unsubscribe(conn, point.topic)
 
