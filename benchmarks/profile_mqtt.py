@@ -22,9 +22,10 @@ How a figure is made, per side:
   engine (paho-mqtt or awscrt modules), iotic_app's stages, the user's code (the share loop,
   the callback), and ``other`` (the standard library or iotic_app code outside the stages,
   listed under the table);
-* a thread's CPU is split over its stages in proportion to its samples; a thread with CPU and
-  no Python samples (awscrt's event loop: C) is the engine's, and so is the part of a thread's
-  CPU beyond its samples' time when it runs Python only now and then (awscrt's callbacks);
+* a thread's CPU is split over its stages in proportion to its samples; a sample of a thread
+  that Python did not start (awscrt's event loop) without Python frames is the engine's C, and
+  so is such a thread's CPU beyond what its samples cover (a kept sample covers as much CPU as
+  one does on the threads Python started, about 1 ms) when py-spy sees it only now and then;
 * so a stage's figure is µs of CPU per message. Sampling is statistical (about one sample a
   millisecond), and a runnable thread waiting for a core is sampled as working: on a busy
   machine the shares blur, the totals do not.
@@ -151,7 +152,8 @@ def attribute(raw: Path) -> dict[int, dict[str, Any]]:
             },
         )
         parsed = [_frame(f) for f in frames]
-        if not parsed:
+        if not parsed:  # a thread state and no Python frame: a native thread, in its C
+            entry["stages"][NATIVE] += count
             continue
         leaf_path, leaf_function, leaf_line = parsed[-1]
         source = linecache.getline(leaf_path, leaf_line)
@@ -378,8 +380,16 @@ def table(
     entries: Counter[str] = Counter()
     inner: Counter[str] = Counter()
     engine_by_thread: Counter[str] = Counter()
-    period = 1 / 1000
+    # CPU per kept sample, from the threads Python started (all their CPU is sampled), to
+    # tell how much of a native thread's CPU its samples cover (1 ms at 1,000 Hz, nominally)
+    py_cpu = py_samples = 0.0
     for tid_text, (_, cpu, python) in window["threads"].items():
+        entry = threads.get(int(tid_text))
+        if python and entry is not None:
+            py_cpu += cpu
+            py_samples += sum(entry["stages"].values())
+    period = py_cpu / py_samples if py_samples else 1 / 1000
+    for tid_text, (name, cpu, python) in window["threads"].items():
         entry = threads.get(int(tid_text))
         samples = sum(entry["stages"].values()) if entry else 0
         if entry:
@@ -396,7 +406,8 @@ def table(
         per_stage[NATIVE] += cpu - sampled
         for stage, n in entry["stages"].items():
             per_stage[stage] += sampled * n / samples
-        engine_by_thread[entry["name"]] += sampled * entry["stages"][ENGINE] / samples
+        engine = entry["stages"][ENGINE] + entry["stages"][NATIVE]
+        engine_by_thread[name] += (cpu - sampled) + sampled * engine / samples
     total = sum(per_stage.values())
     print(f"\n{title}")
     print(
@@ -405,7 +416,8 @@ def table(
     )
     print(
         f"  py-spy: {recorded[0]:,} samples of working threads in {recorded[1]:.1f} s (the "
-        f"idle ones it left out); of those {waiting:,} waiting, dropped; {kept:,} kept"
+        f"idle ones it left out); of those {waiting:,} waiting, dropped; {kept:,} kept, "
+        f"{period * 1e6:,.0f} us of CPU each on Python's threads"
     )
     width = max(len(s) for s in STAGES)
     print(f"  {'stage':{width}}  {'us/msg':>7}  {'share':>6}")
