@@ -23,14 +23,15 @@ Peers (the sender in this process, the receiver in a subprocess, QoS 1, MQTT 5 t
 
 Figures:
 
-* throughput: N values as fast as the sender can, from the first send to the last arrival. The
-  receiver counts arrivals, distinct values and repeats; it stops at N distinct values, or 2 s
-  after the sender is done and nothing more came. A figure with lost values is shown as such,
-  ``12,000 (lost 3,100)`` (the most any round lost), never as a plain rate;
+* throughput: N values as fast as the sender can; distinct values arrived over the time from
+  the first send to the last arrival. The receiver counts arrivals, distinct values and
+  repeats; it stops at N distinct values, or 2 s after the sender is done and nothing more
+  came. A figure with lost values is shown as such, ``12,000 (lost 3,100)`` (the most any round
+  lost), never as a plain rate;
 * CPU per message on each side (``resource.getrusage`` in each Python process; the C clients'
-  own processes' CPU from /proc and wait4), over the measured part only: sender from its first
-  send to the last arrival, per value sent; receiver from subscribed to its last arrival, per
-  arrival;
+  own processes' CPU from /proc and wait4), over the measured part only: the sender from its
+  first send until the receiver reports (just after its last arrival), per value sent; the
+  receiver from subscribed to its last arrival, per arrival;
 * latency at 1,000 values/s: send to receive callback (the C clients: line written to
   mosquitto_pub, line read from mosquitto_sub, two pipe hops included), p50 and p99, the first
   tenth skipped.
