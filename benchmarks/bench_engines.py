@@ -560,6 +560,9 @@ def report(
     name: str, peers: list[str], tps: dict[str, list[Run]], lats: dict[str, list[Run]]
 ) -> None:
     """Print one broker's table, peers as columns, and the issue's ratios below it."""
+    print(f"\n{name}")
+    if not peers:
+        return
     marked: dict[str, str] = {}
     for peer in peers:
         engines = {r.engine for r in tps[peer] + lats[peer]}
@@ -582,7 +585,6 @@ def report(
     ]
     width = max(len(r[0]) for r in rows)
     cols = [max(len(marked[p]), *(len(r[1][i]) for r in rows)) for i, p in enumerate(peers)]
-    print(f"\n{name}")
     print(
         f"{'':{width}}  " + "  ".join(f"{marked[p]:>{c}}" for p, c in zip(peers, cols, strict=True))
     )
@@ -612,10 +614,16 @@ def report(
     tp = rates[best][0]
     flag = " (values lost: not comparable)" if max(r.lost for r in tps[best]) else ""
     print(f"  iotic_app's best engine here: {marked[best]}{flag}")
+
+    def lossy(peer: str) -> str:
+        return f" ({LABELS[peer]} lost values)" if max(r.lost for r in tps[peer]) else ""
+
     if "paho" in peers:
-        print(f"  throughput / plain paho: {tp / rates['paho'][0]:.2f} x (target >= 2.0 x)")
+        ratio = tp / rates["paho"][0]
+        print(f"  throughput / plain paho: {ratio:.2f} x (target >= 2.0 x){lossy('paho')}")
     if "c" in peers:
-        print(f"  throughput / C clients:  {tp / rates['c'][0]:.2f} x (target >= 0.5 x)")
+        ratio = tp / rates["c"][0]
+        print(f"  throughput / C clients:  {ratio:.2f} x (target >= 0.5 x){lossy('c')}")
     p50, p99 = latency[best][0], latency[best][1]
     if "paho" in peers:
         print(
@@ -634,22 +642,39 @@ def bench(stock: bool, peers: list[str], rounds: int, n: int, lat_n: int, tmp: s
     broker.start()
     tps: dict[str, list[Run]] = {p: [] for p in peers}
     lats: dict[str, list[Run]] = {p: [] for p in peers}
+    failed: dict[str, str] = {}
     try:
         for r in range(rounds):
             # peers take turns, the order turning each round: one round is at the mercy of
             # whatever else the machine does meanwhile
             order = peers[r % len(peers) :] + peers[: r % len(peers)]
             for peer in order:
-                tps[peer].append(run_once(peer, broker, n, str(directory), 0))
-                print(
-                    f"  round {r + 1}: {LABELS[peer]} throughput {tps[peer][-1].rate:,.0f}",
-                    file=sys.stderr,
-                )
+                if peer not in failed:
+                    run = attempt(peer, broker, n, str(directory), 0.0, failed)
+                    if run is not None:
+                        tps[peer].append(run)
+                        print(f"  round {r + 1}: {LABELS[peer]} {run.rate:,.0f}", file=sys.stderr)
             for peer in order:
-                lats[peer].append(run_once(peer, broker, lat_n, str(directory), 1000.0))
+                if peer not in failed:
+                    run = attempt(peer, broker, lat_n, str(directory), 1000.0, failed)
+                    if run is not None:
+                        lats[peer].append(run)
     finally:
         broker.close()
-    report(name, peers, tps, lats)
+    report(name, [p for p in peers if tps[p] and lats[p]], tps, lats)
+    for peer, error in failed.items():
+        print(f"  {LABELS[peer]}: failed, left out: {error}")
+
+
+def attempt(
+    peer: str, broker: Broker, count: int, tmp: str, rate: float, failed: dict[str, str]
+) -> Run | None:
+    """One run; a peer that fails is noted in *failed* (and left out from then on)."""
+    try:
+        return run_once(peer, broker, count, tmp, rate)
+    except Exception as exc:
+        failed[peer] = f"{type(exc).__name__}: {exc}"
+        return None
 
 
 def main() -> None:
