@@ -422,8 +422,8 @@ def table(
     width = max(len(s) for s in STAGES)
     print(f"  {'stage':{width}}  {'us/msg':>7}  {'share':>6}")
     for stage in STAGES:
-        if per_stage[stage]:
-            us = per_stage[stage] / messages * 1e6
+        us = per_stage[stage] / messages * 1e6
+        if us >= 0.05:
             print(f"  {stage:{width}}  {us:7.1f}  {per_stage[stage] / total:6.1%}")
     own = sum(v for s, v in per_stage.items() if s not in (ENGINE, NATIVE, USER))
     print(
