@@ -182,7 +182,7 @@ def test_a_wrong_password_is_refused_in_the_connack_and_the_connection_ends(
         assert code in ((0x86, 0x87) if protocol == MQTTV5 else (4, 5))
         assert events.closed == [None] and not engine.is_connected()
         assert engine.publish("a", b"x", 1, False) is None
-        ok, ok_events = engines.open(
+        ok, _ok_events = engines.open(
             broker.port, protocol=protocol, username="alice", password="right"
         )
         assert ok.is_connected()
@@ -218,6 +218,9 @@ def test_tls_with_a_client_certificate(
     mids = [engine.publish(t, p, 1, False) for p in (b"a", big, b"c")]
     assert [events.ack_of(m) for m in mids] == [0, 0, 0]
     events.wait(lambda: events.payloads() == [b"a", big, b"c"], "the messages")
+    for n in range(2000):  # one round trip each: every write wakes an idle I/O thread
+        assert events.ack_of(engine.publish(t, b"%d" % n, 1, False)) == 0
+    events.wait(lambda: len(events.messages) == 2003, "every message")
 
 
 def test_tls_without_a_client_certificate_ends_before_the_connack_saying_why(
@@ -380,7 +383,7 @@ def test_keepalive_pings_keep_an_idle_link_up(engines: Engines, tuned: int) -> N
 def test_a_broker_that_stops_answering_is_a_lost_link(engines: Engines, tuned: int) -> None:
     proxy = Proxy(tuned, chunk=None)
     try:
-        engine, events = engines.open(proxy.port, keepalive=1)
+        _engine, events = engines.open(proxy.port, keepalive=1)
         proxy.freeze()  # nothing goes through any more: no PINGRESP
         events.wait(lambda: events.closed == [None], "the lost link", timeout=5)
     finally:
@@ -632,7 +635,7 @@ def test_a_bad_packet_closes_the_connection_with_a_warning(
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()
         with caplog.at_level(logging.WARNING, logger="iotic_app.mqtt"):
-            engine, events = engines.open(port, connected=False)
+            _engine, events = engines.open(port, connected=False)
             events.wait(lambda: events.closed == [None], "the end")
         assert events.connacks == [(0, None)]
         thread.join(5)

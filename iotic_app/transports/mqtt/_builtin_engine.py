@@ -281,9 +281,10 @@ class BuiltinEngine:
         """Send *packet* after everything written before it (the caller holds _wlock)."""
         out = self._out
         if self._tls or out:
-            if not out:
-                self._wake()
+            was_empty = not out
             out += packet
+            if was_empty and self._tls:  # (plain: the I/O thread was woken when it filled)
+                self._wake()  # after the append: the woken thread must see it
             return
         sock = self._sock
         assert sock is not None
@@ -507,6 +508,7 @@ class BuiltinEngine:
         """DISCONNECT went out: drop what still comes until the broker closes (DRAIN s)."""
         if self._wake_r is not None:
             selector.unregister(self._wake_r)
+        selector.modify(sock, selectors.EVENT_READ)  # nothing more to write
         while self._drain_due():
             selector.select(max(0.0, DRAIN - (time.monotonic() - self._disconnecting)))
             try:
