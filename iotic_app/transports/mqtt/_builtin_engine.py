@@ -74,6 +74,7 @@ for _ids, _kind in (
 ):
     for _id in _ids:
         _PROP_KIND[_id] = _kind
+_MAX_SIZE = 268_435_455  # MQTT's largest remaining length
 _RECEIVE_MAXIMUM = 0x21
 _TOPIC_ALIAS = 0x23
 
@@ -320,6 +321,11 @@ class BuiltinEngine:
         props = b"\x00" if self._v5 else b""
         first = 0x30 | (qos << 1) | (1 if retain else 0)
         size = len(name) + len(props) + len(payload) + (2 if qos else 0)
+        if size > _MAX_SIZE:
+            raise ValueError(
+                f"payload must be at most {_MAX_SIZE - len(name) - 3} bytes with this topic "
+                f"(MQTT's packet limit), got {len(payload)} bytes"
+            )
         head = bytes((first,)) + _varint(size) + name
         with self._wlock:
             if not self._up:
