@@ -687,3 +687,24 @@ def test_settings_accept_the_builtin_engine_on_both_protocols() -> None:
             f"mqtt://127.0.0.1:1883?agent=a&engine=builtin&protocol={protocol}"
         )
         assert MqttSettings.from_config(config).engine == "builtin"
+
+
+def test_close_from_the_io_thread_ends_it_without_joining_itself(tuned: int) -> None:
+    class Closer(Recorder):
+        def on_message(self, message: Any) -> None:
+            self.engine.close()  # on the I/O thread: marks, returns; the thread then ends
+            super().on_message(message)
+
+    events = Closer()
+    cid = "k" + uuid.uuid4().hex[:8]
+    engine = new_engine(settings(tuned, cid), cid, events)
+    events.engine = engine
+    engine.connect()
+    events.wait(lambda: bool(events.connacks), "CONNACK")
+    t = topic()
+    subscribe(engine, events, t)
+    engine.publish(t, b"one", 1, False)
+    events.wait(lambda: events.closed == [None], "the end")
+    assert events.payloads() == [b"one"]
+    engine.close()
+    assert not any(th.name == f"iotic_app-mqtt-io-{cid}" for th in threading.enumerate())
