@@ -94,7 +94,7 @@ class _End(Exception):
 class BuiltinMessage:
     """A PUBLISH that came from the broker (``mid``: its packet id, 0 at QoS 0)."""
 
-    __slots__ = ("_engine", "mid", "payload", "qos", "retain", "topic")
+    __slots__ = ("engine", "mid", "payload", "qos", "retain", "topic")
 
     def __init__(
         self, topic: str, payload: bytes, qos: int, retain: bool, mid: int, engine: object
@@ -104,7 +104,7 @@ class BuiltinMessage:
         self.qos = qos
         self.retain = retain
         self.mid = mid
-        self._engine = engine
+        self.engine = engine  # the connection it came on (ack() checks it)
 
     def __repr__(self) -> str:
         return f"BuiltinMessage(topic={self.topic!r}, qos={self.qos}, mid={self.mid})"
@@ -367,7 +367,7 @@ class BuiltinEngine:
             return mid
 
     def ack(self, message: Message) -> None:
-        if not isinstance(message, BuiltinMessage) or message._engine is not self:
+        if not isinstance(message, BuiltinMessage) or message.engine is not self:
             return  # another connection's: its broker sends it again on this one
         if message.qos != 1:
             return
