@@ -4,7 +4,8 @@
 # -----------
 # The transport speaks MQTT through one small interface, so that the client library under it
 # (the *engine*) can be chosen by measurement: paho-mqtt (``_paho_engine.py``, pure Python, the
-# default) or AWS's C runtime (``_crt_engine.py``, the optional ``awscrt`` extra, MQTT 5 only).
+# default), AWS's C runtime (``_crt_engine.py``, the optional ``awscrt`` extra, MQTT 5 only), or
+# iotic_app's own (``_builtin_engine.py``, stdlib only, MQTT 5 and 3.1.1).
 #
 # An engine is made for one connection and thrown away when it closes: it never reconnects on
 # its own, never resends anything on a new connection (the outbox decides that), and never
@@ -43,9 +44,9 @@ __all__ = [
 
 MQTTV311 = 4  # the protocol level of MQTT 3.1.1, as in CONNECT
 MQTTV5 = 5
-ENGINES = ("auto", "paho", "awscrt")
+ENGINES = ("auto", "paho", "awscrt", "builtin")
 
-EngineName = Literal["paho", "awscrt"]
+EngineName = Literal["paho", "awscrt", "builtin"]
 
 
 class Message(Protocol):
@@ -136,6 +137,8 @@ def engine_name(settings: MqttSettings) -> EngineName:
     chosen = settings.engine
     if chosen == "paho" or (chosen == "auto" and settings.protocol != MQTTV5):
         return "paho"
+    if chosen == "builtin":
+        return "builtin"
     if chosen == "awscrt":
         return "awscrt"
     from importlib.util import find_spec
@@ -163,7 +166,19 @@ def new_engine(
             seconds; MQTT 3.1.1: clean session off); otherwise a clean, expiring session.
         session_expiry: MQTT 5's session expiry interval for a *persistent* session.
     """
-    if engine_name(settings) == "awscrt":
+    chosen = engine_name(settings)
+    if chosen == "builtin":
+        from iotic_app.transports.mqtt._builtin_engine import BuiltinEngine
+
+        return BuiltinEngine(
+            settings,
+            client_id,
+            events,
+            will=will,
+            persistent=persistent,
+            session_expiry=session_expiry,
+        )
+    if chosen == "awscrt":
         from iotic_app.transports.mqtt._crt_engine import CrtEngine
 
         return CrtEngine(

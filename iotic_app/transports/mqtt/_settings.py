@@ -27,7 +27,8 @@ ENGINE_VARIABLE = "IOTIC_APP_MQTT_ENGINE"  # the default of the engine option, w
 
 
 def _parse_engine(value: str | None, protocol: int, source: str) -> str:
-    """The ``engine`` option: auto (the default), paho or awscrt (MQTT 5, when installed);
+    """The ``engine`` option: auto (the default), paho, builtin (iotic_app's own, MQTT 5 and
+    3.1.1) or awscrt (MQTT 5, when installed);
     without one, the environment variable ``IOTIC_APP_MQTT_ENGINE`` gives the default."""
     where = f"option 'engine' in config {source!r}"
     if value is None and os.environ.get(ENGINE_VARIABLE):
