@@ -112,6 +112,14 @@ class DirectoryService:
         self._batch: list[str] = []
         self._docs = 0
         self._sent = 0.0
+        # Search requests wait for a marker sent on the metadata connection after they came:
+        # the broker queued every document an asker had acknowledged before its request to the
+        # metadata connection, so once the marker is back the index has them (the two
+        # connections have no order between them). One marker for all that came meanwhile.
+        self._asked: list[tuple[mqtt.Client, str, bytes]] = []  # waiting for _ask_marker
+        self._asking: list[tuple[mqtt.Client, str, bytes]] = []  # came after it was sent
+        self._ask_marker: str | None = None
+        self._ask_sent = 0.0
 
     def __repr__(self) -> str:
         s = self.settings
@@ -335,7 +343,7 @@ class DirectoryService:
     def _handle(self, client: mqtt.Client, topic: str, raw: bytes) -> None:
         try:
             if client is self._req and self.topics.middle(topic, "search") is not None:
-                self._on_request(client, topic, raw)
+                self._hold_request(client, topic, raw)
             elif topic.startswith(self.index.owners):
                 self.index.on_member(topic, raw)
             elif topic == self._claim:
@@ -343,8 +351,11 @@ class DirectoryService:
                     self.taken_over = True
                     self.lost.set()
             elif topic == self._sync_topic:
-                if raw.decode(errors="replace") == self._marker:
+                marker = raw.decode(errors="replace")
+                if marker == self._marker:
                     self._batch_done(client)
+                elif marker == self._ask_marker:
+                    self._answer_held(client)
             elif topic.endswith("/meta"):
                 self._docs += 1
                 self.index.on_meta(topic, raw)
@@ -409,6 +420,38 @@ class DirectoryService:
         if (self._batch or self._phase != "live") and time.monotonic() - self._sent > 5:
             self._sent = time.monotonic()
             client.publish(self._sync_topic, self._marker.encode(), qos=0)
+        if self._ask_marker is not None and time.monotonic() - self._ask_sent > 1:
+            self._send_ask_marker(client)
+
+    def _hold_request(self, req: mqtt.Client, topic: str, raw: bytes) -> None:
+        """A search request: answered once the metadata connection's marker is back."""
+        if self._ask_marker is None:
+            self._asked.append((req, topic, raw))
+            meta = self._paho
+            if meta is None:  # going down: answer from the index as it is
+                self._answer_held(None)
+                return
+            self._send_ask_marker(meta)
+        else:
+            self._asking.append((req, topic, raw))
+
+    def _send_ask_marker(self, meta: mqtt.Client) -> None:
+        self._ask_marker = self._ask_marker or f"ask-{uuid.uuid4().hex}"
+        self._ask_sent = time.monotonic()
+        meta.publish(self._sync_topic, self._ask_marker.encode(), qos=0)
+
+    def _answer_held(self, meta: mqtt.Client | None) -> None:
+        """The marker came back: answer the requests it waited for; the next wait begins."""
+        held, self._asked = self._asked, []
+        self._ask_marker = None
+        for req, topic, raw in held:
+            self._on_request(req, topic, raw)
+        if self._asking:
+            self._asked, self._asking = self._asking, []
+            if meta is None:
+                self._answer_held(None)
+            else:
+                self._send_ask_marker(meta)
 
     def _synced(self, client: mqtt.Client) -> None:
         started = time.monotonic()

@@ -667,19 +667,35 @@ def test_tls_mistakes_fail_fast_saying_what_is_likely_wrong(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="select() limits descriptors' values")
-def test_a_process_with_too_many_files_open_fails_at_once_saying_so(
+def test_a_process_with_too_many_files_open_fails_at_once_saying_so_on_paho(
     broker_url: str, tmp_path: Path
 ) -> None:
     """paho's network loop uses select(), which takes descriptors below 1024 only; a client
     started in a process with more files open used to wait 5 s for "no answer"."""
     opened = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
-        client = Client(url_for(broker_url, "crowded", tmp_path))
+        client = Client(url_for(broker_url, "crowded", tmp_path, engine="paho"))
         began = time.monotonic()
         with pytest.raises(LinkException, match=r"select\(\)\) takes descriptors below 1024"):
             client.start()
         assert time.monotonic() - began < 2
         client.close()
+    finally:
+        for fd in opened:
+            os.close(fd)
+
+
+def test_the_builtin_engine_works_with_many_files_open(broker_url: str, tmp_path: Path) -> None:
+    """The builtin engine waits with the selectors module (epoll, kqueue): no limit on the
+    descriptors' values, so a crowded process shares and follows as any other."""
+    opened = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        with Client(url_for(broker_url, "crowded", tmp_path, engine="builtin")) as client:
+            inbox = Inbox()
+            feed = client.create_thing("t").create_feed("f")
+            client.create_thing("me").follow(feed.guid, callback=inbox)
+            feed.share("hello")
+            assert inbox.wait(1) == ["hello"]
     finally:
         for fd in opened:
             os.close(fd)

@@ -142,14 +142,27 @@ class PahoEngine:
         paho = new_paho(s, client_id, will, persistent=persistent)
         self._events = events
         paho.on_connect = self._on_connect
-        paho.on_disconnect = lambda c, u, f, rc, p: events.on_closed(rc.value)
+        paho.on_disconnect = self._on_disconnect
         paho.on_message = lambda c, u, m: events.on_message(m)
         on_ack = events.on_ack
-        paho.on_publish = lambda c, u, mid, rc, p: on_ack(mid, rc.value)
+        paho.on_publish = self._on_publish
         paho.on_subscribe = lambda c, u, mid, rcs, p: on_ack(mid, max(rc.value for rc in rcs))
         paho.on_unsubscribe = lambda c, u, mid, rcs, p: on_ack(mid, 0)
         paho.on_log = self._on_log
         self.paho = paho
+        self._closed = False
+
+    def _on_publish(self, client: Any, userdata: Any, mid: int, rc: ReasonCode, p: Any) -> None:
+        self._events.on_ack(mid, rc.value)
+
+    def _on_disconnect(
+        self, client: Any, userdata: Any, flags: Any, rc: ReasonCode, props: Any
+    ) -> None:
+        if self._closed:  # paho reports a broker's DISCONNECT, then the socket's end
+            return
+        self._closed = True
+        from_server = getattr(flags, "is_disconnect_packet_from_server", False)
+        self._events.on_closed(rc.value if from_server else None)
 
     def _on_log(self, client: Any, userdata: Any, level: int, buf: str) -> None:
         if level == mqtt.MQTT_LOG_ERR:
@@ -204,8 +217,14 @@ class PahoEngine:
         return high if high >= SELECT_LIMIT else None
 
     def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> int | None:
-        info = self.paho.publish(topic, payload, qos=qos, retain=retain)
-        return info.mid if info.rc == mqtt.MQTT_ERR_SUCCESS else None
+        if qos:
+            info = self.paho.publish(topic, payload, qos=qos, retain=retain)
+            return info.mid if info.rc == mqtt.MQTT_ERR_SUCCESS else None
+        # paho answers a QoS 0 publish with on_publish once it is written, and the mid is
+        # known only when publish() returns (maybe after): that answer is passed on as it is
+        # (the transport waits for no QoS 0 answer, and ignores answers it does not wait for)
+        info = self.paho.publish(topic, payload, qos=0, retain=retain)
+        return 0 if info.rc == mqtt.MQTT_ERR_SUCCESS else None
 
     def subscribe(self, filters: Sequence[tuple[str, int, bool]]) -> int | None:
         topics: list[tuple[str, Any]] = [

@@ -26,9 +26,8 @@ def _parse_protocol(value: str | None, source: str) -> int:
 ENGINE_VARIABLE = "IOTIC_APP_MQTT_ENGINE"  # the default of the engine option, when set
 
 
-def _parse_engine(value: str | None, protocol: int, source: str) -> str:
-    """The ``engine`` option: auto (the default), paho, builtin (iotic_app's own, MQTT 5 and
-    3.1.1) or awscrt (MQTT 5, when installed);
+def _parse_engine(value: str | None, source: str) -> str:
+    """The ``engine`` option: auto (the default: builtin), builtin (iotic_app's own) or paho;
     without one, the environment variable ``IOTIC_APP_MQTT_ENGINE`` gives the default."""
     where = f"option 'engine' in config {source!r}"
     if value is None and os.environ.get(ENGINE_VARIABLE):
@@ -37,21 +36,6 @@ def _parse_engine(value: str | None, protocol: int, source: str) -> str:
     engine = "auto" if value is None else value.strip().lower()
     if engine not in ENGINES:
         raise ValueError(f"{where} must be one of {', '.join(ENGINES)}, got {value!r}")
-    if engine == "auto" and protocol != MQTTV5:
-        return "paho"
-    if engine == "awscrt":
-        from importlib.util import find_spec
-
-        if protocol != MQTTV5:
-            raise ValueError(
-                f"{where}: the awscrt engine speaks MQTT 5 only; with protocol = 3.1.1 use "
-                "engine = paho (or auto)"
-            )
-        if find_spec("awscrt") is None:
-            raise ValueError(
-                f"{where} is 'awscrt', which is not installed: pip install "
-                "'iotic_app[awscrt]', or use engine = paho"
-            )
     return engine
 
 
@@ -247,7 +231,7 @@ class MqttSettings:
             keepalive=config.option_int("keepalive", 30),
             connect_timeout=float(config.option_int("connect_timeout", 5)),
             protocol=protocol,
-            engine=_parse_engine(opts.get("engine"), protocol, source),
+            engine=_parse_engine(opts.get("engine"), source),
             outbox=outbox,
             outbox_limit=config.option_int("outbox_limit", DEFAULT_LIMIT),
             replay_window=float(replay_window),
