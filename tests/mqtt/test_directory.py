@@ -750,6 +750,22 @@ def test_an_infinite_radius_is_sent_as_half_the_earth_and_finds_the_same(
     assert list(found) == [thing.guid]
 
 
+def test_a_search_right_after_a_change_finds_the_change(
+    own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
+) -> None:
+    """The directory reads requests and documents on two connections, which the broker does
+    not order: a search sent right after a change was acknowledged must still see it (the
+    directory answers once a marker on its documents' connection came back)."""
+    start_directory(own_broker.url)
+    with Client(_agent_url(own_broker, "bob", tmp_path)) as bob:
+        thing = bob.create_thing("pump")
+        thing.set_public()
+        for n in range(30):
+            with thing.get_meta() as meta:
+                meta.set_label(f"label{n}x")
+            assert list(bob.search(text=f"label{n}x")) == [thing.guid], n
+
+
 def test_a_search_too_large_for_a_directory_is_refused_at_the_call(
     own_broker: Broker, start_directory: StartDirectory, tmp_path: Path
 ) -> None:

@@ -1,4 +1,4 @@
-"""The ``mqtt://`` / ``mqtts://`` transport: the client API on an MQTT broker, with paho-mqtt."""
+"""The ``mqtt://`` / ``mqtts://`` transport: the client API on an MQTT broker."""
 
 # Design note (the user-facing version is docs/mqtt.md)
 # -----------------------------------------------------
@@ -6,7 +6,8 @@
 # and everything it keeps: the link to the broker and the agent's session on it, the durable
 # outbox and its ledger, the catalogue of retained things, the topic layout and payload formats.
 #
-# What it may import: the standard library, paho-mqtt, attrs, and from iotic_app only
+# What it may import: the standard library, paho-mqtt (``_paho_engine.py`` only, and the
+# reason codes' names), attrs, and from iotic_app only
 # ``iotic_app.transports._protocol`` (the seam), ``iotic_app.exceptions``, ``iotic_app.retry``
 # and ``iotic_app._config`` (the parsed config). Never the client model (``iotic_app.client``)
 # nor the runner: the transport never calls user code.
@@ -23,7 +24,7 @@
 #   _session.py     the claim on the agent's session, on side connections; the takeover error
 #   _link.py        the connection in service; subscribe, publish, check and sync calls on it
 #   _supervisor.py  making the connection, bringing it up, reconnecting, shutting down
-#   _router.py      paho's on_message: which part a message is for
+#   _router.py      the engine's on_message: which part a message is for
 #   _delivery.py    followed feeds' values: routes, held values, duplicates, gaps, ledger, acks
 #   _follows.py     follows and attaches (the broker's subscriptions), kept per thing
 #   _kept.py        the retained records of follows (``subs``) and of followers (``_followers``)
@@ -32,7 +33,10 @@
 #   _recent.py      get_recent from the broker's retained copies
 #   _sender.py, _outbox.py   shares: the durable outbox and the thread that sends it
 #   _catalogue.py   the things this agent needs, looked up by guid (describe, localOwn search)
-#   _conn.py        one paho connection: made, its failures explained; the client-id registry
+#   _conn.py        one connection's bookkeeping, its failures explained; the client-id registry
+#   _engine.py      the engine seam: what the transport needs of an MQTT client, and the choice
+#   _builtin_engine.py  iotic_app's own MQTT 5 / 3.1.1 client (the default engine)
+#   _paho_engine.py the paho-mqtt engine (engine = paho)
 #   _handles.py, _wire.py, _settings.py   handles, payload formats, settings
 #
 # Topics (``ROOT`` is ``iotic`` unless the ``root`` option says otherwise; lids and pids are
@@ -74,7 +78,7 @@
 # ledger: a log appended before each ack), so redeliveries never reach a callback twice, and
 # counts the values a gap in ``n`` says it never got (``values_missed``).
 #
-# The transport never calls user code. A value goes from paho's thread to the client's worker
+# The transport never calls user code. A value goes from the engine's thread to the client's worker
 # as it came (``sink.receive``): there ``accept_feed`` (``_delivery.py``) decodes and checks it
 # and drops duplicates, the worker runs the follows' callbacks, and ``settle_feed`` records the
 # value in the ledger and acknowledges it (manual PUBACK) on the connection it came in on,

@@ -75,7 +75,7 @@ class Deliverer:
         self._sender = sender
         #: The sink values go to (set at start).
         self.sink: Sink | None = None
-        #: The followed topics (the router reads it on paho's thread).
+        #: The followed topics (the router reads it on the engine's thread).
         self.routes: dict[str, Route] = {}
         # the last value delivered, per feed and sharer epoch: (seq, n) (the worker)
         self._seen: dict[tuple[str, str], tuple[int, int | None]] = {}
@@ -158,7 +158,7 @@ class Deliverer:
                     counts[topic] = counts.get(topic, 0) + waiting
             return counts
 
-    # --- incoming (paho's network thread) ---------------------------------------------------
+    # --- incoming (the engine's network thread) ------------------------------------------
 
     def on_feed(self, conn: Conn, route: Route | None, msg: Message) -> None:
         """A value of a followed feed (network thread): hand it to the worker as it came, for

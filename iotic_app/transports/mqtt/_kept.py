@@ -135,7 +135,7 @@ class Kept:
         self.records.clear()
 
     def on_record(self, topic: str, raw: bytes) -> None:
-        """A retained ``subs`` record of one of the agent's things (paho's network thread)."""
+        """A retained ``subs`` record of one of the agent's things (the engine's network thread)."""
         _, lid = meta_topic_identity(self._names.root, topic[: -len("subs")] + "meta")
         if not raw:
             self.records.pop(lid, None)

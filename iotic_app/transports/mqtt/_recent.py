@@ -39,7 +39,7 @@ class Recent:
         return any(topic == feed for feed, _ in list(self._fetches.values()))
 
     def offer(self, topic: str, payload: bytes) -> None:
-        """A retained copy a fetch asked for, or a newer one since (paho's network thread)."""
+        """A retained copy a fetch asked for, or a newer one since (the engine's network thread)."""
         for feed, found in list(self._fetches.values()):
             if topic in (feed, feed + "/recent"):
                 found[topic] = payload

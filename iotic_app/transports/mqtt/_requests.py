@@ -87,7 +87,7 @@ class Requests:
         self._requests: dict[str, tuple[str | None, str | None]] = {}
         self._waiting = _Waiting()  # control requests handed to the worker, not yet run
 
-    # --- incoming (paho's network thread) ---------------------------------------------------
+    # --- incoming (the engine's network thread) ------------------------------------------
 
     def on_reply(self, raw: bytes) -> None:
         """A message on this client's reply topic (anyone may write there): a sync marker or a

@@ -6,7 +6,7 @@
 # share log, then publishes it (when the link is up and nothing waits before it), and never
 # fails because the link is down. A sender thread moves the log into the outbox's table,
 # publishes waiting rows in order with at most WINDOW unacknowledged, and marks them on PUBACK
-# (in batches). Each connection is a fresh paho client, so after a reconnect the outbox alone
+# (in batches). Each connection is a fresh engine, so after a reconnect the outbox alone
 # decides what is resent, in order, starting with what the broker acknowledged within the replay
 # window (a broker killed after a PUBACK may have lost it).
 #
@@ -117,7 +117,7 @@ class Sender:
     def release(self) -> None:
         """Another process took the session over: let the outbox go, so that it goes on from
         it (its sequence numbers, what waits). The sender thread closes it (this may be called
-        from paho's network thread); later shares raise ``SessionTakenOver``."""
+        from the engine's network thread); later shares raise ``SessionTakenOver``."""
         self._release = True
         self.kick.set()
 

@@ -172,7 +172,7 @@ class MqttSettings:
                 f"option 'username' in config {source!r} is empty; give the user name or leave "
                 "the option out"
             )
-        if password is not None and username is None:  # paho would send no credentials at all
+        if password is not None and username is None:  # MQTT sends no password without a user name
             given = "password_file" if "password_file" in opts else "password"
             raise ValueError(
                 f"option {given!r} in config {source!r}: a password needs a user name (MQTT "

@@ -326,7 +326,7 @@ class Things:
         return None if thing is None else thing.points.get((kind, pid))
 
     def control(self, topic: str) -> Point | None:
-        """The agent's control on *topic*, or None (paho's network thread)."""
+        """The agent's control on *topic*, or None (the engine's network thread)."""
         return self._by_control_topic.get(topic)
 
     # --- things ---------------------------------------------------------------------------

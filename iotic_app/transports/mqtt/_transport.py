@@ -226,7 +226,7 @@ class MqttTransport:
 
     @property
     def _conn_in_service(self) -> Conn | None:
-        """The connection in service, or None (tests act on its socket and paho client)."""
+        """The connection in service, or None (tests act on its socket and engine)."""
         return self._link.conn
 
     def is_stopping(self) -> bool:
