@@ -4,8 +4,8 @@ A sharer process shares N values to a follower process through tests/broker.py's
 Mosquitto, each under py-spy (``record -f raw -r 1000 --nonblocking``); the samples are
 attributed to stages by their frames and scaled by each thread's measured CPU::
 
-    python benchmarks/profile_mqtt.py                  # 20,000 values, engine=paho
-    python benchmarks/profile_mqtt.py --engine awscrt  # the engine option in the URLs
+    python benchmarks/profile_mqtt.py                  # 20,000 values, engine=builtin
+    python benchmarks/profile_mqtt.py --engine paho    # the engine option in the URLs
     python benchmarks/profile_mqtt.py --quick          # 5,000 values (well under a minute)
     python benchmarks/profile_mqtt.py --rate 1000      # paced instead of as fast as it can
 
@@ -19,9 +19,9 @@ How a figure is made, per side:
   idle; of the samples it keeps, those whose innermost frame is a blocking call (a wait, a
   select, a lock's acquire, a sleep) are waiting, not working: they are counted and dropped;
 * each remaining sample goes to one stage, by the innermost frame that names one (below): the
-  engine (paho-mqtt or awscrt modules), iotic_app's stages, the user's code (the share loop,
-  the callback), and ``other`` (the standard library or iotic_app code outside the stages,
-  listed under the table);
+  engine (the builtin engine's module, paho-mqtt's or awscrt's modules), iotic_app's stages,
+  the user's code (the share loop, the callback), and ``other`` (the standard library or
+  iotic_app code outside the stages, listed under the table);
 * a thread's CPU is split over its stages in proportion to its samples; a sample of a thread
   that Python did not start (awscrt's event loop) without Python frames is the engine's C, and
   so is such a thread's CPU beyond what its samples cover (a kept sample covers as much CPU as
@@ -62,7 +62,7 @@ CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 QUIET = 2.0  # seconds without arrivals, after the sharer is done, that end the follower
 
 # The stages, in the order the table shows them.
-ENGINE = "engine (paho / awscrt modules)"
+ENGINE = "engine (builtin / paho / awscrt modules)"
 NATIVE = "engine (native threads: awscrt's C)"
 ADAPTER = "engine adapter (_paho_engine, _crt_engine, _conn, _link)"
 ENCODE = "encode / decode (_payload, _json)"
@@ -88,7 +88,7 @@ BLOCKING = ("select(", ".wait(", "acquire(", "sleep(", ".poll(", "readline(")
 
 def _stage_of(path: str, function: str) -> str | None:
     """The stage a frame names (None: none; look further out)."""
-    if "/paho/" in path or "/awscrt/" in path:
+    if "/paho/" in path or "/awscrt/" in path or path.endswith("/_builtin_engine.py"):
         return ENGINE
     if path == __file__ or path.endswith("/benchmarks/profile_mqtt.py"):
         return USER
@@ -266,7 +266,7 @@ def follower(url: str, count: int, tmp: str, engine: str) -> None:
     client.start()
     guid = point_guid(thing_guid("prof-sharer", "src"), FEED, "f")
     client.create_thing("me").follow(guid, callback=callback)
-    ran = "awscrt" if "iotic_app.transports.mqtt._crt_engine" in sys.modules else "paho"
+    ran = client._transport._conn_in_service.engine.name  # type: ignore[attr-defined]
     print("ready", flush=True)
     sys.stdin.readline()  # go
     before, began = _threads_cpu(), time.monotonic()
@@ -470,7 +470,7 @@ def table(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=("paho", "awscrt"), default="paho")
+    parser.add_argument("--engine", choices=("builtin", "paho"), default="builtin")
     parser.add_argument("--count", type=int, help="values shared (default 20,000)")
     parser.add_argument("--quick", action="store_true", help="5,000 values")
     parser.add_argument("--rate", type=float, default=0.0, help="values/s (default: flat out)")
