@@ -186,6 +186,9 @@ class Proxy:
                 return
             far = socket.create_connection((HOST, self.target))
             self.socks += [near, far]
+            if self.server.fileno() == -1:  # closed meanwhile: cut() has run
+                self.cut()
+                return
             for a, b, gate in ((near, far, self.mute), (far, near, None)):
                 thread = threading.Thread(target=self._pump, args=(a, b, gate), daemon=True)
                 self.threads.append(thread)
