@@ -150,7 +150,8 @@ class Broker:
     ACL file (Mosquitto syntax). With *stock*, the configuration is what a user who installs
     Mosquitto and adds a listener runs: the listener, anonymous access and nothing tuned (no
     persistence, Mosquitto's default queue and in-flight limits), so the defaults' limits show.
-    *port* is the plain listener's port (default: a free one).
+    *port* is the plain listener's port (default: a free one); *extra* are more lines of
+    ``mosquitto.conf`` (``max_keepalive 2``, say), after the others.
     """
 
     def __init__(
@@ -164,6 +165,7 @@ class Broker:
         stock: bool = False,
         require_certificate: bool = False,
         port: int | None = None,
+        extra: tuple[str, ...] = (),
     ) -> None:
         found = binary or find_mosquitto()
         if found is None:
@@ -180,6 +182,9 @@ class Broker:
         self.log_file = directory / "mosquitto.log"
         self.config_file = directory / "mosquitto.conf"
         self._write_config(passwords, acl)
+        if extra:
+            with self.config_file.open("a") as config:
+                config.write("\n".join(extra) + "\n")
 
     @property
     def url(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from broker import Broker, TlsFiles, free_port, make_test_ca
+from conftest_mqtt import need_own_broker
 
 from iotic_app.transports.mqtt._builtin_engine import BuiltinEngine, BuiltinMessage
 from iotic_app.transports.mqtt._engine import MQTTV5, MQTTV311, new_engine
@@ -390,6 +391,73 @@ def test_a_broker_that_stops_answering_is_a_lost_link(engines: Engines, tuned: i
         proxy.close()
 
 
+@pytest.fixture
+def limited(tmp_path: Path) -> Iterator[Broker]:
+    """A Mosquitto that says a maximum packet of 20,000 bytes in its CONNACK."""
+    broker = Broker(
+        tmp_path / "limited", binary=need_own_broker(), extra=("max_packet_size 20000",)
+    )
+    with broker as b:
+        b.start()
+        yield b
+
+
+def test_the_brokers_keep_alive_wins(engines: Engines) -> None:
+    """MQTT 5: a CONNACK's Server Keep Alive is the one to keep (Mosquitto's max_keepalive:
+    it drops a client silent for 1.5 x its own and publishes its will, so the agent would go
+    offline now and then): asked for 60 s, told 1 s, the engine pings within about 1 s."""
+
+    def pong(packet: bytes) -> bytes:
+        return b"\xd0\x00" if packet[0] == 0xC0 else b""
+
+    raw = RawServer(b"\x20\x06\x00\x00\x03\x13\x00\x01", pong)  # Server Keep Alive 1
+    try:
+        engine, events = engines.open(raw.port, keepalive=60)
+        events.wait(lambda: b"\xc0\x00" in raw.got, "a PINGREQ", timeout=2.5)
+        assert engine.is_connected()
+    finally:
+        raw.close()
+
+
+def test_a_publish_larger_than_the_brokers_maximum_packet_is_refused(
+    engines: Engines, limited: Broker
+) -> None:
+    """MQTT 5: a CONNACK's Maximum Packet Size; a larger PUBLISH would make the broker end
+    the connection (0x95), again at every resend: publish() refuses it, naming both sizes."""
+    engine, events = engines.open(limited.port)
+    with pytest.raises(ValueError, match=r"50,0\d\d bytes .* maximum packet size, 20,000"):
+        engine.publish("t/big", b"x" * 50_000, 1, False)
+    assert events.ack_of(engine.publish("t/small", b"x" * 19_000, 1, False)) in (0, 0x10)
+    assert engine.is_connected() and not events.closed
+
+
+def test_bytes_trickling_in_do_not_keep_a_dead_link_alive(engines: Engines) -> None:
+    """A peer that sends a packet's bytes one at a time, slowly, and never a PINGRESP: only
+    whole packets count as life, so the link is lost within 1.5 x keep-alive."""
+    stop = threading.Event()
+
+    def trickle(packet: bytes) -> bytes:
+        return b""
+
+    raw = RawServer(b"\x20\x03\x00\x00\x00", trickle)
+    try:
+        _engine, events = engines.open(raw.port, keepalive=1)
+        conn = raw.conn.wait(5) and raw.client
+        assert conn is not None
+        conn.sendall(b"\x30\xe8\x07")  # a PUBLISH of 1,000 bytes begins...
+
+        def drip() -> None:
+            while not stop.wait(0.2):
+                with contextlib.suppress(OSError):
+                    conn.sendall(b"x")  # ...and goes on a byte at a time
+
+        threading.Thread(target=drip, daemon=True).start()
+        events.wait(lambda: events.closed == [None], "the lost link", timeout=4)
+    finally:
+        stop.set()
+        raw.close()
+
+
 # --- volume, sizes, splits -------------------------------------------------------------------
 
 N = 20_000
@@ -550,11 +618,15 @@ class RawServer:
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.got: list[bytes] = []
+        self.conn = threading.Event()  # the engine connected: ``client`` is its socket
+        self.client: socket.socket | None = None
         self.thread = threading.Thread(target=self._serve, args=(connack, answer), daemon=True)
         self.thread.start()
 
     def _serve(self, connack: bytes, answer: Callable[[bytes], bytes]) -> None:
         conn, _ = self.server.accept()
+        self.client = conn
+        self.conn.set()
         with conn:
             buf = b""
             while True:

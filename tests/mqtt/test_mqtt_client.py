@@ -701,6 +701,35 @@ def test_the_builtin_engine_works_with_many_files_open(broker_url: str, tmp_path
             os.close(fd)
 
 
+@pytest.mark.parametrize("engine", ["builtin", "paho"])
+def test_a_share_larger_than_the_brokers_maximum_packet_is_refused_and_the_rest_arrive(
+    tmp_path: Path, engine: str
+) -> None:
+    """A broker that says Maximum Packet Size would end the connection on a larger PUBLISH,
+    and again after every reconnect (the outbox resends it): share() raises ValueError,
+    naming both sizes, the value leaves the outbox, and what comes after it arrives."""
+    broker = Broker(tmp_path / "limited", extra=("max_packet_size 20000",))
+    with broker:
+        broker.start()
+        url = broker.url
+        with (
+            Client(url_for(url, "sharer", tmp_path, engine=engine)) as sharer,
+            Client(url_for(url, "follower", tmp_path, engine=engine)) as follower,
+        ):
+            thing = sharer.create_thing("t")
+            thing.set_public()
+            feed = thing.create_feed("f")
+            inbox = Inbox()
+            follower.create_thing("me").follow(feed.guid, callback=inbox)
+            with pytest.raises(ValueError, match=r"maximum packet size, 20,000 bytes"):
+                feed.share("x" * 50_000)
+            for n in range(5):
+                feed.share(n)
+            assert inbox.wait(5) == [0, 1, 2, 3, 4]
+            assert sharer._transport.reconnects == 0  # type: ignore[attr-defined]
+        assert broker.log_file.read_text().count("oversize") == 0
+
+
 # --- broker restarts -------------------------------------------------------------------------
 
 

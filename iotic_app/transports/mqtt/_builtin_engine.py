@@ -76,6 +76,8 @@ for _ids, _kind in (
         _PROP_KIND[_id] = _kind
 _MAX_SIZE = 268_435_455  # MQTT's largest remaining length
 _RECEIVE_MAXIMUM = 0x21
+_SERVER_KEEP_ALIVE = 0x13
+_MAXIMUM_PACKET_SIZE = 0x27
 _TOPIC_ALIAS = 0x23
 
 
@@ -216,6 +218,8 @@ class BuiltinEngine:
         self._end_lock = threading.Lock()
         self._error: str | None = None
         self._last_sent = self._last_recv = self._last_ping = 0.0
+        self._keepalive = float(settings.keepalive)
+        self._max_packet = _MAX_SIZE + 5  # MQTT's limit, unless the broker's CONNACK says less
         self._parts: list[bytes] = []  # an incomplete packet's bytes so far
         self._have = 0  # their length
         self._need = 0  # the length the incomplete packet needs (at least)
@@ -327,6 +331,12 @@ class BuiltinEngine:
                 f"(MQTT's packet limit), got {len(payload)} bytes"
             )
         head = bytes((first,)) + _varint(size) + name
+        if len(head) + size - len(name) > self._max_packet:
+            raise ValueError(
+                f"a PUBLISH of {len(head) + size - len(name):,} bytes on {topic!r} is larger "
+                f"than the broker's maximum packet size, {self._max_packet:,} bytes (its "
+                "CONNACK)"
+            )
         with self._wlock:
             if not self._up:
                 return None
@@ -447,7 +457,6 @@ class BuiltinEngine:
     def _loop(self) -> None:
         sock, wake_r = self._sock, self._wake_r
         assert sock is not None and wake_r is not None
-        keepalive = float(self._settings.keepalive)
         connect_timeout = self._settings.connect_timeout
         started = time.monotonic()
         with selectors.DefaultSelector() as selector:
@@ -471,6 +480,7 @@ class BuiltinEngine:
                     selector.modify(sock, want)
                     mask = want
                 now = time.monotonic()
+                keepalive = self._keepalive  # the broker's, once its CONNACK said one
                 if self._acked and keepalive:
                     if now - self._last_recv >= 1.5 * keepalive:
                         raise _End(None)
@@ -590,7 +600,6 @@ class BuiltinEngine:
                     sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
                 except OSError:  # closed meanwhile: the next read says so
                     pass
-            self._last_recv = time.monotonic()
             if self._parts:
                 self._parts.append(chunk)
                 self._have += len(chunk)
@@ -599,6 +608,8 @@ class BuiltinEngine:
                 chunk = b"".join(self._parts)
                 self._parts = []
             used = self._parse(chunk)
+            if used:  # a whole packet came: the link lives (bytes trickling in do not count)
+                self._last_recv = time.monotonic()
             if used < len(chunk):
                 self._parts = [chunk[used:]]
                 self._have = len(chunk) - used
@@ -715,6 +726,10 @@ class BuiltinEngine:
         if self._v5 and stop > j + 2:
             found, _ = _properties(data, j + 2, stop)
             receive_max = found.get(_RECEIVE_MAXIMUM)
+            if _SERVER_KEEP_ALIVE in found:  # the broker's keep-alive wins (MQTT 5, 3.2.2.3.14)
+                self._keepalive = float(found[_SERVER_KEEP_ALIVE])
+            if found.get(_MAXIMUM_PACKET_SIZE):  # larger packets: refused by publish()
+                self._max_packet = found[_MAXIMUM_PACKET_SIZE]
         if code == 0:
             with self._wlock:
                 self._up = not (self._closing or self._disconnecting)

@@ -151,6 +151,7 @@ class PahoEngine:
         paho.on_log = self._on_log
         self.paho = paho
         self._closed = False
+        self._max_packet: int | None = None  # the broker's Maximum Packet Size (its CONNACK)
 
     def _on_publish(self, client: Any, userdata: Any, mid: int, rc: ReasonCode, p: Any) -> None:
         self._events.on_ack(mid, rc.value)
@@ -174,6 +175,9 @@ class PahoEngine:
         receive_max = None
         if props is not None and hasattr(props, "ReceiveMaximum"):
             receive_max = int(props.ReceiveMaximum)
+        limit: Any = getattr(props, "MaximumPacketSize", None)
+        if limit:
+            self._max_packet = int(limit)
         if rc.value == 0:
             self.paho.on_log = None  # paho formats every log line for on_log: not on hot paths
         self._events.on_connack(rc.value, receive_max)
@@ -217,6 +221,15 @@ class PahoEngine:
         return high if high >= SELECT_LIMIT else None
 
     def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> int | None:
+        limit = self._max_packet
+        if limit is not None:  # paho sends it anyway, and the broker ends the connection
+            rest = 2 + len(topic.encode()) + (2 if qos else 0) + self._v5 + len(payload)
+            size = 1 + (1 if rest < 128 else 2 if rest < 16384 else 3 if rest < 2097152 else 4)
+            if size + rest > limit:
+                raise ValueError(
+                    f"a PUBLISH of {size + rest:,} bytes on {topic!r} is larger than the "
+                    f"broker's maximum packet size, {limit:,} bytes (its CONNACK)"
+                )
         if qos:
             info = self.paho.publish(topic, payload, qos=qos, retain=retain)
             return info.mid if info.rc == mqtt.MQTT_ERR_SUCCESS else None

@@ -202,8 +202,9 @@ class Sender:
                 and not conn.closed.is_set()
                 and len(conn.inflight) < conn.receive_max
             ):
-                for row in rows:
-                    self._send(conn, *row)
+                refused = [error for row in rows if (error := self._send(conn, *row))]
+                if refused:  # dropped from the outbox: the broker can never take it
+                    raise ValueError(refused[0])
                 return
             self._backlog = True
         self.kick.set()
@@ -254,11 +255,25 @@ class Sender:
         head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)
         return head + body[1:] if body.startswith(b"{") else body
 
-    def _send(self, conn: Conn, seq: int, topic: str, body: bytes, retain: bool) -> None:
-        mid = conn.engine.publish(topic, self._frame(seq, body), 1, retain)
+    def _send(self, conn: Conn, seq: int, topic: str, body: bytes, retain: bool) -> str | None:
+        """Publish outbox row *seq* on *conn* (under the send lock).
+
+        Returns:
+            None, or why the engine refused it (larger than the broker's maximum packet
+            size): then it is dropped from the outbox, logged, never sent again.
+        """
+        try:
+            mid = conn.engine.publish(topic, self._frame(seq, body), 1, retain)
+        except ValueError as exc:
+            self._handed = seq
+            self._to_ack.append(seq)  # out of the outbox with the next ack batch
+            error = f"agent {self.agent_id!r}: share on {topic!r} dropped: {exc}"
+            logger.error("%s", error)
+            return error
         if mid is not None:
             conn.inflight[mid] = seq
         self._handed = seq
+        return None
 
     def _send_loop(self) -> None:
         """Move PUBACKs to the outbox and publish the backlog, WINDOW at a time; checkpoint
