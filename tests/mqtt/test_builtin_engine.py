@@ -688,6 +688,8 @@ def test_reason_codes_as_the_broker_sends_them(engines: Engines) -> None:
         pytest.param(b"\xf0\x00", id="auth"),
         pytest.param(b"\x30\xff\xff\xff\xff\x7f", id="remaining-length-5-bytes"),
         pytest.param(b"\x30\x05\x00\x02\xc3\x28x", id="topic-not-utf8"),
+        pytest.param(b"\x30\x07\x00\x03a\x00#\x00x", id="topic-with-nul-and-wildcard"),
+        pytest.param(b"\x30\x06\x00\x02a+\x00x", id="topic-with-a-wildcard"),
     ],
 )
 def test_a_bad_packet_closes_the_connection_with_a_warning(
@@ -714,6 +716,8 @@ def test_a_bad_packet_closes_the_connection_with_a_warning(
         assert got and got[0][0] == 0x10
         assert events.messages == []
         assert any("not valid MQTT" in r.getMessage() for r in caplog.records)
+        if b"a+" in packet or b"a\x00#" in packet:  # refused for its topic, nothing else
+            assert any("U+0000 or a wildcard" in r.getMessage() for r in caplog.records)
 
 
 # --- resources ---------------------------------------------------------------------------------

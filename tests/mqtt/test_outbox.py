@@ -610,6 +610,8 @@ def test_a_close_racing_an_ack_flush_or_read_is_taken_as_closed(tmp_path: Path, 
     ProgrammingError on the closed database instead of doing nothing, as on a closed outbox."""
     box = Outbox(tmp_path / "a.sqlite", replay=0)
     seq = box.append("t", b"1")
+    if call == "after":  # in the table, not only in the share log (read from memory)
+        box.flush()
     box._db.lock = _CloseFirstLock(box)  # type: ignore[assignment]
     if call == "ack":
         box.ack([seq])
@@ -621,3 +623,25 @@ def test_a_close_racing_an_ack_flush_or_read_is_taken_as_closed(tmp_path: Path, 
     box = Outbox(tmp_path / "a.sqlite", replay=0)  # the value waits for the next open
     assert [row[0] for row in box.after(0, 10)] == [seq]
     box.close()
+
+
+def test_rows_still_in_the_share_log_are_read_from_memory_and_equal_the_tables(
+    tmp_path: Path,
+) -> None:
+    """after() serves rows that are all still in the share log without a commit (the
+    sender keeping up with shares), and gives what the table would give."""
+    box = Outbox(tmp_path / "a.sqlite", replay=0)
+    try:
+        seqs = [box.append("t", b"%d" % n) for n in range(10)]
+        box.flush()  # 0-9 in the table
+        seqs += [box.append("t", b"%d" % n) for n in range(10, 30)]  # 10-29 in the log
+        from_log = box.after(seqs[12], 5)
+        assert box._log.rows  # nothing was committed for it
+        assert [r[0] for r in from_log] == seqs[13:18]
+        mixed = box.after(seqs[5], 10)  # reaches into the table: the committing path
+        assert [r[0] for r in mixed] == seqs[6:16]
+        box.flush()
+        assert box.after(seqs[12], 5) == from_log
+        assert box.after(seqs[-1], 5) == []
+    finally:
+        box.close()

@@ -673,6 +673,8 @@ class BuiltinEngine:
                         k += 1
                 if not topic or k > stop or (qos and not mid):
                     raise _Malformed("PUBLISH without a topic or packet id")
+                if "\x00" in topic or "+" in topic or "#" in topic:  # MQTT-4.7.3-2, 3.3.2-2
+                    raise _Malformed(f"PUBLISH topic {topic!r:.80} holds U+0000 or a wildcard")
                 if not self._acked:
                     raise _Malformed("PUBLISH before CONNACK")
                 if self._closing:
