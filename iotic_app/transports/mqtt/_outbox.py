@@ -235,6 +235,14 @@ class Outbox:
         """A transaction that first takes in the share log (hold the database's lock)."""
         return self._files.committing(self._lock)
 
+    def logged_after(self, seq: int, count: int) -> list[Row] | None:
+        """Up to *count* rows above *seq* when all of them are still in the share log (a
+        sender keeping up with shares): read from memory, no commit; else None."""
+        with self._lock:
+            log = self._log.rows  # its seqs have no gaps
+            start = seq + 1 - log[0][0] if log else -1
+            return log[start : start + count] if start >= 0 else None
+
     def after(self, seq: int, count: int) -> list[Row]:
         """Return up to *count* kept messages with a sequence number above *seq*, in order.
 
@@ -246,11 +254,9 @@ class Outbox:
         """
         if self.closed:
             return []
-        with self._lock:  # all of them still in the share log (the sender keeping up): read
-            log = self._log.rows  # from memory, no commit (its seqs have no gaps)
-            start = seq + 1 - log[0][0] if log else -1
-            if start >= 0:
-                return log[start : start + count]
+        in_log = self.logged_after(seq, count)
+        if in_log is not None:
+            return in_log
         try:
             with self._db.lock:
                 if self._db.closed:  # a close() came in between
