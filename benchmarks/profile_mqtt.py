@@ -475,6 +475,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5,000 values")
     parser.add_argument("--rate", type=float, default=0.0, help="values/s (default: flat out)")
     parser.add_argument("--keep", type=Path, help="keep py-spy's raw files in this directory")
+    parser.add_argument("--stock", action="store_true", help="a stock-config Mosquitto")
     parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.getLogger("iotic_app").setLevel(logging.ERROR)
@@ -493,7 +494,7 @@ def main() -> None:
         tmp = Path(tmp_text)
         out = args.keep or tmp
         out.mkdir(parents=True, exist_ok=True)
-        broker = Broker(tmp / "mosquitto")
+        broker = Broker(tmp / "mosquitto", stock=args.stock)
         broker.start()
         sides: list[Side] = []
         spies: list[Spy] = []
