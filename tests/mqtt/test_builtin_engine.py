@@ -458,6 +458,28 @@ def test_bytes_trickling_in_do_not_keep_a_dead_link_alive(engines: Engines) -> N
         raw.close()
 
 
+def test_a_large_value_on_a_slow_link_keeps_the_link_alive(engines: Engines) -> None:
+    """The other side of the trickle: a PUBLISH of 100 kB arriving over 2.5 s (keep-alive 1,
+    no PINGRESP can come in its middle) is a live link, and is delivered whole."""
+    raw = RawServer(b"\x20\x03\x00\x00\x00")
+    try:
+        _engine, events = engines.open(raw.port, keepalive=1)
+        conn = raw.conn.wait(5) and raw.client
+        assert conn is not None
+        body = b"\x00\x03a/b\x00" + b"v" * 100_000  # topic a/b, no properties, QoS 0
+        size = len(body)
+        packet = b"\x30" + bytes((size & 0x7F | 0x80, size >> 7 & 0x7F | 0x80, size >> 14)) + body
+        pause = threading.Event()
+        for at in range(0, len(packet), 4000):
+            conn.sendall(packet[at : at + 4000])
+            pause.wait(0.1)
+        events.wait(lambda: bool(events.messages), "the value", timeout=5)
+        assert len(events.messages[0].payload) == 100_000
+        assert not events.closed
+    finally:
+        raw.close()
+
+
 # --- volume, sizes, splits -------------------------------------------------------------------
 
 N = 20_000

@@ -54,6 +54,7 @@ logger = logging.getLogger("iotic_app.mqtt")
 
 READ_SIZE = 65536  # bytes per recv()
 TLS_CHUNK = 262144  # bytes per SSL write (retried whole after SSLWantWriteError)
+LIVE_BYTES = 4096  # bytes of a packet still coming that count as a live link (see _read)
 DRAIN = 1.0  # seconds disconnect() waits for the broker to close after DISCONNECT
 JOIN = 5.0  # seconds close() waits for the I/O thread
 _QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # see _paho_engine.py
@@ -219,6 +220,7 @@ class BuiltinEngine:
         self._error: str | None = None
         self._last_sent = self._last_recv = self._last_ping = 0.0
         self._keepalive = float(settings.keepalive)
+        self._trickled = 0  # bytes come since the link last counted as alive
         self._max_packet = _MAX_SIZE + 5  # MQTT's limit, unless the broker's CONNACK says less
         self._parts: list[bytes] = []  # an incomplete packet's bytes so far
         self._have = 0  # their length
@@ -600,6 +602,13 @@ class BuiltinEngine:
                     sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
                 except OSError:  # closed meanwhile: the next read says so
                     pass
+            # The link lives while whole packets come, or a large one comes on at some pace (a
+            # slow link: no PINGRESP can come in the middle of a PUBLISH); a peer that sends
+            # a byte now and then (LIVE_BYTES per 1.5 x keep-alive, or less) does not keep it.
+            self._trickled += len(chunk)
+            if self._trickled >= LIVE_BYTES:
+                self._trickled = 0
+                self._last_recv = time.monotonic()
             if self._parts:
                 self._parts.append(chunk)
                 self._have += len(chunk)
@@ -608,7 +617,8 @@ class BuiltinEngine:
                 chunk = b"".join(self._parts)
                 self._parts = []
             used = self._parse(chunk)
-            if used:  # a whole packet came: the link lives (bytes trickling in do not count)
+            if used:  # a whole packet came: the link lives
+                self._trickled = 0
                 self._last_recv = time.monotonic()
             if used < len(chunk):
                 self._parts = [chunk[used:]]
