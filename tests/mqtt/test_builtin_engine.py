@@ -413,7 +413,7 @@ def test_the_brokers_keep_alive_wins(engines: Engines) -> None:
     raw = RawServer(b"\x20\x06\x00\x00\x03\x13\x00\x01", pong)  # Server Keep Alive 1
     try:
         engine, events = engines.open(raw.port, keepalive=60)
-        events.wait(lambda: b"\xc0\x00" in raw.got, "a PINGREQ", timeout=2.5)
+        raw.wait(lambda: b"\xc0\x00" in raw.got, "a PINGREQ", timeout=2.5)
         assert engine.is_connected()
     finally:
         raw.close()
@@ -636,10 +636,18 @@ class RawServer:
     each packet the engine sends with what *answer* returns for it (Mosquitto never sends
     the packets these tests need)."""
 
-    def __init__(self, connack: bytes, answer: Callable[[bytes], bytes] = lambda p: b"") -> None:
+    def __init__(
+        self,
+        connack: bytes,
+        answer: Callable[[bytes], bytes] = lambda p: b"",
+        then: bytes = b"",
+    ) -> None:
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.got: list[bytes] = []
+        self.reads: list[bytes] = []  # each recv() after the CONNECT, as it came
+        self.cond = threading.Condition()
+        self.then = then  # sent after the CONNACK
         self.conn = threading.Event()  # the engine connected: ``client`` is its socket
         self.client: socket.socket | None = None
         self.thread = threading.Thread(target=self._serve, args=(connack, answer), daemon=True)
@@ -659,14 +667,26 @@ class RawServer:
                 if not data:
                     return
                 buf += data
-                while len(buf) >= 2 and len(buf) >= 2 + buf[1]:  # short packets only
-                    packet, buf = buf[: 2 + buf[1]], buf[2 + buf[1] :]
-                    self.got.append(packet)
-                    with contextlib.suppress(OSError):
-                        conn.sendall(connack if packet[0] == 0x10 else answer(packet))
+                with self.cond:
+                    if self.got:
+                        self.reads.append(data)
+                    while len(buf) >= 2 and len(buf) >= 2 + buf[1]:  # short packets only
+                        packet, buf = buf[: 2 + buf[1]], buf[2 + buf[1] :]
+                        self.got.append(packet)
+                        reply = connack + self.then if packet[0] == 0x10 else answer(packet)
+                        with contextlib.suppress(OSError):
+                            conn.sendall(reply)
+                    self.cond.notify_all()
+
+    def wait(self, check: Callable[[], bool], what: str, timeout: float = PATIENCE) -> None:
+        with self.cond:
+            assert self.cond.wait_for(check, timeout), f"timed out waiting for {what}"
 
     def close(self) -> None:
         self.server.close()
+        if self.client is not None:  # ends the serving thread's recv()
+            with contextlib.suppress(OSError):
+                self.client.shutdown(socket.SHUT_RDWR)
         self.thread.join(5)
 
 
@@ -806,3 +826,84 @@ def test_close_from_the_io_thread_ends_it_without_joining_itself(tuned: int) -> 
     assert events.payloads() == [b"one"]
     engine.close()
     assert not any(th.name == f"iotic_app-mqtt-io-{cid}" for th in threading.enumerate())
+
+
+# --- held writes -------------------------------------------------------------------------------
+
+
+def _publishes(count: int) -> bytes:
+    """*count* QoS 1 PUBLISHes on a/b (MQTT 5, no properties), packet ids 1..count."""
+    return b"".join(b"\x32\x09\x00\x03a/b" + bytes((0, n, 0)) + b"v" for n in range(1, count + 1))
+
+
+def _puback(mid: int) -> bytes:
+    return bytes((0x40, 2, mid >> 8, mid & 0xFF))
+
+
+def test_the_pubacks_of_a_burst_go_out_in_one_write(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PUBACK waits while later messages are being handled; the last one's sends them all
+    (one send() instead of one each: on loopback a send costs more than the Python around it)."""
+    monkeypatch.setattr("iotic_app.transports.mqtt._builtin_engine.HOLD", 30.0)
+    raw = RawServer(b"\x20\x03\x00\x00\x00", then=_publishes(3))
+    try:
+        engine, events = engines.open(raw.port)
+        events.wait(lambda: len(events.messages) == 3, "three messages")
+        first, second, third = events.messages
+        engine.ack(first)
+        engine.ack(second)
+        with raw.cond:  # held: the third message is still being handled
+            assert not raw.cond.wait_for(lambda: len(raw.got) > 1, 0.3), raw.got
+        engine.ack(third)
+        raw.wait(lambda: len(raw.got) == 4, "three PUBACKs")
+        assert raw.got[1:] == [_puback(1), _puback(2), _puback(3)]
+        assert raw.reads == [_puback(1) + _puback(2) + _puback(3)]  # one write
+    finally:
+        raw.close()
+
+
+def test_a_held_puback_goes_out_within_hold_when_the_next_message_is_never_acknowledged(
+    engines: Engines,
+) -> None:
+    """The second message stays in a callback (or is never acknowledged): the first one's
+    PUBACK still goes out, within HOLD (5 ms), not at the next keep-alive."""
+    raw = RawServer(b"\x20\x03\x00\x00\x00", then=_publishes(2))
+    try:
+        engine, events = engines.open(raw.port, keepalive=60)
+        events.wait(lambda: len(events.messages) == 2, "two messages")
+        engine.ack(events.messages[0])
+        raw.wait(lambda: _puback(1) in raw.got, "the first PUBACK", timeout=2.0)
+        assert _puback(2) not in raw.got
+    finally:
+        raw.close()
+
+
+def test_acks_on_the_io_thread_go_out_once_the_read_is_parsed(engines: Engines) -> None:
+    """Messages acknowledged as they come (on the I/O thread): their PUBACKs are held until
+    the read is parsed, then go out together."""
+    raw = RawServer(b"\x20\x03\x00\x00\x00", then=_publishes(5))
+    try:
+        _engine, events = engines.open(raw.port, ack=True)
+        raw.wait(lambda: len(raw.got) == 6, "five PUBACKs")
+        assert raw.got[1:] == [_puback(n) for n in range(1, 6)]
+    finally:
+        raw.close()
+
+
+def test_publishes_inside_corked_go_out_in_one_write(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("iotic_app.transports.mqtt._builtin_engine.HOLD", 30.0)
+    raw = RawServer(b"\x20\x03\x00\x00\x00")
+    try:
+        engine, _events = engines.open(raw.port)
+        with engine.corked():
+            mids = [engine.publish("a/b", b"%d" % n, 1, False) for n in range(3)]
+            with raw.cond:  # held until the end of the block
+                assert not raw.cond.wait_for(lambda: len(raw.got) > 1, 0.3), raw.got
+        raw.wait(lambda: len(raw.got) == 4, "three PUBLISHes")
+        assert len(raw.reads) == 1 and raw.reads[0].count(b"a/b") == 3
+        assert mids == [1, 2, 3]
+    finally:
+        raw.close()

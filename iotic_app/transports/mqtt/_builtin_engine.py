@@ -21,6 +21,13 @@
 # SSLSocket must not be used by two threads at once, so every write goes to the out-buffer
 # and the I/O thread sends it (woken by a socketpair, once per empty -> non-empty change).
 #
+# Held writes: a burst's packets go out in one send() rather than one each (on loopback a
+# send() costs more than the Python around it). A PUBACK is held while later QoS 1 messages
+# were handed on and not yet acknowledged (their PUBACKs follow soon; the last one sends them
+# all), or while the I/O thread is still parsing a read; publishes are held inside
+# ``corked()``. Held bytes wait at most HOLD seconds: the I/O thread, which waits no longer
+# than that while any are outstanding, sends them.
+#
 # Packet ids: 1..65535, never one whose answer has not come (the ids in use are a set).
 #
 # Keep-alive: a PINGREQ when nothing was sent for ``keepalive`` seconds (or nothing came for
@@ -40,7 +47,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from iotic_app.transports.mqtt._engine import MQTTV5, EngineEvents, Message
@@ -57,6 +64,8 @@ TLS_CHUNK = 262144  # bytes per SSL write (retried whole after SSLWantWriteError
 LIVE_BYTES = 4096  # bytes of a packet still coming that count as a live link (see _read)
 DRAIN = 1.0  # seconds disconnect() waits for the broker to close after DISCONNECT
 JOIN = 5.0  # seconds close() waits for the I/O thread
+HOLD = 0.005  # seconds held writes wait at most (see the design note)
+HELD_ACKS = 64  # PUBACKs held at most before they go out
 _QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # see _paho_engine.py
 _Socket = socket.socket  # for annotations in BuiltinEngine, whose socket() hides the module
 _PINGREQ = b"\xc0\x00"
@@ -225,6 +234,11 @@ class BuiltinEngine:
         self._parts: list[bytes] = []  # an incomplete packet's bytes so far
         self._have = 0  # their length
         self._need = 0  # the length the incomplete packet needs (at least)
+        self._held = 0  # packets held in the out-buffer, not yet sent nor woken for
+        self._corked = 0  # corked() depth
+        self._handed = 0  # QoS 1 messages handed to on_message (I/O thread)
+        self._settled = 0  # of them acknowledged (under _wlock)
+        self._parsing = False  # the I/O thread is parsing a read (its acks wait for the end)
 
     # --- connecting ---------------------------------------------------------------------
 
@@ -284,9 +298,18 @@ class BuiltinEngine:
             with contextlib.suppress(OSError):  # full (it is awake anyway) or closed
                 wake.send(b"\x00")
 
-    def _write(self, packet: bytes) -> None:
-        """Send *packet* after everything written before it (the caller holds _wlock)."""
+    def _write(self, packet: bytes, hold: bool = False) -> None:
+        """Send *packet* after everything written before it (the caller holds _wlock); with
+        *hold* (or inside ``corked()``), keep it in the out-buffer for the next send."""
         out = self._out
+        if hold or self._corked:
+            out += packet
+            self._held += 1
+            return
+        if self._held:
+            out += packet
+            self._push()
+            return
         if self._tls or out:
             was_empty = not out
             out += packet
@@ -305,6 +328,41 @@ class BuiltinEngine:
         if sent < len(packet):
             out += memoryview(packet)[sent:]
             self._wake()
+
+    def _push(self) -> None:
+        """Send the held packets with whatever waits before them (under _wlock)."""
+        self._held = 0
+        out = self._out
+        if self._tls:
+            self._wake()
+            return
+        sock = self._sock
+        if sock is None or not out:
+            return
+        try:
+            sent = sock.send(out)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            sent = 0
+        self._last_sent = time.monotonic()
+        del out[:sent]
+        if out:
+            self._wake()
+
+    @contextlib.contextmanager
+    def corked(self) -> Iterator[None]:
+        """Hold the packets written inside (from any thread) and send them together at the
+        end: for a burst of publishes."""
+        with self._wlock:
+            self._corked += 1
+        try:
+            yield
+        finally:
+            with self._wlock:
+                self._corked -= 1
+                if not self._corked and self._held:
+                    self._push()
 
     def _mid(self) -> int:
         """A packet id not awaiting its answer (under _wlock)."""
@@ -385,8 +443,11 @@ class BuiltinEngine:
             return
         mid = message.mid
         with self._wlock:
+            self._settled += 1
             if self._up:
-                self._write(bytes((0x40, 2, mid >> 8, mid & 0xFF)))
+                # more PUBACKs follow soon (later messages are being handled): send them together
+                hold = (self._parsing or self._handed > self._settled) and self._held < HELD_ACKS
+                self._write(bytes((0x40, 2, mid >> 8, mid & 0xFF)), hold)
 
     def is_connected(self) -> bool:
         return self._up
@@ -501,6 +562,8 @@ class BuiltinEngine:
                     timeout = started + connect_timeout - now
                 else:
                     timeout = 1.0
+                if self._held or self._handed > self._settled:
+                    timeout = min(timeout, HOLD)  # held PUBACKs go out within HOLD s
                 readable = self._tls and sock.pending() > 0  # type: ignore[attr-defined]
                 if readable:
                     timeout = 0.0
@@ -513,6 +576,9 @@ class BuiltinEngine:
                         self._want_write = False
                     if events & selectors.EVENT_READ:
                         readable = True
+                if self._held and not self._corked:
+                    with self._wlock:  # the held packets go out with the flush below
+                        self._held = 0
                 if self._out or self._chunk is not None:
                     self._flush(sock)
                 if readable and not self._disconnecting:
@@ -616,7 +682,11 @@ class BuiltinEngine:
                     continue
                 chunk = b"".join(self._parts)
                 self._parts = []
-            used = self._parse(chunk)
+            self._parsing = True
+            try:
+                used = self._parse(chunk)
+            finally:
+                self._parsing = False
             if used:  # a whole packet came: the link lives
                 self._trickled = 0
                 self._last_recv = time.monotonic()
@@ -689,6 +759,8 @@ class BuiltinEngine:
                     raise _Malformed("PUBLISH before CONNACK")
                 if self._closing:
                     raise _End(None)
+                if qos:
+                    self._handed += 1  # before the hand-off: its ack may come at once
                 on_message(BuiltinMessage(topic, data[k:stop], qos, bool(first & 1), mid, self))
             elif first == 0x40:  # PUBACK
                 self._answer(data, j, size, rest=False)

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -108,6 +109,10 @@ class Engine(Protocol):
 
     def ack(self, message: Message) -> None:
         """Acknowledge a QoS 1 *message* that came on this connection (nothing when down)."""
+
+    def corked(self) -> AbstractContextManager[None]:
+        """A context in which writes may be held and sent together at its end (a burst of
+        publishes); engines that cannot hold writes send each at once."""
 
     def is_connected(self) -> bool:
         """Whether the connection is up (CONNACK accepted, not closed since)."""

@@ -7,6 +7,7 @@ import socket
 import ssl
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
@@ -250,6 +251,9 @@ class PahoEngine:
     def unsubscribe(self, topics: Sequence[str]) -> int | None:
         rc, mid = self.paho.unsubscribe(list(topics))
         return mid if rc == mqtt.MQTT_ERR_SUCCESS else None
+
+    def corked(self) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()  # paho sends each packet in its own write
 
     def ack(self, message: Message) -> None:
         assert isinstance(message, mqtt.MQTTMessage)

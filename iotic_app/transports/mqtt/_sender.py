@@ -338,8 +338,9 @@ class Sender:
             room = conn.receive_max - len(conn.inflight)
             if self._backlog and room > 0 and not conn.closed.is_set():
                 rows = self._from_queue(room) or outbox.after(self._handed, room)
-                for row in rows:
-                    self._send(conn, *row)
+                with conn.engine.corked():  # one write for the lot
+                    for row in rows:
+                        self._send(conn, *row)
                 if len(rows) < room:
                     self._backlog = False
         if acked:  # the commit, outside the send lock: share() does not wait for it
