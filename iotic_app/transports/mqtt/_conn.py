@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from iotic_app.transports.mqtt._engine import Engine
@@ -38,8 +38,9 @@ def too_many_files(agent_id: str, fd: int) -> str:
     )
 
 
-def tls_hint(error: str, where: str) -> str:
-    """A likely cause of the TLS failure *error* (ssl's message), for the LinkException."""
+def tls_hint(error: str, where: str, certificate: bool = False) -> str:
+    """A likely cause of the TLS failure *error* (ssl's message), for the LinkException
+    (*certificate*: the client sent one)."""
     text = error.lower()
     if "verify failed" in text:
         return " (check ca_file: it must hold the CA that signed the broker's certificate)"
@@ -47,6 +48,19 @@ def tls_hint(error: str, where: str) -> str:
         return (
             " (the broker refused the client certificate: check cert_file and key_file, and "
             "that the broker trusts the CA that signed them)"
+        )
+    if "eof" in text or "reset" in text:
+        # a broker that refuses the certificate (or wants one) may just close, seen under
+        # load, as a plain listener does on a TLS hello: either may be the cause
+        cert = (
+            "refused the client certificate: check cert_file and key_file, and that the broker "
+            "trusts the CA that signed them"
+            if certificate
+            else "requires a client certificate: set cert_file and key_file"
+        )
+        return (
+            f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port; or the "
+            f"broker {cert})"
         )
     if any(word in text for word in ("wrong version", "reset", "eof", "record", "packet")):
         return f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port)"
@@ -81,25 +95,29 @@ _IN_USE_IDS: set[tuple[str, int, str]] = set()
 SECOND = "~"  # joins an agent name and N in the client id of its Nth client in one process
 
 
-def take_client_id(host: str, port: int, agent: str) -> str:
+def take_client_id(addresses: Sequence[tuple[str, int]], agent: str) -> str:
     """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT~N``
     for a second (third, ...) client of the same agent started in this process.
 
     ``~`` cannot appear in an agent name (letters, digits, ``_``, ``.``, ``-``), so no agent's
     own client id (``X.2``, say) is ever the id of another agent's second client (``X~2``).
+    An id is in use when a started client has it on any of the *addresses* (its brokers).
     """
     with _IN_USE_LOCK:
         n = 1
-        while (host, port, f"{agent}{SECOND}{n}" if n > 1 else agent) in _IN_USE_IDS:
+        while any(
+            (host, port, f"{agent}{SECOND}{n}" if n > 1 else agent) in _IN_USE_IDS
+            for host, port in addresses
+        ):
             n += 1
         cid = agent if n == 1 else f"{agent}{SECOND}{n}"
-        _IN_USE_IDS.add((host, port, cid))
+        _IN_USE_IDS.update((host, port, cid) for host, port in addresses)
         return cid
 
 
-def release_client_id(host: str, port: int, cid: str) -> None:
+def release_client_id(addresses: Sequence[tuple[str, int]], cid: str) -> None:
     with _IN_USE_LOCK:
-        _IN_USE_IDS.discard((host, port, cid))
+        _IN_USE_IDS.difference_update((host, port, cid) for host, port in addresses)
 
 
 class Conn:

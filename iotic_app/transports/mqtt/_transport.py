@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from iotic_app._config import AgentConfig
+from iotic_app._config_url import address
 from iotic_app.transports._protocol import (
     Delivery,
     Meta,
@@ -107,7 +108,8 @@ class MqttTransport:
         """Show where and as whom, never the password."""
         s = self.settings
         scheme = "mqtts" if s.tls else "mqtt"
-        return f"MqttTransport({scheme}://{s.host}:{s.port}, client_id={s.client_id!r})"
+        listed = ",".join(address(host, port) for host, port in s.addresses)
+        return f"MqttTransport({scheme}://{listed}, client_id={s.client_id!r})"
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -133,7 +135,7 @@ class MqttTransport:
         supervisor = self._supervisor
         if supervisor.running:
             return
-        cid = take_client_id(s.host, s.port, self.agent_id)
+        cid = take_client_id(s.addresses, self.agent_id)
         try:
             if self._names.use_client_id(cid):
                 s = self.settings
@@ -150,7 +152,7 @@ class MqttTransport:
             supervisor.come_up()
         except BaseException:
             self._stopping.set()
-            release_client_id(s.host, s.port, cid)
+            release_client_id(s.addresses, cid)
             raise
         supervisor.start_thread()
         self._sender.start()
@@ -174,7 +176,7 @@ class MqttTransport:
         sender.flush_acks()
         sender.write_logs()
         sender.close_outbox()  # another client of the agent may open it now
-        release_client_id(self.settings.host, self.settings.port, self.settings.client_id)
+        release_client_id(self.settings.addresses, self.settings.client_id)
 
     def close(self) -> None:
         """Stop, then close the outbox's files (idempotent); the next start opens them again.
