@@ -338,9 +338,13 @@ class Sender:
             room = conn.receive_max - len(conn.inflight)
             if self._backlog and room > 0 and not conn.closed.is_set():
                 rows = self._from_queue(room) or outbox.after(self._handed, room)
+                # Only each topic's last row of the window goes out retained: the earlier ones
+                # would be replaced in the broker's store at once (a clustered broker such as
+                # NATS replicates each retained message: ten times the cost of a plain one).
+                last = {row[1]: i for i, row in enumerate(rows) if row[3]}
                 with conn.engine.corked():  # one write for the lot
-                    for row in rows:
-                        self._send(conn, *row)
+                    for i, (seq, topic, body, retain) in enumerate(rows):
+                        self._send(conn, seq, topic, body, retain and last[topic] == i)
                 if len(rows) < room:
                     self._backlog = False
         if acked:  # the commit, outside the send lock: share() does not wait for it
