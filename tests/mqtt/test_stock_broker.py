@@ -150,8 +150,8 @@ def test_a_burst_of_shares_goes_out_retained_once_per_window(
     stock_broker: Broker, tmp_path: Path
 ) -> None:
     """With the window full (stock Mosquitto: 20 in flight), the values queued behind it go
-    out a window at a time, and only each window's last value of a feed carries the retain
-    flag (the broker would replace the others at once; a clustered broker replicates each):
+    out a window at a time, and one carries the retain flag only while it is its feed's
+    newest (the broker would replace the others at once; a clustered broker replicates each):
     every value still arrives, and the retained copy is the last value."""
     import paho.mqtt.client as mqtt
     from paho.mqtt.subscribeoptions import SubscribeOptions

@@ -93,6 +93,9 @@ class Sender:
         # (a window of 20, stock Mosquitto's, made that a commit and a query per 20 values).
         self._queued: deque[Row] = deque()
         self._backlog = True
+        # topic -> seq of its newest row shared in this run: a row sent from a backlog goes
+        # out retained only when it is still its feed's newest (see _pump)
+        self._newest: dict[str, int] = {}
         self._to_ack: list[int] = []
         self._last_ack_at = 0.0  # time.time() of the broker's latest acknowledgement
         self._to_ack_at = 0.0  # ... when the ack batch was taken
@@ -201,6 +204,9 @@ class Sender:
             if recent is not None:
                 recent.append(body)
             rows = [(seq, t, b, r) for seq, (t, b, r) in zip(seqs, messages, strict=True)]
+            newest = self._newest
+            for seq, topic, _body, _retain in rows:
+                newest[topic] = seq
             # on disk first (the outbox's share log: a few microseconds), then out
             conn = self._link.conn
             if (
@@ -261,6 +267,9 @@ class Sender:
 
     def forget(self, point: Any) -> None:
         """Feed *point* was deleted: forget its kept last value and history."""
+        with self._send_lock:
+            self._newest.pop(point.topic, None)
+            self._newest.pop(point.topic + "/recent", None)
         if self.opened is not None:
             self.opened.forget([point.topic, point.topic + "/recent"])
 
@@ -338,13 +347,18 @@ class Sender:
             room = conn.receive_max - len(conn.inflight)
             if self._backlog and room > 0 and not conn.closed.is_set():
                 rows = self._from_queue(room) or outbox.after(self._handed, room)
-                # Only each topic's last row of the window goes out retained: the earlier ones
-                # would be replaced in the broker's store at once (a clustered broker such as
-                # NATS replicates each retained message: ten times the cost of a plain one).
+                # A row goes out retained only while it is its feed's newest (or, for rows of
+                # an earlier run, the window's last of its feed): the broker would replace
+                # the others in its store at once, and a clustered broker such as NATS
+                # replicates each retained message (ten times the cost of a plain one).
+                newest = self._newest
                 last = {row[1]: i for i, row in enumerate(rows) if row[3]}
                 with conn.engine.corked():  # one write for the lot
                     for i, (seq, topic, body, retain) in enumerate(rows):
-                        self._send(conn, seq, topic, body, retain and last[topic] == i)
+                        if retain:
+                            known = newest.get(topic)
+                            retain = seq == known if known is not None else last[topic] == i
+                        self._send(conn, seq, topic, body, retain)
                 if len(rows) < room:
                     self._backlog = False
         if acked:  # the commit, outside the send lock: share() does not wait for it
