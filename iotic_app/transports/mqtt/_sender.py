@@ -96,6 +96,9 @@ class Sender:
         # topic -> seq of its newest row shared in this run: a row sent from a backlog goes
         # out retained only when it is still its feed's newest (see _pump)
         self._newest: dict[str, int] = {}
+        # topic -> the last seq stored when its feed was deleted: those rows are not sent
+        # (they would bring back the retained copy that the delete cleared)
+        self._deleted: dict[str, int] = {}
         self._to_ack: list[int] = []
         self._last_ack_at = 0.0  # time.time() of the broker's latest acknowledgement
         self._to_ack_at = 0.0  # ... when the ack batch was taken
@@ -268,8 +271,10 @@ class Sender:
     def forget(self, point: Any) -> None:
         """Feed *point* was deleted: forget its kept last value and history."""
         with self._send_lock:
-            self._newest.pop(point.topic, None)
-            self._newest.pop(point.topic + "/recent", None)
+            last = self.opened.last_seq if self.opened is not None else 0
+            for topic in (point.topic, point.topic + "/recent"):
+                self._newest.pop(topic, None)
+                self._deleted[topic] = last
         if self.opened is not None:
             self.opened.forget([point.topic, point.topic + "/recent"])
 
@@ -284,6 +289,11 @@ class Sender:
             None, or why the engine refused it (larger than the broker's maximum packet
             size): then it is dropped from the outbox, logged, never sent again.
         """
+        cut = self._deleted.get(topic)
+        if cut is not None and seq <= cut:  # its feed was deleted meanwhile: dropped
+            self._handed = seq
+            self._to_ack.append(seq)
+            return None
         try:
             mid = conn.engine.publish(topic, self._frame(seq, body), 1, retain)
         except ValueError as exc:
@@ -361,6 +371,8 @@ class Sender:
                         self._send(conn, seq, topic, body, retain)
                 if len(rows) < room:
                     self._backlog = False
+                elif len(conn.inflight) < conn.receive_max:  # rows dropped, not sent: more
+                    self.kick.set()
         if acked:  # the commit, outside the send lock: share() does not wait for it
             outbox.ack(acked, acked_at)
 
