@@ -99,6 +99,9 @@ class Sender:
         # topic -> the last seq stored when its feed was deleted: those rows are not sent
         # (they would bring back the retained copy that the delete cleared)
         self._deleted: dict[str, int] = {}
+        # the broker's Maximum Packet Size as its last connection said (None: no limit set):
+        # a larger value is refused by share(), also while the link is down
+        self._limit: int | None = None
         self._to_ack: list[int] = []
         self._last_ack_at = 0.0  # time.time() of the broker's latest acknowledgement
         self._to_ack_at = 0.0  # ... when the ack batch was taken
@@ -199,6 +202,7 @@ class Sender:
                 doc = b"[" + b",".join([*kept, body]) + b"]"
                 messages.append((point.topic + "/recent", doc, True))
             try:
+                self._check_size(messages)
                 seqs = outbox.append_many(messages)  # one write(): both stored, or neither
             except BaseException:
                 point.number -= 1  # not stored: the next value takes its number (no gap)
@@ -278,6 +282,21 @@ class Sender:
         if self.opened is not None:
             self.opened.forget([point.topic, point.topic + "/recent"])
 
+    def _check_size(self, messages: list[tuple[str, bytes, bool]]) -> None:
+        """Refuse a value the broker would refuse (its last known Maximum Packet Size)."""
+        limit = self._limit
+        if limit is None:
+            return
+        for topic, body, _retain in messages:
+            # the frame's epoch and seq, and MQTT's fixed header, topic length and packet id
+            size = len(topic.encode()) + len(body) + len(self.outbox.epoch) + 48
+            if size > limit:
+                raise ValueError(
+                    f"agent {self.agent_id!r}: a value of {len(body):,} bytes on {topic!r} is "
+                    f"larger than the broker's maximum packet size, {limit:,} bytes (its "
+                    "CONNACK); nothing was stored"
+                )
+
     def _frame(self, seq: int, body: bytes) -> bytes:
         head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)
         return head + body[1:] if body.startswith(b"{") else body
@@ -351,6 +370,7 @@ class Sender:
     def _pump(self, conn: Conn) -> None:
         outbox = self.outbox
         with self._send_lock:
+            self._limit = conn.engine.max_packet_size()
             self._take_acks(conn)
             acked = self._due_acks(conn)
             acked_at = self._to_ack_at
