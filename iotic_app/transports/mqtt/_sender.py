@@ -96,8 +96,8 @@ class Sender:
         # topic -> seq of its newest row shared in this run: a row sent from a backlog goes
         # out retained only when it is still its feed's newest (see _pump)
         self._newest: dict[str, int] = {}
-        # topic -> the last seq stored when its feed was deleted: those rows are not sent
-        # (they would bring back the retained copy that the delete cleared)
+        # topic -> the last seq stored when its feed was deleted: those rows go out without
+        # the retain flag (which would bring back the retained copy that the delete cleared)
         self._deleted: dict[str, int] = {}
         # the broker's Maximum Packet Size as its last connection said (None: no limit set):
         # a larger value is refused by share(), also while the link is down
@@ -309,10 +309,12 @@ class Sender:
             size): then it is dropped from the outbox, logged, never sent again.
         """
         cut = self._deleted.get(topic)
-        if cut is not None and seq <= cut:  # its feed was deleted meanwhile: dropped
-            self._handed = seq
-            self._to_ack.append(seq)
-            return None
+        if cut is not None and seq <= cut:  # its feed was deleted since: not retained again
+            if topic.endswith("/recent"):  # (the recent list: only ever a retained copy)
+                self._handed = seq
+                self._to_ack.append(seq)
+                return None
+            retain = False  # the value still goes out: it was shared before the delete
         try:
             mid = conn.engine.publish(topic, self._frame(seq, body), 1, retain)
         except ValueError as exc:
