@@ -1,8 +1,13 @@
 """Fixtures for tests that need an MQTT broker (imported by tests/conftest.py).
 
 Every test that needs a broker gets Mosquitto started on 127.0.0.1 on a free port, or, when
-``IOTIC_APP_TEST_BROKER=mqtt://host:port`` is set, that external broker (then the tests that
-kill, restart or reconfigure a broker skip). Without a mosquitto binary they skip, saying why.
+``IOTIC_APP_TEST_BROKER=mqtt://host:port`` is set, that external broker: then every test runs
+there, each on a topic root of its own, and the tests that need a broker of their own (to kill,
+restart or reconfigure it, or one with ACL files or TLS) skip, saying so.
+``IOTIC_APP_TEST_PROTOCOL=3.1.1`` (or ``5``, the default) is the MQTT protocol of every client
+whose config names none (it sets ``IOTIC_APP_MQTT_PROTOCOL`` for this process and the agents it
+starts); tests of what needs MQTT 5 skip on 3.1.1. Without a mosquitto binary the tests skip,
+saying why.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from broker import Broker, TlsFiles, find_mosquitto, make_test_ca
 
 __all__ = [
     "EXTERNAL_BROKER_VAR",
+    "PROTOCOL_VAR",
+    "ExternalBroker",
     "MqttSpace",
     "StockMqttSpace",
     "broker_url",
@@ -28,17 +35,87 @@ __all__ = [
     "session_broker",
     "stock_broker",
     "stock_broker_url",
+    "test_protocol",
     "tls_files",
     "unique_name",
+    "v5_only",
 ]
 
 EXTERNAL_BROKER_VAR = "IOTIC_APP_TEST_BROKER"
+PROTOCOL_VAR = "IOTIC_APP_TEST_PROTOCOL"
 
 
 def external_broker() -> str | None:
     """Return ``$IOTIC_APP_TEST_BROKER`` when it is set."""
     value = os.environ.get(EXTERNAL_BROKER_VAR, "").strip()
     return value or None
+
+
+def test_protocol() -> str:
+    """``$IOTIC_APP_TEST_PROTOCOL``: ``'3.1.1'`` or ``'5'`` (the default)."""
+    value = os.environ.get(PROTOCOL_VAR, "").strip() or "5"
+    if value not in ("3.1.1", "5"):
+        raise pytest.UsageError(f"${PROTOCOL_VAR} must be 3.1.1 or 5, got {value!r}")
+    return value
+
+
+if test_protocol() != "5":  # the default of every client's protocol option, here and in agents
+    from iotic_app.transports.mqtt._settings import PROTOCOL_VARIABLE
+
+    os.environ[PROTOCOL_VARIABLE] = test_protocol()
+
+
+def v5_only(what: str) -> None:
+    """Skip the test when the suite runs on MQTT 3.1.1: *what* needs MQTT 5."""
+    if test_protocol() != "5":
+        pytest.skip(f"{what} needs MQTT 5; ${PROTOCOL_VAR} is {test_protocol()}")
+
+
+class ExternalBroker:
+    """``$IOTIC_APP_TEST_BROKER`` in place of a broker of the test's own: a test that only
+    connects to it runs there; one that would kill, restart or look inside it skips."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        rest = url.split("://", 1)[-1].split("?", 1)[0].rstrip("/")
+        host, _, port = rest.rpartition(":")
+        self.host = host.strip("[]") or "127.0.0.1"
+        self.port = int(port) if port else 1883
+        self.running = True
+
+    def _own(self, what: str) -> None:
+        pytest.skip(f"{what} a broker of its own; ${EXTERNAL_BROKER_VAR} points elsewhere")
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Nothing to start (it runs)."""
+
+    def kill(self) -> None:
+        self._own("kills")
+
+    def restart(self, timeout: float = 10.0) -> None:
+        self._own("restarts")
+
+    def close(self) -> None:
+        """Nothing to end (it is not the test's)."""
+
+    @property
+    def process(self) -> None:
+        self._own("signals")
+
+    @property
+    def directory(self) -> Path:
+        self._own("reads the files of")
+        raise AssertionError  # pragma: no cover - skip raised
+
+
+@pytest.fixture(autouse=True)
+def _own_root_on_an_external_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On ``$IOTIC_APP_TEST_BROKER`` each test's clients use a topic root of their own unless
+    their config names one (a broker of the test's own starts empty; that one does not)."""
+    if external_broker() is not None:
+        from iotic_app.transports.mqtt import _settings
+
+        monkeypatch.setattr(_settings, "DEFAULT_ROOT", f"test-{uuid.uuid4().hex[:12]}")
 
 
 def need_mosquitto() -> str:
@@ -130,8 +207,13 @@ def broker_url(session_broker: Broker | None) -> str:
 
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[Broker]:
-    """A Mosquitto of the test's own, started, that the test may kill and restart."""
-    binary = need_own_broker()
+    """A Mosquitto of the test's own, started, that the test may kill and restart; on
+    ``$IOTIC_APP_TEST_BROKER``, that broker (killing or restarting it skips the test)."""
+    url = external_broker()
+    if url is not None:
+        yield ExternalBroker(url)  # type: ignore[misc]
+        return
+    binary = need_mosquitto()
     broker = Broker(tmp_path / "mosquitto", binary=binary)
     try:
         broker.start()
@@ -142,8 +224,13 @@ def own_broker(tmp_path: Path) -> Iterator[Broker]:
 
 @pytest.fixture
 def stock_broker(tmp_path: Path) -> Iterator[Broker]:
-    """A Mosquitto of the test's own with its stock settings (a listener, nothing tuned)."""
-    binary = need_own_broker()
+    """A Mosquitto of the test's own with its stock settings (a listener, nothing tuned); on
+    ``$IOTIC_APP_TEST_BROKER``, that broker (as ``own_broker``)."""
+    url = external_broker()
+    if url is not None:
+        yield ExternalBroker(url)  # type: ignore[misc]
+        return
+    binary = need_mosquitto()
     broker = Broker(tmp_path / "mosquitto", binary=binary, stock=True)
     try:
         broker.start()
