@@ -18,7 +18,7 @@ from pathlib import Path
 
 from broker import HOST, BrokerError, free_port
 
-__all__ = ["NatsNode", "RabbitNode", "find_nats", "find_rabbitmq"]
+__all__ = ["NatsNode", "RabbitNode", "find_nats", "find_rabbitmq", "shared_rabbitmq"]
 
 
 def _find(name: str) -> str | None:
@@ -190,3 +190,20 @@ class RabbitNode:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+_SHARED_RABBIT: list[RabbitNode] = []
+
+
+def shared_rabbitmq() -> RabbitNode:
+    """One RabbitMQ node for the whole test session, started on first use (about 15 s) and
+    killed at exit; raises ``BrokerError`` when it does not start."""
+    if not _SHARED_RABBIT:
+        import atexit
+        import tempfile
+
+        node = RabbitNode(Path(tempfile.mkdtemp(prefix="iotic-rabbitmq-")))
+        node.start()
+        atexit.register(node.close)
+        _SHARED_RABBIT.append(node)
+    return _SHARED_RABBIT[0]

@@ -19,12 +19,14 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from broker import Broker, TlsFiles, find_mosquitto, make_test_ca
 
 __all__ = [
     "EXTERNAL_BROKER_VAR",
+    "NEEDS_V5",
     "PROTOCOL_VAR",
     "ExternalBroker",
     "MqttSpace",
@@ -32,10 +34,11 @@ __all__ = [
     "broker_url",
     "mqtt_broker",
     "own_broker",
+    "run_level",
+    "run_protocol",
     "session_broker",
     "stock_broker",
     "stock_broker_url",
-    "test_protocol",
     "tls_files",
     "unique_name",
     "v5_only",
@@ -51,7 +54,7 @@ def external_broker() -> str | None:
     return value or None
 
 
-def test_protocol() -> str:
+def run_protocol() -> str:
     """``$IOTIC_APP_TEST_PROTOCOL``: ``'3.1.1'`` or ``'5'`` (the default)."""
     value = os.environ.get(PROTOCOL_VAR, "").strip() or "5"
     if value not in ("3.1.1", "5"):
@@ -59,16 +62,27 @@ def test_protocol() -> str:
     return value
 
 
-if test_protocol() != "5":  # the default of every client's protocol option, here and in agents
+if run_protocol() != "5":  # the default of every client's protocol option, here and in agents
     from iotic_app.transports.mqtt._settings import PROTOCOL_VARIABLE
 
-    os.environ[PROTOCOL_VARIABLE] = test_protocol()
+    os.environ[PROTOCOL_VARIABLE] = run_protocol()
+
+
+def run_level() -> int:
+    """The MQTT protocol level of the run, for raw clients in tests: 5, or 4 (MQTT 3.1.1)."""
+    return 4 if run_protocol() == "3.1.1" else 5
+
+
+#: Marks a test (or a parameter) that needs MQTT 5: skipped on an MQTT 3.1.1 run.
+NEEDS_V5 = pytest.mark.skipif(
+    run_protocol() != "5", reason=f"needs MQTT 5; ${PROTOCOL_VAR} is {run_protocol()}"
+)
 
 
 def v5_only(what: str) -> None:
     """Skip the test when the suite runs on MQTT 3.1.1: *what* needs MQTT 5."""
-    if test_protocol() != "5":
-        pytest.skip(f"{what} needs MQTT 5; ${PROTOCOL_VAR} is {test_protocol()}")
+    if run_protocol() != "5":
+        pytest.skip(f"{what} needs MQTT 5; ${PROTOCOL_VAR} is {run_protocol()}")
 
 
 class ExternalBroker:
@@ -98,13 +112,12 @@ class ExternalBroker:
     def close(self) -> None:
         """Nothing to end (it is not the test's)."""
 
-    @property
-    def process(self) -> None:
-        self._own("signals")
-
-    @property
-    def directory(self) -> Path:
-        self._own("reads the files of")
+    def __getattr__(self, name: str) -> Any:
+        """``process``, ``directory``, ``config_file``, ...: what only a broker of the test's
+        own has (its process, its files) skips the test."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self._own(f"uses {name!r} of")
         raise AssertionError  # pragma: no cover - skip raised
 
 
@@ -171,6 +184,7 @@ class MqttSpace:
     (so retained things of other tests are invisible) and its own outbox folder."""
 
     broker_url = staticmethod(shared_broker_url)
+    options = ""  # more of every client's options (``&protocol=3.1.1``)
 
     def __init__(self) -> None:
         self.broker = self.broker_url()
@@ -179,10 +193,10 @@ class MqttSpace:
         atexit.register(shutil.rmtree, self.outbox, True)
         from conftest_directory import space_made
 
-        space_made(self.broker, self.root)  # a test that needs a directory gets one
+        space_made(self.broker, self.root, self.options)  # a test that needs one gets one
 
     def url(self, agent: str) -> str:
-        return f"{self.broker}?agent={agent}&root={self.root}&outbox={self.outbox}"
+        return f"{self.broker}?agent={agent}&root={self.root}&outbox={self.outbox}{self.options}"
 
 
 class StockMqttSpace(MqttSpace):

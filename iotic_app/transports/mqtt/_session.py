@@ -13,7 +13,17 @@ from iotic_app.transports.mqtt._engine import Engine, FdLimit, Message, new_engi
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._thingdoc import seg
 
-__all__ = ["Session", "taken_over_error"]
+__all__ = ["Session", "dots_rewritten", "taken_over_error"]
+
+
+def dots_rewritten(agent_id: str, host: str, port: int, topic: str) -> str:
+    """What to say when the broker sent *topic* back with its '.' made '/'."""
+    return (
+        f"agent {agent_id!r}: the MQTT broker at {host}:{port} rewrites '.' in topic names "
+        f"to '/' ({topic!r} came back as {topic.replace('.', '/')!r}; RabbitMQ's MQTT plugin "
+        "does this): an agent id, root, lid or pid with '.' cannot work there; name them "
+        "with letters, digits, '_' and '-' only"
+    )
 
 
 def taken_over_error(agent_id: str, detail: str = "") -> SessionTakenOver:
@@ -107,7 +117,10 @@ class Session:
         if not self._open_side(engine):
             return None  # with claim: the agent's connection says what is wrong, in full
         try:
-            if not self._side_wait(side.read, s.connect_timeout) and claim:
+            read = self._side_wait(side.read, s.connect_timeout)
+            if side.rewritten:
+                raise LinkException(dots_rewritten(names.agent_id, s.host, s.port, marker_topic))
+            if not read and claim:
                 if self._stopping.is_set():
                     raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")
                 raise LinkException(
@@ -160,6 +173,7 @@ class _Side:
         self.claimed = threading.Event()  # our claim's PUBACK (or the link dropped)
         self.found: list[Claim] = []
         self.answers: list[int] = []
+        self.rewritten = False  # the marker came back with its '.' made '/'
 
     def on_connack(self, code: int, receive_max: int | None) -> None:
         self.answers.append(code)
@@ -180,6 +194,9 @@ class _Side:
             if current is not None:
                 self.found.append(current)
         elif message.topic == self.marker_topic:
+            self.read.set()
+        elif "." in self.marker_topic and message.topic == self.marker_topic.replace(".", "/"):
+            self.rewritten = True
             self.read.set()
 
     def on_ack(self, mid: int, code: int) -> None:
