@@ -75,18 +75,19 @@ def test_5000_values_reach_a_follower_once_and_in_order(
 ) -> None:
     root = f"r{engine}{time.monotonic_ns()}"
     opts = {"engine": engine, "protocol": "3.1.1", "root": root}
-    with Client(_url(rabbit, "sharer", tmp_path, **opts)) as sharer:
-        with Client(_url(rabbit, "follower", tmp_path, **opts)) as follower:
-            thing = sharer.create_thing("t")
-            thing.set_public()
-            feed = thing.create_feed("f")
-            values = Values()
-            follower.create_thing("d").follow(feed.guid, callback=values)
-            for n in range(5000):
-                feed.share({"n": n})
-            assert values.wait_for(5000) == list(range(5000))
-            with values.cond:  # a duplicate would come right after
-                assert not values.cond.wait_for(lambda: len(values.got) > 5000, 0.5)
+    sharer = Client(_url(rabbit, "sharer", tmp_path, **opts))
+    follower = Client(_url(rabbit, "follower", tmp_path, **opts))
+    with sharer, follower:
+        thing = sharer.create_thing("t")
+        thing.set_public()
+        feed = thing.create_feed("f")
+        values = Values()
+        follower.create_thing("d").follow(feed.guid, callback=values)
+        for n in range(5000):
+            feed.share({"n": n})
+        assert values.wait_for(5000) == list(range(5000))
+        with values.cond:  # a duplicate would come right after
+            assert not values.cond.wait_for(lambda: len(values.got) > 5000, 0.5)
 
 
 @ENGINES

@@ -79,9 +79,9 @@ class Recent:
             self._link.sync(conn)
             # another call's subscription to the same filters may outlive this one: harmless,
             # each call counts only the retained copies sent before its own sync marker
-            mid = conn.engine.unsubscribe(filters)
-            if mid is not None:
-                self._link.check(conn, mid, f"unsubscribe from {filters!r}")
+            done = conn.engine.unsubscribe(filters)
+            if done is not None:
+                self._link.check(conn, done, f"unsubscribe from {filters!r}")
         finally:
             self._fetches.pop(call, None)
         return found
