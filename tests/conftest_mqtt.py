@@ -32,6 +32,8 @@ __all__ = [
     "MqttSpace",
     "StockMqttSpace",
     "broker_url",
+    "clear_retained",
+    "external_broker",
     "mqtt_broker",
     "own_broker",
     "run_level",
@@ -122,13 +124,55 @@ class ExternalBroker:
 
 
 @pytest.fixture(autouse=True)
-def _own_root_on_an_external_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+def _own_root_on_an_external_broker(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On ``$IOTIC_APP_TEST_BROKER`` each test's clients use a topic root of their own unless
-    their config names one (a broker of the test's own starts empty; that one does not)."""
-    if external_broker() is not None:
-        from iotic_app.transports.mqtt import _settings
+    their config names one (a broker of the test's own starts empty; that one does not). A
+    test marked ``fixed_root`` (it names ``iotic/...`` topics itself) keeps ``iotic``, cleared
+    of retained messages first."""
+    url = external_broker()
+    if url is None:
+        return
+    if request.node.get_closest_marker("fixed_root") is not None:
+        clear_retained(ExternalBroker(url), "iotic")
+        return
+    from iotic_app.transports.mqtt import _settings
 
-        monkeypatch.setattr(_settings, "DEFAULT_ROOT", f"test-{uuid.uuid4().hex[:12]}")
+    monkeypatch.setattr(_settings, "DEFAULT_ROOT", f"test-{uuid.uuid4().hex[:12]}")
+
+
+def clear_retained(broker: ExternalBroker, root: str, timeout: float = 10.0) -> None:
+    """Clear every retained message under *root* on *broker* (one that sends retained copies
+    to wildcard subscriptions)."""
+    import threading
+
+    import paho.mqtt.client as mqtt
+
+    found: set[str] = set()
+    marker = f"{root}/_clear/{uuid.uuid4().hex}"
+    done = threading.Event()
+
+    def got(client: Any, userdata: Any, message: Any) -> None:
+        if message.topic == marker:
+            done.set()
+        elif message.retain and message.payload:
+            found.add(message.topic)
+
+    paho = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=run_level())
+    paho.on_message = got
+    paho.connect(broker.host, broker.port)
+    paho.loop_start()
+    try:
+        paho.subscribe(f"{root}/#", qos=1)
+        paho.publish(marker, b"x", qos=1).wait_for_publish(timeout)
+        if not done.wait(timeout):
+            raise AssertionError(f"clearing {root}/# on {broker.url}: no marker back")
+        for topic in sorted(found):
+            paho.publish(topic, b"", qos=1, retain=True).wait_for_publish(timeout)
+    finally:
+        paho.disconnect()
+        paho.loop_stop()
 
 
 def need_mosquitto() -> str:

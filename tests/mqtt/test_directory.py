@@ -20,7 +20,7 @@ import pytest
 from _dirdocs import meta_doc, meta_topic
 from broker import Broker
 from conftest_directory import StartDirectory, directory_url
-from conftest_mqtt import need_own_broker
+from conftest_mqtt import need_own_broker, run_level
 
 from iotic_app import Client
 from iotic_app.directory import Index, directory_app, directory_service
@@ -31,7 +31,7 @@ from iotic_app.transports.mqtt._dirwire import MAX_REQUEST_BYTES, query_to_json,
 from iotic_app.transports.mqtt._docsearch import candidate
 from iotic_app.transports.mqtt._thingdoc import parse_thing_doc
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.fixed_root]  # names iotic/... topics
 
 PATIENCE = 15.0
 ACL = (Path(__file__).resolve().parents[2] / "docs" / "mosquitto-acl.conf").read_text()
@@ -55,7 +55,7 @@ class Raw:
         port: int,
         client_id: str,
         user: tuple[str, str] | None = None,
-        protocol: int = mqtt.MQTTv5,
+        protocol: int = run_level(),
     ) -> None:
         self.messages: list[tuple[str, bytes, bool]] = []
         self.acks: dict[int, Any] = {}
