@@ -159,17 +159,22 @@ def clear_retained(broker: ExternalBroker, root: str, timeout: float = 10.0) -> 
         elif message.retain and message.payload:
             found.add(message.topic)
 
+    connected = threading.Event()
     paho = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=run_level())
     paho.on_message = got
+    paho.on_connect = lambda *args: connected.set()
     paho.connect(broker.host, broker.port)
     paho.loop_start()
     try:
+        if not connected.wait(timeout):
+            raise AssertionError(f"clearing {root}/# on {broker.url}: no CONNACK")
         paho.subscribe(f"{root}/#", qos=1)
         paho.publish(marker, b"x", qos=1).wait_for_publish(timeout)
         if not done.wait(timeout):
             raise AssertionError(f"clearing {root}/# on {broker.url}: no marker back")
-        for topic in sorted(found):
-            paho.publish(topic, b"", qos=1, retain=True).wait_for_publish(timeout)
+        sent = [paho.publish(topic, b"", qos=1, retain=True) for topic in sorted(found)]
+        for info in sent:
+            info.wait_for_publish(timeout)
     finally:
         paho.disconnect()
         paho.loop_stop()
