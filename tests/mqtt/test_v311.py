@@ -208,3 +208,16 @@ def test_311_on_nats_server_values_arrive_once_in_order_and_a_group_is_refused(
         assert values.wait_for(500) == list(range(500))
         with pytest.raises(ValueError, match=r"group='pool' needs MQTT 5.*protocol is 3\.1\.1"):
             display.follow(feed.guid, callback=Values(), group="pool")
+
+
+@ENGINES
+def test_an_agent_id_with_a_dot_on_nats_server_is_told_it_cannot_work_there(
+    nats: NatsNode, tmp_path: Path, engine: str
+) -> None:
+    """NATS server closes a connection that subscribes to a topic with '.' in it."""
+    client = Client(_url(nats.url, "x.2", tmp_path, engine=engine, protocol="3.1.1"))
+    try:
+        with pytest.raises(LinkException, match=r"does not take '\.' in topic names"):
+            client.start()
+    finally:
+        client.close()
