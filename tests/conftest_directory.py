@@ -59,12 +59,14 @@ def start_directory() -> Iterator[StartDirectory]:
 _FOR_SPACES: list[tuple[App, DirectoryService]] | None = None
 
 
-def space_made(url: str, root: str) -> None:
+def space_made(url: str, root: str, options: str = "") -> None:
     """An MQTT space (``conftest_mqtt.MqttSpace``) was made: in a test that needs a directory,
-    start one for its broker and root (named after the root: one per space)."""
+    start one for its broker and root (named after the root: one per space), with the space's
+    *options* (``&protocol=3.1.1``, say)."""
     if _FOR_SPACES is None:
         return
-    service = directory_service(directory_url(f"{url}?root={root}", f"dir-{root}"), ":memory:")
+    config = directory_url(f"{url}?root={root}{options}", f"dir-{root}")
+    service = directory_service(config, ":memory:")
     app = directory_app(service)
     app.run(background=True)
     _FOR_SPACES.append((app, service))

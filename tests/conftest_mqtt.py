@@ -1,8 +1,13 @@
 """Fixtures for tests that need an MQTT broker (imported by tests/conftest.py).
 
 Every test that needs a broker gets Mosquitto started on 127.0.0.1 on a free port, or, when
-``IOTIC_APP_TEST_BROKER=mqtt://host:port`` is set, that external broker (then the tests that
-kill, restart or reconfigure a broker skip). Without a mosquitto binary they skip, saying why.
+``IOTIC_APP_TEST_BROKER=mqtt://host:port`` is set, that external broker: then every test runs
+there, each on a topic root of its own, and the tests that need a broker of their own (to kill,
+restart or reconfigure it, or one with ACL files or TLS) skip, saying so.
+``IOTIC_APP_TEST_PROTOCOL=3.1.1`` (or ``5``, the default) is the MQTT protocol of every client
+whose config names none (it sets ``IOTIC_APP_MQTT_PROTOCOL`` for this process and the agents it
+starts); tests of what needs MQTT 5 skip on 3.1.1. Without a mosquitto binary the tests skip,
+saying why.
 """
 
 from __future__ import annotations
@@ -14,31 +19,165 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from broker import Broker, TlsFiles, find_mosquitto, make_test_ca
 
 __all__ = [
     "EXTERNAL_BROKER_VAR",
+    "NEEDS_V5",
+    "PROTOCOL_VAR",
+    "ExternalBroker",
     "MqttSpace",
     "StockMqttSpace",
     "broker_url",
+    "clear_retained",
+    "external_broker",
     "mqtt_broker",
     "own_broker",
+    "run_level",
+    "run_protocol",
     "session_broker",
     "stock_broker",
     "stock_broker_url",
     "tls_files",
     "unique_name",
+    "v5_only",
 ]
 
 EXTERNAL_BROKER_VAR = "IOTIC_APP_TEST_BROKER"
+PROTOCOL_VAR = "IOTIC_APP_TEST_PROTOCOL"
 
 
 def external_broker() -> str | None:
     """Return ``$IOTIC_APP_TEST_BROKER`` when it is set."""
     value = os.environ.get(EXTERNAL_BROKER_VAR, "").strip()
     return value or None
+
+
+def run_protocol() -> str:
+    """``$IOTIC_APP_TEST_PROTOCOL``: ``'3.1.1'`` or ``'5'`` (the default)."""
+    value = os.environ.get(PROTOCOL_VAR, "").strip() or "5"
+    if value not in ("3.1.1", "5"):
+        raise pytest.UsageError(f"${PROTOCOL_VAR} must be 3.1.1 or 5, got {value!r}")
+    return value
+
+
+if run_protocol() != "5":  # the default of every client's protocol option, here and in agents
+    from iotic_app.transports.mqtt._settings import PROTOCOL_VARIABLE
+
+    os.environ[PROTOCOL_VARIABLE] = run_protocol()
+
+
+def run_level() -> int:
+    """The MQTT protocol level of the run, for raw clients in tests: 5, or 4 (MQTT 3.1.1)."""
+    return 4 if run_protocol() == "3.1.1" else 5
+
+
+#: Marks a test (or a parameter) that needs MQTT 5: skipped on an MQTT 3.1.1 run.
+NEEDS_V5 = pytest.mark.skipif(
+    run_protocol() != "5", reason=f"needs MQTT 5; ${PROTOCOL_VAR} is {run_protocol()}"
+)
+
+
+def v5_only(what: str) -> None:
+    """Skip the test when the suite runs on MQTT 3.1.1: *what* needs MQTT 5."""
+    if run_protocol() != "5":
+        pytest.skip(f"{what} needs MQTT 5; ${PROTOCOL_VAR} is {run_protocol()}")
+
+
+class ExternalBroker:
+    """``$IOTIC_APP_TEST_BROKER`` in place of a broker of the test's own: a test that only
+    connects to it runs there; one that would kill, restart or look inside it skips."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        rest = url.split("://", 1)[-1].split("?", 1)[0].rstrip("/")
+        host, _, port = rest.rpartition(":")
+        self.host = host.strip("[]") or "127.0.0.1"
+        self.port = int(port) if port else 1883
+        self.running = True
+
+    def _own(self, what: str) -> None:
+        pytest.skip(f"{what} a broker of its own; ${EXTERNAL_BROKER_VAR} points elsewhere")
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Nothing to start (it runs)."""
+
+    def kill(self) -> None:
+        self._own("kills")
+
+    def restart(self, timeout: float = 10.0) -> None:
+        self._own("restarts")
+
+    def close(self) -> None:
+        """Nothing to end (it is not the test's)."""
+
+    def __getattr__(self, name: str) -> Any:
+        """``process``, ``directory``, ``config_file``, ...: what only a broker of the test's
+        own has (its process, its files) skips the test."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self._own(f"uses {name!r} of")
+        raise AssertionError  # pragma: no cover - skip raised
+
+
+@pytest.fixture(autouse=True)
+def _own_root_on_an_external_broker(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On ``$IOTIC_APP_TEST_BROKER`` each test's clients use a topic root of their own unless
+    their config names one (a broker of the test's own starts empty; that one does not). A
+    test marked ``fixed_root`` (it names ``iotic/...`` topics itself) keeps ``iotic``, cleared
+    of retained messages first."""
+    url = external_broker()
+    if url is None:
+        return
+    if request.node.get_closest_marker("fixed_root") is not None:
+        clear_retained(ExternalBroker(url), "iotic")
+        return
+    from iotic_app.transports.mqtt import _settings
+
+    monkeypatch.setattr(_settings, "DEFAULT_ROOT", f"test-{uuid.uuid4().hex[:12]}")
+
+
+def clear_retained(broker: ExternalBroker, root: str, timeout: float = 10.0) -> None:
+    """Clear every retained message under *root* on *broker* (one that sends retained copies
+    to wildcard subscriptions)."""
+    import threading
+
+    import paho.mqtt.client as mqtt
+
+    found: set[str] = set()
+    marker = f"{root}/_clear/{uuid.uuid4().hex}"
+    done = threading.Event()
+
+    def got(client: Any, userdata: Any, message: Any) -> None:
+        if message.topic == marker:
+            done.set()
+        elif message.retain and message.payload:
+            found.add(message.topic)
+
+    connected = threading.Event()
+    paho = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=run_level())
+    paho.on_message = got
+    paho.on_connect = lambda *args: connected.set()
+    paho.connect(broker.host, broker.port)
+    paho.loop_start()
+    try:
+        if not connected.wait(timeout):
+            raise AssertionError(f"clearing {root}/# on {broker.url}: no CONNACK")
+        paho.subscribe(f"{root}/#", qos=1)
+        paho.publish(marker, b"x", qos=1).wait_for_publish(timeout)
+        if not done.wait(timeout):
+            raise AssertionError(f"clearing {root}/# on {broker.url}: no marker back")
+        sent = [paho.publish(topic, b"", qos=1, retain=True) for topic in sorted(found)]
+        for info in sent:
+            info.wait_for_publish(timeout)
+    finally:
+        paho.disconnect()
+        paho.loop_stop()
 
 
 def need_mosquitto() -> str:
@@ -94,6 +233,7 @@ class MqttSpace:
     (so retained things of other tests are invisible) and its own outbox folder."""
 
     broker_url = staticmethod(shared_broker_url)
+    options = ""  # more of every client's options (``&protocol=3.1.1``)
 
     def __init__(self) -> None:
         self.broker = self.broker_url()
@@ -102,10 +242,10 @@ class MqttSpace:
         atexit.register(shutil.rmtree, self.outbox, True)
         from conftest_directory import space_made
 
-        space_made(self.broker, self.root)  # a test that needs a directory gets one
+        space_made(self.broker, self.root, self.options)  # a test that needs one gets one
 
     def url(self, agent: str) -> str:
-        return f"{self.broker}?agent={agent}&root={self.root}&outbox={self.outbox}"
+        return f"{self.broker}?agent={agent}&root={self.root}&outbox={self.outbox}{self.options}"
 
 
 class StockMqttSpace(MqttSpace):
@@ -130,8 +270,13 @@ def broker_url(session_broker: Broker | None) -> str:
 
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[Broker]:
-    """A Mosquitto of the test's own, started, that the test may kill and restart."""
-    binary = need_own_broker()
+    """A Mosquitto of the test's own, started, that the test may kill and restart; on
+    ``$IOTIC_APP_TEST_BROKER``, that broker (killing or restarting it skips the test)."""
+    url = external_broker()
+    if url is not None:
+        yield ExternalBroker(url)  # type: ignore[misc]
+        return
+    binary = need_mosquitto()
     broker = Broker(tmp_path / "mosquitto", binary=binary)
     try:
         broker.start()
@@ -142,8 +287,13 @@ def own_broker(tmp_path: Path) -> Iterator[Broker]:
 
 @pytest.fixture
 def stock_broker(tmp_path: Path) -> Iterator[Broker]:
-    """A Mosquitto of the test's own with its stock settings (a listener, nothing tuned)."""
-    binary = need_own_broker()
+    """A Mosquitto of the test's own with its stock settings (a listener, nothing tuned); on
+    ``$IOTIC_APP_TEST_BROKER``, that broker (as ``own_broker``)."""
+    url = external_broker()
+    if url is not None:
+        yield ExternalBroker(url)  # type: ignore[misc]
+        return
+    binary = need_mosquitto()
     broker = Broker(tmp_path / "mosquitto", binary=binary, stock=True)
     try:
         broker.start()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from broker import HOST, Broker, TlsFiles, free_port
-from conftest_mqtt import need_own_broker
+from conftest_mqtt import need_own_broker, run_level
 
 
 def _connects(port: int) -> bool:
@@ -22,7 +22,7 @@ def _connects(port: int) -> bool:
 
 def test_restart_on_same_port_keeps_persisted_retained(own_broker: Broker) -> None:
     port = own_broker.port
-    publish = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    publish = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=run_level())
     publish.connect(HOST, port)
     publish.loop_start()
     info = publish.publish("t/retained", b"kept", qos=1, retain=True)
@@ -44,7 +44,7 @@ def test_restart_on_same_port_keeps_persisted_retained(own_broker: Broker) -> No
         got.append(msg.payload)
         done.set()
 
-    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=run_level())
     sub.on_message = on_message
     sub.connect(HOST, port)
     sub.subscribe("t/retained", qos=1)

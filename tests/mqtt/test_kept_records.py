@@ -10,6 +10,8 @@ import pytest
 
 from iotic_app.transports.mqtt._kept import MAX_SUBS_BYTES, _parse_subs, subid_of
 
+pytestmark = pytest.mark.fixed_root  # names iotic/... topics itself
+
 GUID = "a" * 32
 TOPIC = "iotic/bob/station/feed/temp"
 

@@ -14,7 +14,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from _inbox import Inbox
 from broker import Broker
-from conftest_mqtt import need_own_broker, stock_broker_url
+from conftest_mqtt import need_own_broker, run_level, stock_broker_url
 
 from iotic_app import IOTAccessDenied, IOTUnknown, LinkException
 from iotic_app.client import Client
@@ -34,7 +34,7 @@ class Space:
         self.url = stock_broker_url()
         self.root = f"lookup-{uuid.uuid4().hex[:12]}"
         host, port = self.url.removeprefix("mqtt://").split(":")
-        self.raw = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.raw = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=run_level())
         self.raw.connect(host, int(port))
         self.raw.loop_start()
         self.clients: list[Client] = []

@@ -14,11 +14,13 @@ import pytest
 from _inbox import Inbox
 from broker import Broker, TlsFiles
 from conftest_directory import StartDirectory
-from conftest_mqtt import need_own_broker
+from conftest_mqtt import need_own_broker, run_level
 
 from iotic_app import IOTAccessDenied, IOTUnknown, LinkException
 from iotic_app.client import Client
 from iotic_app.transports._protocol import FEED, point_guid, thing_guid
+
+pytestmark = pytest.mark.fixed_root  # names iotic/... topics itself
 
 ACL = (Path(__file__).resolve().parents[2] / "docs" / "mosquitto-acl.conf").read_text()
 PASSWORDS = {"alice": "alice-secret-1", "bob": "bob-secret-2"}
@@ -149,7 +151,7 @@ class Raw:
         self.paho = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            protocol=mqtt.MQTTv5,
+            protocol=run_level(),
             reconnect_on_failure=False,
         )
         self.paho.username_pw_set(user, USERS[user])
@@ -739,7 +741,7 @@ def test_a_forged_subs_record_is_skipped_and_the_rest_restores(
             wait_until(lambda: first.describe(feed.guid) is not None)
             good = first.create_thing("good").follow(feed.guid)
             first.create_thing("bad")
-        publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=run_level())
         publisher.connect("127.0.0.1", stock_broker.port)
         publisher.loop_start()
         bogus = {
@@ -770,7 +772,7 @@ def test_under_the_acl_no_agent_can_stop_the_space_through_the_wire_topic(
     junk) there to make every other agent's start() fail, and agents start without it."""
     import paho.mqtt.client as mqtt
 
-    bob = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    bob = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=run_level())
     bob.username_pw_set("bob", USERS["bob"])
     bob.connect("127.0.0.1", acl_broker.port)
     bob.loop_start()

@@ -23,6 +23,8 @@ from iotic_app.transports.mqtt._messages import parse_status
 from iotic_app.transports.mqtt._payload import decode_sample, encode_sample
 from iotic_app.transports.mqtt._thingdoc import parse_thing_doc
 
+pytestmark = pytest.mark.fixed_root  # names iotic/... topics itself
+
 WHEN = datetime(2026, 5, 1, 12, 0, 0, 250_000, tzinfo=timezone.utc)
 
 

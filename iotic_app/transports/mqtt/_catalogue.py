@@ -149,6 +149,9 @@ class Catalogue:
         own = [f"{self.root}/{seg(self.agent_id)}/+/meta", f"{self.owners}{seg(self.owner)}/+"]
         if self.owner != self.agent_id:  # the owner's own agent (named like it) needs none
             own.append(f"{self.root}/{seg(self.owner)}/+/meta")
+            # its own membership by name too: brokers that send retained copies to exact
+            # filters only (RabbitMQ before 3.13) send it, so the start sees it kept
+            own.append(f"{self.owners}{seg(self.owner)}/{seg(self.agent_id)}")
         return [*own, self.wire_topic]
 
     def filters(self) -> list[tuple[str, int, bool]]:

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from iotic_app.exceptions import IOTAccessDenied, IOTSyncTimeout, LinkException
 from iotic_app.transports.mqtt._conn import DENIED, Conn
+from iotic_app.transports.mqtt._engine import MQTTV5
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._session import Session
 
@@ -150,9 +151,15 @@ class Link:
             raise IOTSyncTimeout(f"agent {agent_id!r}: {what}: no answer in {SYNC_TIMEOUT} s")
         if code >= 0x80:
             if code in DENIED or code == 0x80:
+                hint = "see the broker's ACL"
+                if code == 0x80 and self._names.settings.protocol != MQTTV5:
+                    # MQTT 3.1.1's one failure code: NATS server also sends it when it could
+                    # not make the subscription (a JetStream consumer) in time
+                    hint += " (MQTT 3.1.1's SUBACK has one failure code: it may also be the "
+                    hint += "broker failing to make the subscription; see its log)"
                 raise IOTAccessDenied(
                     f"agent {agent_id!r}: the broker denied {what} "
-                    f"(reason code 0x{code:02X}); see the broker's ACL"
+                    f"(reason code 0x{code:02X}); {hint}"
                 )
             raise LinkException(f"agent {agent_id!r}: {what} failed (reason code 0x{code:02X})")
 

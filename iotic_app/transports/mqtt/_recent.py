@@ -69,13 +69,19 @@ class Recent:
         call = uuid.uuid4().hex
         found: dict[str, bytes] = {}
         self._fetches[call] = (topic, found)
-        filt = topic + "/#"
+        # and the recent list by name: brokers that send retained copies to exact
+        # subscriptions only (RabbitMQ before 3.13) send that one (not *topic*'s: its exact
+        # filter may be a follow's, which unsubscribing would end)
+        filters = [topic + "/#", topic + "/recent"]
         try:
-            self._link.subscribe(conn, filt, 0, retained=True)
+            for mid, what in self._link.subscribe_async(conn, [(f, 0, True) for f in filters]):
+                self._link.check(conn, mid, what)
             self._link.sync(conn)
-            # another call's subscription to the same filter may outlive this one: harmless,
+            # another call's subscription to the same filters may outlive this one: harmless,
             # each call counts only the retained copies sent before its own sync marker
-            self._link.unsubscribe(conn, filt)
+            done = conn.engine.unsubscribe(filters)
+            if done is not None:
+                self._link.check(conn, done, f"unsubscribe from {filters!r}")
         finally:
             self._fetches.pop(call, None)
         return found

@@ -13,7 +13,26 @@ from iotic_app.transports.mqtt._engine import Engine, FdLimit, Message, new_engi
 from iotic_app.transports.mqtt._names import Names
 from iotic_app.transports.mqtt._thingdoc import seg
 
-__all__ = ["Session", "taken_over_error"]
+__all__ = ["Session", "dots_rewritten", "taken_over_error"]
+
+
+def dots_rewritten(agent_id: str, host: str, port: int, topic: str, rewritten: bool) -> str:
+    """What to say when the broker sent *topic* back with its '.' made '/' (*rewritten*), or
+    closed the connection when it was subscribed to."""
+    if rewritten:
+        what = (
+            f"rewrites '.' in topic names to '/' ({topic!r} came back as "
+            f"{topic.replace('.', '/')!r}; RabbitMQ's MQTT plugin does this)"
+        )
+    else:
+        what = (
+            f"closed the connection on a subscription to {topic!r}: it does not take '.' in "
+            "topic names (NATS server does not)"
+        )
+    return (
+        f"agent {agent_id!r}: the MQTT broker at {host}:{port} {what}: an agent id, root, lid "
+        "or pid with '.' cannot work there; name them with letters, digits, '_' and '-' only"
+    )
 
 
 def taken_over_error(agent_id: str, detail: str = "") -> SessionTakenOver:
@@ -107,7 +126,12 @@ class Session:
         if not self._open_side(engine):
             return None  # with claim: the agent's connection says what is wrong, in full
         try:
-            if not self._side_wait(side.read, s.connect_timeout):
+            read = self._side_wait(side.read, s.connect_timeout)
+            if side.rewritten or side.dots_refused:
+                raise LinkException(
+                    dots_rewritten(names.agent_id, s.host, s.port, marker_topic, side.rewritten)
+                )
+            if not read:
                 if self._stopping.is_set():
                     raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")
                 raise LinkException(
@@ -160,6 +184,8 @@ class _Side:
         self.claimed = threading.Event()  # our claim's PUBACK (or the link dropped)
         self.found: list[Claim] = []
         self.answers: list[int] = []
+        self.rewritten = False  # the marker came back with its '.' made '/'
+        self.dots_refused = False  # accepted, then closed before the marker: '.' refused?
 
     def on_connack(self, code: int, receive_max: int | None) -> None:
         self.answers.append(code)
@@ -171,6 +197,8 @@ class _Side:
         engine.publish(self.marker_topic, b"peek", 0, False)
 
     def on_closed(self, reason: int | None) -> None:
+        if self.answers == [0] and not self.read.is_set() and "." in self.marker_topic:
+            self.dots_refused = True
         self.read.set()
         self.claimed.set()
 
@@ -180,6 +208,9 @@ class _Side:
             if current is not None:
                 self.found.append(current)
         elif message.topic == self.marker_topic:
+            self.read.set()
+        elif "." in self.marker_topic and message.topic == self.marker_topic.replace(".", "/"):
+            self.rewritten = True
             self.read.set()
 
     def on_ack(self, mid: int, code: int) -> None:

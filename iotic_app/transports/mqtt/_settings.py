@@ -11,20 +11,27 @@ from iotic_app._config_url import address
 from iotic_app.transports.mqtt._engine import ENGINES, MQTTV5, MQTTV311
 from iotic_app.transports.mqtt._outbox import DEFAULT_LIMIT, DEFAULT_REPLAY
 
-__all__ = ["DEFAULT_ROOT", "MqttSettings"]
+__all__ = ["DEFAULT_ROOT", "ENGINE_VARIABLE", "PROTOCOL_VARIABLE", "MqttSettings"]
 
 DEFAULT_ROOT = "iotic"
 
 
+ENGINE_VARIABLE = "IOTIC_APP_MQTT_ENGINE"  # the default of the engine option, when set
+PROTOCOL_VARIABLE = "IOTIC_APP_MQTT_PROTOCOL"  # the default of the protocol option, when set
+
+
 def _parse_protocol(value: str | None, source: str) -> int:
+    """The ``protocol`` option: 5 (the default) or 3.1.1; without one, the environment
+    variable ``IOTIC_APP_MQTT_PROTOCOL`` gives the default."""
+    where = f"option 'protocol' in config {source!r}"
+    if value is None and os.environ.get(PROTOCOL_VARIABLE, "").strip():
+        value = os.environ[PROTOCOL_VARIABLE].strip()
+        where = f"environment variable {PROTOCOL_VARIABLE}"
     if value is None or value in ("5", "5.0"):
         return MQTTV5
     if value in ("3.1.1", "311", "4"):
         return MQTTV311
-    raise ValueError(f"option 'protocol' in config {source!r} must be 5 or 3.1.1, got {value!r}")
-
-
-ENGINE_VARIABLE = "IOTIC_APP_MQTT_ENGINE"  # the default of the engine option, when set
+    raise ValueError(f"{where} must be 5 or 3.1.1, got {value!r}")
 
 
 def _parse_engine(value: str | None, source: str) -> str:

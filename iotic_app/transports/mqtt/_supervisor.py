@@ -23,6 +23,7 @@ from iotic_app.transports.mqtt._engine import MQTTV5, FdLimit, Message, new_engi
 from iotic_app.transports.mqtt._follows import Follows
 from iotic_app.transports.mqtt._link import Link
 from iotic_app.transports.mqtt._names import Names
+from iotic_app.transports.mqtt._probe import NOT_V5, not_v5_error, speaks_311
 from iotic_app.transports.mqtt._sender import Sender
 from iotic_app.transports.mqtt._session import Session
 from iotic_app.transports.mqtt._thingdoc import WIRE_VERSION, encode_wire
@@ -37,6 +38,26 @@ SESSION_EXPIRY = 7 * 24 * 3600
 # broker is used again within about half a second (the runner's retry policies, on the link).
 RECONNECT = Backoff(initial=0.025, maximum=0.5, multiplier=2, jitter=0.025)
 START_RETRY = attrs.evolve(RECONNECT, max_attempts=3)  # pushed off while starting: a few tries
+
+
+_V311_CONNACK = {
+    1: "unacceptable protocol version",
+    2: "identifier rejected",
+    3: "server unavailable",
+    4: "bad user name or password",
+    5: "not authorized",
+}
+
+
+def connack_reason(code: int, v5: bool) -> str:
+    """The name of CONNACK code *code* (MQTT 5's reason codes, or MQTT 3.1.1's return codes;
+    an unknown one by its number)."""
+    if not v5 and code in _V311_CONNACK:
+        return f"{_V311_CONNACK[code]} ({code})"
+    try:
+        return str(ReasonCode(PacketTypes.CONNACK, identifier=code))
+    except ValueError:  # not a CONNACK code of MQTT 5
+        return f"reason code {code}"
 
 
 class _Events:
@@ -288,10 +309,17 @@ class Supervisor:
                     f"agent {agent_id!r}: no answer from the MQTT broker at {where} within "
                     f"{s.connect_timeout:g} s"
                 )
+            v5 = s.protocol == MQTTV5
             if conn.connack is None:
+                if v5 and speaks_311(s, self._stopping):
+                    how = "it closed the connection on an MQTT 5 CONNECT, and answers 3.1.1's"
+                    raise LinkException(not_v5_error(agent_id, where, how))
                 raise LinkException(self._closed_unanswered(where, engine.error()))
+            if v5 and conn.connack in NOT_V5:
+                how = f"it answered CONNECT with 'unsupported protocol version' ({conn.connack})"
+                raise LinkException(not_v5_error(agent_id, where, how))
             if conn.connack:
-                reason = ReasonCode(PacketTypes.CONNACK, identifier=conn.connack)
+                reason = connack_reason(conn.connack, v5)
                 hint = ""
                 if conn.connack in (0x86, 0x87, 4, 5):
                     hint = " (check the user name and password or certificate in the config)"
@@ -344,7 +372,15 @@ class Supervisor:
         session.owner = None
         self._catalogue.clear()
         v5 = names.settings.protocol == MQTTV5
-        filters: list[tuple[str, int, bool]] = [(names.session, 0, True), (names.reply, 1, True)]
+        # MQTT 3.1.1: the reply topic (sync markers) at QoS 0 like the catalogue's filters, so
+        # that a marker comes after what it syncs on brokers that queue a session's QoS 0 and
+        # QoS 1 subscriptions apart (RabbitMQ); a tell's confirmation then is not kept while
+        # this client is away
+        reply_qos = 1 if v5 else 0
+        filters: list[tuple[str, int, bool]] = [
+            (names.session, 0, True),
+            (names.reply, reply_qos, True),
+        ]
         filters += self._catalogue.filters()  # the agent's and its owner's things, looked-up ones
         filters += self._follows.coming_up()
         filters += self.directory.filters() if self.directory is not None else []
@@ -371,9 +407,12 @@ class Supervisor:
             for mid, what in pending:
                 link.check(conn, mid, what)
             pending = []
-        if names.owner != names.agent_id and (names.owner, names.agent_id) not in (
-            self._catalogue.members
-        ):  # MQTT 3.1.1: a denied publish is acknowledged and dropped, so it never came back
+        member = (names.owner, names.agent_id)
+        if names.owner != names.agent_id and member not in self._catalogue.members:
+            # MQTT 3.1.1: a denied publish is acknowledged and dropped, so it never comes back;
+            # RabbitMQ may send the kept copy after the first sync's marker: one more sync
+            link.sync(conn)
+        if names.owner != names.agent_id and member not in self._catalogue.members:
             raise IOTAccessDenied(
                 f"agent {names.agent_id!r}: the broker did not keep join owner {names.owner!r} "
                 f"({names.member!r}): its ACL does not grant it; see the broker's ACL"
