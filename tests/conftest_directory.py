@@ -64,7 +64,8 @@ def space_made(url: str, root: str) -> None:
     start one for its broker and root (named after the root: one per space)."""
     if _FOR_SPACES is None:
         return
-    service = directory_service(directory_url(f"{url}?root={root}", f"dir-{root}"), ":memory:")
+    joined = f"{url}{'&' if '?' in url else '?'}root={root}"
+    service = directory_service(directory_url(joined, f"dir-{root}"), ":memory:")
     app = directory_app(service)
     app.run(background=True)
     _FOR_SPACES.append((app, service))

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from conftest_cluster import NatsClusterSpace
 from conftest_mqtt import MqttSpace, StockMqttSpace
 
 from iotic_app.client import Client
@@ -24,11 +25,13 @@ class LocalSpace:
 
 
 # Transport name -> factory of an object with .url(agent): the embedded space, a Mosquitto with
-# its stock settings (as users run it) and a tuned one (persistence, no queue or in-flight limits).
+# its stock settings (as users run it), a tuned one (persistence, no queue or in-flight limits)
+# and a 3-node NATS server cluster (MQTT 3.1.1; a test's agents on different nodes).
 SPACES: dict[str, Callable[[], Any]] = {
     "local": LocalSpace,
     "mqtt": StockMqttSpace,
     "mqtt-tuned": MqttSpace,
+    "nats-cluster": NatsClusterSpace,
 }
 
 

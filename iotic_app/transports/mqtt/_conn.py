@@ -77,29 +77,32 @@ DENIED = {0x87, 0x86, 0x8C, 0x97, 0x9A}  # not authorized, bad credentials, bad 
 _IN_USE_LOCK = threading.Lock()
 
 
-_IN_USE_IDS: set[tuple[str, int, str]] = set()
+# Counted per agent, not per broker address: two addresses may be two nodes of one cluster
+# (or two listeners of one broker), where one client id pushes the other's session off.
+_IN_USE_IDS: set[str] = set()
 SECOND = "~"  # joins an agent name and N in the client id of its Nth client in one process
 
 
-def take_client_id(host: str, port: int, agent: str) -> str:
+def take_client_id(agent: str) -> str:
     """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT~N``
-    for a second (third, ...) client of the same agent started in this process.
+    for a second (third, ...) client of the same agent started in this process, whichever
+    broker or node it connects to.
 
     ``~`` cannot appear in an agent name (letters, digits, ``_``, ``.``, ``-``), so no agent's
     own client id (``X.2``, say) is ever the id of another agent's second client (``X~2``).
     """
     with _IN_USE_LOCK:
         n = 1
-        while (host, port, f"{agent}{SECOND}{n}" if n > 1 else agent) in _IN_USE_IDS:
+        while (f"{agent}{SECOND}{n}" if n > 1 else agent) in _IN_USE_IDS:
             n += 1
         cid = agent if n == 1 else f"{agent}{SECOND}{n}"
-        _IN_USE_IDS.add((host, port, cid))
+        _IN_USE_IDS.add(cid)
         return cid
 
 
-def release_client_id(host: str, port: int, cid: str) -> None:
+def release_client_id(cid: str) -> None:
     with _IN_USE_LOCK:
-        _IN_USE_IDS.discard((host, port, cid))
+        _IN_USE_IDS.discard(cid)
 
 
 class Conn:

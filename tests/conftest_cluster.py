@@ -1,0 +1,88 @@
+"""Fixtures for tests on a NATS server cluster (imported by tests/conftest.py and the contract
+suite).
+
+The contract suite's ``nats-cluster`` space runs on one 3-node cluster per test session, started
+on first use and killed at exit; ``nats_cluster`` is a cluster of the test's own, which it may
+kill nodes of. Without a nats-server binary they skip, saying how to install it; under
+``CI=true`` a missing binary fails instead (CI installs it).
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cluster import INSTALL, NatsCluster, find_nats_server
+
+__all__ = ["NatsClusterSpace", "nats_cluster", "need_nats_server", "session_cluster"]
+
+# NATS server 2.9 speaks MQTT 3.1.1 only
+PROTOCOL = "protocol=3.1.1"
+
+
+def need_nats_server() -> str:
+    """Return the nats-server binary's path, or skip the test saying how to install it (fail
+    under CI=true, where it must be installed)."""
+    binary = find_nats_server()
+    if binary is None:
+        why = f"no nats-server binary: {INSTALL}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{why} (CI=true: .ci/run installs it)")
+        pytest.skip(why)
+    return binary
+
+
+_SESSION: list[NatsCluster] = []
+
+
+def session_cluster() -> NatsCluster:
+    """The session's cluster, started on first use (and killed at exit)."""
+    if not _SESSION:
+        binary = need_nats_server()
+        directory = Path(tempfile.mkdtemp(prefix="iotic-nats-"))
+        atexit.register(shutil.rmtree, directory, True)
+        cluster = NatsCluster(directory, binary=binary)
+        cluster.start()
+        _SESSION.append(cluster)
+        atexit.register(cluster.close)  # registered after rmtree: runs before it
+    cluster = _SESSION[0]
+    for index in range(len(cluster.nodes)):
+        if not cluster.running(index):
+            cluster.restart(index)
+    return cluster
+
+
+class NatsClusterSpace:
+    """A fresh space on the session's cluster for one contract test: its own topic root and
+    outbox folder; ``url(agent)`` hands out the nodes round-robin, so that a test's agents
+    sit on different nodes."""
+
+    def __init__(self) -> None:
+        self.cluster = session_cluster()
+        self.root = f"test-{uuid.uuid4().hex[:12]}"
+        self.outbox = tempfile.mkdtemp(prefix="iotic-outbox-")
+        atexit.register(shutil.rmtree, self.outbox, True)
+        self._nodes = itertools.cycle(range(len(self.cluster.nodes)))
+        from conftest_directory import space_made
+
+        # the space's directory (when the test needs one) sits on the last node
+        space_made(f"{self.cluster.url(len(self.cluster.nodes) - 1)}?{PROTOCOL}", self.root)
+
+    def url(self, agent: str) -> str:
+        node = self.cluster.url(next(self._nodes))
+        return f"{node}?agent={agent}&root={self.root}&outbox={self.outbox}&{PROTOCOL}"
+
+
+@pytest.fixture
+def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
+    """A 3-node cluster of the test's own, started, whose nodes the test may kill."""
+    binary = need_nats_server()
+    with NatsCluster(tmp_path / "nats", binary=binary) as cluster:
+        yield cluster
