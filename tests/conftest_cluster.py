@@ -64,6 +64,9 @@ class NatsClusterSpace:
     outbox folder; ``url(agent)`` hands out the nodes round-robin, so that a test's agents
     sit on different nodes."""
 
+    protocol = "3.1.1"
+    broker_name = "NATS server 2.9"
+
     def __init__(self) -> None:
         self.cluster = session_cluster()
         self.root = f"test-{uuid.uuid4().hex[:12]}"

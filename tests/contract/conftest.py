@@ -41,6 +41,29 @@ def space(request: pytest.FixtureRequest) -> Any:
     return SPACES[request.param]()
 
 
+MQTT5 = "mqtt5"  # marker: the test needs MQTT 5 (shared subscriptions, say)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MQTT5}(reason): needs MQTT 5; skipped on a space whose broker has 3.1.1 only"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _skip_without_mqtt5(request: pytest.FixtureRequest) -> None:
+    """Skip a test marked ``mqtt5`` on a space that speaks MQTT 3.1.1 only (its reason)."""
+    marker = request.node.get_closest_marker(MQTT5)
+    if marker is None:
+        return
+    space = request.getfixturevalue("space")
+    if getattr(space, "protocol", "5") != "5":
+        pytest.skip(
+            f"{getattr(space, 'broker_name', 'this broker')} speaks MQTT 3.1.1 only: "
+            f"{marker.args[0]}"
+        )
+
+
 @pytest.fixture
 def make_client(space: Any) -> Iterator[Callable[..., Client]]:
     """Make a started client for an agent (default "alice"); all are closed at the end."""
