@@ -29,7 +29,7 @@ from iotic_app._config_options import (
     check_name,
     check_options,
 )
-from iotic_app._config_url import split_url
+from iotic_app._config_url import address, split_url
 
 if TYPE_CHECKING:
     pass
@@ -77,7 +77,8 @@ class AgentConfig:
         url: The URL, normalised (``local://NAME?agent=AGENT``).
         scheme: ``'local'``, ``'mqtt'`` or ``'mqtts'``.
         space: The space's name: for ``local://`` the in-process space's name (``''`` is the
-            default space); for MQTT the broker's ``host:port``.
+            default space); for MQTT the broker's ``host:port``, or several brokers' joined
+            with ``,`` (``h1:1883,h2:1883``), in the order they are tried.
         agent_id: The agent's name: its identity on the transport; only it changes its things.
         options: Further transport settings, as strings (e.g. ``queue_limit`` for local).
         source: The .ini file the config came from, or None.
@@ -284,6 +285,8 @@ class AgentConfig:
         if owner is not None:
             check_name("the owner name", owner, shown)
         space = parts.host if parts.port is None else f"{parts.host}:{parts.port}"
+        if len(parts.brokers) > 1:  # several brokers, in the order given
+            space = ",".join(address(host, port) for host, port in parts.brokers)
         shown_options = sorted((k, v) for k, v in options.items() if k not in SECRET_OPTIONS)
         first = [f"agent={agent}"] + ([] if lang is None else [f"lang={lang}"])
         first += [] if owner is None else [f"owner={owner}"]

@@ -66,9 +66,17 @@ def short(value: str) -> str:
     return repr(value) if len(value) <= 24 else f"{value[:12]!r}... ({len(value)} characters)"
 
 
+_BROKER_LIST_KEYS = frozenset({"brokers", "broker", "hosts", "host", "servers", "failover", "urls"})
+
+
 def unknown_option(scheme: str, key: str, shown: str, where: str = "") -> ValueError:
     """An unknown option: named when *key* looks like an option name, else *where* it is."""
     names = ", ".join(sorted({*COMMON_KEYS, *SCHEMES[scheme]}))
+    if key in _BROKER_LIST_KEYS and scheme in DEFAULT_PORTS:
+        return ValueError(
+            f"unknown option {key!r} in config {shown!r}: several brokers are listed in the "
+            f"URL itself, {scheme}://HOST1:PORT1,HOST2:PORT2?..."
+        )
     if OPTION_NAME_RE.fullmatch(key):
         what = f"unknown option {key!r}"
     else:

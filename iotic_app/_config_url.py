@@ -19,6 +19,7 @@ _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _AUTHORITY_END = re.compile(r"[/?#]")
 _RAW_USER = re.compile(r"[^:/?#@\[\]]+:")  # "USER:" at the start: a password may follow
 _HOST_RE = re.compile(r"[\w.-]+|\[[0-9A-Fa-f:.]+\]")
+_SCHEME_AGAIN = re.compile(r"[,;|\s]\s*[A-Za-z][A-Za-z0-9+.-]*://")
 _ENCODE_HINT = "a password holding '/', '?', '#' or '@' can be percent-encoded (%2F, %3F, %23, %40)"
 
 
@@ -34,6 +35,9 @@ class UrlParts:
         password: The password after ``user:`` (percent-decoded), or None; never in the repr.
         query: The query's ``(key, value)`` pairs, decoded, in order.
         port_text: The port as written (None when absent), for messages.
+        brokers: Every broker's ``(host, port)``, in the order given: ``host`` and ``port``
+            are the first; several when the URL lists them, ``mqtt://H1:P1,H2:P2`` (empty for
+            ``local://``).
     """
 
     scheme: str
@@ -43,12 +47,21 @@ class UrlParts:
     password: str | None = attrs.field(default=None, repr=False)
     query: tuple[tuple[str, str], ...] = ()
     port_text: str | None = None
+    brokers: tuple[tuple[str, int], ...] = ()
 
     def shown(self) -> str:
         """The URL as it may be shown: ``scheme://[user[:***]@]host[:port]``, no query."""
+        if len(self.brokers) > 1:
+            listed = ",".join(address(host, port) for host, port in self.brokers)
+            return _shown(self.scheme, self.username, self.password is not None, listed, None)
         return _shown(
             self.scheme, self.username, self.password is not None, self.host, self.port_text
         )
+
+
+def address(host: str, port: int) -> str:
+    """``host:port``, an IPv6 host in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _shown(scheme: str, user: str | None, has_password: bool, host: str, port: str | None) -> str:
@@ -96,6 +109,13 @@ def split_url(url: str) -> UrlParts:
     if scheme not in SCHEMES:
         allowed = ", ".join(f"{name}://" for name in sorted(SCHEMES))
         raise ValueError(f"config {where!r} has unknown scheme {scheme!r}; allowed: {allowed}")
+    again = _SCHEME_AGAIN.search(rest)
+    if again is not None:
+        raise ValueError(
+            f"config {where.split(',')[0]!r} names {again.group().strip(',;| ')!r} a second "
+            "time: several "
+            f"brokers are listed in one URL, {scheme}://HOST1:PORT1,HOST2:PORT2?..."
+        )
     userinfo, at, _ = rest[:authority_end].rpartition("@")
     readings: list[tuple[str | None, str]] = [
         (userinfo, rest[len(userinfo) + 1 :]) if at else (None, rest)
@@ -134,7 +154,20 @@ def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlPar
     else:
         host, colon, port_text_or_empty = hostport.partition(":")
         port_text = port_text_or_empty if colon else None
-    shown = _shown(scheme, user, password is not None, host, port_text)
+    more: list[str] = []
+    shown_host, shown_port = host, port_text
+    if scheme != "local" and _LISTED.search(hostport):  # several brokers: H1[:P1],H2[:P2],...
+        first, *more = hostport.split(",")
+        host, port_text = _host_port(first)
+        shown_host, shown_port = hostport, None
+    shown = _shown(scheme, user, password is not None, shown_host, shown_port)
+    listed = scheme != "local" and (bool(more) or shown_host is hostport)
+    found = _SEPARATORS.search(hostport) if listed else None
+    if found is not None:
+        raise ValueError(
+            f"config {shown!r}: brokers are listed with ',' in one URL, "
+            f"{scheme}://HOST1:PORT1,HOST2:PORT2?..., got {found.group()!r} between them"
+        )
     if userinfo is not None and not user:
         raise ValueError(f"config {shown!r}: the user name before '@' is empty")
     tail, hash_mark, _ = tail.partition("#")
@@ -160,6 +193,7 @@ def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlPar
                 f"config {shown!r} must name a broker: {scheme}://[user[:password]@]host[:port]"
             )
         port = DEFAULT_PORTS.get(scheme) if port_text is None else _port(port_text, shown)
+    brokers = () if port is None else _brokers(scheme, host, port, more, shown)
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
@@ -186,7 +220,47 @@ def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlPar
         password=password,
         query=tuple(pairs),
         port_text=port_text,
+        brokers=brokers,
     )
+
+
+def _host_port(text: str) -> tuple[str, str | None]:
+    """``HOST[:PORT]`` or ``[IPV6][:PORT]`` -> (host, port as written or None)."""
+    if text.startswith("[") and "]" in text:
+        close = text.index("]") + 1
+        rest = text[close:]
+        return text[:close], rest[1:] if rest.startswith(":") else (rest or None)
+    host, colon, port_text = text.partition(":")
+    return host, port_text if colon else None
+
+
+_LISTED = re.compile(r"[,;|\s]")  # brokers listed (with the one separator allowed, or not)
+_SEPARATORS = re.compile(r"[;|\s]")
+
+
+def _brokers(
+    scheme: str, host: str, port: int, more: list[str], shown: str
+) -> tuple[tuple[str, int], ...]:
+    """Every broker of a URL: the first, then those after its commas (each checked)."""
+    brokers = [(host.strip("[]"), port)]
+    for text in more:
+        other, port_text = _host_port(text)
+        if not other or not _HOST_RE.fullmatch(other):
+            raise ValueError(
+                f"config {shown!r}: the broker list must be HOST[:PORT] items separated by "
+                f"',', got {text!r} (an empty item or a bad host name)"
+            )
+        listed = (
+            other.strip("[]"),
+            DEFAULT_PORTS[scheme] if port_text is None else _port(port_text, shown),
+        )
+        if listed in brokers:
+            raise ValueError(
+                f"config {shown!r}: broker {listed[0]}:{listed[1]} is listed twice; list "
+                "each broker once"
+            )
+        brokers.append(listed)
+    return tuple(brokers)
 
 
 def _port(text: str, shown: str) -> int:

@@ -43,6 +43,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from iotic_app._config_url import address
 from iotic_app.directory._batches import Batches
 from iotic_app.directory._index import Index
 from iotic_app.exceptions import LinkException, SessionTakenOver
@@ -120,10 +121,12 @@ class DirectoryService:
         self._asking: list[tuple[mqtt.Client, str, bytes]] = []  # came after it was sent
         self._ask_marker: str | None = None
         self._ask_sent = 0.0
+        self._tried = False  # start() made a connection before (then a failure moves on)
 
     def __repr__(self) -> str:
         s = self.settings
-        return f"DirectoryService({s.host}:{s.port}, name={self.name!r})"
+        listed = ",".join(address(host, port) for host, port in s.addresses)
+        return f"DirectoryService({listed}, name={self.name!r})"
 
     # -- the connection -----------------------------------------------------------------------
 
@@ -136,6 +139,9 @@ class DirectoryService:
         with self._lock:
             if self._paho is not None and self._req is not None and not self.lost.is_set():
                 return
+            if self._tried:  # the last connection failed or was lost: the next broker's turn
+                self._next_broker()
+            self._tried = True
             self._close()
             self.lost.clear()
             self.synced.clear()
@@ -187,6 +193,19 @@ class DirectoryService:
                 raise LinkException(f"directory {self.name!r}: subscribing failed")
             paho.publish(self._sync_topic, marker.encode(), qos=0)
 
+    def _next_broker(self) -> None:
+        """Move on to the next broker of the list (nothing when there is one)."""
+        s = self.settings
+        addresses = s.addresses
+        if len(addresses) > 1:
+            self.settings = s.at(addresses.index((s.host, s.port)) + 1)
+            logger.warning(
+                "directory %r: broker %s failed or was lost; trying the next broker, %s",
+                self.name,
+                s.where,
+                self.settings.where,
+            )
+
     def _open(self, client_id: str, *, persistent: bool) -> mqtt.Client:
         """A connection as *client_id*, connected and looping: the metadata one *persistent*
         (its session and subscriptions kept; the presence's will), the requests' one with no
@@ -217,7 +236,7 @@ class DirectoryService:
         paho.on_publish = lambda c, u, mid, rc, p: self._acked(c, mid, rc.value)
         paho.on_subscribe = lambda c, u, mid, rcs, p: self._acked(c, mid, max(r.value for r in rcs))
         s = self.settings
-        where = f"{s.host}:{s.port}"
+        where = s.where
         try:
             if self._v5 and persistent:
                 props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]

@@ -412,7 +412,7 @@ def test_the_brokers_keep_alive_wins(engines: Engines) -> None:
 
     raw = RawServer(b"\x20\x06\x00\x00\x03\x13\x00\x01", pong)  # Server Keep Alive 1
     try:
-        engine, events = engines.open(raw.port, keepalive=60)
+        engine, _events = engines.open(raw.port, keepalive=60)
         raw.wait(lambda: b"\xc0\x00" in raw.got, "a PINGREQ", timeout=2.5)
         assert engine.is_connected()
     finally:
@@ -884,7 +884,7 @@ def test_acks_on_the_io_thread_go_out_once_the_read_is_parsed(engines: Engines) 
     the read is parsed, then go out together."""
     raw = RawServer(b"\x20\x03\x00\x00\x00", then=_publishes(5))
     try:
-        _engine, events = engines.open(raw.port, ack=True)
+        _engine, _events = engines.open(raw.port, ack=True)
         raw.wait(lambda: len(raw.got) == 6, "five PUBACKs")
         assert raw.got[1:] == [_puback(n) for n in range(1, 6)]
     finally:

@@ -38,8 +38,9 @@ def too_many_files(agent_id: str, fd: int) -> str:
     )
 
 
-def tls_hint(error: str, where: str) -> str:
-    """A likely cause of the TLS failure *error* (ssl's message), for the LinkException."""
+def tls_hint(error: str, where: str, certificate: bool = False) -> str:
+    """A likely cause of the TLS failure *error* (ssl's message), for the LinkException
+    (*certificate*: the client sent one)."""
     text = error.lower()
     if "verify failed" in text:
         return " (check ca_file: it must hold the CA that signed the broker's certificate)"
@@ -47,6 +48,19 @@ def tls_hint(error: str, where: str) -> str:
         return (
             " (the broker refused the client certificate: check cert_file and key_file, and "
             "that the broker trusts the CA that signed them)"
+        )
+    if "eof" in text or "reset" in text:
+        # a broker that refuses the certificate (or wants one) may just close, seen under
+        # load, as a plain listener does on a TLS hello: either may be the cause
+        cert = (
+            "refused the client certificate: check cert_file and key_file, and that the broker "
+            "trusts the CA that signed them"
+            if certificate
+            else "requires a client certificate: set cert_file and key_file"
+        )
+        return (
+            f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port; or the "
+            f"broker {cert})"
         )
     if any(word in text for word in ("wrong version", "reset", "eof", "record", "packet")):
         return f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port)"
@@ -90,6 +104,7 @@ def take_client_id(agent: str) -> str:
 
     ``~`` cannot appear in an agent name (letters, digits, ``_``, ``.``, ``-``), so no agent's
     own client id (``X.2``, say) is ever the id of another agent's second client (``X~2``).
+    An id is in use when a started client has it on any of the *addresses* (its brokers).
     """
     with _IN_USE_LOCK:
         n = 1

@@ -66,8 +66,7 @@ class Link:
         if conn is None or not conn.ready.is_set() or conn.closed.is_set():
             s = self._names.settings
             raise LinkException(
-                f"agent {self._names.agent_id!r}: the link to the MQTT broker "
-                f"{s.host}:{s.port} is down"
+                f"agent {self._names.agent_id!r}: the link to the MQTT broker {s.where} is down"
             )
         return conn
 

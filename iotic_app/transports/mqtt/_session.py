@@ -112,7 +112,7 @@ class Session:
                     raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")
                 raise LinkException(
                     f"agent {names.agent_id!r}: no answer from the MQTT broker at "
-                    f"{s.host}:{s.port} within {s.connect_timeout:g} s"
+                    f"{s.where} within {s.connect_timeout:g} s"
                 )
             current = side.found[-1] if side.found else None
             if claim and side.answers == [0]:  # the broker answers: claim one more than there is

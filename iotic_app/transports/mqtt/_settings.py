@@ -7,6 +7,7 @@ import os
 import attrs
 
 from iotic_app._config import AgentConfig
+from iotic_app._config_url import address
 from iotic_app.transports.mqtt._engine import ENGINES, MQTTV5, MQTTV311
 from iotic_app.transports.mqtt._outbox import DEFAULT_LIMIT, DEFAULT_REPLAY
 
@@ -139,6 +140,23 @@ class MqttSettings:
     outbox_limit: int = DEFAULT_LIMIT
     replay_window: float = DEFAULT_REPLAY
     root: str = DEFAULT_ROOT
+    brokers: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def addresses(self) -> tuple[tuple[str, int], ...]:
+        """Every broker's ``(host, port)`` in the order they are tried (``host``, ``port``:
+        the one in use)."""
+        return self.brokers or ((self.host, self.port),)
+
+    @property
+    def where(self) -> str:
+        """The broker in use as ``host:port``, for messages."""
+        return address(self.host, self.port)
+
+    def at(self, index: int) -> MqttSettings:
+        """The same settings on broker *index* of :attr:`addresses`."""
+        host, port = self.addresses[index % len(self.addresses)]
+        return attrs.evolve(self, host=host, port=port)
 
     @classmethod
     def from_config(cls, config: AgentConfig, client_id: str | None = None) -> MqttSettings:
@@ -156,7 +174,10 @@ class MqttSettings:
         """
         opts = config.options
         source = config.source or f"{config.scheme}://{config.space}"
-        host, _, port = config.space.rpartition(":")
+        brokers = tuple(
+            (host.strip("[]"), int(port))
+            for host, _, port in (item.rpartition(":") for item in config.space.split(","))
+        )
         password = opts.get("password")
         if "password_file" in opts:
             if password is not None:
@@ -218,8 +239,8 @@ class MqttSettings:
             )
         protocol = _parse_protocol(opts.get("protocol"), source)
         return cls(
-            host=host.strip("[]"),
-            port=int(port),
+            host=brokers[0][0],
+            port=brokers[0][1],
             client_id=client_id or config.agent_id,
             agent_id=config.agent_id,
             tls=tls,
@@ -236,4 +257,5 @@ class MqttSettings:
             outbox_limit=config.option_int("outbox_limit", DEFAULT_LIMIT),
             replay_window=float(replay_window),
             root=root.rstrip("/"),
+            brokers=brokers if len(brokers) > 1 else (),
         )

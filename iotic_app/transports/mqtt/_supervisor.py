@@ -93,6 +93,8 @@ class Supervisor:
         self.directory: Directory | None = None
         #: Reconnects that brought the link back into service (for tests and diagnostics).
         self.reconnects = 0
+        #: Moves to the next broker of the list (for tests and diagnostics).
+        self.failovers = 0
 
     @property
     def running(self) -> bool:
@@ -108,17 +110,58 @@ class Supervisor:
         """
         self._session.claim_first()
         failures = 0
+        refused: list[LinkException] = []  # by each broker of the list in turn
         while True:
             try:
                 self._connect(initial=True)
                 break
-            except LinkException:
-                # pushed off while coming up (the process we take over reconnected
-                # before it saw our claim): try again soon, a few times
-                failures += 1
-                delay = START_RETRY.delay(failures, 0.0)
-                if self._last_connack != 0 or delay is None or self._stopping.wait(delay):
+            except SessionTakenOver:
+                raise
+            except LinkException as exc:
+                if self._last_connack == 0:
+                    # pushed off while coming up (the process we take over reconnected
+                    # before it saw our claim): try again soon, a few times
+                    failures += 1
+                    delay = START_RETRY.delay(failures, 0.0)
+                    if delay is None or self._stopping.wait(delay):
+                        raise
+                    continue
+                refused.append(exc)
+                if len(refused) >= len(self._names.settings.addresses):
+                    raise self._none_usable(refused) from exc
+                if self._stopping.is_set():
                     raise
+                self._fail_over(f"{exc}")
+
+    def _none_usable(self, refused: list[LinkException]) -> LinkException:
+        """The error of a start on which no broker of the list could be used."""
+        if len(refused) == 1:
+            return refused[0]
+        agent = f"agent {self._names.agent_id!r}: "
+        each = "; ".join(str(exc).removeprefix(agent) for exc in refused)
+        return type(refused[-1])(
+            f"{agent}none of its {len(refused)} MQTT brokers could be used: {each}"
+        )
+
+    def _fail_over(self, why: str) -> None:
+        """Move on to the next broker of the agent's list (a lost link or a failed attempt);
+        nothing when it has one broker. The outbox, follows, controls and claim are the
+        agent's, not the broker's: the next bring-up restores them there."""
+        names = self._names
+        addresses = names.settings.addresses
+        if len(addresses) < 2:
+            return
+        was = names.settings.where
+        index = (addresses.index((names.settings.host, names.settings.port)) + 1) % len(addresses)
+        names.settings = names.settings.at(index)
+        self.failovers += 1
+        logger.warning(
+            "agent %r: broker %s: %s; trying the next broker, %s",
+            names.agent_id,
+            was,
+            why,
+            names.settings.where,
+        )
 
     def start_thread(self) -> None:
         """Start the thread that reconnects."""
@@ -211,7 +254,7 @@ class Supervisor:
             )
         )
         engine = conn.engine
-        where = f"{s.host}:{s.port}"
+        where = s.where
         self._last_connack = None
         self._attempt = conn
         try:
@@ -224,12 +267,12 @@ class Supervisor:
             except ssl.SSLError as exc:
                 raise LinkException(
                     f"agent {agent_id!r}: TLS handshake with {where} failed: {exc}"
-                    f"{tls_hint(str(exc), where)}"
+                    f"{tls_hint(str(exc), where, s.cert_file is not None)}"
                 ) from None
             except OSError as exc:
                 hint = ""
                 if s.tls and isinstance(exc, ConnectionResetError):
-                    hint = tls_hint("reset", where)
+                    hint = tls_hint("reset", where, s.cert_file is not None)
                 raise LinkException(
                     f"agent {agent_id!r}: cannot connect to the MQTT broker at {where}: {exc}{hint}"
                 ) from exc
@@ -370,8 +413,8 @@ class Supervisor:
             return
         if catalogue.wire != WIRE_VERSION:
             raise LinkException(
-                f"agent {names.agent_id!r}: the space on {names.settings.host}:"
-                f"{names.settings.port} (root {names.root!r}) speaks iotic_app wire version "
+                f"agent {names.agent_id!r}: the space on {names.settings.where} "
+                f"(root {names.root!r}) speaks iotic_app wire version "
                 f"{catalogue.wire} ({catalogue.wire_topic!r}), this agent speaks version "
                 f"{WIRE_VERSION}: run agents of one wire version on one root (upgrade the "
                 "older ones), or give this agent another root"
@@ -416,11 +459,16 @@ class Supervisor:
                 conn.closed.wait()
                 if self._stopping.is_set():
                     return
-                logger.warning("agent %r: lost the link to the MQTT broker; reconnecting", agent_id)
+                logger.warning(
+                    "agent %r: lost the link to the MQTT broker at %s; reconnecting",
+                    agent_id,
+                    self._names.settings.where,
+                )
                 self._link.serve(None)
                 self._sender.lost(conn)
                 self.close_conn(conn, offline=False)
                 failures = 1
+                self._fail_over("lost the link")
             delay = RECONNECT.delay(max(failures, 1), 0.0)
             if self._stopping.wait(RECONNECT.maximum if delay is None else delay):
                 return
@@ -437,6 +485,7 @@ class Supervisor:
                     return
                 if isinstance(exc, LinkException):
                     logger.info("agent %r: reconnect failed (%s)", agent_id, exc)
+                    self._fail_over("reconnect failed")
                 else:  # a bug: keep it for whoever asks, keep trying
                     self._link.keep_failure(exc)
                     logger.exception("agent %r: reconnect failed", agent_id)
