@@ -90,16 +90,19 @@ class NatsCluster:
             f"nats-route://{HOST}:{other.route_port}" for other in self.nodes if other is not node
         )
         replicas = min(3, len(self.nodes))
+        clustered = [
+            "cluster {",
+            f"  name: {self.name}",
+            f"  listen: {HOST}:{node.route_port}",
+            f"  routes: [{routes}]",
+            "}",
+        ]
         return "\n".join(
             [
                 f"server_name: {node.name}",
                 f"listen: {HOST}:{node.client_port}",
                 f"http: {HOST}:{node.http_port}",
-                "cluster {",
-                f"  name: {self.name}",
-                f"  listen: {HOST}:{node.route_port}",
-                f"  routes: [{routes}]",
-                "}",
+                *(clustered if len(self.nodes) > 1 else []),  # one node: JetStream alone
                 f'jetstream {{ store_dir: "{node.store_dir}" }}',
                 "mqtt {",
                 f"  listen: {HOST}:{node.mqtt_port}",
@@ -205,6 +208,8 @@ class NatsCluster:
         return str(leader) if leader else None
 
     def _wait_meta_leader(self, deadline: float, timeout: float) -> None:
+        if len(self.nodes) == 1:
+            return  # JetStream alone: no meta group
         pause = threading.Event()
         while True:
             running = [n for n in self.nodes if n.running]
@@ -245,6 +250,20 @@ class NatsCluster:
                     f"on {last.name} within {timeout} s: {why}"
                 )
             pause.wait(0.1)
+
+    def end_sessions(self, client_ids: list[str], timeout: float = 10.0) -> None:
+        """Connect as each of *client_ids* with a clean session and disconnect: NATS drops
+        the session and its JetStream consumers (else every test's agents' sessions, and a
+        consumer per subscription of each, pile up on the cluster and slow it down)."""
+        running = [n for n in self.nodes if n.running]
+        if not running:
+            return
+        deadline = time.monotonic() + timeout
+        for client_id in client_ids:
+            try:
+                _disconnect(_connect(running[0].mqtt_port, deadline, client_id))
+            except (OSError, ClusterError):
+                continue  # best effort: a session left behind costs time, not correctness
 
     def kill(self, index: int) -> None:
         """SIGKILL node *index* (no clean shutdown) and reap it."""
@@ -317,10 +336,10 @@ def _read_packet(sock: socket.socket) -> tuple[int, bytes]:
     return kind, read(length)
 
 
-def _connect(port: int, deadline: float) -> socket.socket:
+def _connect(port: int, deadline: float, client_id: str | None = None) -> socket.socket:
     sock = socket.create_connection((HOST, port), timeout=max(0.1, deadline - time.monotonic()))
     try:
-        client_id = f"iotic-check-{uuid.uuid4().hex[:8]}"
+        client_id = client_id or f"iotic-check-{uuid.uuid4().hex[:8]}"
         # protocol level 4 (3.1.1), clean session, keep-alive 10 s
         sock.sendall(_packet(0x10, _text("MQTT") + b"\x04\x02\x00\x0a" + _text(client_id)))
         kind, body = _read_packet(sock)

@@ -73,14 +73,23 @@ class NatsClusterSpace:
         self.outbox = tempfile.mkdtemp(prefix="iotic-outbox-")
         atexit.register(shutil.rmtree, self.outbox, True)
         self._nodes = itertools.cycle(range(len(self.cluster.nodes)))
+        self._agents: set[str] = set()
         from conftest_directory import space_made
 
         # the space's directory (when the test needs one) sits on the last node
         space_made(f"{self.cluster.url(len(self.cluster.nodes) - 1)}?{PROTOCOL}", self.root)
 
     def url(self, agent: str) -> str:
+        self._agents.add(agent)
         node = self.cluster.url(next(self._nodes))
         return f"{node}?agent={agent}&root={self.root}&outbox={self.outbox}&{PROTOCOL}"
+
+    def close(self) -> None:
+        """End the sessions of the agents this space handed URLs to (and of their second and
+        third clients in one process), once the test's clients are closed."""
+        ids = [f"{agent}{n}" for agent in sorted(self._agents) for n in ("", "~2", "~3")]
+        ids.append(f"dir-{self.root}")  # the space's directory, when the test had one
+        self.cluster.end_sessions(ids)
 
 
 @pytest.fixture

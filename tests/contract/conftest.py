@@ -36,9 +36,13 @@ SPACES: dict[str, Callable[[], Any]] = {
 
 
 @pytest.fixture(params=sorted(SPACES))
-def space(request: pytest.FixtureRequest) -> Any:
-    """The space every client of one test connects to."""
-    return SPACES[request.param]()
+def space(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The space every client of one test connects to (closed after them, if it can be)."""
+    made = SPACES[request.param]()
+    yield made
+    close = getattr(made, "close", None)
+    if close is not None:
+        close()
 
 
 MQTT5 = "mqtt5"  # marker: the test needs MQTT 5 (shared subscriptions, say)

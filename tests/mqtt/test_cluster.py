@@ -1,0 +1,156 @@
+"""Faults on a real 3-node NATS server cluster (MQTT 3.1.1, JetStream replicating sessions and
+retained messages on every node): SIGKILL a node mid-stream at 1,000 values/s.
+
+Each test has a cluster of its own (``nats_cluster``); the sharer and the follower are clients
+in this process. Every value shared must arrive once, in order; with the agent's node killed,
+it moves on to the next node of its URL (``mqtt://N1,N2,N3?...``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cluster import NatsCluster
+
+from iotic_app.client import Client
+
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(120)]
+
+PATIENCE = 30.0
+TOTAL, RATE, KILL_AT = 5000, 1000.0, 2000  # ~5 s of values; a node dies after 2 s
+GAP = 2.0  # the longest the follower may wait for the next value across a kill, in seconds
+
+
+def listed(cluster: NatsCluster, order: list[int]) -> str:
+    """``mqtt://127.0.0.1:P,127.0.0.1:Q,...`` of the nodes in *order* (failover order)."""
+    return "mqtt://" + ",".join(cluster.url(i).removeprefix("mqtt://") for i in order)
+
+
+def agent_url(where: str, agent: str, outbox: Path) -> str:
+    return f"{where}?agent={agent}&outbox={outbox}&protocol=3.1.1&connect_timeout=15"
+
+
+class Arrivals:
+    """A follow callback that keeps each value's ``n`` and when it arrived."""
+
+    def __init__(self) -> None:
+        self.values: list[int] = []
+        self.times: list[float] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, args: dict[str, Any]) -> None:
+        with self.cond:
+            self.values.append(args["data"]["n"])
+            self.times.append(time.monotonic())
+            self.cond.notify_all()
+
+    def wait(self, count: int, timeout: float = PATIENCE) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: len(self.values) >= count, timeout)
+
+    def gap_across(self, moment: float) -> float:
+        """Seconds between the last value that arrived before *moment* and the first after."""
+        with self.cond:
+            before = [t for t in self.times if t <= moment]
+            after = [t for t in self.times if t > moment]
+        if not before or not after:
+            return float("inf")
+        return after[0] - before[-1]
+
+
+def report(values: list[int], total: int) -> str:
+    """Say what is missing, repeated or out of order in *values* (expected 0..total-1)."""
+    seen = set(values)
+    missing = sorted(set(range(total)) - seen)
+    repeated = len(values) - len(seen)
+    disorder = next((i for i in range(1, len(values)) if values[i] <= values[i - 1]), None)
+    where = (
+        ""
+        if disorder is None
+        else f"; first out of order at {disorder}: {values[disorder - 2 : disorder + 3]}"
+    )
+    return (
+        f"{len(seen)} of {total} arrived ({len(values)} deliveries, {repeated} repeated); "
+        f"missing {len(missing)}: {missing[:10]}{where}"
+    )
+
+
+def stream(
+    cluster: NatsCluster, sharer_url: str, follower_url: str, kill: int
+) -> tuple[Arrivals, float]:
+    """Share TOTAL values at RATE from *sharer_url* to a follower on *follower_url*, SIGKILL
+    node *kill* after KILL_AT of them, wait for them all; returns the arrivals, the moment of
+    the kill."""
+    got = Arrivals()
+    sharer = Client(sharer_url)
+    follower = Client(follower_url)
+    killed_at = 0.0
+    with sharer, follower:
+        thing = sharer.create_thing("src")
+        thing.set_public()
+        feed = thing.create_feed("f")
+        follower.create_thing("sink").follow(feed.guid, callback=got)
+        pause = threading.Event()
+        start = time.monotonic()
+        for i in range(TOTAL):
+            feed.share({"n": i})
+            if i == KILL_AT:
+                cluster.kill(kill)
+                killed_at = time.monotonic()
+            ahead = start + (i + 1) / RATE - time.monotonic()
+            if ahead > 0:
+                pause.wait(ahead)  # pacing, not waiting for a condition
+        if not got.wait(TOTAL):
+            pytest.fail(
+                f"{report(got.values, TOTAL)}; the sharer's outbox holds {sharer.outbox_depth}"
+            )
+    return got, killed_at
+
+
+def test_a_node_neither_agent_is_on_dies_mid_stream(
+    nats_cluster: NatsCluster, tmp_path: Path
+) -> None:
+    """Sharer on node 1, follower on node 2, node 3 SIGKILLed: every value once, in order."""
+    got, killed_at = stream(
+        nats_cluster,
+        agent_url(nats_cluster.url(0), "sharer", tmp_path / "sbox"),
+        agent_url(nats_cluster.url(1), "follower", tmp_path / "fbox"),
+        kill=2,
+    )
+    assert got.values == list(range(TOTAL)), report(got.values, TOTAL)
+    assert got.gap_across(killed_at) < GAP
+
+
+def test_the_sharers_node_dies_and_it_moves_on(nats_cluster: NatsCluster, tmp_path: Path) -> None:
+    """Sharer on node 1 of its list (1, 2, 3), follower on node 2: node 1 SIGKILLed mid-stream;
+    the sharer moves on to node 2 and resends what node 1 did not acknowledge: every value
+    once, in order, and the follower gets values again within GAP of the kill."""
+    got, killed_at = stream(
+        nats_cluster,
+        agent_url(listed(nats_cluster, [0, 1, 2]), "sharer", tmp_path / "sbox"),
+        agent_url(nats_cluster.url(1), "follower", tmp_path / "fbox"),
+        kill=0,
+    )
+    assert got.values == list(range(TOTAL)), report(got.values, TOTAL)
+    gap = got.gap_across(killed_at)
+    assert gap < GAP, f"the follower waited {gap:.2f} s for the next value across the kill"
+
+
+def test_the_followers_node_dies_and_it_resumes_on_another(
+    nats_cluster: NatsCluster, tmp_path: Path
+) -> None:
+    """Sharer on node 1, follower on node 2 of its list (2, 3, 1): node 2 SIGKILLed mid-stream;
+    the follower resumes its session on node 3 and gets everything, once, in order."""
+    got, killed_at = stream(
+        nats_cluster,
+        agent_url(nats_cluster.url(0), "sharer", tmp_path / "sbox"),
+        agent_url(listed(nats_cluster, [1, 2, 0]), "follower", tmp_path / "fbox"),
+        kill=1,
+    )
+    assert got.values == list(range(TOTAL)), report(got.values, TOTAL)
+    gap = got.gap_across(killed_at)
+    assert gap < 2 * GAP, f"the follower waited {gap:.2f} s for the next value across the kill"
