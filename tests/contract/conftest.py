@@ -45,27 +45,27 @@ def space(request: pytest.FixtureRequest) -> Iterator[Any]:
         close()
 
 
-MQTT5 = "mqtt5"  # marker: the test needs MQTT 5 (shared subscriptions, say)
+NEEDS = "needs"  # marker: needs("FEATURE"): skipped on a space whose broker lacks FEATURE
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", f"{MQTT5}(reason): needs MQTT 5; skipped on a space whose broker has 3.1.1 only"
+        "markers",
+        f"{NEEDS}(feature): needs a broker feature; skipped on a space whose `lacks` names it "
+        "(mqtt5: shared subscriptions; one_order: one order of all messages, as one broker has)",
     )
 
 
 @pytest.fixture(autouse=True)
-def _skip_without_mqtt5(request: pytest.FixtureRequest) -> None:
-    """Skip a test marked ``mqtt5`` on a space that speaks MQTT 3.1.1 only (its reason)."""
-    marker = request.node.get_closest_marker(MQTT5)
+def _skip_what_the_broker_lacks(request: pytest.FixtureRequest) -> None:
+    """Skip a test marked ``needs(FEATURE)`` on a space that lacks FEATURE, saying why."""
+    marker = request.node.get_closest_marker(NEEDS)
     if marker is None:
         return
-    space = request.getfixturevalue("space")
-    if getattr(space, "protocol", "5") != "5":
-        pytest.skip(
-            f"{getattr(space, 'broker_name', 'this broker')} speaks MQTT 3.1.1 only: "
-            f"{marker.args[0]}"
-        )
+    lacks: dict[str, str] = getattr(request.getfixturevalue("space"), "lacks", {})
+    for feature in marker.args:
+        if feature in lacks:
+            pytest.skip(lacks[feature])
 
 
 @pytest.fixture

@@ -247,7 +247,7 @@ def test_callbacks_run_on_one_worker_thread_not_the_callers(pair: Any, collector
     assert [c["data"] for c in collector.calls] == list(range(20))
 
 
-@pytest.mark.mqtt5("no shared subscriptions, so follow(group=...) is refused")
+@pytest.mark.needs("mqtt5")
 def test_followers_in_a_group_share_the_load(make_client: Any, pair: Any, collector: Any) -> None:
     """Each value reaches exactly one member of the group; a plain follower gets them all."""
     _, _, feed, display = pair

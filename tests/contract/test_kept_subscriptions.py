@@ -262,7 +262,7 @@ def test_a_kept_follow_of_a_deleted_feed_can_be_followed_again(
         assert thing.follow(conn["guid"]).subid == remote.subid
 
 
-@pytest.mark.mqtt5("no shared subscriptions, so follow(group=...) is refused")
+@pytest.mark.needs("mqtt5")
 def test_a_kept_follow_keeps_its_group_and_its_held_values(
     make_client: Callable[..., Client], eventually: Callable[..., Any], collector: Any
 ) -> None:
