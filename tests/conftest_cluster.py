@@ -17,6 +17,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from cluster import INSTALL, NatsCluster, find_nats_server
@@ -65,7 +66,7 @@ class NatsClusterSpace:
     sit on different nodes."""
 
     # what NATS server 2.9 lacks, for the contract tests marked needs(...)
-    lacks = {
+    lacks: ClassVar[dict[str, str]] = {
         "mqtt5": "NATS server 2.9 speaks MQTT 3.1.1 only: no shared subscriptions, so "
         "follow(group=...) is refused",
         "one_order": "NATS server 2.9 has no one order of messages across nodes: a QoS 1 "
