@@ -66,11 +66,18 @@ class NatsCluster:
 
     ``start()`` waits until the cluster is usable; ``kill(i)`` sends node *i* (0-based)
     SIGKILL; ``restart(i)`` starts it again on the same ports with the same store;
-    ``close()`` kills them all. ``url(i)`` is node *i*'s ``mqtt://127.0.0.1:PORT``.
+    ``close()`` kills them all. ``url(i)`` is node *i*'s ``mqtt://127.0.0.1:PORT``. *mqtt* are
+    more lines of each node's ``mqtt { }`` block (``consumer_replicas: 1``, say).
     """
 
     def __init__(
-        self, directory: Path, nodes: int = 3, *, binary: str | None = None, name: str = "iotic"
+        self,
+        directory: Path,
+        nodes: int = 3,
+        *,
+        binary: str | None = None,
+        name: str = "iotic",
+        mqtt: tuple[str, ...] = (),
     ) -> None:
         found = binary or find_nats_server()
         if found is None:
@@ -81,6 +88,7 @@ class NatsCluster:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.name = name
+        self.mqtt_options = mqtt
         self.nodes = [_Node(directory, i) for i in range(nodes)]
         for node in self.nodes:
             node.config_file.write_text(self._config(node))
@@ -109,6 +117,7 @@ class NatsCluster:
                 # NATS picks fewer replicas than nodes by itself (2 of 3 seen): then killing
                 # one node can leave a stream without a quorum
                 f"  stream_replicas: {replicas}",
+                *(f"  {option}" for option in self.mqtt_options),
                 "}",
                 "",
             ]
