@@ -52,7 +52,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{NEEDS}(feature): needs a broker feature; skipped on a space whose `lacks` names it "
-        "(mqtt5: shared subscriptions; one_order: one order of all messages, as one broker has)",
+        "(mqtt5: shared subscriptions; one_order: one order of all messages, as one broker has; "
+        "resend_at_reconnect: unacknowledged messages sent again at a reconnect)",
     )
 
 

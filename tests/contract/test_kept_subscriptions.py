@@ -329,6 +329,7 @@ def _try_create(client: Client, lid: str) -> Any:
         return None
 
 
+@pytest.mark.needs("resend_at_reconnect")
 def test_values_queued_for_a_client_that_closes_reach_the_next_one(
     make_client: Callable[..., Client], eventually: Callable[..., Any], collector: Any
 ) -> None:
