@@ -39,7 +39,7 @@ def find_nats_server() -> str | None:
 class _Node:
     """One nats-server process: its ports, config file, log file and store."""
 
-    def __init__(self, directory: Path, index: int) -> None:
+    def __init__(self, directory: Path, index: int, store: Path) -> None:
         self.index = index
         self.name = f"n{index + 1}"
         self.client_port = free_port()
@@ -48,7 +48,7 @@ class _Node:
         self.http_port = free_port()
         self.config_file = directory / f"{self.name}.conf"
         self.log_file = directory / f"{self.name}.log"
-        self.store_dir = directory / f"{self.name}-store"
+        self.store_dir = store / f"{self.name}-store"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -67,7 +67,9 @@ class NatsCluster:
     ``start()`` waits until the cluster is usable; ``kill(i)`` sends node *i* (0-based)
     SIGKILL; ``restart(i)`` starts it again on the same ports with the same store;
     ``close()`` kills them all. ``url(i)`` is node *i*'s ``mqtt://127.0.0.1:PORT``. *mqtt* are
-    more lines of each node's ``mqtt { }`` block (``consumer_replicas: 1``, say).
+    more lines of each node's ``mqtt { }`` block (``consumer_replicas: 1``, say); *store* is
+    where the nodes keep their JetStream stores (default *directory*; a folder in /dev/shm
+    spares each Raft write a disk sync).
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class NatsCluster:
         binary: str | None = None,
         name: str = "iotic",
         mqtt: tuple[str, ...] = (),
+        store: Path | None = None,
     ) -> None:
         found = binary or find_nats_server()
         if found is None:
@@ -89,7 +92,8 @@ class NatsCluster:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.mqtt_options = mqtt
-        self.nodes = [_Node(directory, i) for i in range(nodes)]
+        self.store = directory if store is None else store
+        self.nodes = [_Node(directory, i, self.store) for i in range(nodes)]
         for node in self.nodes:
             node.config_file.write_text(self._config(node))
 

@@ -44,6 +44,15 @@ _SESSION: list[NatsCluster] = []
 CONTRACT_MQTT = ("consumer_replicas: 1", "consumer_memory_storage: true")
 
 
+def memory_folder(prefix: str) -> Path:
+    """A new folder in /dev/shm where there is one (else in the temp folder), removed at exit:
+    JetStream syncs each Raft write to disk, which a 2-core CI machine pays for dearly."""
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=shm if shm.is_dir() else None))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def session_cluster() -> NatsCluster:
     """The session's cluster, started on first use (and killed at exit)."""
     if not _SESSION:
@@ -52,7 +61,8 @@ def session_cluster() -> NatsCluster:
         atexit.register(shutil.rmtree, directory, True)
         # nothing kills these nodes: each subscription's consumer lives on one node, in memory
         # (a third of the Raft work of replicated ones), so the suite takes less time
-        cluster = NatsCluster(directory, binary=binary, mqtt=CONTRACT_MQTT)
+        store = memory_folder("iotic-nats-store-")
+        cluster = NatsCluster(directory, binary=binary, mqtt=CONTRACT_MQTT, store=store)
         cluster.start()
         _SESSION.append(cluster)
         atexit.register(cluster.close)  # registered after rmtree: runs before it
@@ -115,5 +125,9 @@ class NatsClusterSpace:
 def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
     """A 3-node cluster of the test's own, started, whose nodes the test may kill."""
     binary = need_nats_server()
-    with NatsCluster(tmp_path / "nats", binary=binary) as cluster:
-        yield cluster
+    store = memory_folder("iotic-nats-store-")
+    try:
+        with NatsCluster(tmp_path / "nats", binary=binary, store=store) as cluster:
+            yield cluster
+    finally:
+        shutil.rmtree(store, ignore_errors=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,11 @@ class Arrivals:
             self.times.append(time.monotonic())
             self.cond.notify_all()
 
-    def wait(self, count: int, timeout: float = PATIENCE) -> bool:
+    def wait(self, count: int, missed: Callable[[], int], timeout: float = PATIENCE) -> bool:
+        """Wait until *count* values arrived or were counted *missed* (a follower counts a
+        gap in the value numbers when the value after it arrives, before its callback)."""
         with self.cond:
-            return self.cond.wait_for(lambda: len(self.values) >= count, timeout)
+            return self.cond.wait_for(lambda: len(self.values) + missed() >= count, timeout)
 
     def gap_across(self, moment: float) -> float:
         """Seconds between the last value that arrived before *moment* and the first after."""
@@ -131,8 +134,9 @@ def stream(
                 pause.wait(ahead)  # pacing, not waiting for a condition
         restarter.join(PATIENCE)
         assert not failed, f"node {kill + 1} did not come back: {failed[0]}"
-        if not got.wait(TOTAL):
-            missed = follower.values_missed
+        got.wait(TOTAL, lambda: follower.values_missed)
+        missed = follower.values_missed
+        if len(got.values) < TOTAL:
             if follower_lost_in_flight(got, missed):
                 return got, killed_at, missed
             pytest.fail(
