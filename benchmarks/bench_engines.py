@@ -79,6 +79,11 @@ TOPIC = "bench/engines"
 READY_TOPIC = "bench/engines/ready"  # a retained marker: its copy says mosquitto_sub subscribed
 QUIET = 2.0  # seconds without arrivals, after the sender is done, that end a receiver
 IN_FLIGHT = 1000
+# MQTT 5 by default; BENCH_MQTT_PROTOCOL=3.1.1 for brokers that speak only that (NATS server,
+# benchmarks/bench_cluster.py), for every peer and its receiver subprocess alike
+V311 = os.environ.get("BENCH_MQTT_PROTOCOL", "5") == "3.1.1"
+PAHO_PROTOCOL = mqtt.MQTTv311 if V311 else mqtt.MQTTv5
+IOTIC_OPTIONS = "&protocol=3.1.1" if V311 else ""
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -183,7 +188,7 @@ def worker(kind: str, url: str, count: int, tmp: str, tag: str) -> None:
     stop: Callable[[], None]
     if kind == "paho":
         client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=f"sub-{tag}", protocol=mqtt.MQTTv5
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"sub-{tag}", protocol=PAHO_PROTOCOL
         )
         client.on_message = lambda c, u, m: record(json.loads(m.payload))
         subscribed = threading.Event()
@@ -219,7 +224,7 @@ def worker(kind: str, url: str, count: int, tmp: str, tag: str) -> None:
         from iotic_app.transports._protocol import FEED, point_guid, thing_guid
 
         asked = kind.split("-", 1)[1]
-        follower = Client(f"{url}?agent=f-{tag}&outbox={tmp}/f-{tag}&engine={asked}")
+        follower = Client(f"{url}?agent=f-{tag}&outbox={tmp}/f-{tag}&engine={asked}{IOTIC_OPTIONS}")
         follower.start()
         guid = point_guid(thing_guid(f"s-{tag}", "src"), FEED, "f")
         follower.create_thing("me").follow(guid, callback=lambda a: record(a["data"]))
@@ -289,7 +294,7 @@ class PahoSender:
 
     def __init__(self, url: str, tmp: str, tag: str) -> None:
         self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{tag}", protocol=mqtt.MQTTv5
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{tag}", protocol=PAHO_PROTOCOL
         )
         self.client.max_inflight_messages_set(IN_FLIGHT)
         self.client.max_queued_messages_set(0)
@@ -343,7 +348,9 @@ class IoticSender:
     def __init__(self, url: str, tmp: str, tag: str, engine: str) -> None:
         from iotic_app.client import Client
 
-        self.client = Client(f"{url}?agent=s-{tag}&outbox={tmp}/s-{tag}&engine={engine}")
+        self.client = Client(
+            f"{url}?agent=s-{tag}&outbox={tmp}/s-{tag}&engine={engine}{IOTIC_OPTIONS}"
+        )
         self.client.start()
         thing = self.client.create_thing("src")
         thing.set_public()
@@ -411,11 +418,14 @@ class Run:
         return lat[len(lat) // 2] / 1000, lat[min(int(len(lat) * 0.99), len(lat) - 1)] / 1000
 
 
-def run_python(kind: str, broker: Broker, count: int, tmp: str, tag: str, rate: float) -> Run:
-    """One run of a Python peer: *rate* values/s (0: as fast as it can)."""
-    sender = make_sender(kind, broker.url, tmp, tag)
+def run_python(
+    kind: str, url: str, count: int, tmp: str, tag: str, rate: float, receiver_url: str = ""
+) -> Run:
+    """One run of a Python peer: *rate* values/s (0: as fast as it can); the receiver on
+    *receiver_url* (another node of a cluster), else on the sender's *url*."""
+    sender = make_sender(kind, url, tmp, tag)
     try:
-        receiver = Receiver(kind, broker.url, count, tmp, tag)
+        receiver = Receiver(kind, receiver_url or url, count, tmp, tag)
         cpu = _cpu()
         began = time.perf_counter_ns()
         if rate:
@@ -529,7 +539,7 @@ def run_once(kind: str, broker: Broker, count: int, tmp: str, rate: float) -> Ru
     tag = f"{os.getpid()}-{run_once.runs}"  # type: ignore[attr-defined]
     if kind == "c":
         return run_c(broker, count, tag, rate)
-    return run_python(kind, broker, count, tmp, tag, rate)
+    return run_python(kind, broker.url, count, tmp, tag, rate)
 
 
 run_once.runs = 0  # type: ignore[attr-defined]

@@ -196,7 +196,7 @@ def test_a_lost_broker_fails_over_and_the_agent_goes_on_there(
     assert told == ["before", "on B", "back on A"]
     for agent in ("sharer", "follower"):
         for was, there in (ports, ports[::-1]):
-            moved = f"agent {agent!r}: broker 127.0.0.1:{was}: lost the link"
+            moved = f"agent {agent!r}: broker 127.0.0.1:{was}: reconnect failed"
             assert f"{moved}; trying the next broker, 127.0.0.1:{there}" in caplog.text, agent
     assert received == sorted(set(received)), "a value repeated or out of order"
     assert received[0] == 0 and received[-1] == last

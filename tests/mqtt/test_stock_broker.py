@@ -144,3 +144,51 @@ def test_a_batch_publishes_each_document_once(
     finally:
         watcher.disconnect()
         watcher.loop_stop()
+
+
+def test_a_burst_of_shares_goes_out_retained_once_per_window(
+    stock_broker: Broker, tmp_path: Path
+) -> None:
+    """With the window full (stock Mosquitto: 20 in flight), the values queued behind it go
+    out a window at a time, and one carries the retain flag only while it is its feed's
+    newest (the broker would replace the others at once; a clustered broker replicates each):
+    every value still arrives, and the retained copy is the last value."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.subscribeoptions import SubscribeOptions
+
+    root = f"burst-{uuid.uuid4().hex[:10]}"
+    topic = f"{root}/sharer/src/feed/f"
+    flags: list[tuple[int, bool]] = []
+    arrived = threading.Condition()
+
+    def on_message(client: Any, userdata: Any, message: Any) -> None:
+        import json
+
+        with arrived:
+            flags.append((json.loads(message.payload)["data"]["n"], bool(message.retain)))
+            arrived.notify_all()
+
+    spy = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    spy.on_message = on_message
+    subscribed = threading.Event()
+    spy.on_subscribe = lambda *args: subscribed.set()
+    spy.connect("127.0.0.1", stock_broker.port)
+    spy.loop_start()
+    try:
+        spy.subscribe(topic, options=SubscribeOptions(qos=1, retainAsPublished=True))
+        assert subscribed.wait(10)
+        count = 600  # under stock Mosquitto's 1,000 queued for the spy
+        url = f"{stock_broker.url}?agent=sharer&root={root}&outbox={tmp_path}"
+        with Client(url) as sharer:
+            feed = sharer.create_thing("src").create_feed("f")
+            for n in range(count):
+                feed.share({"n": n})
+            with arrived:
+                assert arrived.wait_for(lambda: len(flags) >= count, 30), len(flags)
+    finally:
+        spy.disconnect()
+        spy.loop_stop()
+    assert [n for n, _ in flags] == list(range(count))
+    retained = [n for n, flag in flags if flag]
+    assert retained[-1] == count - 1  # the last one is the broker's retained copy
+    assert len(retained) < count // 2, f"{len(retained)} of {count} went out retained"

@@ -350,6 +350,9 @@ class BuiltinEngine:
         if out:
             self._wake()
 
+    def max_packet_size(self) -> int | None:
+        return None if self._max_packet > _MAX_SIZE else self._max_packet
+
     @contextlib.contextmanager
     def corked(self) -> Iterator[None]:
         """Hold the packets written inside (from any thread) and send them together at the

@@ -134,6 +134,10 @@ class Conn:
         self.closed = threading.Event()
         self.disconnect_reason: int | None = None
         self.receive_max = WINDOW
+        # on a broker the agent moved to: retained copies of followed feeds are asked for and
+        # taken as values (the ledger drops what came before), so what was shared there
+        # before the follows were restored arrives, its newest at least, and gaps are counted
+        self.catch_up = False
         self.inflight: dict[int, int] = {}  # mid -> outbox seq (under the send lock)
         self.closing = threading.Lock()  # one thread at a time shuts the connection down
         self.engine = make(self)

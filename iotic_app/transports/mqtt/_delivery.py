@@ -139,10 +139,11 @@ class Deliverer:
             if conn is not None and conn.connected.is_set() and not conn.closed.is_set():
                 self._link.unsubscribe(conn, route.filter)
 
-    def filters(self, v5: bool) -> list[tuple[str, int, bool]]:
-        """The followed topics' ``(filter, qos, retained)``, to subscribe to on connecting."""
+    def filters(self, v5: bool, catch_up: bool = False) -> list[tuple[str, int, bool]]:
+        """The followed topics' ``(filter, qos, retained)``, to subscribe to on connecting
+        (*catch_up*: on a broker the agent moved to, with the retained copies)."""
         with self._lock:
-            return [(route.filter, 1, not v5) for route in self.routes.values()]
+            return [(route.filter, 1, catch_up or not v5) for route in self.routes.values()]
 
     def held(self) -> dict[str, int]:
         """How many values are held per topic for follows of an earlier run (for tests): for

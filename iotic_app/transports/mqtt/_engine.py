@@ -110,6 +110,9 @@ class Engine(Protocol):
     def ack(self, message: Message) -> None:
         """Acknowledge a QoS 1 *message* that came on this connection (nothing when down)."""
 
+    def max_packet_size(self) -> int | None:
+        """The broker's Maximum Packet Size (MQTT 5, its CONNACK), or None when it set none."""
+
     def corked(self) -> AbstractContextManager[None]:
         """A context in which writes may be held and sent together at its end (a burst of
         publishes); engines that cannot hold writes send each at once."""

@@ -252,6 +252,9 @@ class PahoEngine:
         rc, mid = self.paho.unsubscribe(list(topics))
         return mid if rc == mqtt.MQTT_ERR_SUCCESS else None
 
+    def max_packet_size(self) -> int | None:
+        return self._max_packet
+
     def corked(self) -> AbstractContextManager[None]:
         return contextlib.nullcontext()  # paho sends each packet in its own write
 

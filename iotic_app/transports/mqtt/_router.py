@@ -64,7 +64,7 @@ class Router:
             # subscription just made brought is not a new value: get_recent's, and on
             # MQTT 3.1.1 (which cannot ask for none) every follow's.
             v5 = names.settings.protocol == MQTTV5
-            new = not msg.retain or (v5 and not self._recent.fetching(topic))
+            new = not msg.retain or (v5 and not self._recent.fetching(topic)) or conn.catch_up
             if new and (route is not None or msg.qos):  # QoS 0 unfollowed: get_recent's
                 self._on_feed(conn, route, msg)
                 return

@@ -93,6 +93,15 @@ class Sender:
         # (a window of 20, stock Mosquitto's, made that a commit and a query per 20 values).
         self._queued: deque[Row] = deque()
         self._backlog = True
+        # topic -> seq of its newest row shared in this run: a row sent from a backlog goes
+        # out retained only when it is still its feed's newest (see _pump)
+        self._newest: dict[str, int] = {}
+        # topic -> the last seq stored when its feed was deleted: those rows are not sent
+        # (they would bring back the retained copy that the delete cleared)
+        self._deleted: dict[str, int] = {}
+        # the broker's Maximum Packet Size as its last connection said (None: no limit set):
+        # a larger value is refused by share(), also while the link is down
+        self._limit: int | None = None
         self._to_ack: list[int] = []
         self._last_ack_at = 0.0  # time.time() of the broker's latest acknowledgement
         self._to_ack_at = 0.0  # ... when the ack batch was taken
@@ -193,6 +202,7 @@ class Sender:
                 doc = b"[" + b",".join([*kept, body]) + b"]"
                 messages.append((point.topic + "/recent", doc, True))
             try:
+                self._check_size(messages)
                 seqs = outbox.append_many(messages)  # one write(): both stored, or neither
             except BaseException:
                 point.number -= 1  # not stored: the next value takes its number (no gap)
@@ -201,6 +211,9 @@ class Sender:
             if recent is not None:
                 recent.append(body)
             rows = [(seq, t, b, r) for seq, (t, b, r) in zip(seqs, messages, strict=True)]
+            newest = self._newest
+            for seq, topic, _body, _retain in rows:
+                newest[topic] = seq
             # on disk first (the outbox's share log: a few microseconds), then out
             conn = self._link.conn
             if (
@@ -261,8 +274,28 @@ class Sender:
 
     def forget(self, point: Any) -> None:
         """Feed *point* was deleted: forget its kept last value and history."""
+        with self._send_lock:
+            last = self.opened.last_seq if self.opened is not None else 0
+            for topic in (point.topic, point.topic + "/recent"):
+                self._newest.pop(topic, None)
+                self._deleted[topic] = last
         if self.opened is not None:
             self.opened.forget([point.topic, point.topic + "/recent"])
+
+    def _check_size(self, messages: list[tuple[str, bytes, bool]]) -> None:
+        """Refuse a value the broker would refuse (its last known Maximum Packet Size)."""
+        limit = self._limit
+        if limit is None:
+            return
+        for topic, body, _retain in messages:
+            # the frame's epoch and seq, and MQTT's fixed header, topic length and packet id
+            size = len(topic.encode()) + len(body) + len(self.outbox.epoch) + 48
+            if size > limit:
+                raise ValueError(
+                    f"agent {self.agent_id!r}: a value of {len(body):,} bytes on {topic!r} is "
+                    f"larger than the broker's maximum packet size, {limit:,} bytes (its "
+                    "CONNACK); nothing was stored"
+                )
 
     def _frame(self, seq: int, body: bytes) -> bytes:
         head = b'{"epoch":"%s","seq":%d,' % (self.outbox.epoch.encode(), seq)
@@ -275,6 +308,11 @@ class Sender:
             None, or why the engine refused it (larger than the broker's maximum packet
             size): then it is dropped from the outbox, logged, never sent again.
         """
+        cut = self._deleted.get(topic)
+        if cut is not None and seq <= cut:  # its feed was deleted meanwhile: dropped
+            self._handed = seq
+            self._to_ack.append(seq)
+            return None
         try:
             mid = conn.engine.publish(topic, self._frame(seq, body), 1, retain)
         except ValueError as exc:
@@ -332,17 +370,29 @@ class Sender:
     def _pump(self, conn: Conn) -> None:
         outbox = self.outbox
         with self._send_lock:
+            self._limit = conn.engine.max_packet_size()
             self._take_acks(conn)
             acked = self._due_acks(conn)
             acked_at = self._to_ack_at
             room = conn.receive_max - len(conn.inflight)
             if self._backlog and room > 0 and not conn.closed.is_set():
                 rows = self._from_queue(room) or outbox.after(self._handed, room)
+                # A row goes out retained only while it is its feed's newest (or, for rows of
+                # an earlier run, the window's last of its feed): the broker would replace
+                # the others in its store at once, and a clustered broker such as NATS
+                # replicates each retained message (ten times the cost of a plain one).
+                newest = self._newest
+                last = {row[1]: i for i, row in enumerate(rows) if row[3]}
                 with conn.engine.corked():  # one write for the lot
-                    for row in rows:
-                        self._send(conn, *row)
+                    for i, (seq, topic, body, retain) in enumerate(rows):
+                        if retain:
+                            known = newest.get(topic)
+                            retain = seq == known if known is not None else last[topic] == i
+                        self._send(conn, seq, topic, body, retain)
                 if len(rows) < room:
                     self._backlog = False
+                elif len(conn.inflight) < conn.receive_max:  # rows dropped, not sent: more
+                    self.kick.set()
         if acked:  # the commit, outside the send lock: share() does not wait for it
             outbox.ack(acked, acked_at)
 

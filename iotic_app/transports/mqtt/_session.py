@@ -107,7 +107,7 @@ class Session:
         if not self._open_side(engine):
             return None  # with claim: the agent's connection says what is wrong, in full
         try:
-            if not self._side_wait(side.read, s.connect_timeout) and claim:
+            if not self._side_wait(side.read, s.connect_timeout):
                 if self._stopping.is_set():
                     raise LinkException(f"agent {names.agent_id!r}: stopped while connecting")
                 raise LinkException(

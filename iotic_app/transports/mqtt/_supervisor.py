@@ -95,6 +95,8 @@ class Supervisor:
         self.reconnects = 0
         #: Moves to the next broker of the list (for tests and diagnostics).
         self.failovers = 0
+        self._moved = False  # moved since the last bring-up (see Conn.catch_up)
+        self._pushed_off = False  # the last attempt's connection was closed by the broker
 
     @property
     def running(self) -> bool:
@@ -108,17 +110,18 @@ class Supervisor:
         Raises:
             LinkException: no connection could be brought into service.
         """
-        self._session.claim_first()
         failures = 0
         refused: list[LinkException] = []  # by each broker of the list in turn
         while True:
+            self._pushed_off = False
             try:
+                self._session.claim_first()  # on the broker tried (a silent one: the next)
                 self._connect(initial=True)
                 break
             except SessionTakenOver:
                 raise
             except LinkException as exc:
-                if self._last_connack == 0:
+                if self._pushed_off:
                     # pushed off while coming up (the process we take over reconnected
                     # before it saw our claim): try again soon, a few times
                     failures += 1
@@ -131,7 +134,7 @@ class Supervisor:
                     raise self._none_usable(refused) from exc
                 if self._stopping.is_set():
                     raise
-                self._fail_over(f"{exc}")
+                self._fail_over(str(exc).removeprefix(f"agent {self._names.agent_id!r}: "))
 
     def _none_usable(self, refused: list[LinkException]) -> LinkException:
         """The error of a start on which no broker of the list could be used."""
@@ -155,6 +158,7 @@ class Supervisor:
         index = (addresses.index((names.settings.host, names.settings.port)) + 1) % len(addresses)
         names.settings = names.settings.at(index)
         self.failovers += 1
+        self._moved = True
         logger.warning(
             "agent %r: broker %s: %s; trying the next broker, %s",
             names.agent_id,
@@ -297,6 +301,9 @@ class Supervisor:
                 )
             self._bring_up(conn, initial)
         except BaseException:
+            # accepted, then closed by the broker while coming up: pushed off (by the process
+            # this one takes over), not a broker to move on from
+            self._pushed_off = conn.connack == 0 and conn.closed.is_set()
             if self._link.conn is conn:
                 self._link.serve(None)
                 self._sender.lost(conn)
@@ -342,7 +349,8 @@ class Supervisor:
         filters += self._follows.coming_up()
         filters += self.directory.filters() if self.directory is not None else []
         filters += self._things.control_filters()
-        filters += self._deliverer.filters(v5)
+        conn.catch_up = self._moved
+        filters += self._deliverer.filters(v5, conn.catch_up)
         self._sender.replay()
         link.serve(conn)
         pending += link.subscribe_async(conn, filters)
@@ -387,6 +395,7 @@ class Supervisor:
         for mid, what in pending:
             link.check(conn, mid, what)
         conn.ready.set()
+        self._moved = False
         self._sender.kick.set()
 
     def _check_wire(self, conn: Conn) -> None:
@@ -467,8 +476,7 @@ class Supervisor:
                 self._link.serve(None)
                 self._sender.lost(conn)
                 self.close_conn(conn, offline=False)
-                failures = 1
-                self._fail_over("lost the link")
+                failures = 1  # the same broker first: it may be this link only that broke
             delay = RECONNECT.delay(max(failures, 1), 0.0)
             if self._stopping.wait(RECONNECT.maximum if delay is None else delay):
                 return
