@@ -82,10 +82,12 @@ class NatsClusterSpace:
     lacks: ClassVar[dict[str, str]] = {
         "mqtt5": "NATS server 2.9 speaks MQTT 3.1.1 only: no shared subscriptions, so "
         "follow(group=...) is refused",
-        "one_order": "NATS server 2.9 has no one order of messages across nodes: a QoS 1 "
-        "message published on one node reaches a subscriber on another through a JetStream "
-        "consumer, after that subscriber's own sync marker may have come back, so two agents "
-        "on two nodes that create one lid at once may both see none of the other's",
+        "one_order": "NATS server 2.9 has no one order of messages across nodes: a node "
+        "learns QoS 1 and retained messages published on another node through JetStream "
+        "consumers, later, so what a client sees on its node (its own sync marker coming back, "
+        "a new subscription's retained copy) may not yet hold what the other node acknowledged "
+        "(two agents creating one lid at once both win; get_recent right after a share is one "
+        "value behind)",
         "resend_at_reconnect": "NATS server 2.9 resends a QoS 1 message that a client had "
         "received but not acknowledged when it disconnected only after ack_wait (30 s), behind "
         "later ones, not at its reconnect as MQTT 3.1.1 requires [MQTT-4.4.0-1] "

@@ -72,6 +72,7 @@ def test_bytes_with_mime_and_str_with_mime(pair: Any, collector: Any) -> None:
     ]
 
 
+@pytest.mark.needs("one_order")  # its get_recent at the end: the sharer's last retained copy
 def test_each_follower_gets_its_own_copy_in_order(make_client: Any, pair: Any) -> None:
     _sharer, _follower, feed, display = pair
     other = make_client("other").create_thing("x")
