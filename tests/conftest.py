@@ -40,6 +40,7 @@ def client(log: list[str]) -> RecordingClient:
 
 
 # MQTT broker fixtures (a Mosquitto per session or per test), for tests/mqtt and the contract suite.
+from conftest_cluster import nats_cluster  # noqa: E402, F401
 from conftest_directory import directories_for_spaces, start_directory  # noqa: E402, F401
 from conftest_mqtt import (  # noqa: E402, F401
     broker_url,

@@ -65,8 +65,8 @@ def space_made(url: str, root: str, options: str = "") -> None:
     *options* (``&protocol=3.1.1``, say)."""
     if _FOR_SPACES is None:
         return
-    config = directory_url(f"{url}?root={root}{options}", f"dir-{root}")
-    service = directory_service(config, ":memory:")
+    joined = f"{url}{'&' if '?' in url else '?'}root={root}{options}"
+    service = directory_service(directory_url(joined, f"dir-{root}"), ":memory:")
     app = directory_app(service)
     app.run(background=True)
     _FOR_SPACES.append((app, service))

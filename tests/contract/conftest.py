@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from conftest_cluster import NatsClusterSpace
 from conftest_mqtt import PROTOCOL_VAR, MqttSpace, StockMqttSpace, run_protocol
 
 from iotic_app.client import Client
@@ -39,27 +40,33 @@ class RabbitMQSpace(MqttSpace):
 
 
 # Transport name -> factory of an object with .url(agent): the embedded space, a Mosquitto with
-# its stock settings (as users run it) and a tuned one (persistence, no queue or in-flight limits);
-# RabbitMQ only in the run marked rabbitmq.
+# its stock settings (as users run it), a tuned one (persistence, no queue or in-flight limits)
+# and a 3-node NATS server cluster (MQTT 3.1.1; a test's agents on different nodes); RabbitMQ
+# only in the run marked rabbitmq.
 SPACES: dict[str, Callable[[], Any]] = {
     "local": LocalSpace,
     "mqtt": StockMqttSpace,
     "mqtt-tuned": MqttSpace,
     "rabbitmq": RabbitMQSpace,
+    "nats-cluster": NatsClusterSpace,
 }
 MARKS = {"rabbitmq": [pytest.mark.rabbitmq]}
 
 
 @pytest.fixture(params=[pytest.param(name, marks=MARKS.get(name, [])) for name in sorted(SPACES)])
-def space(request: pytest.FixtureRequest) -> Any:
-    """The space every client of one test connects to."""
+def space(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The space every client of one test connects to (closed after them, if it can be)."""
     test = request.node.originalname
     limit = RABBITMQ_LIMITS.get(test) if request.param == "rabbitmq" else None
     if limit is not None:
         pytest.skip(f"RabbitMQ: {limit}")
     if request.param in ("mqtt", "mqtt-tuned") and test in V5_ONLY and run_protocol() != "5":
         pytest.skip(f"{V5_ONLY[test]}; ${PROTOCOL_VAR} is {run_protocol()}")
-    return SPACES[request.param]()
+    made = SPACES[request.param]()
+    yield made
+    close = getattr(made, "close", None)
+    if close is not None:
+        close()
 
 
 # What the contract tests need of MQTT 5 (skipped on an MQTT 3.1.1 run): test -> what.
@@ -134,6 +141,30 @@ _RABBITMQ_LIMITS: dict[str, tuple[str, ...]] = {
     ),
 }
 RABBITMQ_LIMITS = {test: why for why, tests in _RABBITMQ_LIMITS.items() for test in tests}
+
+
+NEEDS = "needs"  # marker: needs("FEATURE"): skipped on a space whose broker lacks FEATURE
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{NEEDS}(feature): needs a broker feature; skipped on a space whose `lacks` names it "
+        "(mqtt5: shared subscriptions; one_order: one order of all messages, as one broker has; "
+        "resend_at_reconnect: unacknowledged messages sent again at a reconnect)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _skip_what_the_broker_lacks(request: pytest.FixtureRequest) -> None:
+    """Skip a test marked ``needs(FEATURE)`` on a space that lacks FEATURE, saying why."""
+    marker = request.node.get_closest_marker(NEEDS)
+    if marker is None:
+        return
+    lacks: dict[str, str] = getattr(request.getfixturevalue("space"), "lacks", {})
+    for feature in marker.args:
+        if feature in lacks:
+            pytest.skip(lacks[feature])
 
 
 @pytest.fixture

@@ -189,6 +189,7 @@ def test_a_link_that_drops_with_values_in_flight_loses_and_repeats_nothing(
     _exactly(other, shared)
 
 
+@pytest.mark.needs("resend_at_reconnect")
 def test_stop_and_start_while_a_callback_is_busy_loses_and_repeats_nothing(
     make_client: Callable[..., Client], eventually: Callable[..., Any]
 ) -> None:

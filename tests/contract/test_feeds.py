@@ -72,6 +72,7 @@ def test_bytes_with_mime_and_str_with_mime(pair: Any, collector: Any) -> None:
     ]
 
 
+@pytest.mark.needs("one_order")  # its get_recent at the end: the sharer's last retained copy
 def test_each_follower_gets_its_own_copy_in_order(make_client: Any, pair: Any) -> None:
     _sharer, _follower, feed, display = pair
     other = make_client("other").create_thing("x")
@@ -247,6 +248,7 @@ def test_callbacks_run_on_one_worker_thread_not_the_callers(pair: Any, collector
     assert [c["data"] for c in collector.calls] == list(range(20))
 
 
+@pytest.mark.needs("mqtt5")
 def test_followers_in_a_group_share_the_load(make_client: Any, pair: Any, collector: Any) -> None:
     """Each value reaches exactly one member of the group; a plain follower gets them all."""
     _, _, feed, display = pair

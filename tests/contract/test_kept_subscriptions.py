@@ -262,6 +262,7 @@ def test_a_kept_follow_of_a_deleted_feed_can_be_followed_again(
         assert thing.follow(conn["guid"]).subid == remote.subid
 
 
+@pytest.mark.needs("mqtt5")
 def test_a_kept_follow_keeps_its_group_and_its_held_values(
     make_client: Callable[..., Client], eventually: Callable[..., Any], collector: Any
 ) -> None:
@@ -328,6 +329,7 @@ def _try_create(client: Client, lid: str) -> Any:
         return None
 
 
+@pytest.mark.needs("resend_at_reconnect")
 def test_values_queued_for_a_client_that_closes_reach_the_next_one(
     make_client: Callable[..., Client], eventually: Callable[..., Any], collector: Any
 ) -> None:

@@ -238,6 +238,7 @@ def _create_at_once(clients: list[Client], lid: str) -> dict[str, Any]:
     return results
 
 
+@pytest.mark.needs("one_order")
 def test_two_agents_creating_one_lid_at_once_one_wins(member: Callable[..., Client]) -> None:
     """A lid is unique per owner also when two agents create it at the same moment: exactly
     one create_thing succeeds, the other is IOTAccessDenied, and every agent (and a client that

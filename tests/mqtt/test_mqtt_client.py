@@ -623,6 +623,28 @@ def test_agent_x2_and_the_second_client_of_x_never_share_a_client_id(
         other.close()
 
 
+def test_two_clients_of_one_agent_on_two_addresses_of_one_broker_get_two_client_ids(
+    tmp_path: Path,
+) -> None:
+    """Two clients of agent ``x`` in this process, each on another listener of one broker (as
+    on two nodes of a cluster): ``x`` and ``x~2``, and neither pushes the other off (the ids
+    used to be counted per address, so both were ``x``)."""
+    from conftest_mqtt import need_own_broker
+
+    second_port = free_port()
+    extra = (f"listener {second_port} {HOST}",)
+    with Broker(tmp_path / "mosquitto", binary=need_own_broker(), extra=extra) as broker:
+        first = Client(url_for(broker.url, "x", tmp_path))
+        second = Client(url_for(f"mqtt://{HOST}:{second_port}", "x", tmp_path))
+        with first, second:
+            ids = [c._transport.settings.client_id for c in (first, second)]  # type: ignore[attr-defined]
+            assert ids == ["x", "x~2"]
+            first.create_thing("one")
+            second.create_thing("two")
+            assert first.is_connected() and second.is_connected()
+            assert [c._transport.reconnects for c in (first, second)] == [0, 0]  # type: ignore[attr-defined]
+
+
 # --- connection-time mistakes fail at once, saying what is likely wrong ----------------------
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import NamedTuple
 
 from iotic_app.transports.mqtt._engine import Engine
@@ -91,13 +91,16 @@ DENIED = {0x87, 0x86, 0x8C, 0x97, 0x9A}  # not authorized, bad credentials, bad 
 _IN_USE_LOCK = threading.Lock()
 
 
-_IN_USE_IDS: set[tuple[str, int, str]] = set()
+# Counted per agent, not per broker address: two addresses may be two nodes of one cluster
+# (or two listeners of one broker), where one client id pushes the other's session off.
+_IN_USE_IDS: set[str] = set()
 SECOND = "~"  # joins an agent name and N in the client id of its Nth client in one process
 
 
-def take_client_id(addresses: Sequence[tuple[str, int]], agent: str) -> str:
+def take_client_id(agent: str) -> str:
     """Return a client id for a started client of *agent*: the agent id itself, or ``AGENT~N``
-    for a second (third, ...) client of the same agent started in this process.
+    for a second (third, ...) client of the same agent started in this process, whichever
+    broker or node it connects to.
 
     ``~`` cannot appear in an agent name (letters, digits, ``_``, ``.``, ``-``), so no agent's
     own client id (``X.2``, say) is ever the id of another agent's second client (``X~2``).
@@ -105,19 +108,16 @@ def take_client_id(addresses: Sequence[tuple[str, int]], agent: str) -> str:
     """
     with _IN_USE_LOCK:
         n = 1
-        while any(
-            (host, port, f"{agent}{SECOND}{n}" if n > 1 else agent) in _IN_USE_IDS
-            for host, port in addresses
-        ):
+        while (f"{agent}{SECOND}{n}" if n > 1 else agent) in _IN_USE_IDS:
             n += 1
         cid = agent if n == 1 else f"{agent}{SECOND}{n}"
-        _IN_USE_IDS.update((host, port, cid) for host, port in addresses)
+        _IN_USE_IDS.add(cid)
         return cid
 
 
-def release_client_id(addresses: Sequence[tuple[str, int]], cid: str) -> None:
+def release_client_id(cid: str) -> None:
     with _IN_USE_LOCK:
-        _IN_USE_IDS.difference_update((host, port, cid) for host, port in addresses)
+        _IN_USE_IDS.discard(cid)
 
 
 class Conn:

@@ -135,7 +135,7 @@ class MqttTransport:
         supervisor = self._supervisor
         if supervisor.running:
             return
-        cid = take_client_id(s.addresses, self.agent_id)
+        cid = take_client_id(self.agent_id)
         try:
             if self._names.use_client_id(cid):
                 s = self.settings
@@ -152,7 +152,7 @@ class MqttTransport:
             supervisor.come_up()
         except BaseException:
             self._stopping.set()
-            release_client_id(s.addresses, cid)
+            release_client_id(cid)
             raise
         supervisor.start_thread()
         self._sender.start()
@@ -176,7 +176,7 @@ class MqttTransport:
         sender.flush_acks()
         sender.write_logs()
         sender.close_outbox()  # another client of the agent may open it now
-        release_client_id(self.settings.addresses, self.settings.client_id)
+        release_client_id(self.settings.client_id)
 
     def close(self) -> None:
         """Stop, then close the outbox's files (idempotent); the next start opens them again.
