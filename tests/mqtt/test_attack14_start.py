@@ -176,7 +176,7 @@ def test_a_second_process_takes_the_session_over_when_the_first_broker_is_down(
 
     down = free_port()
     losers: list[str] = []
-    for i in range(6):
+    for i in range(3):  # (random instance ids: each round a coin toss before the fix)
         ports = [down, good.port] if first_down else [good.port, down]
         listed = ",".join(f"127.0.0.1:{p}" for p in ports)
         url = f"mqtt://{listed}?agent=solo{i}&connect_timeout=2"
@@ -203,4 +203,4 @@ def test_a_second_process_takes_the_session_over_when_the_first_broker_is_down(
         finally:
             second.close()
             first.close()
-    assert losers == ["first"] * 6, losers
+    assert losers == ["first"] * 3, losers

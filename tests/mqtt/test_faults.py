@@ -2,7 +2,7 @@
 
 Each counts that every value shared arrives exactly once, in order, at every follower. Each runs
 on an idle machine and on a busy one (a CPU burner per core), ``IOTIC_APP_FAULT_REPEAT`` times
-(default 2), so that a flake that shows only under load shows here.
+(default 1; set 5 or more to hunt a flake that shows only under load).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from iotic_app.transports._protocol import FEED, point_guid, thing_guid
 SCRIPT = Path(__file__).with_name("agent_script.py")
 REPO = Path(__file__).resolve().parents[2]
 PATIENCE = 20.0
-REPEAT = int(os.environ.get("IOTIC_APP_FAULT_REPEAT", "2"))
+REPEAT = int(os.environ.get("IOTIC_APP_FAULT_REPEAT", "1"))
 repeat = pytest.mark.parametrize("run", range(REPEAT), ids=lambda n: f"run{n}")
 
 
