@@ -78,6 +78,7 @@ def test_attach_and_tell_by_lid_pid_a_control_of_another_agent_of_the_owner(
     assert remote.tell({"on": True}, timeout=5) is True
 
 
+@pytest.mark.needs("one_order")  # its get_recent: the retained copy of a share on another node
 def test_the_owners_agents_see_each_others_private_things(
     member: Callable[..., Client], collector: Any, eventually: Any
 ) -> None:
