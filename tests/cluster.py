@@ -176,13 +176,24 @@ class NatsCluster:
             ClusterError: a node exited or the cluster was not ready within *timeout* seconds
                 (with every node's log).
         """
-        for node in self.nodes:
-            self._spawn(node)
-        try:
-            self._wait_ready(time.monotonic() + timeout, timeout)
-        except BaseException:
-            self.close()
-            raise
+        for attempt in range(3):
+            for node in self.nodes:
+                self._spawn(node)
+            try:
+                self._wait_ready(time.monotonic() + timeout, timeout)
+                return
+            except ClusterError:
+                self.close()
+                # a port free_port() found was taken before the node bound it: new ports
+                if attempt == 2 or "address already in use" not in self.logs():
+                    raise
+                directory = self.nodes[0].config_file.parent
+                self.nodes = [_Node(directory, i, self.store) for i in range(len(self.nodes))]
+                for node in self.nodes:
+                    node.config_file.write_text(self._config(node))
+            except BaseException:
+                self.close()
+                raise
 
     def _wait_ready(self, deadline: float, timeout: float) -> None:
         for node in self.nodes:

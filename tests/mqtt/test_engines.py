@@ -436,7 +436,9 @@ def test_an_unacknowledged_message_comes_again_on_the_next_connection(
     first.events.wait(lambda: len(first.events.messages) == 3)
     first.engine.close()
 
+    assert not first.engine.session_present()  # a session of a new client id
     second = make(engine, broker.port, "keeper", persistent=True).connect()
+    assert second.engine.session_present()  # the broker kept it (CONNACK's flag)
     second.events.wait(lambda: len(second.events.messages) == 2)
     assert second.events.payloads() == [b"left", b"marker"]
     for message in second.events.messages:

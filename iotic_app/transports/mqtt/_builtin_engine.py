@@ -234,6 +234,7 @@ class BuiltinEngine:
         self._parts: list[bytes] = []  # an incomplete packet's bytes so far
         self._have = 0  # their length
         self._need = 0  # the length the incomplete packet needs (at least)
+        self._session_present = False  # the CONNACK's flag
         self._held = 0  # packets held in the out-buffer, not yet sent nor woken for
         self._corked = 0  # corked() depth
         self._handed = 0  # QoS 1 messages handed to on_message (I/O thread)
@@ -352,6 +353,9 @@ class BuiltinEngine:
 
     def max_packet_size(self) -> int | None:
         return None if self._max_packet > _MAX_SIZE else self._max_packet
+
+    def session_present(self) -> bool:
+        return self._session_present
 
     @contextlib.contextmanager
     def corked(self) -> Iterator[None]:
@@ -808,6 +812,7 @@ class BuiltinEngine:
         if self._acked or stop - j < 2:
             raise _Malformed("a second CONNACK, or a short one")
         self._acked = True
+        self._session_present = bool(data[j] & 1)
         code = data[j + 1]
         receive_max: int | None = None
         if self._v5 and stop > j + 2:

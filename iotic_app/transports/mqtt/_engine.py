@@ -110,6 +110,9 @@ class Engine(Protocol):
     def ack(self, message: Message) -> None:
         """Acknowledge a QoS 1 *message* that came on this connection (nothing when down)."""
 
+    def session_present(self) -> bool:
+        """Whether the broker's CONNACK said it had the client's session (MQTT's flag)."""
+
     def max_packet_size(self) -> int | None:
         """The broker's Maximum Packet Size (MQTT 5, its CONNACK), or None when it set none."""
 

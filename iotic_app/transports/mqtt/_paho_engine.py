@@ -153,6 +153,7 @@ class PahoEngine:
         self.paho = paho
         self._closed = False
         self._max_packet: int | None = None  # the broker's Maximum Packet Size (its CONNACK)
+        self._session_present = False  # its CONNACK's flag
 
     def _on_publish(self, client: Any, userdata: Any, mid: int, rc: ReasonCode, p: Any) -> None:
         self._events.on_ack(mid, rc.value)
@@ -176,6 +177,7 @@ class PahoEngine:
         receive_max = None
         if props is not None and hasattr(props, "ReceiveMaximum"):
             receive_max = int(props.ReceiveMaximum)
+        self._session_present = bool(getattr(flags, "session_present", False))
         limit: Any = getattr(props, "MaximumPacketSize", None)
         if limit:
             self._max_packet = int(limit)
@@ -254,6 +256,9 @@ class PahoEngine:
 
     def max_packet_size(self) -> int | None:
         return self._max_packet
+
+    def session_present(self) -> bool:
+        return self._session_present
 
     def corked(self) -> AbstractContextManager[None]:
         return contextlib.nullcontext()  # paho sends each packet in its own write

@@ -385,7 +385,10 @@ class Supervisor:
         filters += self._follows.coming_up()
         filters += self.directory.filters() if self.directory is not None else []
         filters += self._things.control_filters()
-        conn.catch_up = self._moved
+        # moved to a broker without the agent's session (an independent one, not another node
+        # of a cluster that carries sessions over): what was shared there before the follows
+        # arrived is not queued for them
+        conn.catch_up = self._moved and not conn.engine.session_present()
         filters += self._deliverer.filters(v5, conn.catch_up)
         self._sender.replay()
         link.serve(conn)
