@@ -29,7 +29,7 @@ from iotic_app._config_options import (
     check_name,
     check_options,
 )
-from iotic_app._config_url import address, split_url
+from iotic_app._config_url import addresses, split_url
 
 if TYPE_CHECKING:
     pass
@@ -284,9 +284,8 @@ class AgentConfig:
         lang = None if lang is None else check_lang_option(lang, shown)
         if owner is not None:
             check_name("the owner name", owner, shown)
-        space = parts.host if parts.port is None else f"{parts.host}:{parts.port}"
-        if len(parts.brokers) > 1:  # several brokers, in the order given
-            space = ",".join(address(host, port) for host, port in parts.brokers)
+        # the space's name, or the brokers in the order given (``[...]`` around IPv6 hosts)
+        space = parts.host if parts.port is None else addresses(parts.brokers)
         shown_options = sorted((k, v) for k, v in options.items() if k not in SECRET_OPTIONS)
         first = [f"agent={agent}"] + ([] if lang is None else [f"lang={lang}"])
         first += [] if owner is None else [f"owner={owner}"]

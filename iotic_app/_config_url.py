@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import attrs
 
@@ -52,7 +53,7 @@ class UrlParts:
     def shown(self) -> str:
         """The URL as it may be shown: ``scheme://[user[:***]@]host[:port]``, no query."""
         if len(self.brokers) > 1:
-            listed = ",".join(address(host, port) for host, port in self.brokers)
+            listed = addresses(self.brokers)
             return _shown(self.scheme, self.username, self.password is not None, listed, None)
         return _shown(
             self.scheme, self.username, self.password is not None, self.host, self.port_text
@@ -62,6 +63,11 @@ class UrlParts:
 def address(host: str, port: int) -> str:
     """``host:port``, an IPv6 host in brackets."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def addresses(brokers: Iterable[tuple[str, int]]) -> str:
+    """Every ``(host, port)`` of *brokers* as :func:`address` writes it, joined with ``,``."""
+    return ",".join(address(host, port) for host, port in brokers)
 
 
 def _shown(scheme: str, user: str | None, has_password: bool, host: str, port: str | None) -> str:
@@ -145,23 +151,17 @@ def _split_after_scheme(scheme: str, userinfo: str | None, after: str) -> UrlPar
     found = _AUTHORITY_END.search(after)
     end = len(after) if found is None else found.start()
     hostport, tail = after[:end], after[end:]
+    more: list[str] = []
     if scheme == "local":
         host, port_text = hostport, None
-    elif hostport.startswith("[") and "]" in hostport:
-        close = hostport.index("]") + 1
-        host, rest = hostport[:close], hostport[close:]
-        port_text = rest[1:] if rest.startswith(":") else (rest or None)
-    else:
-        host, colon, port_text_or_empty = hostport.partition(":")
-        port_text = port_text_or_empty if colon else None
-    more: list[str] = []
-    shown_host, shown_port = host, port_text
-    if scheme != "local" and _LISTED.search(hostport):  # several brokers: H1[:P1],H2[:P2],...
+    else:  # one broker, or several: H1[:P1],H2[:P2],...
         first, *more = hostport.split(",")
         host, port_text = _host_port(first)
-        shown_host, shown_port = hostport, None
-    shown = _shown(scheme, user, password is not None, shown_host, shown_port)
-    listed = scheme != "local" and (bool(more) or shown_host is hostport)
+    listed = scheme != "local" and _LISTED.search(hostport) is not None
+    if listed:
+        shown = _shown(scheme, user, password is not None, hostport, None)
+    else:
+        shown = _shown(scheme, user, password is not None, host, port_text)
     found = _SEPARATORS.search(hostport) if listed else None
     if found is not None:
         raise ValueError(

@@ -43,7 +43,6 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from iotic_app._config_url import address
 from iotic_app.directory._batches import Batches
 from iotic_app.directory._index import Index
 from iotic_app.exceptions import LinkException, SessionTakenOver
@@ -125,8 +124,7 @@ class DirectoryService:
 
     def __repr__(self) -> str:
         s = self.settings
-        listed = ",".join(address(host, port) for host, port in s.addresses)
-        return f"DirectoryService({listed}, name={self.name!r})"
+        return f"DirectoryService({s.listed}, name={self.name!r})"
 
     # -- the connection -----------------------------------------------------------------------
 
@@ -196,9 +194,8 @@ class DirectoryService:
     def _next_broker(self) -> None:
         """Move on to the next broker of the list (nothing when there is one)."""
         s = self.settings
-        addresses = s.addresses
-        if len(addresses) > 1:
-            self.settings = s.at(addresses.index((s.host, s.port)) + 1)
+        if len(s.addresses) > 1:
+            self.settings = s.next_broker()
             logger.warning(
                 "directory %r: broker %s failed or was lost; trying the next broker, %s",
                 self.name,

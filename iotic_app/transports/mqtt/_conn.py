@@ -62,7 +62,7 @@ def tls_hint(error: str, where: str, certificate: bool = False) -> str:
             f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port; or the "
             f"broker {cert})"
         )
-    if any(word in text for word in ("wrong version", "reset", "eof", "record", "packet")):
+    if any(word in text for word in ("wrong version", "record", "packet")):
         return f" (is {where} a plain MQTT listener? mqtts:// needs the broker's TLS port)"
     return ""
 
@@ -104,7 +104,6 @@ def take_client_id(agent: str) -> str:
 
     ``~`` cannot appear in an agent name (letters, digits, ``_``, ``.``, ``-``), so no agent's
     own client id (``X.2``, say) is ever the id of another agent's second client (``X~2``).
-    An id is in use when a started client has it on any of the *addresses* (its brokers).
     """
     with _IN_USE_LOCK:
         n = 1

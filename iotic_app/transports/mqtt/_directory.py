@@ -19,7 +19,6 @@ import uuid
 from typing import Any
 from urllib.parse import quote, unquote
 
-from iotic_app._config_url import address
 from iotic_app.exceptions import DirectoryUnavailable, IOTException, IOTSyncTimeout, LinkException
 from iotic_app.transports._protocol import Query
 from iotic_app.transports.mqtt._dirwire import QOS, Topics, parse_reply, request_body
@@ -167,8 +166,7 @@ def directory_config(s: MqttSettings) -> str:
         options.append("protocol=3.1.1")
     if s.tls and s.ca_file is not None:
         options.append(f"ca_file={quote(s.ca_file, safe='/')}")
-    listed = ",".join(address(host, port) for host, port in s.addresses)
-    url = f"{'mqtts' if s.tls else 'mqtt'}://{listed}"
+    url = f"{'mqtts' if s.tls else 'mqtt'}://{s.listed}"
     if options:
         url += "?" + "&".join(options)
     return url if "&" not in url else f"'{url}'"

@@ -16,7 +16,7 @@ from iotic_app.transports.mqtt._thingdoc import seg
 __all__ = ["Session", "dots_rewritten", "taken_over_error"]
 
 
-def dots_rewritten(agent_id: str, host: str, port: int, topic: str, rewritten: bool) -> str:
+def dots_rewritten(agent_id: str, where: str, topic: str, rewritten: bool) -> str:
     """What to say when the broker sent *topic* back with its '.' made '/' (*rewritten*), or
     closed the connection when it was subscribed to."""
     if rewritten:
@@ -30,7 +30,7 @@ def dots_rewritten(agent_id: str, host: str, port: int, topic: str, rewritten: b
             "topic names (NATS server does not)"
         )
     return (
-        f"agent {agent_id!r}: the MQTT broker at {host}:{port} {what}: an agent id, root, lid "
+        f"agent {agent_id!r}: the MQTT broker at {where} {what}: an agent id, root, lid "
         "or pid with '.' cannot work there; name them with letters, digits, '_' and '-' only"
     )
 
@@ -129,7 +129,7 @@ class Session:
             read = self._side_wait(side.read, s.connect_timeout)
             if side.rewritten or side.dots_refused:
                 raise LinkException(
-                    dots_rewritten(names.agent_id, s.host, s.port, marker_topic, side.rewritten)
+                    dots_rewritten(names.agent_id, s.where, marker_topic, side.rewritten)
                 )
             if not read:
                 if self._stopping.is_set():

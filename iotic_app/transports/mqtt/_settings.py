@@ -7,7 +7,7 @@ import os
 import attrs
 
 from iotic_app._config import AgentConfig
-from iotic_app._config_url import address
+from iotic_app._config_url import address, addresses
 from iotic_app.transports.mqtt._engine import ENGINES, MQTTV5, MQTTV311
 from iotic_app.transports.mqtt._outbox import DEFAULT_LIMIT, DEFAULT_REPLAY
 
@@ -160,10 +160,19 @@ class MqttSettings:
         """The broker in use as ``host:port``, for messages."""
         return address(self.host, self.port)
 
+    @property
+    def listed(self) -> str:
+        """Every broker as ``host:port``, joined with ``,`` (the URL's way), for reprs."""
+        return addresses(self.addresses)
+
     def at(self, index: int) -> MqttSettings:
         """The same settings on broker *index* of :attr:`addresses`."""
         host, port = self.addresses[index % len(self.addresses)]
         return attrs.evolve(self, host=host, port=port)
+
+    def next_broker(self) -> MqttSettings:
+        """The same settings on the broker after the one in use (round the list)."""
+        return self.at(self.addresses.index((self.host, self.port)) + 1)
 
     @classmethod
     def from_config(cls, config: AgentConfig, client_id: str | None = None) -> MqttSettings:

@@ -155,29 +155,31 @@ class Supervisor:
                     raise self._none_usable(refused) from exc
                 if self._stopping.is_set():
                     raise
-                self._fail_over(str(exc).removeprefix(f"agent {self._names.agent_id!r}: "))
+                self._fail_over(self._unprefixed(exc))
 
     def _none_usable(self, refused: list[LinkException]) -> LinkException:
         """The error of a start on which no broker of the list could be used."""
         if len(refused) == 1:
             return refused[0]
-        agent = f"agent {self._names.agent_id!r}: "
-        each = "; ".join(str(exc).removeprefix(agent) for exc in refused)
+        each = "; ".join(self._unprefixed(exc) for exc in refused)
         return type(refused[-1])(
-            f"{agent}none of its {len(refused)} MQTT brokers could be used: {each}"
+            f"agent {self._names.agent_id!r}: none of its {len(refused)} MQTT brokers could be "
+            f"used: {each}"
         )
+
+    def _unprefixed(self, exc: BaseException) -> str:
+        """*exc*'s message without the ``agent 'NAME': `` it begins with."""
+        return str(exc).removeprefix(f"agent {self._names.agent_id!r}: ")
 
     def _fail_over(self, why: str) -> None:
         """Move on to the next broker of the agent's list (a lost link or a failed attempt);
         nothing when it has one broker. The outbox, follows, controls and claim are the
         agent's, not the broker's: the next bring-up restores them there."""
         names = self._names
-        addresses = names.settings.addresses
-        if len(addresses) < 2:
+        if len(names.settings.addresses) < 2:
             return
         was = names.settings.where
-        index = (addresses.index((names.settings.host, names.settings.port)) + 1) % len(addresses)
-        names.settings = names.settings.at(index)
+        names.settings = names.settings.next_broker()
         self.failovers += 1
         self._moved = True
         logger.warning(

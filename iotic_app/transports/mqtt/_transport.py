@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from iotic_app._config import AgentConfig
-from iotic_app._config_url import address
 from iotic_app.transports._protocol import (
     Delivery,
     Meta,
@@ -108,8 +107,7 @@ class MqttTransport:
         """Show where and as whom, never the password."""
         s = self.settings
         scheme = "mqtts" if s.tls else "mqtt"
-        listed = ",".join(address(host, port) for host, port in s.addresses)
-        return f"MqttTransport({scheme}://{listed}, client_id={s.client_id!r})"
+        return f"MqttTransport({scheme}://{s.listed}, client_id={s.client_id!r})"
 
     # --- lifecycle ------------------------------------------------------------------------
 
