@@ -48,6 +48,7 @@ from conftest_mqtt import (  # noqa: E402, F401
     session_broker,
     stock_broker,
     tls_files,
+    two_brokers,
     unique_name,
 )
 

@@ -42,6 +42,7 @@ __all__ = [
     "stock_broker",
     "stock_broker_url",
     "tls_files",
+    "two_brokers",
     "unique_name",
     "v5_only",
 ]
@@ -266,6 +267,20 @@ def session_broker() -> Iterator[Broker | None]:
 def broker_url(session_broker: Broker | None) -> str:
     """``mqtt://host:port`` of the session's broker (or of ``$IOTIC_APP_TEST_BROKER``)."""
     return shared_broker_url()
+
+
+@pytest.fixture
+def two_brokers(tmp_path: Path) -> Iterator[tuple[Broker, Broker]]:
+    """Two independent Mosquittos of the test's own, started (a failover's list)."""
+    binary = need_own_broker()
+    first, second = Broker(tmp_path / "a", binary=binary), Broker(tmp_path / "b", binary=binary)
+    try:
+        first.start()
+        second.start()
+        yield first, second
+    finally:
+        first.close()
+        second.close()
 
 
 @pytest.fixture

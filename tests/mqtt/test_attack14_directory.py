@@ -8,30 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from broker import Broker
 from conftest_directory import StartDirectory
-from conftest_mqtt import need_own_broker
 
 from iotic_app import Client
 
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture
-def two(tmp_path: Path) -> Any:
-    binary = need_own_broker()
-    a, b = Broker(tmp_path / "a", binary=binary), Broker(tmp_path / "b", binary=binary)
-    a.start()
-    b.start()
-    yield a, b
-    a.close()
-    b.close()
-
-
 def test_the_directory_moves_to_the_next_broker_and_answers_there(
-    two: Any, start_directory: StartDirectory, tmp_path: Path
+    two_brokers: Any, start_directory: StartDirectory, tmp_path: Path
 ) -> None:
-    a, b = two
+    a, b = two_brokers
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     service = start_directory(listed, name="dir1")
     with (

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from broker import Broker
-from conftest_mqtt import need_own_broker
+import test_failover as failover
 from test_attack14_start import Silent
 
 from iotic_app.client import Client
@@ -21,31 +20,15 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        pause.wait(0.01)
-
-
-@pytest.fixture
-def two(tmp_path: Path) -> Any:
-    binary = need_own_broker()
-    a, b = Broker(tmp_path / "a", binary=binary), Broker(tmp_path / "b", binary=binary)
-    a.start()
-    b.start()
-    yield a, b
-    a.close()
-    b.close()
+    failover.wait_for(check, what, timeout)  # with 30 s of patience, not its 20
 
 
 def fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def test_many_failovers_leak_no_threads_nor_fds(two: Any, tmp_path: Path) -> None:
-    a, b = two
+def test_many_failovers_leak_no_threads_nor_fds(two_brokers: Any, tmp_path: Path) -> None:
+    a, b = two_brokers
     url = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}?agent=alice&outbox={tmp_path / 'o'}"
     with Client(url) as client:
         feed = client.create_thing("t").create_feed("f")
@@ -66,9 +49,9 @@ def test_many_failovers_leak_no_threads_nor_fds(two: Any, tmp_path: Path) -> Non
 
 
 def test_stop_while_failing_over_to_a_silent_broker_returns_at_once(
-    two: Any, tmp_path: Path
+    two_brokers: Any, tmp_path: Path
 ) -> None:
-    a, _b = two
+    a, _b = two_brokers
     quiet = Silent()
     try:
         url = (
@@ -89,8 +72,8 @@ def test_stop_while_failing_over_to_a_silent_broker_returns_at_once(
         quiet.close()
 
 
-def test_stop_from_a_callback_during_failover(two: Any, tmp_path: Path) -> None:
-    a, b = two
+def test_stop_from_a_callback_during_failover(two_brokers: Any, tmp_path: Path) -> None:
+    a, b = two_brokers
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     stopped = threading.Event()
     got: list[Any] = []
@@ -123,9 +106,9 @@ def test_stop_from_a_callback_during_failover(two: Any, tmp_path: Path) -> None:
 
 
 def test_a_follow_made_while_failing_over_is_in_place_on_the_next_broker(
-    two: Any, tmp_path: Path
+    two_brokers: Any, tmp_path: Path
 ) -> None:
-    a, b = two
+    a, b = two_brokers
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     got: list[Any] = []
     with (
@@ -149,9 +132,9 @@ def test_a_follow_made_while_failing_over_is_in_place_on_the_next_broker(
 
 
 def test_values_shared_from_four_threads_across_failovers_none_lost_nor_repeated(
-    two: Any, tmp_path: Path
+    two_brokers: Any, tmp_path: Path
 ) -> None:
-    a, b = two
+    a, b = two_brokers
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     got: dict[int, list[int]] = {i: [] for i in range(4)}
     lock = threading.Lock()
@@ -207,12 +190,12 @@ def test_values_shared_from_four_threads_across_failovers_none_lost_nor_repeated
 
 
 def test_a_silent_broker_costs_one_connect_timeout_when_failing_over(
-    two: Any, tmp_path: Path
+    two_brokers: Any, tmp_path: Path
 ) -> None:
     """[A, silent, B]: A dies; the agent should be on B about one connect_timeout later (the
     silent broker's), not two (a side connection's wait for the session claim, then the
     agent's own)."""
-    a, b = two
+    a, b = two_brokers
     quiet = Silent()
     try:
         url = (
@@ -231,7 +214,7 @@ def test_a_silent_broker_costs_one_connect_timeout_when_failing_over(
 
 
 def test_one_agents_lost_link_on_a_live_broker_does_not_split_it_from_its_followers(
-    two: Any, tmp_path: Path
+    two_brokers: Any, tmp_path: Path
 ) -> None:
     """A stays up; only the sharer's TCP link to A breaks (a keep-alive miss, a NAT drop).
     The sharer moves on to B at once, the follower stays on A: independent brokers, so the
@@ -239,7 +222,7 @@ def test_one_agents_lost_link_on_a_live_broker_does_not_split_it_from_its_follow
     that still answers reconnects there (or the agent returns to the first broker)."""
     import socket
 
-    a, b = two
+    a, b = two_brokers
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     got: list[Any] = []
     with (
@@ -265,13 +248,13 @@ def test_one_agents_lost_link_on_a_live_broker_does_not_split_it_from_its_follow
 
 
 def test_values_shared_on_the_next_broker_before_the_follower_got_there_are_not_lost_silently(
-    two: Any, tmp_path: Path
+    two_brokers: Any, tmp_path: Path
 ) -> None:
     """A dies. The sharer is on B first and shares 2 and 3 there; the follower (slower: a
     silent broker before B in its list) subscribes on B afterwards. Independent brokers: B
     never queued 2 and 3 for it. Expected: at least the feed's newest value (3, retained on
     B) arrives, or values_missed counts the gap; not silence."""
-    a, b = two
+    a, b = two_brokers
     quiet = Silent()
     got: list[Any] = []
     try:

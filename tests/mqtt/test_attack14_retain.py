@@ -13,6 +13,7 @@ import paho.mqtt.client as paho
 import pytest
 from broker import Broker
 from conftest_mqtt import need_own_broker
+from test_failover import wait_for  # its patience: 20 s
 
 from iotic_app.client import Client
 
@@ -44,15 +45,6 @@ def retained(port: int, topic: str, timeout: float = 5.0) -> bytes | None:
         sub.disconnect()
         sub.loop_stop()
     return got[-1] if got else None
-
-
-def wait_for(check: Any, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        pause.wait(0.01)
 
 
 def test_an_oversize_last_value_of_a_window_leaves_the_one_before_retained(

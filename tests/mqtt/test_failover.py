@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from broker import Broker, free_port
-from conftest_mqtt import need_own_broker
+from broker import free_port
 
 from iotic_app._config import AgentConfig
 from iotic_app.client import Client
@@ -36,20 +35,6 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = PATIENCE) ->
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         pause.wait(0.01)
-
-
-@pytest.fixture
-def two(tmp_path: Path) -> Any:
-    binary = need_own_broker()
-    first = Broker(tmp_path / "a", binary=binary)
-    second = Broker(tmp_path / "b", binary=binary)
-    first.start()
-    second.start()
-    try:
-        yield first, second
-    finally:
-        first.close()
-        second.close()
 
 
 def test_the_url_lists_brokers_in_order_and_shows_them_all(tls_files: Any) -> None:
@@ -105,9 +90,9 @@ def test_an_ini_file_takes_the_list_in_its_url(tmp_path: Path) -> None:
 
 
 def test_start_moves_on_to_the_next_broker_when_the_first_is_down(
-    two: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    two_brokers: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _first, second = two
+    _first, second = two_brokers
     down = free_port()
     with caplog.at_level(logging.WARNING, "iotic_app.mqtt"):
         client = Client(url([down, second.port], "alice", tmp_path / "o"))
@@ -131,13 +116,13 @@ def test_start_fails_naming_every_broker_when_none_can_be_used(tmp_path: Path) -
 
 
 def test_a_lost_broker_fails_over_and_the_agent_goes_on_there(
-    two: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    two_brokers: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Sharer and follower on [A, B]; A killed mid-stream: both move to B, where the follow,
     the thing, its control and the outbox's unacknowledged values are restored; then A back,
     B killed: both move to A again. Values are never repeated nor out of order; what A held
     for the follower when it died is lost with it (independent brokers share nothing)."""
-    first, second = two
+    first, second = two_brokers
     ports = [first.port, second.port]
     received: list[int] = []
     arrived = threading.Condition()
