@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,29 +103,8 @@ def report(
 ) -> None:
     rates = {p: engines._rate(tps[p]) for p in peers}
     latency = {p: engines._latency(lats[p]) for p in peers}
-    rows = [
-        ("throughput, QoS 1 (msg/s)", [rates[p][1] for p in peers]),
-        (
-            "CPU per message, sender (us)",
-            [f"{statistics.median(r.send_us for r in tps[p]):.0f}" for p in peers],
-        ),
-        (
-            "CPU per message, receiver (us)",
-            [f"{statistics.median(r.receive_us for r in tps[p]):.0f}" for p in peers],
-        ),
-        ("latency p50 at 1,000/s (us)", [f"{latency[p][0]:.0f}{latency[p][2]}" for p in peers]),
-        ("latency p99 at 1,000/s (us)", [f"{latency[p][1]:.0f}" for p in peers]),
-    ]
-    labels = [engines.LABELS[p] for p in peers]
-    width = max(len(r[0]) for r in rows)
-    cols = [max(len(labels[i]), *(len(r[1][i]) for r in rows)) for i in range(len(peers))]
-    print(
-        "\n" + f"{'':{width}}  " + "  ".join(f"{t:>{c}}" for t, c in zip(labels, cols, strict=True))
-    )
-    for label, cells in rows:
-        print(
-            f"{label:{width}}  " + "  ".join(f"{v:>{c}}" for v, c in zip(cells, cols, strict=True))
-        )
+    print()
+    engines.table(peers, {p: engines.LABELS[p] for p in peers}, tps, rates, latency)
     if "paho" not in peers:
         return
     for peer in peers:

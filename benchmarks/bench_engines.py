@@ -567,20 +567,14 @@ def _latency(runs: list[Run]) -> tuple[float, float, str]:
     return p50, p99, f" (lost {lost:,})" if lost else ""
 
 
-def report(
-    name: str, peers: list[str], tps: dict[str, list[Run]], lats: dict[str, list[Run]]
+def table(
+    peers: list[str],
+    labels: dict[str, str],
+    tps: dict[str, list[Run]],
+    rates: dict[str, tuple[float, str]],
+    latency: dict[str, tuple[float, float, str]],
 ) -> None:
-    """Print one broker's table, peers as columns, and the issue's ratios below it."""
-    print(f"\n{name}")
-    if not peers:
-        return
-    marked: dict[str, str] = {}
-    for peer in peers:
-        engines = {r.engine for r in tps[peer] + lats[peer]}
-        asked = peer.split("-", 1)[1] if peer.startswith("iotic_app-") else None
-        marked[peer] = LABELS[peer] + ("*" if asked and engines != {asked} else "")
-    rates = {p: _rate(tps[p]) for p in peers}
-    latency = {p: _latency(lats[p]) for p in peers}
+    """Print the peers' figures, one column each under *labels* (bench_cluster.py's too)."""
     rows: list[tuple[str, list[str]]] = [
         ("throughput, QoS 1 (msg/s)", [rates[p][1] for p in peers]),
         (
@@ -595,14 +589,31 @@ def report(
         ("latency p99 at 1,000/s (us)", [f"{latency[p][1]:.0f}" for p in peers]),
     ]
     width = max(len(r[0]) for r in rows)
-    cols = [max(len(marked[p]), *(len(r[1][i]) for r in rows)) for i, p in enumerate(peers)]
+    cols = [max(len(labels[p]), *(len(r[1][i]) for r in rows)) for i, p in enumerate(peers)]
     print(
-        f"{'':{width}}  " + "  ".join(f"{marked[p]:>{c}}" for p, c in zip(peers, cols, strict=True))
+        f"{'':{width}}  " + "  ".join(f"{labels[p]:>{c}}" for p, c in zip(peers, cols, strict=True))
     )
     for label, cells in rows:
         print(
             f"{label:{width}}  " + "  ".join(f"{v:>{c}}" for v, c in zip(cells, cols, strict=True))
         )
+
+
+def report(
+    name: str, peers: list[str], tps: dict[str, list[Run]], lats: dict[str, list[Run]]
+) -> None:
+    """Print one broker's table, peers as columns, and the issue's ratios below it."""
+    print(f"\n{name}")
+    if not peers:
+        return
+    marked: dict[str, str] = {}
+    for peer in peers:
+        engines = {r.engine for r in tps[peer] + lats[peer]}
+        asked = peer.split("-", 1)[1] if peer.startswith("iotic_app-") else None
+        marked[peer] = LABELS[peer] + ("*" if asked and engines != {asked} else "")
+    rates = {p: _rate(tps[p]) for p in peers}
+    latency = {p: _latency(lats[p]) for p in peers}
+    table(peers, marked, tps, rates, latency)
     for peer in peers:
         if marked[peer].endswith("*"):
             ran = sorted({r.engine for r in tps[peer] + lats[peer]})
