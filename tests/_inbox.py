@@ -28,3 +28,25 @@ class Inbox:
             if not self.cond.wait_for(lambda: value in self.data, PATIENCE):
                 pytest.fail(f"expected {value!r}, got {self.data!r}")
             return list(self.data)
+
+
+class Numbered:
+    """A follow callback that records each value's ``n`` (values shared as ``{"n": N}``) and
+    lets a test wait for a count of them."""
+
+    def __init__(self, patience: float = PATIENCE) -> None:
+        self.got: list[Any] = []
+        self.cond = threading.Condition()
+        self.patience = patience
+
+    def __call__(self, args: dict[str, Any]) -> None:
+        with self.cond:
+            self.got.append(args["data"]["n"])
+            self.cond.notify_all()
+
+    def wait_for(self, count: int) -> list[Any]:
+        """Wait (up to *patience* s) until *count* values came; return them all."""
+        with self.cond:
+            done = self.cond.wait_for(lambda: len(self.got) >= count, self.patience)
+            assert done, f"{len(self.got)} of {count} values; the last: {self.got[-5:]}"
+            return list(self.got)

@@ -10,9 +10,9 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from _inbox import Numbered
 from broker_more import NatsNode, find_nats
 
 from iotic_app.client import Client
@@ -171,22 +171,6 @@ def test_the_protocol_variable_gives_the_default_and_a_config_wins(
         Client(_url(nats.url, "bad", tmp_path))
 
 
-class Values:
-    def __init__(self) -> None:
-        self.got: list[Any] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, args: dict[str, Any]) -> None:
-        with self.cond:
-            self.got.append(args["data"]["n"])
-            self.cond.notify_all()
-
-    def wait_for(self, count: int) -> list[Any]:
-        with self.cond:
-            assert self.cond.wait_for(lambda: len(self.got) >= count, PATIENCE), self.got[-5:]
-            return list(self.got)
-
-
 @ENGINES
 def test_311_on_nats_server_values_arrive_once_in_order_and_a_group_is_refused(
     nats: NatsNode, tmp_path: Path, engine: str
@@ -200,14 +184,14 @@ def test_311_on_nats_server_values_arrive_once_in_order_and_a_group_is_refused(
         thing = sharer.create_thing("t")
         thing.set_public()
         feed = thing.create_feed("f")
-        values = Values()
+        values = Numbered(PATIENCE)
         display = follower.create_thing("d")
         display.follow(feed.guid, callback=values)
         for n in range(500):
             feed.share({"n": n})
         assert values.wait_for(500) == list(range(500))
         with pytest.raises(ValueError, match=r"group='pool' needs MQTT 5.*protocol is 3\.1\.1"):
-            display.follow(feed.guid, callback=Values(), group="pool")
+            display.follow(feed.guid, callback=Numbered(PATIENCE), group="pool")
 
 
 @ENGINES

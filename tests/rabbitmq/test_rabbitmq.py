@@ -8,9 +8,9 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from _inbox import Numbered
 from broker_more import RabbitNode, find_rabbitmq, shared_rabbitmq
 
 from iotic_app.client import Client
@@ -52,23 +52,6 @@ def test_mqtt5_on_rabbitmq_says_it_does_not_speak_mqtt5_and_how_to_fix_it(
     assert "add protocol=3.1.1 to the URL" in text
 
 
-class Values:
-    def __init__(self) -> None:
-        self.got: list[Any] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, args: dict[str, Any]) -> None:
-        with self.cond:
-            self.got.append(args["data"]["n"])
-            self.cond.notify_all()
-
-    def wait_for(self, count: int) -> list[Any]:
-        with self.cond:
-            done = self.cond.wait_for(lambda: len(self.got) >= count, PATIENCE)
-            assert done, f"{len(self.got)} of {count} values; the last: {self.got[-5:]}"
-            return list(self.got)
-
-
 @ENGINES
 def test_5000_values_reach_a_follower_once_and_in_order(
     rabbit: RabbitNode, tmp_path: Path, engine: str
@@ -81,7 +64,7 @@ def test_5000_values_reach_a_follower_once_and_in_order(
         thing = sharer.create_thing("t")
         thing.set_public()
         feed = thing.create_feed("f")
-        values = Values()
+        values = Numbered(PATIENCE)
         follower.create_thing("d").follow(feed.guid, callback=values)
         for n in range(5000):
             feed.share({"n": n})
@@ -102,7 +85,7 @@ def test_a_follower_restarted_with_values_waiting_starts_and_gets_them_in_order(
         thing = sharer.create_thing("t")
         thing.set_public()
         feed = thing.create_feed("f")
-        values = Values()
+        values = Numbered(PATIENCE)
         follower = Client(_url(rabbit, "follower", tmp_path, **opts))
         with follower:
             follower.create_thing("d").follow(feed.guid, callback=values)
