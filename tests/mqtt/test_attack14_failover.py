@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_failover as failover
+from broker import Broker
+from conftest_mqtt import need_own_broker
 from test_attack14_start import Silent
 
 from iotic_app.client import Client
@@ -20,15 +21,31 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
-    failover.wait_for(check, what, timeout)  # with 30 s of patience, not its 20
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        pause.wait(0.01)
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Any:
+    binary = need_own_broker()
+    a, b = Broker(tmp_path / "a", binary=binary), Broker(tmp_path / "b", binary=binary)
+    a.start()
+    b.start()
+    yield a, b
+    a.close()
+    b.close()
 
 
 def fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def test_many_failovers_leak_no_threads_nor_fds(two_brokers: Any, tmp_path: Path) -> None:
-    a, b = two_brokers
+def test_many_failovers_leak_no_threads_nor_fds(two: Any, tmp_path: Path) -> None:
+    a, b = two
     url = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}?agent=alice&outbox={tmp_path / 'o'}"
     with Client(url) as client:
         feed = client.create_thing("t").create_feed("f")
@@ -49,9 +66,9 @@ def test_many_failovers_leak_no_threads_nor_fds(two_brokers: Any, tmp_path: Path
 
 
 def test_stop_while_failing_over_to_a_silent_broker_returns_at_once(
-    two_brokers: Any, tmp_path: Path
+    two: Any, tmp_path: Path
 ) -> None:
-    a, _b = two_brokers
+    a, _b = two
     quiet = Silent()
     try:
         url = (
@@ -72,8 +89,8 @@ def test_stop_while_failing_over_to_a_silent_broker_returns_at_once(
         quiet.close()
 
 
-def test_stop_from_a_callback_during_failover(two_brokers: Any, tmp_path: Path) -> None:
-    a, b = two_brokers
+def test_stop_from_a_callback_during_failover(two: Any, tmp_path: Path) -> None:
+    a, b = two
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     stopped = threading.Event()
     got: list[Any] = []
@@ -106,9 +123,9 @@ def test_stop_from_a_callback_during_failover(two_brokers: Any, tmp_path: Path) 
 
 
 def test_a_follow_made_while_failing_over_is_in_place_on_the_next_broker(
-    two_brokers: Any, tmp_path: Path
+    two: Any, tmp_path: Path
 ) -> None:
-    a, b = two_brokers
+    a, b = two
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     got: list[Any] = []
     with (
@@ -132,9 +149,9 @@ def test_a_follow_made_while_failing_over_is_in_place_on_the_next_broker(
 
 
 def test_values_shared_from_four_threads_across_failovers_none_lost_nor_repeated(
-    two_brokers: Any, tmp_path: Path
+    two: Any, tmp_path: Path
 ) -> None:
-    a, b = two_brokers
+    a, b = two
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     got: dict[int, list[int]] = {i: [] for i in range(4)}
     lock = threading.Lock()
@@ -190,12 +207,12 @@ def test_values_shared_from_four_threads_across_failovers_none_lost_nor_repeated
 
 
 def test_a_silent_broker_costs_one_connect_timeout_when_failing_over(
-    two_brokers: Any, tmp_path: Path
+    two: Any, tmp_path: Path
 ) -> None:
     """[A, silent, B]: A dies; the agent should be on B about one connect_timeout later (the
     silent broker's), not two (a side connection's wait for the session claim, then the
     agent's own)."""
-    a, b = two_brokers
+    a, b = two
     quiet = Silent()
     try:
         url = (
@@ -214,7 +231,7 @@ def test_a_silent_broker_costs_one_connect_timeout_when_failing_over(
 
 
 def test_one_agents_lost_link_on_a_live_broker_does_not_split_it_from_its_followers(
-    two_brokers: Any, tmp_path: Path
+    two: Any, tmp_path: Path
 ) -> None:
     """A stays up; only the sharer's TCP link to A breaks (a keep-alive miss, a NAT drop).
     The sharer moves on to B at once, the follower stays on A: independent brokers, so the
@@ -222,7 +239,7 @@ def test_one_agents_lost_link_on_a_live_broker_does_not_split_it_from_its_follow
     that still answers reconnects there (or the agent returns to the first broker)."""
     import socket
 
-    a, b = two_brokers
+    a, b = two
     listed = f"mqtt://127.0.0.1:{a.port},127.0.0.1:{b.port}"
     got: list[Any] = []
     with (
@@ -248,13 +265,13 @@ def test_one_agents_lost_link_on_a_live_broker_does_not_split_it_from_its_follow
 
 
 def test_values_shared_on_the_next_broker_before_the_follower_got_there_are_not_lost_silently(
-    two_brokers: Any, tmp_path: Path
+    two: Any, tmp_path: Path
 ) -> None:
     """A dies. The sharer is on B first and shares 2 and 3 there; the follower (slower: a
     silent broker before B in its list) subscribes on B afterwards. Independent brokers: B
     never queued 2 and 3 for it. Expected: at least the feed's newest value (3, retained on
     B) arrives, or values_missed counts the gap; not silence."""
-    a, b = two_brokers
+    a, b = two
     quiet = Silent()
     got: list[Any] = []
     try:
